@@ -1,0 +1,179 @@
+"""Layered configuration: defaults → instance config file → ``ONEWINDOW_*`` environment.
+
+Every key the platform understands is declared in :data:`DEFAULTS`. A key that is
+not declared is refused with a message naming the source it came from, so a typo
+(``DATABSE_URL``) stops startup instead of being silently ignored.
+
+The instance config file is ``<instance>/onewindow.toml``; plugin sections are
+``[plugins.<key>]`` and are validated against the defaults the plugin registers
+through :func:`~onewindow.hookspecs.register_config`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+
+from onewindow.errors import StartupError
+
+ENV_PREFIX = "ONEWINDOW_"
+CONFIG_FILE_NAME = "onewindow.toml"
+
+#: Every configuration key with its default. ``None`` means "computed at startup".
+DEFAULTS: dict[str, Any] = {
+    # Database: SQLite file in the instance folder unless a URL is given.
+    "DATABASE_URL": None,
+    # Session signing key; generated into the instance folder when not given.
+    "SECRET_KEY": None,
+    # Plugin keys (entry-point names) that must not be loaded.
+    "PLUGINS_DISABLED": [],
+    # UI language: Chinese by default, English selectable.
+    "DEFAULT_LOCALE": "zh",
+    "APP_NAME": "一窗通 OneWindow",
+    # Where Alembic finds the core migrations (the repo's migrations/ folder).
+    "MIGRATIONS_DIR": None,
+    # Flask / Flask-WTF switches tests and deployments may set.
+    "TESTING": False,
+    "DEBUG": False,
+    "WTF_CSRF_ENABLED": True,
+    "SESSION_COOKIE_SECURE": False,
+    "JWT_ACCESS_TOKEN_EXPIRES_MINUTES": 60,
+    "PUBLIC_BASE_URL": "http://127.0.0.1:8080",
+}
+
+_LIST_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, list)}
+_BOOL_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, bool)}
+_INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int) and not isinstance(v, bool)}
+
+
+def _unknown(key: str, source: str) -> StartupError:
+    known = ", ".join(sorted(DEFAULTS))
+    return StartupError(
+        f"{source}: unknown configuration key {key!r}; known keys are: {known}"
+    )
+
+
+def _coerce(key: str, value: Any, source: str) -> Any:
+    if key in _LIST_KEYS and isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if key in _BOOL_KEYS and isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise StartupError(f"{source}: {key} must be true or false, got {value!r}")
+    if key in _INT_KEYS and isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            raise StartupError(f"{source}: {key} must be a whole number, got {value!r}") from None
+    return value
+
+
+def load_file(path: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Read the instance TOML file: returns (core keys, plugin sections)."""
+    if not path.exists():
+        return {}, {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise StartupError(f"{path}: not valid TOML ({exc}); fix the syntax at that line") from None
+    plugin_sections = data.pop("plugins", {}) or {}
+    core: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in DEFAULTS:
+            raise _unknown(key, str(path))
+        core[key] = _coerce(key, value, str(path))
+    return core, plugin_sections
+
+
+def load_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        key = name[len(ENV_PREFIX):]
+        if key not in DEFAULTS:
+            raise _unknown(key, f"environment variable {name}")
+        values[key] = _coerce(key, value, f"environment variable {name}")
+    return values
+
+
+def build(
+    instance_path: Path,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Merge the layers; explicit ``overrides`` (tests, embedding code) win last."""
+    settings = dict(DEFAULTS)
+    file_values, plugin_sections = load_file(instance_path / CONFIG_FILE_NAME)
+    settings.update(file_values)
+    settings.update(load_env(os.environ if environ is None else environ))
+    for key, value in (overrides or {}).items():
+        if key == "plugins":
+            plugin_sections = {**plugin_sections, **value}
+            continue
+        if key not in DEFAULTS:
+            raise _unknown(key, "create_app(config=...)")
+        settings[key] = _coerce(key, value, "create_app(config=...)")
+
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{instance_path / 'onewindow.db'}"
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _instance_secret(instance_path)
+    if not settings["MIGRATIONS_DIR"]:
+        settings["MIGRATIONS_DIR"] = str(default_migrations_dir())
+    return settings, plugin_sections
+
+
+def default_migrations_dir() -> Path:
+    # platform/onewindow/config.py → repo root / migrations
+    return Path(__file__).resolve().parents[2] / "migrations"
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A per-installation secret kept out of the repository (never committed)."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    secret_file = instance_path / "secret_key"
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_hex(32), encoding="utf-8")
+        secret_file.chmod(0o600)
+    return secret_file.read_text(encoding="utf-8").strip()
+
+
+def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Translate OneWindow keys into the Flask / Flask-AppBuilder keys they drive."""
+    from datetime import timedelta
+
+    locale = settings["DEFAULT_LOCALE"]
+    return {
+        "SECRET_KEY": settings["SECRET_KEY"],
+        "SQLALCHEMY_DATABASE_URI": settings["DATABASE_URL"],
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "TESTING": settings["TESTING"],
+        "DEBUG": settings["DEBUG"],
+        "WTF_CSRF_ENABLED": settings["WTF_CSRF_ENABLED"],
+        "SESSION_COOKIE_SECURE": settings["SESSION_COOKIE_SECURE"],
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "APP_NAME": settings["APP_NAME"],
+        "BABEL_DEFAULT_LOCALE": locale,
+        "LANGUAGES": {
+            "zh": {"flag": "cn", "name": "中文"},
+            "en": {"flag": "gb", "name": "English"},
+        },
+        # The schema is created by migrations only; permissions are synced by `onewindow init`.
+        "FAB_CREATE_DB": False,
+        "FAB_UPDATE_PERMS": False,
+        "FAB_ADD_SECURITY_API": False,
+        "AUTH_ROLE_ADMIN": "admin",
+        "AUTH_ROLE_PUBLIC": "Public",
+        "AUTH_USER_REGISTRATION": False,
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=settings["JWT_ACCESS_TOKEN_EXPIRES_MINUTES"]),
+        "FAB_API_SWAGGER_UI": True,
+        "FAB_SECURITY_MANAGER_CLASS": "onewindow.security.OneWindowSecurityManager",
+    }

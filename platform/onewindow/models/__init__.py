@@ -1,0 +1,13 @@
+"""Core models. Importing this package registers every core table on FAB's metadata."""
+
+from onewindow.models.org import (  # noqa: F401
+    Department,
+    Region,
+    RegionLevel,
+    ServiceCentre,
+    Window,
+    WindowKind,
+    Zone,
+    ZoneKind,
+)
+from onewindow.models.staff import Staff  # noqa: F401

@@ -1,0 +1,174 @@
+"""Roles, permissions and department scoping.
+
+Roles are declared here as data (key → Chinese display name, key → permission list)
+and written by ``onewindow init``; plugins add roles and grants through hooks.
+Department scoping: rows that belong to a department are filtered to the current
+user's department for everyone who is not a centre admin or supervisor, in screens
+and APIs alike (``DepartmentScope`` as a FAB base filter).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from flask import g
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import UserDBModelView
+from flask_babel import lazy_gettext as _l
+
+from onewindow.models.staff import Staff
+
+ADMIN = "admin"
+PUBLIC = "Public"
+
+#: Core roles: key → Chinese display name (issue #2 fixes the keys).
+CORE_ROLES: dict[str, str] = {
+    "admin": "中心管理员",
+    "acceptor": "前台受理",
+    "approver": "后台审批",
+    "chief_rep": "首席代表",
+    "seal_admin": "印章管理员",
+    "output_clerk": "出件",
+    "supervisor": "电子监察",
+    "Public": "公众（未登录）",
+}
+
+#: Roles that see every department's rows.
+UNSCOPED_ROLES = {"admin", "supervisor"}
+
+_SELF_SERVICE = [
+    ("can_userinfo", "UserDBModelView"),
+    ("resetmypassword", "UserDBModelView"),
+    ("userinfoedit", "UserDBModelView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("can_this_form_get", "UserInfoEditView"),
+    ("can_this_form_post", "UserInfoEditView"),
+]
+
+
+def _read(view: str) -> list[tuple[str, str]]:
+    return [("can_list", view), ("can_show", view), ("can_get", view), ("can_info", view)]
+
+
+def _menu(*names: str) -> list[tuple[str, str]]:
+    return [("menu_access", n) for n in names]
+
+
+_ORG_READ = (
+    _read("RegionView") + _read("DepartmentView") + _read("CentreView") + _read("ZoneView")
+    + _read("WindowView") + _read("DepartmentApi") + _read("WindowApi")
+    + _menu("Organisation", "Departments", "Zones", "Windows")
+)
+_DEPT_STAFF = _read("DepartmentStaffView") + _read("StaffApi") + _menu("Department staff")
+
+#: Core grants: role key → (permission, view menu) pairs. The admin role gets everything.
+CORE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    "acceptor": _SELF_SERVICE + _ORG_READ,
+    "approver": _SELF_SERVICE + _ORG_READ + _DEPT_STAFF,
+    "chief_rep": _SELF_SERVICE + _ORG_READ + _DEPT_STAFF,
+    "seal_admin": _SELF_SERVICE + _ORG_READ + _DEPT_STAFF,
+    "output_clerk": _SELF_SERVICE + _ORG_READ,
+    "supervisor": _SELF_SERVICE + _ORG_READ + _DEPT_STAFF + _read("PluginsView") + _menu("Plugins"),
+    "Public": [],
+}
+
+
+def role_keys(user) -> set[str]:
+    return {r.name for r in getattr(user, "roles", None) or []}
+
+
+def current_department_id() -> int | None:
+    user = getattr(g, "user", None)
+    return getattr(user, "department_id", None)
+
+
+def is_unscoped(user) -> bool:
+    return bool(role_keys(user) & UNSCOPED_ROLES)
+
+
+class DepartmentScope(BaseFilter):
+    """Restrict rows to the current user's department unless the user is unscoped.
+
+    A user with no department who is not admin/supervisor sees nothing: scoping
+    fails closed. Used as ``base_filters = [["department_id", DepartmentScope, None]]``;
+    FAB then also answers 404 for /show/<id> and /edit/<id> of other rows.
+    """
+
+    name = "Department scope"
+    arg_name = "dept_scope"
+
+    def apply(self, query, value):
+        user = getattr(g, "user", None)
+        if user is not None and getattr(user, "is_authenticated", False) and is_unscoped(user):
+            return query
+        field = getattr(self.model, self.column_name)
+        dept = current_department_id()
+        if dept is None:
+            return query.filter(field.is_(None) & field.isnot(None))  # always false
+        return query.filter(field == dept)
+
+
+class StaffUserView(UserDBModelView):
+    """Centre admins manage staff with their region, department and windows."""
+
+    list_title = _l("Staff")
+    show_title = _l("Staff member")
+    add_title = _l("Add staff member")
+    edit_title = _l("Edit staff member")
+    list_columns = ["username", "first_name", "last_name", "department", "roles", "active"]
+    show_fieldsets = [
+        (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
+        (_l("Organisation"), {"fields": ["region", "department", "windows", "phone"]}),
+        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+    ]
+    add_columns = [
+        "first_name", "last_name", "username", "active", "email", "phone",
+        "roles", "region", "department", "windows", "password", "conf_password",
+    ]
+    edit_columns = [
+        "first_name", "last_name", "username", "active", "email", "phone",
+        "roles", "region", "department", "windows",
+    ]
+    search_columns = ["username", "first_name", "last_name", "email", "department", "roles", "active"]
+    label_columns = {
+        "region": _l("Region"),
+        "department": _l("Department"),
+        "windows": _l("Windows"),
+        "phone": _l("Phone"),
+    }
+
+
+class OneWindowSecurityManager(SecurityManager):
+    user_model = Staff
+    userdbmodelview = StaffUserView
+
+
+def sync_roles(sm, extra_roles: dict[str, str], grants: dict[str, list[tuple[str, str]]]) -> dict[str, int]:
+    """Create every role and grant its permissions. Idempotent; returns grants per role."""
+    counts: dict[str, int] = {}
+    for key in list(CORE_ROLES) + list(extra_roles):
+        sm.add_role(key)
+    for key, pairs in grants.items():
+        role = sm.find_role(key)
+        have = set(role.permissions)
+        added = 0
+        for permission, view in _dedupe(pairs):
+            pv = sm.find_permission_view_menu(permission, view)
+            if pv is None:
+                pv = sm.add_permission_view_menu(permission, view)
+            if pv is not None and pv not in have:
+                role.permissions.append(pv)
+                have.add(pv)
+                added += 1
+        counts[key] = added
+    sm.session.commit()
+    return counts
+
+
+def _dedupe(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: dict[tuple[str, str], None] = {}
+    for pair in pairs:
+        seen[tuple(pair)] = None
+    return list(seen)

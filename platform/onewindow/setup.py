@@ -1,0 +1,59 @@
+"""`onewindow init`: migrate, sync permissions, seed roles, optionally load the demo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask
+
+from onewindow import migrate
+from onewindow.security import sync_roles
+
+
+@dataclass
+class InitReport:
+    grants: dict[str, int] = field(default_factory=dict)
+    demo: dict[str, int] | None = None
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        lines = ["database schema is up to date; roles: "
+                 + ", ".join(f"{k} {v}" for k, v in self.roles.items())]
+        if self.demo is not None:
+            lines.append("demo organisation loaded: " + ", ".join(f"{k} +{v}" for k, v in self.demo.items()))
+            lines.append("demo logins (also in instance/demo-logins.txt):")
+            lines += [f"  {role:<13} {user:<13} {password}" for user, password, role in self.logins]
+        return "\n".join(lines)
+
+
+def initialise(app: Flask, demo: bool = False) -> InitReport:
+    migrate.upgrade(app)
+    report = InitReport()
+    ow = app.extensions["onewindow"]
+    with app.app_context():
+        sm = app.appbuilder.sm
+        extra_roles = {k: v for k, v in ow.roles.items()}
+        for key in extra_roles:
+            sm.add_role(key)
+        # FAB writes every view's permissions and gives them all to the admin role.
+        app.appbuilder.add_permissions(update_perms=True)
+        report.grants = sync_roles(sm, extra_roles, ow.grants)
+        _grant_everything_to_admin(sm)
+        report.roles = ow.roles
+        if demo:
+            from onewindow.demo import create_demo_staff, load_organisation
+
+            report.demo = load_organisation()
+            report.logins = create_demo_staff(Path(app.instance_path))
+    return report
+
+
+def _grant_everything_to_admin(sm) -> None:
+    admin = sm.find_role(sm.auth_role_admin)
+    have = set(admin.permissions)
+    for pv in sm.session.query(sm.permissionview_model):
+        if pv not in have:
+            admin.permissions.append(pv)
+    sm.session.commit()

@@ -1,0 +1,64 @@
+"""Creating staff accounts with the role and department rules of the centre."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from onewindow.app import db
+from onewindow.errors import ValidationError
+from onewindow.models import Department, Staff, Window
+
+#: Roles whose holders belong to a department (back office) [003 §二].
+DEPARTMENT_ROLES = {"approver", "chief_rep", "seal_admin"}
+
+
+def create_staff(*, username: str, password: str, roles: list[str], department_code: str | None = None,
+                 first_name: str | None = None, last_name: str = "", email: str | None = None,
+                 window_codes: list[str] | None = None, commit: bool = True) -> Staff:
+    sm = current_app.appbuilder.sm
+    ow = current_app.extensions["onewindow"]
+    if not username.strip():
+        raise ValidationError("--username: a user name is required")
+    if sm.find_user(username=username):
+        raise ValidationError(f"user {username!r} already exists; choose another --username")
+    if len(password) < 8:
+        raise ValidationError("--password: use at least 8 characters")
+    role_objs = []
+    for key in roles:
+        if key not in ow.roles:
+            raise ValidationError(f"--role {key!r} is not a role; choose one of: {', '.join(ow.roles)}")
+        role = sm.find_role(key)
+        if role is None:
+            raise ValidationError(f"role {key!r} is not in the database yet; run `onewindow init` first")
+        role_objs.append(role)
+    department = None
+    if department_code:
+        department = db.session.query(Department).filter_by(credit_code=department_code.strip().upper()).one_or_none()
+        if department is None:
+            raise ValidationError(
+                f"--department {department_code!r}: no department has that unified social credit code"
+            )
+    needs_dept = DEPARTMENT_ROLES.intersection(roles)
+    if needs_dept and department is None:
+        raise ValidationError(
+            f"role(s) {', '.join(sorted(needs_dept))} work for a department: "
+            "give --department with the department's unified social credit code"
+        )
+    windows = []
+    for code in window_codes or []:
+        window = db.session.query(Window).filter_by(code=code).first()
+        if window is None:
+            raise ValidationError(f"window {code!r} does not exist")
+        windows.append(window)
+    user = sm.add_user(
+        username=username, first_name=first_name or username, last_name=last_name or "-",
+        email=email or f"{username}@staff.invalid", role=role_objs, password=password, commit=False,
+    )
+    if not user:
+        raise ValidationError(f"user {username!r} could not be created (e-mail already used?)")
+    user.department = department
+    user.region = department.region if department else None
+    user.windows = windows
+    if commit:
+        db.session.commit()
+    return user

@@ -1,0 +1,18 @@
+"""Home page: what the platform is and, for staff, where they work."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_appbuilder import IndexView as FabIndexView
+from flask_appbuilder import expose
+
+
+class IndexView(FabIndexView):
+    index_template = "onewindow/index.html"
+
+    @expose("/")
+    def index(self):
+        self.update_redirect()
+        user = getattr(g, "user", None)
+        staff = user if getattr(user, "is_authenticated", False) else None
+        return self.render_template(self.index_template, appbuilder=self.appbuilder, staff=staff)
