@@ -106,13 +106,20 @@ def init_database(app: Flask) -> None:
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
+    # pysqlite commits DDL implicitly; take over BEGIN so migrations and imports are
+    # all-or-nothing on SQLite too (SQLAlchemy docs, "Serializable isolation / Savepoints").
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no branch
+        dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # pragma: no branch
+        conn.exec_driver_sql("BEGIN")
 
 
 def init_appbuilder(app: Flask) -> AppBuilder:

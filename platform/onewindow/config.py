@@ -20,6 +20,8 @@ from typing import Any, Mapping
 from onewindow.errors import StartupError
 
 ENV_PREFIX = "ONEWINDOW_"
+#: ONEWINDOW_* variables read by the CLI itself rather than by the configuration.
+CLI_VARIABLES = {"INSTANCE"}
 CONFIG_FILE_NAME = "onewindow.toml"
 
 #: Every configuration key with its default. ``None`` means "computed at startup".
@@ -97,6 +99,8 @@ def load_env(environ: Mapping[str, str]) -> dict[str, Any]:
         if not name.startswith(ENV_PREFIX):
             continue
         key = name[len(ENV_PREFIX):]
+        if key in CLI_VARIABLES:
+            continue
         if key not in DEFAULTS:
             raise _unknown(key, f"environment variable {name}")
         values[key] = _coerce(key, value, f"environment variable {name}")

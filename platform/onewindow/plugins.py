@@ -182,7 +182,7 @@ def build_plugin_host(
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise StartupError(
-            f"plugin {exc.plugin_name!r} implements a hook that does not exist: {exc}; "
+            f"plugin {pm.get_name(exc.plugin)!r} implements a hook that does not exist: {exc}; "
             "check the spelling against onewindow/hookspecs.py"
         ) from None
     host.load_config_sections()
