@@ -86,17 +86,62 @@ TRANSLATIONS = {
     "Last name": "姓",
     "Roles": "角色",
     "Email": "电子邮箱",
+    "Immediate (即办件)": "即办件",
+    "Promised (承诺件)": "承诺件",
+    "Joint (联办件)": "联办件",
+    "Reported upwards (上报件)": "上报件",
+    "Zero visits (零上门)": "零上门",
+    "Done on the spot (即办)": "即办",
+    "Accept at window, deliver by post (窗口受理快递送达)": "窗口受理快递送达",
+    "Online pre-review (网上预审)": "网上预审",
+    "Visit by appointment (预约上门)": "预约上门",
+    "In force": "有效",
+    "Superseded by a newer version": "已被新版本替代",
+    "Cancelled": "已取消",
+    "Required (必要)": "必要",
+    "Optional (非必要)": "非必要",
+    "Deferrable (容缺后补)": "容缺后补",
+    "Original": "原件",
+    "Copy": "复印件",
+    "Electronic": "电子件",
+    "Prepared by the applicant": "申请人自备",
+    "Issued by a government department": "政府部门核发",
+    "Other": "其他",
+    "Sequential (串联)": "串联",
+    "Parallel (并联)": "并联",
+    "Text": "文本",
+    "Number": "数字",
+    "Date": "日期",
+    "Choice": "选项",
+    "Resident ID number": "公民身份号码",
+    "Phone number": "电话号码",
+    "Set up": "设立",
+    "Changed": "变更",
+    "Split": "拆分",
+    "Delegated": "下放",
 }
 
 
+def _area_translations() -> dict[str, str]:
+    """Extra msgid → Chinese pairs kept per area in scripts/zh/*.tsv (one pair per line)."""
+    pairs: dict[str, str] = {}
+    for tsv in sorted((Path(__file__).parent / "zh").glob("*.tsv")):
+        for line in tsv.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                msgid, _, msgstr = line.partition("\t")
+                pairs[msgid] = msgstr
+    return pairs
+
+
 def main() -> None:
+    translations = {**TRANSLATIONS, **_area_translations()}
     with PO.open("rb") as fh:
         catalog = read_po(fh, locale="zh")
     catalog.project, catalog.version = "OneWindow", "0.1"
     filled = 0
     for message in catalog:
-        if message.id and not message.string and message.id in TRANSLATIONS:
-            message.string = TRANSLATIONS[message.id]
+        if message.id and not message.string and message.id in translations:
+            message.string = translations[message.id]
             filled += 1
     with PO.open("wb") as fh:
         write_po(fh, catalog, width=100, omit_header=False)

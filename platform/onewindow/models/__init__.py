@@ -11,3 +11,13 @@ from onewindow.models.org import (  # noqa: F401
     ZoneKind,
 )
 from onewindow.models.staff import Staff  # noqa: F401
+from onewindow.models.items import (  # noqa: F401
+    FormField,
+    HandlingType,
+    Item,
+    ItemEvent,
+    ItemFaq,
+    ItemType,
+    Material,
+    RoutingStep,
+)

@@ -1,0 +1,1 @@
+"""cases (core part)."""

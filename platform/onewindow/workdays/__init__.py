@@ -1,0 +1,1 @@
+"""workdays (core part)."""
