@@ -102,6 +102,126 @@ def register_commands(register: Callable[["click.Command"], None]) -> None:
     """
 
 
+# --- catalogue (items and item packs) --------------------------------------
+
+
+@hookspec
+def register_item_forms(register: Callable[[str, Any], None]) -> None:
+    """Provide application forms that items refer to by ``form_key``.
+
+    :param register: ``register(form_key, form_class)`` with a WTForms ``Form``
+        subclass (not bound to a request). Items whose ``form_key`` names it use this
+        form at acceptance instead of the low-code fields declared as data. A pack that
+        names an unregistered form key fails validation.
+    """
+
+
+@hookspec
+def validate_pack(pack: Any, report: Callable[..., None]) -> None:
+    """Check the plugin's own parts of an item pack before it is installed.
+
+    :param pack: the loaded pack (``onewindow.catalogue.packs.Pack``: ``path``,
+        ``manifest``, ``items`` and ``sections`` — top-level sections not known to the
+        core, keyed by name).
+    :param report: ``report(file, where, field, message)``; every problem is reported,
+        none raised, so the county sees all errors at once.
+    """
+
+
+@hookspec
+def install_pack(pack: Any, session: Any) -> None:
+    """Write the plugin's own pack sections inside the install transaction.
+
+    :param pack: the validated pack.
+    :param session: the SQLAlchemy session of the all-or-nothing install; do not commit.
+    """
+
+
+# --- working-day clock -----------------------------------------------------
+
+
+@hookspec
+def calendar_changed(years: list[int]) -> None:
+    """An official holiday arrangement was entered or changed for ``years``.
+
+    Called inside an application context after the change is committed; due dates
+    that depend on those years must be recomputed (the case engine does this).
+
+    :param years: the calendar years whose working days changed.
+    """
+
+
+# --- cases -----------------------------------------------------------------
+
+
+@hookspec
+def validate_application(case: Any, data: dict, report: Callable[[str, str], None]) -> None:
+    """Plugin rules on an application before it is accepted.
+
+    :param case: the case being created or accepted (``onewindow.cases.models.Case``;
+        ``case.item`` is the pinned item version).
+    :param data: the application form data.
+    :param report: ``report(field, message)`` for each problem; the transition is
+        refused with every reported message and nothing is written.
+    """
+
+
+@hookspec(firstresult=True)
+def decide_routing(case: Any) -> Any:
+    """Override the item's routing for one case; return ``None`` to keep it.
+
+    :param case: the accepted case.
+    :return: a list of ``onewindow.cases.routing.PlannedStep`` or ``None``. The first
+        plugin that returns a list wins.
+    """
+
+
+@hookspec
+def case_transition(case: Any, event: Any) -> None:
+    """React to a transition, inside its transaction (raise to refuse it).
+
+    :param case: the case after the transition.
+    :param event: the appended ``CaseEvent`` (``action``, ``from_state``, ``to_state``,
+        ``actor``, ``reason``, ``payload``).
+    """
+
+
+# --- e-licences --------------------------------------------------------------
+
+
+@hookspec
+def register_licence_types(register: Callable[..., None]) -> None:
+    """Declare licence types the plugin issues (营业执照, 不动产权证书…).
+
+    :param register: ``register(type_code, name=..., fields=[...], validity_years=None,
+        template=None)``; ``type_code`` is unique across the core, packs and plugins.
+    """
+
+
+@hookspec
+def licence_data(case: Any, licence_type: Any) -> Any:
+    """Fill the data fields of the licence a decided case issues.
+
+    :param case: the approved case.
+    :param licence_type: the licence type being issued.
+    :return: a ``dict`` of field values, or ``None`` when the plugin has nothing to add.
+        Dicts of all plugins are merged in registration order.
+    """
+
+
+# --- scheduler ---------------------------------------------------------------
+
+
+@hookspec
+def register_jobs(register: Callable[..., None]) -> None:
+    """Contribute scheduled jobs to the single scheduler process.
+
+    :param register: ``register(job_id, "module:function", trigger="interval",
+        **trigger_args)``. The function is referenced by import path so the persistent
+        job store can load it; it must be idempotent (a double run changes nothing).
+    """
+
+
 # --- application ready -----------------------------------------------------
 
 
