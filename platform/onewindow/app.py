@@ -30,6 +30,9 @@ CORE_PARTS: list[tuple[str, str]] = [
     ("core.catalogue", "onewindow.catalogue.hooks"),
     ("core.cases", "onewindow.cases.hooks"),
     ("core.licences", "onewindow.licences.hooks"),
+    ("core.documents", "onewindow.documents.hooks"),
+    ("core.api", "onewindow.api.hooks"),
+    ("core.scheduling", "onewindow.scheduling.hooks"),
 ]
 
 #: One SQLAlchemy object bound to FAB's metadata, so Alembic sees every table.
@@ -71,6 +74,7 @@ def create_app(
     ow = OneWindow(settings=settings, plugins=host)
     app.extensions["onewindow"] = ow
     init_database(app)
+    init_csrf(app)
     with app.app_context():
         appbuilder = init_appbuilder(app)
         register_views(appbuilder, host)
@@ -132,6 +136,13 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no branch
         conn.exec_driver_sql("BEGIN")
+
+
+def init_csrf(app: Flask) -> None:
+    """CSRF tokens on every form post (REST APIs, authenticated by JWT, are exempted by FAB)."""
+    from flask_wtf.csrf import CSRFProtect
+
+    CSRFProtect(app)
 
 
 def init_appbuilder(app: Flask) -> AppBuilder:

@@ -54,12 +54,13 @@ class OneWindowGroup(click.Group):
         if self._plugins_loaded:
             return
         self._plugins_loaded = True
+        from onewindow.app import load_plugins
         from onewindow.config import build
-        from onewindow.plugins import Registry, build_plugin_host
+        from onewindow.plugins import Registry
 
         instance = Path(ctx.params.get("instance") or os.environ.get("ONEWINDOW_INSTANCE") or Path.cwd() / "instance")
         settings, sections = build(instance.resolve())
-        host = build_plugin_host(settings["PLUGINS_DISABLED"], plugin_sections=sections)
+        host = load_plugins(settings, sections, ())  # the core parts' commands too
         names = Registry("command")
         for name in self.commands:
             names.add(name, None, "the core")

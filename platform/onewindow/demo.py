@@ -1,6 +1,8 @@
-"""Demo organisation of the fictional 云溪县, loaded from ``item_packs/demo-county``.
+"""The demo county 云溪县 (fictional): its item pack ``item_packs/demo-county`` and demo staff.
 
-All-or-nothing: one transaction; loading twice changes nothing.
+The organisation (regions, departments, centre, zones, windows) and the catalogue come
+from the pack, installed like any county's (all-or-nothing; installing it again changes
+nothing). The staff section of ``organisation.yaml`` is demo-only: one user per role.
 """
 
 from __future__ import annotations
@@ -9,74 +11,22 @@ import secrets
 from pathlib import Path
 
 import yaml
-from flask import current_app
+from flask import Flask, current_app
 
 from onewindow.app import db
-from onewindow.errors import ValidationError
-from onewindow.models import Department, Region, ServiceCentre, Staff, Window, Zone
-from onewindow.models.org import RegionLevel, WindowKind, ZoneKind
+from onewindow.models import Staff
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "item_packs" / "demo-county"
 
 
-def load_organisation(path: Path = DEMO_DIR / "organisation.yaml") -> dict[str, int]:
-    """Create what is missing; returns counts of rows added per kind."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    added = {"regions": 0, "departments": 0, "zones": 0, "windows": 0}
-    session = db.session
-    try:
-        regions = {r.code: r for r in session.query(Region)}
-        for row in data["regions"]:
-            if row["code"] in regions:
-                continue
-            region = Region(code=row["code"], name=row["name"], level=RegionLevel[row["level"]],
-                            parent=regions.get(row.get("parent")))
-            region.check_parent()
-            session.add(region)
-            regions[row["code"]] = region
-            added["regions"] += 1
-        departments = {d.credit_code: d for d in session.query(Department)}
-        for row in data["departments"]:
-            if row["credit_code"] in departments:
-                continue
-            dept = Department(credit_code=row["credit_code"], name=row["name"], short_name=row.get("short_name"),
-                              region=regions[row["region"]], phone=row.get("phone"))
-            session.add(dept)
-            departments[dept.credit_code] = dept
-            added["departments"] += 1
-        c = data["centre"]
-        centre = session.query(ServiceCentre).filter_by(name=c["name"]).one_or_none()
-        if centre is None:
-            centre = ServiceCentre(name=c["name"], region=regions[c["region"]], address=c.get("address"),
-                                   opening_hours=c.get("opening_hours"))
-            session.add(centre)
-        session.flush()
-        zones = {z.number: z for z in session.query(Zone).filter_by(centre_id=centre.id)}
-        for row in data["zones"]:
-            if row["number"] in zones:
-                continue
-            zone = Zone(centre=centre, number=row["number"], name=row["name"], kind=ZoneKind[row["kind"]],
-                        description=row.get("description"))
-            session.add(zone)
-            zones[zone.number] = zone
-            added["zones"] += 1
-        session.flush()
-        existing = {(w.zone_id, w.code) for w in session.query(Window)}
-        for row in data["windows"]:
-            zone = zones[row["zone"]]
-            if (zone.id, row["code"]) in existing:
-                continue
-            window = Window(zone=zone, code=row["code"], name=row["name"], kind=WindowKind[row["kind"]],
-                            approval_ref=row.get("approval_ref"),
-                            departments=[departments[code] for code in row.get("departments", [])])
-            window.check_kind_rules()
-            session.add(window)
-            added["windows"] += 1
-        session.commit()
-    except (KeyError, ValidationError) as exc:
-        session.rollback()
-        raise ValidationError(f"{path}: {exc}") from None
-    return added
+def install_demo_pack(app: Flask, path: Path = DEMO_DIR) -> dict[str, int]:
+    """Install (or upgrade) the demo pack; returns rows added per kind."""
+    from onewindow.catalogue.install import install
+    from onewindow.catalogue.packs import load_pack
+
+    pack = load_pack(path, display="item_packs/demo-county" if path == DEMO_DIR else str(path))
+    result = install(pack, app, db.session, "onewindow init --demo")
+    return {**result.organisation, "items": len(result.plan.new) + len(result.plan.changed)}
 
 
 def create_demo_staff(instance_path: Path, path: Path = DEMO_DIR / "organisation.yaml") -> list[tuple[str, str, str]]:

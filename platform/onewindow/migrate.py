@@ -48,7 +48,12 @@ def current_heads(app: Flask) -> tuple[set[str], set[str]]:
         with db.engine.connect() as conn:
             applied = set(MigrationContext.configure(conn).get_current_heads())
         script = ScriptDirectory.from_config(alembic_config(app))
-        return applied, set(script.get_heads())
+        heads = set(script.get_heads())
+        # A plugin revision that depends_on the core's latest revision takes that head's
+        # place in alembic_version: a head reached through dependencies is applied too.
+        if applied and applied <= set(script.revision_map._revision_map):
+            applied |= heads & {r.revision for r in script.iterate_revisions(tuple(applied), "base")}
+        return applied, heads
 
 
 def revision(app: Flask, message: str, branch: str = "core", autogenerate: bool = True) -> None:

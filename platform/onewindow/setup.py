@@ -22,7 +22,7 @@ class InitReport:
         lines = ["database schema is up to date; roles: "
                  + ", ".join(f"{k} {v}" for k, v in self.roles.items())]
         if self.demo is not None:
-            lines.append("demo organisation loaded: " + ", ".join(f"{k} +{v}" for k, v in self.demo.items()))
+            lines.append("demo pack item_packs/demo-county installed: " + ", ".join(f"{k} +{v}" for k, v in self.demo.items()))
             lines.append("demo logins (also in instance/demo-logins.txt):")
             lines += [f"  {role:<13} {user:<13} {password}" for user, password, role in self.logins]
         return "\n".join(lines)
@@ -43,9 +43,9 @@ def initialise(app: Flask, demo: bool = False) -> InitReport:
         _grant_everything_to_admin(sm)
         report.roles = ow.roles
         if demo:
-            from onewindow.demo import create_demo_staff, load_organisation
+            from onewindow.demo import create_demo_staff, install_demo_pack
 
-            report.demo = load_organisation()
+            report.demo = install_demo_pack(app)
             report.logins = create_demo_staff(Path(app.instance_path))
     return report
 

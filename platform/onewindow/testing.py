@@ -260,3 +260,75 @@ def page(_chromium, request):
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     finally:
         context.close()
+
+
+# --- cases -------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_item(app):
+    """Create an item (in force) with materials and routing; returns its id.
+
+    ``steps``: ``[(department credit code, days, is_lead, silence_consents), ...]``;
+    ``materials``: ``[(name, necessity, source, licence_type_code), ...]`` with necessity
+    ``required|optional|deferrable`` and source ``applicant|government|other``.
+    """
+    from onewindow.app import db
+    from onewindow.models import Department
+    from onewindow.models.items import (
+        HandlingType, Item, ItemType, Material, MaterialForm, MaterialSource, Necessity, RoutingMode,
+        RoutingStep, ServiceMode,
+    )
+
+    counter = itertools.count(1)
+
+    def _make(*, name="测试事项", department="11369921102345608H", handling="promised", promised=5, legal=20,
+              routing="sequential", steps=None, materials=None, correction_limit=5, extension_days=10,
+              in_person=False, postal=True, visits=1, licence_type_code=None, warning_days=1):
+        with app.app_context():
+            dept = db.session.query(Department).filter_by(credit_code=department).one()
+            item_type = db.session.query(ItemType).filter_by(code="01").one_or_none()
+            if item_type is None:
+                item_type = ItemType(code="01", name="行政许可")
+                db.session.add(item_type)
+            basic = f"9{next(counter):011d}"
+            item = Item(
+                basic_code=basic, implementation_code=f"{dept.credit_code}3{basic}", name=name,
+                item_type=item_type, department=dept, legal_days=legal, promised_days=promised,
+                handling_type=HandlingType[handling], correction_limit_days=correction_limit,
+                extension_days=extension_days, service_mode=ServiceMode.window_post, visits_required=visits,
+                postal_delivery=postal, in_person_required=in_person, routing_mode=RoutingMode[routing],
+                licence_type_code=licence_type_code, warning_days=warning_days, legal_basis="测试依据",
+            )
+            for position, (m_name, necessity, source, licence) in enumerate(materials or [
+                ("申请书", "required", "applicant", None),
+                ("身份证明", "required", "applicant", None),
+                ("场所使用证明", "deferrable", "applicant", None),
+            ], start=1):
+                item.materials.append(Material(position=position, name=m_name, necessity=Necessity[necessity],
+                                               form=MaterialForm.original, copies=1,
+                                               source=MaterialSource[source], licence_type_code=licence))
+            for position, (code, days, lead, silence) in enumerate(steps or [(department, promised, True, False)],
+                                                                   start=1):
+                step_dept = db.session.query(Department).filter_by(credit_code=code).one()
+                item.steps.append(RoutingStep(position=position, department=step_dept, is_lead=lead, days=days,
+                                              silence_consents=silence))
+            db.session.add(item)
+            db.session.commit()
+            return item.id
+
+    return _make
+
+
+@pytest.fixture
+def actor(app):
+    """``actor("approver")``: the engine Actor of a demo staff user."""
+    from onewindow.app import db
+    from onewindow.cases.core import Actor
+    from onewindow.models import Staff
+
+    def _actor(username: str):
+        with app.app_context():
+            return Actor.of(db.session.query(Staff).filter_by(username=username).one())
+
+    return _actor

@@ -1,3 +1,92 @@
-"""Hook implementations of the licences core part (registered by app.CORE_PARTS)."""
+"""Hook implementations of the licences core part (registered by app.CORE_PARTS).
 
-from onewindow.plugins import hookimpl  # noqa: F401
+Importing this module imports the models, so the schema test sees the licence tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+from onewindow.licences import models  # noqa: F401  (tables on FAB's metadata)
+from onewindow.plugins import hookimpl
+
+#: ``[plugins.licences]`` in onewindow.toml. The KEY-ENCRYPTION KEY protects every seal's
+#: private key; OW_SEAL_KEK (environment) wins over this setting.
+CONFIG_DEFAULTS = {"seal_key_encryption_key": ""}
+
+CATEGORY = "E-licences"
+
+
+@dataclass
+class LicencesExtension:
+    """``app.extensions["onewindow.licences"]``: licence types declared by plugins."""
+
+    types: dict = field(default_factory=dict)
+
+
+@hookimpl
+def register_config(register):
+    register("licences", dict(CONFIG_DEFAULTS))
+
+
+def _read(view: str) -> list[tuple[str, str]]:
+    return [("can_list", view), ("can_show", view)]
+
+
+@hookimpl
+def register_views(register):
+    from onewindow.licences.views import LicenceTypeView, LicenceView, SealView
+
+    menu = {"category": CATEGORY, "category_label": _l("E-licences"), "icon": "fa-certificate"}
+    register(LicenceView, name="Licences", label=_l("E-licence library"), **menu)
+    register(LicenceTypeView, name="Licence types", label=_l("Licence types"), **menu)
+    register(SealView, name="Seals", label=_l("Electronic seals"), **menu)
+
+
+@hookimpl
+def register_permissions(register):
+    menu = [("menu_access", CATEGORY), ("menu_access", "Licences")]
+    department = _read("LicenceView") + [("can_pdf", "LicenceView")] + menu
+    register("approver", department + [("can_update", "LicenceView")])
+    register("chief_rep", department + [("can_update", "LicenceView"), ("can_revoke", "LicenceView")])
+    register("seal_admin", department + [("can_seal", "LicenceView")] + _read("SealView")
+             + [("menu_access", "Seals")])
+    register("supervisor", department + _read("LicenceTypeView") + _read("SealView")
+             + [("menu_access", "Licence types"), ("menu_access", "Seals")])
+
+
+@hookimpl
+def register_commands(register):
+    from onewindow.licences.cli import licence_cli
+
+    register(licence_cli)
+
+
+@hookimpl
+def register_jobs(register):
+    register("licences.expire", "onewindow.licences.library:expire_job", trigger="interval", hours=6)
+
+
+@hookimpl
+def validate_pack(pack, report):
+    from onewindow.licences.types import validate_pack_types
+
+    validate_pack_types(pack, report)
+
+
+@hookimpl
+def install_pack(pack, session):
+    from onewindow.licences.types import install_pack_types
+
+    install_pack_types(pack, session)
+
+
+@hookimpl
+def app_ready(app):
+    from onewindow.licences.public import bp
+    from onewindow.licences.types import EXTENSION, collect_plugin_types
+
+    app.extensions[EXTENSION] = LicencesExtension(types=collect_plugin_types(app.extensions["onewindow"].plugins))
+    app.register_blueprint(bp)

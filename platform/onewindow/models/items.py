@@ -194,6 +194,8 @@ class Item(Model):
 
     # guide
     guide: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # SHA-256 of the item as declared in its pack: an unchanged item makes no new version.
+    content_hash: Mapped[Optional[str]] = mapped_column(String(64))
 
     created_on: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=_now)
 
@@ -301,4 +303,47 @@ class ItemEvent(Model):
     actor: Mapped[str] = mapped_column(String(128), nullable=False)  # username or "pack:<key>@<version>"
     reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=_now)
+
+
+class PackAction(LabelledEnum):
+    install = _l("Installed")
+    upgrade = _l("Upgraded")
+    uninstall = _l("Uninstalled")
+
+
+class Pack(Model):
+    """An installed item pack (事项包): a county's catalogue, versioned as a whole."""
+
+    __tablename__ = "ow_pack"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
+    version: Mapped[str] = mapped_column(String(20), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    region_code: Mapped[Optional[str]] = mapped_column(String(12))
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    checksum: Mapped[str] = mapped_column(String(64), nullable=False)  # SHA-256 of the pack's files
+    item_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    installed_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    installed_on: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=_now)
+    updated_on: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=_now)
+
+    def __repr__(self) -> str:
+        return f"{self.key} {self.version}"
+
+
+class PackEvent(Model):
+    """History of a pack: install, upgrade, uninstall — kept after an uninstall."""
+
+    __tablename__ = "ow_pack_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pack_key: Mapped[str] = mapped_column(String(60), nullable=False, index=True)
+    action: Mapped[PackAction] = mapped_column(enum_column(PackAction), nullable=False)
+    from_version: Mapped[Optional[str]] = mapped_column(String(20))
+    to_version: Mapped[Optional[str]] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(128), nullable=False)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    changes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=_now)

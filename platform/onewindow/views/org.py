@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField
 from wtforms.validators import ValidationError as FormError
 
 from onewindow.models import Department, Region, ServiceCentre, Staff, Window, Zone
@@ -108,6 +109,8 @@ class WindowView(ModelView):
         "departments": _l("Departments served"), "approval_ref": _l("Centre approval reference"), "active": _l("In service"),
     }
     validators_columns = {"approval_ref": [_specialised_needs_approval]}
+    # FAB turns a NOT NULL boolean into a required field, refusing an unticked box.
+    add_form_extra_fields = edit_form_extra_fields = {"active": BooleanField(_l("In service"), default=True)}
 
 
 class DepartmentStaffView(ModelView):

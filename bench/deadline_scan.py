@@ -1,0 +1,164 @@
+"""Benchmark: the e-supervision deadline scan over N open cases (default 1,000,000).
+
+    .venv/bin/python bench/deadline_scan.py [--cases N] [--url postgresql+psycopg://…/db]
+
+Builds a fresh database through the migrations (SQLite in a temporary folder unless
+--url names an empty database), bulk-inserts synthetic open cases with one active
+department step each (SQLAlchemy Core, executemany in chunks), then times
+
+1. the first scan (full: raises every card, the backfill after installing the plugin),
+2. a steady-state scan (incremental, nothing changed: what runs every few minutes),
+3. the scan one working day later (incremental: cards escalate, new ones are raised),
+4. the nightly full scan (re-checks every open subject),
+
+and checks after each that the open cards equal a naive per-case recomputation with
+the working-day calendar (``workdays_between``), printing MATCH or MISMATCH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TODAY = dt.date(2026, 11, 23)  # a Monday; the calendar knows 2026 officially
+NOW = dt.datetime(2026, 11, 23, 8, 0)
+CHUNK = 50_000
+
+
+def build_app(url: str | None):
+    from onewindow.app import create_app
+    from onewindow.setup import initialise
+
+    folder = Path(tempfile.mkdtemp(prefix="ow-bench-"))
+    url = url or f"sqlite:///{folder / 'bench.db'}"
+    app = create_app({"DATABASE_URL": url, "TESTING": True}, instance_path=folder / "instance")
+    initialise(app)
+    return app
+
+
+def seed(app, n: int, seed_value: int = 8) -> None:
+    from onewindow.app import db
+    from onewindow.cases.models import Case, CaseStep
+    from onewindow.models.items import Item, ItemType
+    from onewindow.models.org import Department, Region
+
+    rnd = random.Random(seed_value)
+    with app.app_context():
+        region = Region(code="369921", name="云溪县", level="county")
+        db.session.add(region)
+        db.session.flush()
+        dept = Department(name="基准测试局", credit_code="11369921102345608H", region_id=region.id)
+        item_type = ItemType(code="01", name="行政许可")
+        db.session.add_all([dept, item_type])
+        db.session.flush()
+        items = []
+        for warn in (1, 2, 3):
+            item = Item(basic_code=f"90000000000{warn}", implementation_code=f"{dept.credit_code}39000000000{warn}",
+                        name=f"基准事项{warn}", item_type=item_type, department=dept, legal_days=20, promised_days=10,
+                        handling_type="promised", correction_limit_days=5, extension_days=0,
+                        service_mode="window_post", visits_required=1, postal_delivery=True,
+                        in_person_required=False, routing_mode="sequential", warning_days=warn, legal_basis="基准")
+            db.session.add(item)
+            items.append(item)
+        db.session.commit()
+        item_ids, dept_id = [i.id for i in items], dept.id
+        case_t, step_t = Case.__table__, CaseStep.__table__
+        started = time.perf_counter()
+        for base in range(0, n, CHUNK):
+            cases, steps = [], []
+            for i in range(base, min(base + CHUNK, n)):
+                due = TODAY + dt.timedelta(days=rnd.randint(-40, 40))
+                cases.append(dict(
+                    id=i + 1, number=f"B{i:042d}", query_code="ABCD1234", item_id=item_ids[i % 3],
+                    department_id=dept_id, state="in_review", channel="window", applicant_type="person",
+                    applicant_name="张三", applicant_id="440304200002291236", data={}, received_at=NOW,
+                    accepted_on=due - dt.timedelta(days=14), due_date=due, due_confirmed=True, stopped_days=0,
+                    extended_days=0, simulated=False, corrections_issued=0, confidential=False, updated_at=NOW,
+                    version=1))
+                steps.append(dict(id=i + 1, case_id=i + 1, position=1, department_id=dept_id, is_lead=True,
+                                  parallel=False, task="审批", days=8, silence_consents=False, state="active",
+                                  started_on=due - dt.timedelta(days=14),
+                                  due_date=due - dt.timedelta(days=rnd.randint(0, 3))))
+            with db.engine.begin() as conn:
+                conn.execute(case_t.insert(), cases)
+                conn.execute(step_t.insert(), steps)
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
+        print(f"seeded {n:,} open cases + {n:,} active steps in {time.perf_counter() - started:.1f} s")
+
+
+def run_scan(app, today: dt.date, full: bool = False) -> tuple[float, dict]:
+    from onewindow.cases.clock import travel_to
+    from onewindow_supervision.jobs import deadline_scan
+
+    with app.app_context(), travel_to(dt.datetime.combine(today, dt.time(8, 0))):
+        started = time.perf_counter()
+        counts = deadline_scan(full=full)
+        return time.perf_counter() - started, counts
+
+
+def naive_check(app, today: dt.date) -> tuple[bool, int, int]:
+    """Recompute every case's and step's card in Python; compare with the open cards."""
+    from sqlalchemy import select
+
+    from onewindow.app import db
+    from onewindow.cases.models import Case, CaseStep
+    from onewindow.models.items import Item
+    from onewindow.workdays import get_calendar
+    from onewindow_supervision.models import Card
+
+    with app.app_context():
+        cal = get_calendar()
+
+        def level(due, warn):
+            if due < today:
+                return "red"
+            return "yellow" if cal.workdays_between(today, due) <= warn else None
+
+        expected = set()
+        rows = db.session.execute(select(Case.id, Case.due_date, Item.warning_days).join(Item, Item.id == Case.item_id))
+        for cid, due, warn in rows:
+            if (lv := level(due, warn)) is not None:
+                expected.add(("case_due", cid, lv))
+        rows = db.session.execute(select(CaseStep.id, CaseStep.due_date, Item.warning_days)
+                                  .join(Case, Case.id == CaseStep.case_id).join(Item, Item.id == Case.item_id))
+        for sid, due, warn in rows:
+            if (lv := level(due, warn)) is not None:
+                expected.add(("step_due", sid, lv))
+        actual = {(r.name, s, lv.name) for r, s, lv in db.session.execute(
+            select(Card.rule, Card.subject_id, Card.level).where(Card.cleared_at.is_(None)))}
+        return expected == actual, len(expected), len(actual)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--url", default=None, help="an EMPTY database (default: SQLite in a temp folder)")
+    args = parser.parse_args(argv)
+    app = build_app(args.url)
+    with app.app_context():
+        from onewindow.app import db
+
+        print(f"database: {db.engine.dialect.name}")
+    seed(app, args.cases)
+    ok_all = True
+    next_day = TODAY + dt.timedelta(days=1)
+    runs = [("first scan (full backfill)", TODAY, False), ("steady-state scan", TODAY, False),
+            ("next working day", next_day, False), ("nightly full scan", next_day, True)]
+    for label, day, full in runs:
+        seconds, counts = run_scan(app, day, full)
+        ok, expected, actual = naive_check(app, day)
+        ok_all &= ok
+        print(f"{label:<27} {seconds:6.2f} s  {counts}  open cards {actual:,} vs naive {expected:,}: "
+              f"{'MATCH' if ok else 'MISMATCH'}")
+    return 0 if ok_all else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Who sees which case, and what of it, for the API and the CLI.
+
+Scoping is the screens' own rule (``onewindow.cases.scope``): acceptors, output clerks,
+admins and supervisors see every case; department staff the cases whose lead
+department is theirs or that have a step of their department; nobody else anything.
+Resident ID numbers are masked in lists; in a case's detail only the acceptance and
+output windows, admins and the case's own departments see them in full.
+
+``user`` is the signed-in staff user (``g.user``), or ``None`` for the operator at the
+command line, who sees everything.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy.orm import Query
+
+from onewindow.app import db
+from onewindow.cases.models import ApplicantType, Case, CaseStep
+from onewindow.cases.scope import case_condition
+from onewindow.models import Department
+from onewindow.models.items import Item
+from onewindow.security import role_keys
+from onewindow.validators import mask_resident_id
+
+FULL_ID_ROLES = {"acceptor", "output_clerk", "admin"}
+_RESIDENT_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def scoped(query: Query, user) -> Query:
+    condition = None if user is None else case_condition(user)
+    return query if condition is None else query.filter(condition)
+
+
+def visible_case(number: str, user) -> Case | None:
+    """The case with this number if ``user`` may see it; ``None`` otherwise (answer 404)."""
+    return scoped(db.session.query(Case), user).filter(Case.number == number).one_or_none()
+
+
+def list_cases(user, *, state=None, item_code=None, due_before=None, department=None,
+               page: int = 1, page_size: int = 20) -> tuple[int, list[Case]]:
+    query = scoped(db.session.query(Case), user)
+    if state:
+        query = query.filter(Case.state == state)
+    if item_code:
+        query = query.filter(Case.item.has(Item.implementation_code == item_code))
+    if due_before:
+        query = query.filter(Case.due_date.isnot(None), Case.due_date <= due_before)
+    if department:
+        in_dept = Department.credit_code == department
+        query = query.filter(or_(Case.department.has(in_dept), Case.steps.any(CaseStep.department.has(in_dept))))
+    total = query.count()
+    rows = query.order_by(Case.id.desc()).offset((page - 1) * page_size).limit(page_size).all()
+    return total, rows
+
+
+def sees_full_id(case: Case, user) -> bool:
+    if user is None or role_keys(user) & FULL_ID_ROLES:
+        return True
+    dept = getattr(user, "department_id", None)
+    return dept is not None and dept in {case.department_id} | {s.department_id for s in case.steps}
+
+
+def mask_ids(value: Any) -> Any:
+    """Mask every resident-ID-shaped string inside form data or event payloads."""
+    if isinstance(value, str):
+        return _RESIDENT_ID.sub(lambda m: mask_resident_id(m.group(0)), value)
+    if isinstance(value, dict):
+        return {k: mask_ids(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_ids(v) for v in value]
+    return value
+
+
+def _department(dept) -> dict | None:
+    return None if dept is None else {"id": dept.id, "name": dept.name, "credit_code": dept.credit_code}
+
+
+def summary(case: Case, full_id: bool = False) -> dict:
+    applicant_id = case.applicant_id
+    if case.applicant_type == ApplicantType.person and not full_id:
+        applicant_id = mask_resident_id(applicant_id)
+    return {
+        "id": case.id, "number": case.number, "item_code": case.item.implementation_code,
+        "item_name": case.item.name, "department": _department(case.department),
+        "state": case.state.name, "state_label": str(case.state), "channel": case.channel.name,
+        "applicant_type": case.applicant_type.name, "applicant_name": case.applicant_name,
+        "applicant_id": applicant_id, "received_at": case.received_at, "accepted_on": case.accepted_on,
+        "due_date": case.due_date, "due_confirmed": case.due_confirmed, "simulated": case.simulated,
+        "version": case.version,
+    }
+
+
+def detail(case: Case, user) -> dict:
+    full = sees_full_id(case, user)
+    shown = (lambda v: v) if full else mask_ids
+    out = summary(case, full_id=full)
+    out.update({
+        "query_code": case.query_code if full else None,
+        "applicant_phone": case.applicant_phone, "applicant_address": case.applicant_address,
+        "data": shown(case.data or {}),
+        **{name: getattr(case, name) for name in (
+            "pre_review_due", "correction_deadline", "supply_deadline", "pickup_date", "stopped_days",
+            "extended_days", "decision", "decided_at", "result_summary", "licence_identifier",
+            "delivery_method", "tracking_number", "signee", "delivered_at", "closed_at")},
+        "materials": [{
+            "material_id": m.material_id, "position": m.position, "name": m.name,
+            "necessity": m.material.necessity.name, "status": m.status.name, "status_label": str(m.status),
+            "problem": m.problem, "licence_identifier": m.licence_identifier, "supplied_at": m.supplied_at,
+        } for m in case.materials],
+        "steps": [{
+            "id": s.id, "position": s.position, "department": _department(s.department), "is_lead": s.is_lead,
+            "parallel": s.parallel, "task": s.task, "days": s.days, "state": s.state.name,
+            "state_label": str(s.state), "started_on": s.started_on, "due_date": s.due_date,
+            "decided_at": s.decided_at, "decided_by": s.decided_by, "opinion": s.opinion,
+        } for s in case.steps],
+        "events": [{
+            "seq": e.seq, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
+            "actor": e.actor, "at": e.at, "reason": shown(e.reason), "payload": shown(e.payload or {}),
+        } for e in case.events],
+        "notices": [{"id": n.id, "kind": n.kind, "issued_at": n.issued_at} for n in case.notices],
+    })
+    return out

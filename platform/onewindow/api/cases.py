@@ -1,0 +1,236 @@
+"""REST API for cases (办件) under ``/api/v1/cases``: a thin adapter over the engine.
+
+Authentication is Flask-AppBuilder's JWT (``POST /api/v1/security/login``). Two FAB
+permissions on the ``CaseApi`` view menu: ``can_read`` (list, detail) and ``can_write``
+(create, every transition). Which role may do which transition, for which department
+and in which state, is decided by the engine alone (``onewindow.cases.engine``); this
+module validates input, scopes what the caller may see (``case_read``), and maps
+engine errors to HTTP: invalid input 400, PermissionDenied 403, unknown or
+out-of-scope case 404, ConflictError 409, TransitionError / ApplicationInvalid 422.
+Every transition has its own path, so each appears in ``/api/v1/_openapi``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import yaml
+from flask import g, request
+from flask_appbuilder.api import BaseApi, expose, safe
+from flask_appbuilder.security.decorators import permission_name, protect
+
+from onewindow.api import case_read
+from onewindow.api import case_schemas as s
+from onewindow.api.case_actions import TRANSITIONS, InputInvalid, create_case, load, run_transition
+from onewindow.app import db
+from onewindow.cases.core import Actor
+from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied
+from onewindow.errors import ValidationError
+
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/CaseError"}}}
+_DETAIL = {"application/json": {"schema": {"$ref": "#/components/schemas/CaseDetail"}}}
+
+
+class CaseApi(BaseApi):
+    resource_name = "cases"
+    openapi_spec_tag = "Cases"
+    csrf_exempt = True  # JWT only for writes (see protect() below): no cookie, no CSRF
+    responses = {
+        **BaseApi.responses,
+        "CaseBadRequest": {"description": "The body or query does not match the schema; "
+                                          "problems name each field", "content": _ERROR},
+        "CaseNotFound": {"description": "No such case, or not in your scope", "content": _ERROR},
+        "CaseForbidden": {"description": "Your role or department may not do this", "content": _ERROR},
+        "CaseConflict": {"description": "Someone changed the case first; reload and retry", "content": _ERROR},
+        "CaseUnprocessable": {"description": "Not allowed in this state or with this input; "
+                                             "problems list what to fix", "content": _ERROR},
+    }
+    openapi_spec_component_schemas = (
+        s.CaseError, s.CaseSummary, s.CaseDetail, s.CaseListOut, s.ApplicantInput, s.CaseCreateInput,
+        *{t.schema for t in TRANSITIONS.values()},
+    )
+
+    # --- adapters ---------------------------------------------------------------
+
+    @staticmethod
+    def _actor() -> Actor:
+        return Actor.of(g.user)
+
+    def _error(self, code: int, message: str, problems=()) -> object:
+        return self.response(code, message=message,
+                             problems=[{"field": f or None, "message": m} for f, m in problems])
+
+    def _engine_call(self, call: Callable[[], object], success: Callable[[object], object]):
+        """Run one engine call; turn its errors into the documented HTTP answers."""
+        try:
+            result = call()
+        except InputInvalid as exc:
+            db.session.rollback()
+            return self._error(400, str(exc), exc.problems)
+        except ApplicationInvalid as exc:
+            db.session.rollback()
+            return self._error(422, str(exc), exc.problems)
+        except PermissionDenied as exc:
+            db.session.rollback()
+            return self._error(403, str(exc))
+        except ConflictError as exc:
+            db.session.rollback()
+            return self._error(409, str(exc))
+        except ValidationError as exc:  # TransitionError and other refused input
+            db.session.rollback()
+            return self._error(422, str(exc), [(None, str(exc))])
+        return success(result)
+
+    def _not_found(self, number: str):
+        return self._error(404, f"办件 {number} 不存在或不在您的办理范围内")
+
+    def _detail(self, case, code: int = 200):
+        return self.response(code, **s.CaseDetail().dump(case_read.detail(case, g.user)))
+
+    def _transition(self, number: str, name: str):
+        case = case_read.visible_case(number, g.user)
+        if case is None:
+            return self._not_found(number)
+        actor = self._actor()
+        body = request.get_json(silent=True)
+        if body is None and not request.get_data():
+            body = {}
+        return self._engine_call(lambda: run_transition(case, name, actor, body), self._detail)
+
+    # --- endpoints --------------------------------------------------------------
+
+    @expose("/", methods=["GET"])
+    @protect(allow_browser_login=True)
+    @safe
+    @permission_name("read")
+    def get_list(self):
+        """List the cases you may see, newest first.
+        ---
+        get:
+          summary: List cases (办件列表)
+          description: >-
+            Acceptors, output clerks, admins and supervisors see every case; department
+            staff see the cases of their department (lead or any step). Resident ID
+            numbers are masked.
+          parameters:
+          - {in: query, name: state, schema: {type: string}, description: case state name, e.g. in_review}
+          - {in: query, name: item_code, schema: {type: string}, description: implementation code of the item}
+          - {in: query, name: due_before, schema: {type: string, format: date}, description: due on or before}
+          - {in: query, name: department, schema: {type: string}, description: credit code of a department involved}
+          - {in: query, name: page, schema: {type: integer, minimum: 1, default: 1}}
+          - {in: query, name: page_size, schema: {type: integer, minimum: 1, maximum: 100, default: 20}}
+          responses:
+            200:
+              description: One page of cases
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/CaseListOut'}
+            400: {$ref: '#/components/responses/CaseBadRequest'}
+            401: {$ref: '#/components/responses/401'}
+        """
+        try:
+            args = load(s.CaseListArgs, request.args.to_dict())
+        except InputInvalid as exc:
+            return self._error(400, str(exc), exc.problems)
+        total, rows = case_read.list_cases(g.user, **args)
+        return self.response(200, **s.CaseListOut().dump({
+            "count": total, "page": args["page"], "page_size": args["page_size"],
+            "result": [case_read.summary(case) for case in rows],
+        }))
+
+    @expose("/<number>", methods=["GET"])
+    @protect(allow_browser_login=True)
+    @safe
+    @permission_name("read")
+    def get_case(self, number: str):
+        """One case with its materials, steps, timeline and notices.
+        ---
+        get:
+          summary: Show a case (办件详情)
+          description: >-
+            404 when the case does not exist or is outside your scope. The applicant's full
+            resident ID only for acceptors, output clerks, admins and the case's departments.
+          parameters:
+          - {in: path, name: number, required: true, schema: {type: string}, description: 43-character case number}
+          responses:
+            200:
+              description: The case
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/CaseDetail'}
+            401: {$ref: '#/components/responses/401'}
+            404: {$ref: '#/components/responses/CaseNotFound'}
+        """
+        case = case_read.visible_case(number, g.user)
+        if case is None:
+            return self._not_found(number)
+        return self._detail(case)
+
+    @expose("/", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("write")
+    def post(self):
+        """Receive an application and record the window's outcome at once.
+        ---
+        post:
+          summary: Create a case (受理 / 容缺受理 / 补齐补正 / 不予受理 / 网上申请)
+          description: >-
+            outcome accept, accept_deferred, request_correction or reject at the window
+            (roles acceptor, chief_rep), or submit for online, postal and terminal
+            applications awaiting pre-review.
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/CaseCreateInput'}
+          responses:
+            201:
+              description: The new case
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/CaseDetail'}
+            400: {$ref: '#/components/responses/CaseBadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/CaseForbidden'}
+            422: {$ref: '#/components/responses/CaseUnprocessable'}
+        """
+        actor = self._actor()
+        body = request.get_json(silent=True)
+        return self._engine_call(lambda: create_case(body, actor), lambda case: self._detail(case, 201))
+
+
+def _transition_doc(name: str) -> str:
+    t = TRANSITIONS[name]
+    spec = {"post": {
+        "summary": t.summary,
+        "description": f"Engine transition {name}. Allowed for: {t.roles}. The engine checks role, "
+                       "department and state; the answer is the case after the transition.",
+        "parameters": [{"in": "path", "name": "number", "required": True, "schema": {"type": "string"},
+                        "description": "43-character case number"}],
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{t.schema.__name__}"}}}},
+        "responses": {
+            200: {"description": "The case after the transition", "content": _DETAIL},
+            400: {"$ref": "#/components/responses/CaseBadRequest"},
+            401: {"$ref": "#/components/responses/401"},
+            403: {"$ref": "#/components/responses/CaseForbidden"},
+            404: {"$ref": "#/components/responses/CaseNotFound"},
+            409: {"$ref": "#/components/responses/CaseConflict"},
+            422: {"$ref": "#/components/responses/CaseUnprocessable"},
+        },
+    }}
+    return f"{t.summary}\n---\n" + yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)
+
+
+def _transition_endpoint(name: str):
+    def endpoint(self, number: str):
+        return self._transition(number, name)
+
+    endpoint.__name__ = endpoint.__qualname__ = f"transition_{name}"
+    endpoint.__doc__ = _transition_doc(name)
+    return expose(f"/<number>/{name}", methods=["POST"])(protect()(safe(permission_name("write")(endpoint))))
+
+
+for _name in TRANSITIONS:  # one path per transition, each documented in /api/v1/_openapi
+    setattr(CaseApi, f"transition_{_name}", _transition_endpoint(_name))

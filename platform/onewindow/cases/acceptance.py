@@ -1,0 +1,357 @@
+"""Receiving and accepting applications at the comprehensive window [003 §四(一)–(五)].
+
+Outcomes at the window: accept (受理通知书), accept with deferred materials (容缺受理),
+one correction notice listing everything (补齐补正通知书, 一次性告知), or reject with
+reasons (不予受理决定通知书).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+
+from onewindow.app import db
+from onewindow.cases import clock
+from onewindow.cases.core import (
+    Actor, issue_notice, require_department, require_role, require_state, transition, unit_of_work,
+)
+from onewindow.cases.errors import ApplicationInvalid, TransitionError
+from onewindow.cases.models import (
+    ApplicantType, Case, CaseMaterial, CaseState, Channel, MaterialStatus,
+)
+from onewindow.cases.numbering import new_query_code, next_case_number
+from onewindow.cases.routing import start_routing
+from onewindow.models.items import HandlingType, Item, ItemStatus, Necessity
+from onewindow.models.org import Window
+from onewindow.validators import resident_id_problem, uscc_problem
+
+ACCEPTING_ROLES = ("acceptor", "chief_rep")
+PRESENT = {MaterialStatus.submitted, MaterialStatus.from_library}
+
+
+@dataclass
+class Application:
+    """What the applicant hands in once (一次提交)."""
+
+    item: Item
+    applicant_type: ApplicantType
+    applicant_name: str
+    applicant_id: str
+    channel: Channel = Channel.window
+    data: dict[str, Any] = field(default_factory=dict)
+    phone: str | None = None
+    address: str | None = None
+    window: Window | None = None
+
+
+def _form_problems(item: Item, data: dict) -> list[tuple[str, str]]:
+    """Validate the application form (plugin form or the item's low-code fields)."""
+    try:
+        from onewindow.catalogue.forms import build_application_form
+    except ImportError:  # catalogue part absent: only the plugin hooks check the data
+        return []
+    form_cls = build_application_form(item)
+    if form_cls is None:
+        return []
+    from werkzeug.datastructures import MultiDict
+
+    form = form_cls(formdata=MultiDict({k: "" if v is None else str(v) for k, v in data.items()}),
+                    meta={"csrf": False})
+    if form.validate():
+        return []
+    return [(getattr(form, name).label.text if hasattr(form, name) else name, "；".join(errs))
+            for name, errs in form.errors.items()]
+
+
+def validate_application(app: Application, case: Case | None = None) -> None:
+    problems: list[tuple[str, str]] = []
+    item = app.item
+    if not item.is_current or item.status != ItemStatus.active:
+        problems.append(("事项", f"事项“{item.name}”第{item.version}版已不再受理新申请，请选择现行版本"))
+    if not (app.applicant_name or "").strip():
+        problems.append(("申请人", "请填写申请人姓名或单位名称"))
+    checker = resident_id_problem if app.applicant_type == ApplicantType.person else uscc_problem
+    problem = checker(app.applicant_id or "")
+    if problem:
+        label = "身份证号码" if app.applicant_type == ApplicantType.person else "统一社会信用代码"
+        problems.append((label, problem))
+    if item.in_person_required and app.channel != Channel.window:
+        problems.append(("渠道", f"事项“{item.name}”须申请人本人到窗口办理（现场拍照、采集指纹），"
+                                 f"不能通过“{app.channel}”渠道申请"))
+    if app.channel == Channel.post and not item.postal_delivery:
+        problems.append(("渠道", f"事项“{item.name}”不接受邮寄申请"))
+    problems += _form_problems(item, app.data)
+
+    def report(field_name: str, message: str) -> None:
+        problems.append((field_name, message))
+
+    probe = case or Case(item=item, applicant_name=app.applicant_name, applicant_id=app.applicant_id,
+                         applicant_type=app.applicant_type, channel=app.channel, data=app.data)
+    current_app.extensions["onewindow"].plugins.hook.validate_application(case=probe, data=app.data, report=report)
+    if problems:
+        raise ApplicationInvalid(problems)
+
+
+def _new_case(app: Application, actor: Actor) -> Case:
+    validate_application(app)
+    now = clock.now()
+    item = app.item
+    case = Case(
+        number=next_case_number(item.implementation_code, now.date()),
+        query_code=new_query_code(),
+        item=item,
+        department_id=item.department_id,
+        state=CaseState.submitted,
+        channel=app.channel,
+        window=app.window,
+        applicant_type=app.applicant_type,
+        applicant_name=app.applicant_name.strip(),
+        applicant_id=app.applicant_id.strip().upper(),
+        applicant_phone=app.phone,
+        applicant_address=app.address,
+        data=dict(app.data),
+        received_at=now,
+        confidential=item.confidential,
+        updated_at=now,
+        corrections_issued=0, stopped_days=0, extended_days=0, simulated=False, due_confirmed=True,
+    )
+    for position, material in enumerate(item.materials, start=1):
+        case.materials.append(CaseMaterial(material=material, material_id=material.id, position=position,
+                                           name=material.name, status=MaterialStatus.missing))
+    db.session.add(case)
+    return case
+
+
+def submit(app: Application, actor: Actor) -> Case:
+    """网上申请 / 邮寄 / 自助终端: the department pre-reviews within the item's limit [003 §四(一)]."""
+    if app.channel == Channel.window:
+        raise TransitionError("窗口申请请直接受理（accept / accept_deferred / request_correction / reject）")
+    with unit_of_work():
+        case = _new_case(app, actor)
+        case.pre_review_due, _ = clock.add_workdays(case.received_at.date(), case.item.pre_review_days)
+        transition(case, CaseState.submitted, "submit", actor, payload={"channel": app.channel.name})
+    return case
+
+
+def pre_review(case: Case, actor: Actor, passed: bool, opinion: str = "",
+               problems: dict[int, str] | None = None) -> Case:
+    """网上预审 by the implementing department; fully-online items go straight on."""
+    with unit_of_work():
+        require_state(case, {CaseState.submitted}, "预审")
+        require_department(actor, case.department_id, ("approver", "chief_rep"), "预审该办件")
+        if not passed:
+            if not (problems or opinion):
+                raise TransitionError("预审不通过须一次性列明需补正的全部材料或原因")
+            _correction_notice(case, actor, problems or {}, opinion, override_reason=None)
+            return case
+        transition(case, CaseState.pre_reviewed, "pre_review_pass", actor, reason=opinion)
+    if case.item.visits_required == 0:  # 一次不跑: electronic materials count as handed in
+        accept(case, actor, {m.material_id: MaterialStatus.submitted for m in case.materials
+                             if m.material.necessity != Necessity.optional})
+    return case
+
+
+def _target(target: Case | Application, actor: Actor, doing: str) -> Case:
+    require_role(actor, ACCEPTING_ROLES, doing)
+    if isinstance(target, Application):
+        return _new_case(target, actor)
+    require_state(target, {CaseState.submitted, CaseState.pre_reviewed, CaseState.correction}, doing)
+    validate_application(Application(target.item, target.applicant_type, target.applicant_name,
+                                     target.applicant_id, target.channel, target.data), case=target)
+    return target
+
+
+def _apply_statuses(case: Case, statuses: dict[int, Any]) -> None:
+    known = {m.material_id: m for m in case.materials}
+    unknown = [mid for mid in statuses if mid not in known]
+    if unknown:
+        raise TransitionError(
+            f"材料编号 {unknown} 不在事项“{case.item.name}”的受理清单中；清单外的材料不得要求申请人提交"
+        )
+    now = clock.now()
+    for material_id, status in statuses.items():
+        if isinstance(status, str):
+            if status not in MaterialStatus.__members__:
+                raise TransitionError(f"材料“{known[material_id].name}”的状态 {status!r} 无效；"
+                                      f"可选：{', '.join(MaterialStatus.__members__)}")
+            status = MaterialStatus[status]
+        entry = known[material_id]
+        if status in PRESENT and entry.status not in PRESENT:
+            entry.supplied_at = now
+        entry.status = status
+    _pull_from_library(case)
+
+
+def _pull_from_library(case: Case) -> None:
+    """Government-issued materials come from the e-licence library, not the applicant [003 §六(四)]."""
+    try:
+        from onewindow.licences.library import find_valid_licence
+    except ImportError:
+        return
+    for entry in case.materials:
+        code = entry.material.licence_type_code
+        if entry.status in PRESENT or not code:
+            continue
+        licence = find_valid_licence(case.applicant_id, code)
+        if licence is not None:
+            entry.status = MaterialStatus.from_library
+            entry.licence_identifier = licence.identifier
+            entry.supplied_at = clock.now()
+
+
+def _missing(case: Case, necessities: set[Necessity]) -> list[CaseMaterial]:
+    return [m for m in case.materials if m.material.necessity in necessities and m.status not in PRESENT]
+
+
+def _start_clock(case: Case, actor: Actor, action: str, reason: str = "", payload: dict | None = None) -> None:
+    item = case.item
+    today = clock.today()
+    case.accepted_on = today
+    case.correction_deadline, _ = clock.add_workdays(case.received_at.date(), item.correction_limit_days)
+    days = 0 if item.handling_type == HandlingType.immediate else item.promised_days
+    case.due_date, case.due_confirmed = clock.add_workdays(today, days)
+    case.pickup_date = case.due_date
+    transition(case, CaseState.in_review, action, actor, reason=reason, payload=payload)
+    start_routing(case, actor)
+
+
+def accept(target: Case | Application, actor: Actor, materials: dict[int, Any], note: str = "") -> Case:
+    """受理: every required (and deferrable) material is present → 受理通知书."""
+    with unit_of_work():
+        case = _target(target, actor, "受理")
+        _apply_statuses(case, materials)
+        missing = _missing(case, {Necessity.required, Necessity.deferrable})
+        if missing:
+            names = "、".join(f"“{m.name}”" for m in missing)
+            raise TransitionError(f"材料不齐，不能受理：缺少 {names}。请出具补齐补正通知书，"
+                                  f"或对容缺后补材料办理容缺受理")
+        _start_clock(case, actor, "accept", note)
+        issue_notice(case, "acceptance", actor, _acceptance_content(case))
+    return case
+
+
+def accept_deferred(target: Case | Application, actor: Actor, materials: dict[int, Any], *,
+                    commitment: str, supply_deadline: dt.date | None) -> Case:
+    """容缺受理: only materials marked deferrable may be missing; approval proceeds as
+    模拟审批 and the result is not released before they arrive [003 §四(五)(六)]."""
+    with unit_of_work():
+        case = _target(target, actor, "容缺受理")
+        _apply_statuses(case, materials)
+        missing_required = _missing(case, {Necessity.required})
+        if missing_required:
+            names = "、".join(f"“{m.name}”" for m in missing_required)
+            raise TransitionError(f"{names} 是必要材料，不能容缺；只有标注“容缺后补”的材料可以后补")
+        deferred = _missing(case, {Necessity.deferrable})
+        if not deferred:
+            raise TransitionError("没有缺少容缺后补材料，请直接受理")
+        if not commitment.strip():
+            raise TransitionError("容缺受理须记录申请人的书面承诺（补交期限及逾期后果）")
+        if supply_deadline is None:
+            raise TransitionError("容缺受理须写明补交期限")
+        if supply_deadline <= clock.today():
+            raise TransitionError(f"补交期限 {supply_deadline} 须晚于今天")
+        for entry in deferred:
+            entry.status = MaterialStatus.deferred
+        case.simulated = True
+        case.supply_deadline = supply_deadline
+        _start_clock(case, actor, "accept_deferred", commitment,
+                     {"deferred": [m.name for m in deferred], "supply_deadline": supply_deadline.isoformat()})
+        content = _acceptance_content(case)
+        issue_notice(case, "acceptance", actor, content)
+        issue_notice(case, "deferral_commitment", actor, {
+            **content, "deferred": [m.name for m in deferred], "commitment": commitment,
+            "supply_deadline": supply_deadline.isoformat(),
+            "consequence": "逾期未补交的，审批结果不予发放，已作出的模拟审批结果失效",
+        })
+    return case
+
+
+def supply_material(case: Case, actor: Actor, material_id: int) -> Case:
+    """A deferred material arrives; the result can be released once none is outstanding."""
+    with unit_of_work():
+        require_role(actor, ACCEPTING_ROLES + ("approver", "output_clerk"), "登记补交材料")
+        entry = next((m for m in case.materials if m.material_id == material_id), None)
+        if entry is None or entry.status != MaterialStatus.deferred:
+            raise TransitionError("该材料不是本办件容缺后补的材料")
+        entry.status = MaterialStatus.submitted
+        entry.supplied_at = clock.now()
+        if not case.outstanding_deferred:
+            case.simulated = False
+        transition(case, None, "supply_material", actor, payload={"material": entry.name})
+    return case
+
+
+def _correction_notice(case: Case, actor: Actor, problems: dict[int, str], general: str,
+                       override_reason: str | None) -> None:
+    if case.corrections_issued and not (override_reason or "").strip():
+        raise TransitionError("补齐补正须一次性告知；已出具过补正通知书，再次出具须记录理由")
+    known = {m.material_id: m for m in case.materials}
+    unknown = [mid for mid in problems if mid not in known]
+    if unknown:
+        raise TransitionError(f"材料编号 {unknown} 不在受理清单中；不得要求清单外材料")
+    listed = []
+    for entry in case.materials:
+        problem = problems.get(entry.material_id)
+        if problem is None and entry.material.necessity in (Necessity.required, Necessity.deferrable) \
+                and entry.status not in PRESENT:
+            problem = "未提交"
+        if problem:
+            entry.status = MaterialStatus.faulty if entry.status in PRESENT else MaterialStatus.missing
+            entry.problem = problem
+            listed.append({"material": entry.name, "problem": problem})
+    if not listed and not general.strip():
+        raise TransitionError("补正通知须列明需补齐或更正的材料")
+    case.corrections_issued += 1
+    transition(case, CaseState.correction, "request_correction", actor,
+               reason=override_reason or general, payload={"items": listed})
+    issue_notice(case, "correction", actor, {
+        **_base_content(case), "items": listed, "general": general, "override_reason": override_reason or "",
+    })
+
+
+def request_correction(target: Case | Application, actor: Actor, problems: dict[int, str],
+                       general: str = "", override_reason: str | None = None) -> Case:
+    """补齐补正通知书: ONE notice listing every missing or faulty material (一次性告知)."""
+    with unit_of_work():
+        case = _target(target, actor, "出具补正通知")
+        _correction_notice(case, actor, problems, general, override_reason)
+    return case
+
+
+def reject(target: Case | Application, actor: Actor, reasons: str, basis: str = "") -> Case:
+    """不予受理决定通知书 with the specific reasons."""
+    with unit_of_work():
+        case = _target(target, actor, "不予受理")
+        if not (reasons or "").strip():
+            raise TransitionError("不予受理须写明具体理由")
+        case.closed_at = clock.now()
+        transition(case, CaseState.rejected, "reject", actor, reason=reasons)
+        issue_notice(case, "rejection", actor, {**_base_content(case), "reasons": reasons, "basis": basis,
+                                                "remedy": "如不服本决定，可依法申请行政复议或者提起行政诉讼"})
+    return case
+
+
+def _base_content(case: Case) -> dict:
+    return {
+        "number": case.number, "item": case.item.name, "item_code": case.item.implementation_code,
+        "applicant": case.applicant_name, "department": case.item.department.name,
+        "received_at": case.received_at.isoformat(sep=" "),
+    }
+
+
+def _acceptance_content(case: Case) -> dict:
+    window = case.window
+    return {
+        **_base_content(case),
+        "accepted_on": case.accepted_on.isoformat(),
+        "promised_days": case.item.promised_days,
+        "due_date": case.due_date.isoformat(),
+        "due_confirmed": case.due_confirmed,
+        "pickup_date": case.pickup_date.isoformat(),
+        "pickup_place": f"{window.zone.centre.name} 统一出件窗口" if window else "统一出件窗口",
+        "query_code": case.query_code,
+        "materials": [{"name": m.name, "status": m.status.name} for m in case.materials],
+    }

@@ -1,0 +1,123 @@
+"""Transitions that move the clock: special procedures (§45), extension (§42),
+withdrawal, and recomputation when an official holiday arrangement changes."""
+
+from __future__ import annotations
+
+from onewindow.app import db
+from onewindow.cases import clock
+from onewindow.cases.core import SYSTEM, Actor, issue_notice, require_department, require_role, \
+    require_state, transition, unit_of_work
+from onewindow.cases.errors import TransitionError
+from onewindow.cases.models import OPEN_STATES, Case, CaseState, StepState
+from onewindow.models.items import HandlingType
+
+#: 行政许可法 §45: time for these procedures is not counted in the limit.
+SPECIAL_PROCEDURES = ("听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审")
+
+
+def _base_days(case: Case) -> int:
+    return 0 if case.item.handling_type == HandlingType.immediate else case.item.promised_days
+
+
+def recompute_due(case: Case) -> None:
+    """Due date = accepted_on + promised + stopped (§45) + extended (§42) working days."""
+    if case.accepted_on is None:
+        if case.pre_review_due is not None:
+            case.pre_review_due, _ = clock.add_workdays(case.received_at.date(), case.item.pre_review_days)
+        return
+    case.due_date, case.due_confirmed = clock.add_workdays(
+        case.accepted_on, _base_days(case) + case.stopped_days + case.extended_days)
+    case.correction_deadline, _ = clock.add_workdays(case.received_at.date(), case.item.correction_limit_days)
+    for step in case.steps:
+        if step.started_on is not None and step.state == StepState.active:
+            step.due_date, _ = clock.add_workdays(step.started_on, step.days)
+
+
+def suspend(case: Case, actor: Actor, procedure: str, reason: str, expected_days: int | None = None) -> Case:
+    """特别程序告知书: the clock stops for 听证、检验、鉴定… (行政许可法 §45)."""
+    with unit_of_work():
+        require_state(case, {CaseState.in_review}, "启动特别程序")
+        require_department(actor, case.department_id, ("approver", "chief_rep"), "启动特别程序")
+        if procedure not in SPECIAL_PROCEDURES:
+            raise TransitionError(f"“{procedure}”不是法定特别程序；可选：{'、'.join(SPECIAL_PROCEDURES)}")
+        if not (reason or "").strip():
+            raise TransitionError("启动特别程序须书面告知理由")
+        case.suspended_since = clock.today()
+        transition(case, CaseState.suspended, "suspend", actor, reason=reason,
+                   payload={"procedure": procedure, "expected_days": expected_days})
+        issue_notice(case, "special_procedure", actor, {
+            "number": case.number, "item": case.item.name, "applicant": case.applicant_name,
+            "procedure": procedure, "reason": reason, "expected_days": expected_days,
+            "since": case.suspended_since.isoformat(),
+            "basis": "《中华人民共和国行政许可法》第四十五条：所需时间不计算在规定的期限内",
+        }, department_id=case.department_id)
+    return case
+
+
+def resume(case: Case, actor: Actor, outcome: str) -> Case:
+    with unit_of_work():
+        require_state(case, {CaseState.suspended}, "结束特别程序")
+        require_department(actor, case.department_id, ("approver", "chief_rep"), "结束特别程序")
+        stopped = clock.workdays_between(case.suspended_since, clock.today())
+        case.stopped_days += stopped
+        case.suspended_since = None
+        for step in case.steps:  # the department's own limits move by the same span
+            if step.state == StepState.active and step.due_date is not None:
+                step.days += stopped
+        recompute_due(case)
+        transition(case, CaseState.in_review, "resume", actor, reason=outcome, payload={"stopped_days": stopped})
+    return case
+
+
+def extend(case: Case, actor: Actor, days: int, reason: str, approved_by: str) -> Case:
+    """延期 with the head's approval (行政许可法 §42), at most the item's extension days, once."""
+    with unit_of_work():
+        require_state(case, {CaseState.in_review, CaseState.suspended}, "延长办理期限")
+        require_department(actor, case.department_id, ("chief_rep",), "批准延期")
+        limit = case.item.extension_days
+        if limit <= 0:
+            raise TransitionError(f"事项“{case.item.name}”不允许延期")
+        if case.extended_days:
+            raise TransitionError("该办件已延期一次，不能再次延期")
+        if not 0 < days <= limit:
+            raise TransitionError(f"延长天数须在 1 至 {limit} 个工作日之间")
+        if not (reason or "").strip() or not (approved_by or "").strip():
+            raise TransitionError("延期须写明理由并记录批准的负责人")
+        case.extended_days = days
+        recompute_due(case)
+        transition(case, None, "extend", actor, reason=reason,
+                   payload={"days": days, "approved_by": approved_by, "due_date": case.due_date.isoformat()})
+    return case
+
+
+def withdraw(case: Case, actor: Actor, reason: str) -> Case:
+    """申请人撤回 before a decision."""
+    with unit_of_work():
+        require_state(case, {CaseState.submitted, CaseState.pre_reviewed, CaseState.correction,
+                             CaseState.in_review, CaseState.suspended}, "撤回申请")
+        if not actor.has("applicant"):
+            require_role(actor, ("acceptor",), "登记撤回申请")
+        case.closed_at = clock.now()
+        for step in case.steps:
+            if step.state in (StepState.active, StepState.waiting):
+                step.state = StepState.closed
+        transition(case, CaseState.withdrawn, "withdraw", actor, reason=reason or "申请人撤回")
+    return case
+
+
+def recompute_open_cases(years: list[int] | None = None) -> int:
+    """After an official holiday arrangement changes: recompute every open case's dates."""
+    count = 0
+    query = db.session.query(Case).filter(Case.state.in_(list(OPEN_STATES)))
+    for case in query.yield_per(500):
+        before = (case.due_date, case.due_confirmed, case.pre_review_due)
+        recompute_due(case)
+        if (case.due_date, case.due_confirmed, case.pre_review_due) != before:
+            transition(case, None, "recompute_due", SYSTEM, reason="法定节假日安排调整",
+                       payload={"years": years or [], "due_date": str(case.due_date),
+                                "confirmed": case.due_confirmed})
+            count += 1
+    db.session.commit()
+    return count
+
+

@@ -1,0 +1,257 @@
+"""Cases (办件): the application, its materials, department steps, notices and events.
+
+A case changes only through ``onewindow.cases.engine``. ``version`` is SQLAlchemy's
+optimistic lock: two staff acting on the same case at once get one success and one
+:class:`~onewindow.cases.errors.ConflictError`. Events are append-only and chained by
+hash; ``onewindow audit verify`` names any broken link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from onewindow.models.items import Item, Material
+from onewindow.models.org import Department, LabelledEnum, Window, enum_column
+
+
+def utcnow() -> dt.datetime:
+    """Beijing local time, naive (the centre's business clock; stored as such)."""
+    from onewindow.cases.clock import now
+
+    return now()
+
+
+class Channel(LabelledEnum):
+    """受理渠道 [DOMAIN: A case, step 1]."""
+
+    window = _l("At the window")
+    online = _l("Online")
+    post = _l("By post")
+    terminal = _l("Self-service terminal")
+
+
+class ApplicantType(LabelledEnum):
+    person = _l("Natural person")
+    company = _l("Legal person or organisation")
+
+
+class CaseState(LabelledEnum):
+    submitted = _l("Submitted, awaiting pre-review")           # 网上申请待预审
+    pre_reviewed = _l("Pre-review passed, awaiting originals")  # 预审通过，待核验原件
+    correction = _l("Awaiting corrections")                     # 补齐补正
+    rejected = _l("Not accepted")                               # 不予受理
+    in_review = _l("Under review")                              # 审批中
+    suspended = _l("Clock stopped (special procedure)")         # 特别程序
+    approved = _l("Approved, result being prepared")            # 准予许可
+    denied = _l("Denied")                                       # 不予许可
+    at_output = _l("At the output window")                      # 已交出件窗口
+    posted = _l("Posted to the applicant")                      # 已邮寄
+    delivered = _l("Delivered")                                 # 已送达
+    withdrawn = _l("Withdrawn by the applicant")                # 申请人撤回
+
+
+#: States in which the case's clock runs or may run again (supervision scans these).
+OPEN_STATES = {CaseState.submitted, CaseState.pre_reviewed, CaseState.correction, CaseState.in_review,
+               CaseState.suspended, CaseState.approved, CaseState.at_output, CaseState.posted}
+FINAL_STATES = {CaseState.rejected, CaseState.denied, CaseState.delivered, CaseState.withdrawn}
+
+
+class MaterialStatus(LabelledEnum):
+    submitted = _l("Handed in")
+    from_library = _l("Pulled from the e-licence library")
+    deferred = _l("Deferred (容缺)")
+    missing = _l("Missing")
+    faulty = _l("Needs correction")
+    not_needed = _l("Not applicable")
+
+
+class StepState(LabelledEnum):
+    waiting = _l("Waiting for an earlier step")
+    active = _l("In the department's inbox")
+    approved = _l("Approved")
+    consented = _l("Consent by silence at the deadline")  # 超时默认
+    denied = _l("Denied")
+    returned = _l("Returned for correction")
+    closed = _l("Closed by another department's decision")
+
+
+class Case(Model):
+    __tablename__ = "ow_case"
+    __table_args__ = (
+        Index("ix_ow_case_state_due", "state", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(43), unique=True, nullable=False)  # 办件编号
+    query_code: Mapped[str] = mapped_column(String(8), nullable=False)  # printed on the notice
+    item_id: Mapped[int] = mapped_column(ForeignKey("ow_item.id"), nullable=False, index=True)
+    item: Mapped[Item] = relationship()
+    department_id: Mapped[int] = mapped_column(ForeignKey("ow_department.id"), nullable=False, index=True)
+    department: Mapped[Department] = relationship()  # implementing (lead) department
+    state: Mapped[CaseState] = mapped_column(enum_column(CaseState), nullable=False, index=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel), nullable=False)
+    window_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_window.id"))
+    window: Mapped[Optional[Window]] = relationship()
+
+    applicant_type: Mapped[ApplicantType] = mapped_column(enum_column(ApplicantType), nullable=False)
+    applicant_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    applicant_id: Mapped[str] = mapped_column(String(18), nullable=False, index=True)  # 身份证号 / 信用代码
+    applicant_phone: Mapped[Optional[str]] = mapped_column(String(40))
+    applicant_address: Mapped[Optional[str]] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    pre_review_due: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
+    accepted_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    correction_deadline: Mapped[Optional[dt.date]] = mapped_column(Date)  # department's correction limit
+    due_date: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
+    due_confirmed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    pickup_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    stopped_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # §45 suspended working days
+    extended_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # §42 extension
+    suspended_since: Mapped[Optional[dt.date]] = mapped_column(Date)
+    simulated: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 模拟审批 under 容缺受理
+    supply_deadline: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
+    corrections_issued: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    decision: Mapped[Optional[str]] = mapped_column(String(20))  # approved / denied
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    result_summary: Mapped[Optional[str]] = mapped_column(Text)
+    licence_identifier: Mapped[Optional[str]] = mapped_column(String(120))
+    delivery_method: Mapped[Optional[str]] = mapped_column(String(20))  # pickup / post
+    tracking_number: Mapped[Optional[str]] = mapped_column(String(40))
+    signee: Mapped[Optional[str]] = mapped_column(String(100))
+    delivered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    confidential: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    materials: Mapped[list["CaseMaterial"]] = relationship(
+        back_populates="case", order_by="CaseMaterial.position", cascade="all, delete-orphan")
+    steps: Mapped[list["CaseStep"]] = relationship(
+        back_populates="case", order_by="CaseStep.position", cascade="all, delete-orphan")
+    events: Mapped[list["CaseEvent"]] = relationship(
+        back_populates="case", order_by="CaseEvent.seq", cascade="all, delete-orphan")
+    notices: Mapped[list["Notice"]] = relationship(
+        back_populates="case", order_by="Notice.id", cascade="all, delete-orphan")
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def masked_id(self) -> str:
+        """The applicant's ID as lists and public pages show it (masked)."""
+        from onewindow.validators import mask_resident_id
+
+        return mask_resident_id(self.applicant_id)
+
+    @property
+    def outstanding_deferred(self) -> list["CaseMaterial"]:
+        return [m for m in self.materials if m.status == MaterialStatus.deferred]
+
+    def __repr__(self) -> str:
+        return self.number
+
+
+class CaseMaterial(Model):
+    """One entry of the item's materials list as it stands for this case."""
+
+    __tablename__ = "ow_case_material"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("ow_case.id", ondelete="CASCADE"), nullable=False, index=True)
+    case: Mapped[Case] = relationship(back_populates="materials")
+    material_id: Mapped[int] = mapped_column(ForeignKey("ow_item_material.id"), nullable=False)
+    material: Mapped[Material] = relationship()
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    status: Mapped[MaterialStatus] = mapped_column(enum_column(MaterialStatus), nullable=False)
+    problem: Mapped[Optional[str]] = mapped_column(Text)  # what to correct
+    licence_identifier: Mapped[Optional[str]] = mapped_column(String(120))  # pulled e-licence
+    supplied_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class CaseStep(Model):
+    """A department's part of the back-office approval of one case."""
+
+    __tablename__ = "ow_case_step"
+    __table_args__ = (Index("ix_ow_case_step_dept_state", "department_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("ow_case.id", ondelete="CASCADE"), nullable=False, index=True)
+    case: Mapped[Case] = relationship(back_populates="steps")
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    department_id: Mapped[int] = mapped_column(ForeignKey("ow_department.id"), nullable=False, index=True)
+    department: Mapped[Department] = relationship()
+    is_lead: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    parallel: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    task: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    days: Mapped[int] = mapped_column(Integer, nullable=False)
+    silence_consents: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    state: Mapped[StepState] = mapped_column(enum_column(StepState), nullable=False)
+    started_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    due_date: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    decided_by: Mapped[Optional[str]] = mapped_column(String(128))
+    opinion: Mapped[Optional[str]] = mapped_column(Text)
+    handover_signed_by: Mapped[Optional[str]] = mapped_column(String(128))  # 材料交接表
+
+    def __repr__(self) -> str:
+        return f"{self.case.number} · {self.department}"
+
+
+class CaseEvent(Model):
+    """Append-only trace (全程留痕): who, when, from, to, why; chained by SHA-256."""
+
+    __tablename__ = "ow_case_event"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_ow_case_event_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("ow_case.id", ondelete="CASCADE"), nullable=False, index=True)
+    case: Mapped[Case] = relationship(back_populates="events")
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    from_state: Mapped[Optional[str]] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20), nullable=False)
+    actor: Mapped[str] = mapped_column(String(128), nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class Notice(Model):
+    """A document issued for a case (受理通知书, 补齐补正通知书, …), frozen when issued."""
+
+    __tablename__ = "ow_case_notice"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("ow_case.id", ondelete="CASCADE"), nullable=False, index=True)
+    case: Mapped[Case] = relationship(back_populates="notices")
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_department.id"))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    issued_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+
+class CaseSerial(Model):
+    """Daily serial of the 43-character case number, per implementation code."""
+
+    __tablename__ = "ow_case_serial"
+
+    prefix: Mapped[str] = mapped_column(String(39), primary_key=True)  # implementation code + yyyyMMdd
+    last: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

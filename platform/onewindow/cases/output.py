@@ -1,0 +1,111 @@
+"""Output (出件) [003 §四(七)]: the department hands result + 办理结果交接表 to the unified
+output window, which checks it against the acceptance data and refuses mismatches;
+pickup with a signature (办理结果签收表) or postal delivery with tracking and signee."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from onewindow.cases import clock
+from onewindow.cases.approval import DEPARTMENT_ROLES
+from onewindow.cases.core import Actor, issue_notice, require_department, require_role, require_state, \
+    transition, unit_of_work
+from onewindow.cases.errors import TransitionError
+from onewindow.cases.models import Case, CaseState
+from onewindow.validators import resident_id_problem
+
+OUTPUT_ROLES = ("output_clerk",)
+
+
+def hand_to_output(case: Case, actor: Actor, result_description: str) -> Case:
+    """办理结果交接表. Under 容缺受理 the result stays back until every deferred material is in."""
+    with unit_of_work():
+        require_state(case, {CaseState.approved}, "移交出件窗口")
+        require_department(actor, case.department_id, DEPARTMENT_ROLES, "移交办理结果")
+        if case.outstanding_deferred:
+            names = "、".join(f"“{m.name}”" for m in case.outstanding_deferred)
+            raise TransitionError(f"容缺受理的材料 {names} 尚未补交，模拟审批结果不得发放")
+        if not (result_description or "").strip():
+            raise TransitionError("请填写移交的办理结果（证照名称、文号、份数）")
+        transition(case, CaseState.at_output, "hand_to_output", actor, reason=result_description)
+        issue_notice(case, "result_handover", actor, {
+            "number": case.number, "item": case.item.name, "applicant": case.applicant_name,
+            "applicant_id": case.applicant_id, "result": result_description,
+            "licence": case.licence_identifier, "decision": case.decision,
+        }, department_id=case.department_id)
+    return case
+
+
+def refuse_at_output(case: Case, actor: Actor, mismatch: str) -> Case:
+    """The output window refuses a result that does not match the acceptance data;
+    the department corrects it (normally within 1 working day)."""
+    with unit_of_work():
+        require_state(case, {CaseState.at_output}, "退回办理结果")
+        require_role(actor, OUTPUT_ROLES, "核对办理结果")
+        if not (mismatch or "").strip():
+            raise TransitionError("请写明办理结果与受理信息不符之处")
+        transition(case, CaseState.approved, "refuse_at_output", actor, reason=mismatch)
+    return case
+
+
+def _check_signee(case: Case, signee_name: str, signee_id: str, agent: bool) -> None:
+    if not (signee_name or "").strip():
+        raise TransitionError("请填写签收人姓名")
+    problem = resident_id_problem(signee_id or "")
+    if problem:
+        raise TransitionError(f"签收人身份证号码：{problem}")
+    if not agent and case.applicant_type.name == "person" and signee_id.upper() != case.applicant_id:
+        raise TransitionError("签收人身份证号码与申请人不一致；代领请勾选代领并核验委托书")
+
+
+def deliver_pickup(case: Case, actor: Actor, signee_name: str, signee_id: str, agent: bool = False) -> Case:
+    """现场领取: the signee signs the 办理结果签收表."""
+    with unit_of_work():
+        require_state(case, {CaseState.at_output}, "发放办理结果")
+        require_role(actor, OUTPUT_ROLES, "发放办理结果")
+        _check_signee(case, signee_name, signee_id, agent)
+        now = clock.now()
+        case.delivery_method, case.signee, case.delivered_at, case.closed_at = "pickup", signee_name, now, now
+        transition(case, CaseState.delivered, "deliver_pickup", actor,
+                   payload={"signee": signee_name, "agent": agent})
+        issue_notice(case, "receipt_sheet", actor, {
+            "number": case.number, "item": case.item.name, "applicant": case.applicant_name,
+            "signee": signee_name, "signee_id": signee_id, "agent": agent, "signed_at": now.isoformat(sep=" "),
+            "licence": case.licence_identifier,
+        })
+    return case
+
+
+def deliver_post(case: Case, actor: Actor, tracking_number: str, address: str | None = None) -> Case:
+    """邮寄送达 through the postal service (departments never post themselves)."""
+    with unit_of_work():
+        require_state(case, {CaseState.at_output}, "邮寄办理结果")
+        require_role(actor, OUTPUT_ROLES, "邮寄办理结果")
+        if not case.item.postal_delivery:
+            raise TransitionError(f"事项“{case.item.name}”的办理结果不能邮寄，请通知申请人到窗口领取")
+        if not (tracking_number or "").strip():
+            raise TransitionError("请填写邮件号")
+        case.delivery_method, case.tracking_number = "post", tracking_number.strip()
+        if address:
+            case.applicant_address = address
+        transition(case, CaseState.posted, "deliver_post", actor, payload={"tracking_number": tracking_number})
+    return case
+
+
+def confirm_post_delivery(case: Case, actor: Actor, signee_name: str, signed_on: dt.date) -> Case:
+    """Within 1 working day after delivery the window records who signed [003 §四(七)]."""
+    with unit_of_work():
+        require_state(case, {CaseState.posted}, "登记邮件签收")
+        require_role(actor, OUTPUT_ROLES, "登记邮件签收")
+        if not (signee_name or "").strip():
+            raise TransitionError("请填写邮件签收人")
+        signed_at = dt.datetime.combine(signed_on, dt.time(12, 0))
+        case.signee, case.delivered_at, case.closed_at = signee_name, signed_at, clock.now()
+        transition(case, CaseState.delivered, "confirm_post_delivery", actor,
+                   payload={"signee": signee_name, "signed_on": signed_on.isoformat()})
+        issue_notice(case, "receipt_sheet", actor, {
+            "number": case.number, "item": case.item.name, "applicant": case.applicant_name,
+            "signee": signee_name, "signed_at": signed_at.isoformat(sep=" "), "tracking_number":
+            case.tracking_number, "licence": case.licence_identifier,
+        })
+    return case

@@ -1,0 +1,253 @@
+"""Staff screens over the engine: case list and page, acceptor's workbench, department
+inbox, output window. Views only adapt forms to engine calls; the engine decides."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from onewindow.app import db
+from onewindow.cases import clock, engine
+from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied, TransitionError
+from onewindow.cases.models import ApplicantType, Case, CaseState, CaseStep, Channel, MaterialStatus, StepState
+from onewindow.cases.scope import CaseScope, may_see
+from onewindow.models.items import Item, ItemStatus
+from onewindow.models.org import Window
+from onewindow.security import role_keys
+from onewindow.validators import mask_resident_id
+
+ENGINE_ERRORS = (TransitionError, ApplicationInvalid, PermissionDenied, ConflictError)
+
+
+def _actor():
+    return engine.Actor.of(g.user)
+
+
+def _case_or_404(number: str) -> Case:
+    case = db.session.query(Case).filter_by(number=number).one_or_none()
+    if case is None or not may_see(g.user, case):
+        abort(404)
+    return case
+
+
+def _run(call, success: str):
+    """Run an engine call; flash its outcome. Returns True on success."""
+    try:
+        call()
+    except ENGINE_ERRORS as exc:
+        flash(str(exc), "danger")
+        return False
+    flash(success, "success")
+    return True
+
+
+def _due_badge(case: Case) -> str:
+    if case.due_date is None:
+        return ""
+    left = (case.due_date - clock.today()).days
+    return f"{case.due_date}{'' if case.due_confirmed else '（节假日安排未确认）'}" + (
+        "（已超期）" if left < 0 and case.is_open else "")
+
+
+class CaseView(ModelView):
+    """办件查询: every case the user may see, with its full timeline."""
+
+    datamodel = SQLAInterface(Case)
+    base_permissions = ["can_list", "can_show"]
+    base_filters = [["id", CaseScope, None]]
+    base_order = ("id", "desc")
+    list_title = _l("Cases")
+    list_columns = ["number", "item", "applicant_name", "masked_id", "state", "due_date", "department"]
+    search_columns = ["number", "item", "state", "applicant_name", "department", "due_date"]
+    label_columns = {
+        "number": _l("Case number"), "item": _l("Service item"), "applicant_name": _l("Applicant"),
+        "masked_id": _l("ID number"), "state": _l("State"), "due_date": _l("Due date"),
+        "department": _l("Department"),
+    }
+    show_template = "cases/case.html"
+
+    @expose("/show/<pk>")
+    @has_access
+    def show(self, pk):
+        case = self.datamodel.get(pk, self._base_filters)
+        if case is None:
+            abort(404)
+        from onewindow.cases.models import CaseState as _State
+        from onewindow.documents.labels import ACTION_LABELS, KINDS, UNKNOWN_ACTION
+
+        return self.render_template(
+            self.show_template, case=case, title=str(_l("Case")), due=_due_badge(case),
+            masked=mask_resident_id(case.applicant_id), roles=role_keys(g.user),
+            action_label=lambda a: ACTION_LABELS.get(a, UNKNOWN_ACTION),
+            kind_label=lambda k: KINDS.get(k, (k,))[0],
+            state_label=lambda name: _State[name] if name in _State.__members__ else name)
+
+
+class WorkbenchView(BaseView):
+    """综合受理窗口工作台 of the acceptor."""
+
+    route_base = "/workbench"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        queue = (db.session.query(Case)
+                 .filter(Case.state.in_([CaseState.submitted, CaseState.pre_reviewed, CaseState.correction]))
+                 .order_by(Case.id).limit(200).all())
+        q = (request.args.get("q") or "").strip()
+        items = db.session.query(Item).filter(Item.is_current.is_(True), Item.status == ItemStatus.active)
+        if q:
+            items = items.filter(Item.name.contains(q) | Item.basic_code.contains(q))
+        return self.render_template("cases/workbench.html", queue=queue, items=items.order_by(Item.name).limit(100),
+                                    q=q, title=str(_l("Acceptance workbench")))
+
+    @expose("/new/<int:item_id>", methods=["GET", "POST"])
+    @has_access
+    def new(self, item_id):
+        item = db.session.get(Item, item_id)
+        if item is None or not item.is_current:
+            abort(404)
+        return self._form(item, None)
+
+    @expose("/case/<number>", methods=["GET", "POST"])
+    @has_access
+    def existing(self, number):
+        case = _case_or_404(number)
+        return self._form(case.item, case)
+
+    def _form(self, item: Item, case: Case | None):
+        form = request.form
+        if request.method == "POST":
+            target = case or self._application(item, form)
+            if target is not None:
+                statuses = {m.id: MaterialStatus[form.get(f"m{m.id}", "missing")] for m in item.materials}
+                problems = {m.id: form[f"p{m.id}"].strip() for m in item.materials if form.get(f"p{m.id}", "").strip()}
+                outcome = form.get("outcome")
+                result: list[Case] = []
+
+                def call():
+                    if outcome == "accept":
+                        result.append(engine.accept(target, _actor(), statuses, form.get("note", "")))
+                    elif outcome == "accept_deferred":
+                        deadline = dt.date.fromisoformat(form.get("supply_deadline") or "1900-01-01")
+                        result.append(engine.accept_deferred(target, _actor(), statuses,
+                                                             commitment=form.get("commitment", ""),
+                                                             supply_deadline=deadline))
+                    elif outcome == "request_correction":
+                        result.append(engine.request_correction(target, _actor(), problems, form.get("general", ""),
+                                                                form.get("override_reason") or None))
+                    elif outcome == "reject":
+                        result.append(engine.reject(target, _actor(), form.get("reasons", "")))
+                    else:
+                        raise TransitionError("请选择受理结果")
+
+                if _run(call, str(_l("Done"))):
+                    return redirect(url_for("CaseView.show", pk=result[0].id))
+        windows = db.session.query(Window).filter(Window.id.in_(list(_actor().window_ids) or [0])).all()
+        return self.render_template("cases/accept.html", item=item, case=case, form=form, windows=windows,
+                                    statuses=list(MaterialStatus), applicant_types=list(ApplicantType),
+                                    channels=list(Channel), title=str(_l("Acceptance")))
+
+    def _application(self, item: Item, form) -> engine.Application | None:
+        try:
+            data = {f.name: form.get(f"f_{f.name}", "") for f in item.fields}
+            window = db.session.get(Window, int(form["window_id"])) if form.get("window_id") else None
+            return engine.Application(
+                item=item, applicant_type=ApplicantType[form.get("applicant_type", "person")],
+                applicant_name=form.get("applicant_name", ""), applicant_id=form.get("applicant_id", ""),
+                channel=Channel[form.get("channel", "window")], data=data, phone=form.get("phone") or None,
+                address=form.get("address") or None, window=window)
+        except (KeyError, ValueError) as exc:
+            flash(f"表单数据有误：{exc}", "danger")
+            return None
+
+
+class InboxView(BaseView):
+    """部门待办: the active steps of the user's department, and its approved cases to hand out."""
+
+    route_base = "/inbox"
+    default_view = "index"
+
+    def _dept_filter(self, query, column):
+        if role_keys(g.user) & {"admin", "supervisor"}:
+            return query
+        return query.filter(column == (g.user.department_id or -1))
+
+    @expose("/")
+    @has_access
+    def index(self):
+        steps = self._dept_filter(db.session.query(CaseStep).filter(CaseStep.state == StepState.active),
+                                  CaseStep.department_id).order_by(CaseStep.due_date).limit(500).all()
+        ready = self._dept_filter(db.session.query(Case).filter(Case.state == CaseState.approved),
+                                  Case.department_id).order_by(Case.id).limit(200).all()
+        pre = self._dept_filter(db.session.query(Case).filter(Case.state.in_([CaseState.submitted,
+                                                                              CaseState.suspended])),
+                                Case.department_id).order_by(Case.id).limit(200).all()
+        return self.render_template("cases/inbox.html", steps=steps, ready=ready, pre=pre, today=clock.today(),
+                                    title=str(_l("Department inbox")))
+
+    @expose("/act/<number>", methods=["POST"])
+    @has_access
+    def act(self, number):
+        case = _case_or_404(number)
+        form = request.form
+        action = form.get("action")
+        step_id = int(form.get("step_id") or 0)
+        opinion = form.get("opinion", "")
+        calls = {
+            "approve": lambda: engine.approve_step(case, step_id, _actor(), opinion),
+            "deny": lambda: engine.deny_step(case, step_id, _actor(), opinion),
+            "return": lambda: engine.return_for_correction(
+                case, step_id, _actor(), {m.material_id: opinion for m in case.materials
+                                          if form.get(f"r{m.material_id}")}),
+            "on_the_spot": lambda: engine.decide_on_the_spot(case, _actor(), True, opinion),
+            "pre_pass": lambda: engine.pre_review(case, _actor(), True, opinion),
+            "pre_fail": lambda: engine.pre_review(case, _actor(), False, opinion),
+            "suspend": lambda: engine.suspend(case, _actor(), form.get("procedure", ""), opinion),
+            "resume": lambda: engine.resume(case, _actor(), opinion),
+            "hand_to_output": lambda: engine.hand_to_output(case, _actor(), opinion),
+        }
+        if action not in calls:
+            abort(400)
+        _run(calls[action], str(_l("Done")))
+        return redirect(request.referrer or url_for("InboxView.index"))
+
+
+class OutputView(BaseView):
+    """统一出件窗口: check results against the acceptance data, hand out or post them."""
+
+    route_base = "/output"
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        waiting = db.session.query(Case).filter(Case.state == CaseState.at_output).order_by(Case.id).all()
+        posted = db.session.query(Case).filter(Case.state == CaseState.posted).order_by(Case.id).all()
+        return self.render_template("cases/output.html", waiting=waiting, posted=posted,
+                                    mask=mask_resident_id, title=str(_l("Output window")))
+
+    @expose("/act/<number>", methods=["POST"])
+    @has_access
+    def act(self, number):
+        case = _case_or_404(number)
+        form = request.form
+        action = form.get("action")
+        calls = {
+            "refuse": lambda: engine.refuse_at_output(case, _actor(), form.get("mismatch", "")),
+            "pickup": lambda: engine.deliver_pickup(case, _actor(), form.get("signee", ""), form.get("signee_id", ""),
+                                                    agent=bool(form.get("agent"))),
+            "post": lambda: engine.deliver_post(case, _actor(), form.get("tracking_number", "")),
+            "confirm": lambda: engine.confirm_post_delivery(
+                case, _actor(), form.get("signee", ""), dt.date.fromisoformat(form.get("signed_on") or
+                                                                              clock.today().isoformat())),
+        }
+        if action not in calls:
+            abort(400)
+        _run(calls[action], str(_l("Done")))
+        return redirect(url_for("OutputView.index"))

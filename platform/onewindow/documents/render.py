@@ -1,0 +1,120 @@
+"""Print a case notice (``ow_case_notice``) as HTML and as an A4 PDF.
+
+What is printed is the notice's *frozen* ``content`` — what the engine recorded when it
+issued the notice — so a reprint next year shows what the applicant was told then, not
+the case as it stands now. Only presentation comes from elsewhere: the issuing
+department's and centre's names, and the QR code to the public progress page.
+
+WeasyPrint draws Chinese only with a CJK font installed (Debian ``fonts-noto-cjk``);
+the templates name ``"Noto Sans CJK SC"`` so it is embedded, never boxes.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from flask import current_app, render_template
+
+from onewindow.cases.models import Case, Notice
+from onewindow.documents.labels import DECISION_TEXT, GENERIC, KINDS, MATERIAL_STATUS_TEXT, chinese_date
+from onewindow.models.org import Department, ServiceCentre
+from onewindow.validators import mask_resident_id
+
+
+def _db():
+    from onewindow.app import db
+
+    return db.session
+
+
+def public_base_url() -> str:
+    return current_app.extensions["onewindow"].settings["PUBLIC_BASE_URL"].rstrip("/")
+
+
+def progress_url(case: Case) -> str:
+    """Where the notice's QR code points: the public progress page of this case."""
+    return f"{public_base_url()}/progress/{quote(case.number)}?{urlencode({'code': case.query_code})}"
+
+
+def qr_svg(text: str) -> str:
+    """SVG markup of the QR code of ``text``: vector, so it prints sharply at any size."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    return image.to_string(encoding="unicode")
+
+
+def qr_data_uri(text: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(text).encode("utf-8")).decode("ascii")
+
+
+def title_of(notice: Notice) -> str:
+    return KINDS.get(notice.kind, GENERIC)[0]
+
+
+def _department_name(department_id: int | None) -> str:
+    if department_id is None:
+        return ""
+    department = _db().get(Department, department_id)
+    return department.name if department is not None else ""
+
+
+def _centre_name(case: Case) -> str:
+    """The centre whose window handled the case; with no window (online, post) the only
+    centre of the installation, if there is exactly one — never a guess among several."""
+    if case.window is not None:
+        return case.window.zone.centre.name
+    names = [row[0] for row in _db().query(ServiceCentre.name).limit(2)]
+    return names[0] if len(names) == 1 else ""
+
+
+def _mask_id(value: str | None) -> str:
+    """Paper travels further than the screen: a printed ID number shows only what staff
+    need to match it at a glance (region prefix and last four)."""
+    return mask_resident_id(value) if value else ""
+
+
+def notice_context(notice: Notice) -> dict[str, Any]:
+    case = notice.case
+    content = dict(notice.content or {})
+    url = progress_url(case)
+    department = (content.get("department") or _department_name(notice.department_id)
+                  or (case.department.name if case.department else ""))
+    return {
+        "notice": notice,
+        "case": case,
+        "c": content,
+        "title": title_of(notice),
+        "number": content.get("number") or case.number,
+        "query_code": content.get("query_code") or case.query_code,
+        "progress_url": url,
+        "progress_form_url": f"{public_base_url()}/progress",
+        "qr": qr_data_uri(url),
+        "issuer": department,
+        "centre": _centre_name(case),
+        "step_department": _department_name(content.get("department_id")),
+        "issued_on": chinese_date(notice.issued_at),
+        "cdate": chinese_date,
+        "status_text": lambda name: MATERIAL_STATUS_TEXT.get(name, name or ""),
+        "decision_text": lambda name: DECISION_TEXT.get(name, name or ""),
+        "mask_id": _mask_id,
+    }
+
+
+def render_notice_html(notice: Notice) -> str:
+    """The notice as a standalone HTML page (also the source of the PDF)."""
+    template = KINDS.get(notice.kind, GENERIC)[1]
+    return render_template(template, **notice_context(notice))
+
+
+def render_notice_pdf(notice: Notice) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=render_notice_html(notice)).write_pdf()
+
+
+def pdf_filename(notice: Notice) -> str:
+    return f"{notice.case.number}-{notice.kind}-{notice.id}.pdf"

@@ -1,0 +1,67 @@
+"""The case flow in real Chromium: accept at the window, approve in the department inbox,
+hand out at the output window, look the case up publicly."""
+
+import re
+
+import pytest
+
+from onewindow.app import db
+from onewindow.cases.models import Case
+
+pytestmark = pytest.mark.browser
+PERSON = "440304200002291236"
+
+
+def sign_in(page, live_server, username, password):
+    page.context.clear_cookies()
+    page.goto(f"{live_server}/login/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+
+
+def test_case_from_window_to_delivery_and_public_lookup(page, live_server, demo_logins, make_item, app):
+    item_id = make_item(name="食品经营许可（浏览器测试）")
+    sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
+    page.goto(f"{live_server}/workbench/?q=浏览器测试")
+    page.click("text=食品经营许可（浏览器测试）")
+    page.fill("input[name=applicant_name]", "张三")
+    page.fill("input[name=applicant_id]", PERSON)
+    page.click("#ow-accept-submit")
+    page.wait_for_selector("#ow-case")
+    assert "审批中" in page.inner_text("#ow-case-state")
+    with app.app_context():
+        case = db.session.query(Case).filter_by(item_id=item_id).one()
+        number, code = case.number, case.query_code
+
+    sign_in(page, live_server, "approver", demo_logins["approver"])
+    page.goto(f"{live_server}/inbox/")
+    row = page.locator("#ow-inbox tr", has_text=number)
+    row.locator("form:has(input[value=approve]) input[name=opinion]").fill("符合条件，同意")
+    row.locator("form:has(input[value=approve]) button").click()
+    page.wait_for_selector("#ow-ready")
+    ready = page.locator("#ow-ready tr", has_text=number)
+    ready.locator("input[name=opinion]").fill("食品经营许可证正本1份")
+    ready.locator("button").click()
+    page.wait_for_load_state()
+
+    sign_in(page, live_server, "output_clerk", demo_logins["output_clerk"])
+    page.goto(f"{live_server}/output/")
+    out = page.locator("#ow-output tr", has_text=number)
+    out.locator(".ow-pickup input[name=signee]").fill("张三")
+    out.locator(".ow-pickup input[name=signee_id]").fill(PERSON)
+    out.locator(".ow-pickup button").click()
+    page.wait_for_load_state()
+    with app.app_context():
+        assert db.session.query(Case).filter_by(number=number).one().state.name == "delivered"
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server}/progress")
+    page.fill("input[name=number]", number)
+    page.fill("input[name=code]", code)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state()
+    body = page.inner_text("body")
+    assert number in body and "已送达" in body
+    assert PERSON not in page.content()

@@ -1,0 +1,248 @@
+"""Back office, decision, output and the clock [003 §四(五)–(七); 行政许可法 §32 §42 §45]."""
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from onewindow.app import db
+from onewindow.cases import engine
+from onewindow.cases.audit import verify_all
+from onewindow.cases.clock import travel_to
+from onewindow.cases.errors import ConflictError, PermissionDenied, TransitionError
+from onewindow.cases.models import ApplicantType, Case, CaseState, Channel, MaterialStatus, StepState
+from onewindow.models.items import Item
+
+PERSON = "440304200002291236"
+AMR = "11369921102345608H"   # 市场监管局
+RE = "113699211024247953"    # 不动产登记中心
+TAX = "11369921102820747H"   # 税务局
+HOUSING = "11369921102662363Q"  # 住建局
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+def accepted(item_id, acceptor, when=dt.date(2026, 11, 23)):
+    item = db.session.get(Item, item_id)
+    app_ = engine.Application(item=item, applicant_type=ApplicantType.person, applicant_name="张三",
+                              applicant_id=PERSON, channel=Channel.window)
+    with travel_to(when):
+        return engine.accept(app_, acceptor, {m.id: MaterialStatus.submitted for m in item.materials})
+
+
+def test_sequential_routing_goes_to_the_lead_then_on_in_order(ctx, make_item, actor):
+    item_id = make_item(steps=[(TAX, 2, False, False), (AMR, 3, True, False)])
+    case = accepted(item_id, actor("acceptor"))
+    lead, second = case.steps
+    assert lead.department.credit_code == AMR and lead.is_lead and lead.state == StepState.active
+    assert second.state == StepState.waiting
+    with travel_to(dt.date(2026, 11, 24)):
+        engine.approve_step(case, lead.id, actor("approver"), "同意")
+    assert second.state == StepState.active and second.started_on == dt.date(2026, 11, 24)
+    handovers = [n for n in case.notices if n.kind == "handover"]
+    assert [n.department_id for n in handovers] == [lead.department_id, second.department_id]
+
+
+def test_parallel_routing_fans_out_at_once(ctx, make_item, actor):
+    item_id = make_item(routing="parallel", department=RE,
+                        steps=[(RE, 3, True, False), (TAX, 2, False, True), (HOUSING, 2, False, True)])
+    case = accepted(item_id, actor("acceptor"))
+    assert [s.state for s in case.steps] == [StepState.active] * 3
+    assert len([n for n in case.notices if n.kind == "handover"]) == 3
+
+
+def test_silent_parallel_step_counts_as_consent_at_its_deadline(ctx, make_item, actor):
+    item_id = make_item(routing="parallel", department=RE,
+                        steps=[(RE, 3, True, False), (TAX, 2, False, True)])
+    case = accepted(item_id, actor("acceptor"))  # Mon 23 Nov; tax step due Wed 25 Nov
+    lead, tax = case.steps
+    with travel_to(dt.date(2026, 11, 24)):
+        engine.approve_step(case, lead.id, actor("approver_re"), "登记审核通过")
+        assert not engine.apply_silence_consent(case)  # not yet past the deadline
+    with travel_to(dt.date(2026, 11, 26)):
+        assert engine.apply_silence_consent(case)
+        assert not engine.apply_silence_consent(case)  # idempotent
+    assert tax.state == StepState.consented
+    assert case.state == CaseState.approved
+
+
+def test_step_without_silence_rule_never_consents_by_itself(ctx, make_item, actor):
+    item_id = make_item(routing="parallel", department=RE, steps=[(RE, 3, True, False), (TAX, 2, False, False)])
+    case = accepted(item_id, actor("acceptor"))
+    with travel_to(dt.date(2026, 12, 30)):
+        assert not engine.apply_silence_consent(case)
+    assert case.steps[1].state == StepState.active
+
+
+def test_department_acts_only_on_its_own_steps(ctx, make_item, actor):
+    item_id = make_item()
+    case = accepted(item_id, actor("acceptor"))
+    with pytest.raises(PermissionDenied, match="不属于"):
+        engine.approve_step(case, case.steps[0].id, actor("approver_re"), "同意")
+
+
+def test_denial_closes_the_case_with_reasons(ctx, make_item, actor):
+    item_id = make_item()
+    case = accepted(item_id, actor("acceptor"))
+    engine.deny_step(case, case.steps[0].id, actor("approver"), "经营场所不符合安全要求（依据…）")
+    assert case.state == CaseState.denied and case.decision == "denied"
+
+
+def test_chief_representative_decides_immediate_items_on_the_spot(ctx, make_item, actor):
+    item_id = make_item(handling="immediate", promised=0)
+    case = accepted(item_id, actor("acceptor"))
+    assert case.due_date == dt.date(2026, 11, 23)  # 即办件: same day
+    with pytest.raises(PermissionDenied):
+        engine.decide_on_the_spot(case, actor("approver"), True, "当场办结")
+    engine.decide_on_the_spot(case, actor("chief_rep"), True, "材料齐全，当场办结")
+    assert case.state == CaseState.approved
+
+
+def test_promised_item_cannot_be_decided_on_the_spot(ctx, make_item, actor):
+    case = accepted(make_item(), actor("acceptor"))
+    with pytest.raises(TransitionError, match="不是即办件"):
+        engine.decide_on_the_spot(case, actor("chief_rep"), True, "当场办结")
+
+
+def test_department_correction_after_the_limit_is_refused(ctx, make_item, actor):
+    item_id = make_item(correction_limit=3)
+    case = accepted(item_id, actor("acceptor"))  # received Mon 23 Nov → limit Thu 26 Nov
+    material = case.materials[0].material_id
+    with travel_to(dt.date(2026, 11, 27)):
+        with pytest.raises(TransitionError, match="视为|即为受理"):
+            engine.return_for_correction(case, case.steps[0].id, actor("approver"), {material: "复印件不清"})
+    with travel_to(dt.date(2026, 11, 26)):
+        engine.return_for_correction(case, case.steps[0].id, actor("approver"), {material: "复印件不清"})
+    assert case.state == CaseState.correction
+
+
+def test_special_procedure_stops_the_clock(ctx, make_item, actor):
+    item_id = make_item(promised=5)
+    case = accepted(item_id, actor("acceptor"))  # due Mon 30 Nov
+    assert case.due_date == dt.date(2026, 11, 30)
+    with travel_to(dt.date(2026, 11, 24)):
+        with pytest.raises(TransitionError, match="不是法定特别程序"):
+            engine.suspend(case, actor("approver"), "开会研究", "需要研究")
+        engine.suspend(case, actor("approver"), "检测", "委托第三方检测设备")
+    assert any(n.kind == "special_procedure" for n in case.notices)
+    with travel_to(dt.date(2026, 11, 27)):  # Wed, Thu, Fri do not count
+        engine.resume(case, actor("approver"), "检测合格")
+    assert case.stopped_days == 3
+    assert case.due_date == dt.date(2026, 12, 3)
+
+
+def test_extension_needs_approval_and_respects_the_items_limit(ctx, make_item, actor):
+    item_id = make_item(promised=5, extension_days=10)
+    case = accepted(item_id, actor("acceptor"))
+    with pytest.raises(TransitionError, match="1 至 10"):
+        engine.extend(case, actor("chief_rep"), 15, "情况复杂", "局长王某")
+    with pytest.raises(PermissionDenied):
+        engine.extend(case, actor("approver"), 5, "情况复杂", "局长王某")
+    engine.extend(case, actor("chief_rep"), 5, "需现场核查", "局长王某")
+    assert case.due_date == dt.date(2026, 12, 7)
+    with pytest.raises(TransitionError, match="已延期一次"):
+        engine.extend(case, actor("chief_rep"), 2, "再延", "局长王某")
+
+
+def test_output_window_refuses_mismatch_then_hands_out_with_signature(ctx, make_item, actor):
+    case = accepted(make_item(), actor("acceptor"))
+    engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
+    engine.hand_to_output(case, actor("approver"), "许可证正本1份")
+    engine.refuse_at_output(case, actor("output_clerk"), "许可证上申请人姓名与受理信息不符")
+    assert case.state == CaseState.approved
+    engine.hand_to_output(case, actor("approver"), "更正后的许可证正本1份")
+    with pytest.raises(TransitionError, match="与申请人不一致"):
+        engine.deliver_pickup(case, actor("output_clerk"), "李四", "11010519491231002X")
+    engine.deliver_pickup(case, actor("output_clerk"), "张三", PERSON)
+    sheet = next(n for n in case.notices if n.kind == "receipt_sheet")
+    assert case.state == CaseState.delivered and sheet.content["signee"] == "张三"
+
+
+def test_postal_delivery_records_tracking_number_and_signee(ctx, make_item, actor):
+    case = accepted(make_item(), actor("acceptor"))
+    engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
+    engine.hand_to_output(case, actor("approver"), "许可证1份")
+    engine.deliver_post(case, actor("output_clerk"), "EMS1234567890CN")
+    engine.confirm_post_delivery(case, actor("output_clerk"), "张三", dt.date(2026, 11, 25))
+    assert (case.state, case.tracking_number, case.signee) == (CaseState.delivered, "EMS1234567890CN", "张三")
+
+
+def test_result_of_item_without_postal_delivery_cannot_be_posted(ctx, make_item, actor):
+    case = accepted(make_item(postal=False), actor("acceptor"))
+    engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
+    engine.hand_to_output(case, actor("approver"), "证件1本")
+    with pytest.raises(TransitionError, match="不能邮寄"):
+        engine.deliver_post(case, actor("output_clerk"), "EMS1")
+
+
+def test_applicant_may_withdraw_before_the_decision(ctx, make_item, actor):
+    case = accepted(make_item(), actor("acceptor"))
+    engine.withdraw(case, engine.applicant_actor(case), "不再需要")
+    assert case.state == CaseState.withdrawn
+    with pytest.raises(TransitionError):
+        engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
+
+
+def test_wrong_state_says_what_the_state_is(ctx, make_item, actor):
+    case = accepted(make_item(), actor("acceptor"))
+    with pytest.raises(TransitionError, match="当前状态为“"):
+        engine.hand_to_output(case, actor("approver"), "x")
+
+
+def test_every_transition_is_an_event_in_an_intact_hash_chain(ctx, make_item, actor):
+    case = accepted(make_item(), actor("acceptor"))
+    engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
+    actions = [e.action for e in case.events]
+    assert actions == ["accept", "approve_step", "decide"]
+    assert [e.seq for e in case.events] == [1, 2, 3]
+    assert verify_all() == (1, [])
+
+
+def test_tampering_with_an_event_is_detected(ctx, make_item, actor):
+    case = accepted(make_item(), actor("acceptor"))
+    engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
+    event_id = case.events[1].id
+    db.session.execute(text("UPDATE ow_case_event SET reason = '不同意' WHERE id = :i"), {"i": event_id})
+    db.session.commit()
+    db.session.expire_all()
+    checked, broken = verify_all()
+    assert checked == 1 and len(broken) >= 1
+    assert broken[0].seq == 2 and "篡改" in broken[0].problem
+
+
+def test_concurrent_double_approval_yields_exactly_one_transition(app, make_item, actor):
+    with app.app_context():
+        item_id = make_item()
+        case = accepted(item_id, actor("acceptor"))
+        number, step_id = case.number, case.steps[0].id
+    approver = actor("approver")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def approve():
+        with app.app_context():
+            target = db.session.query(Case).filter_by(number=number).one()
+            _ = target.steps, target.events, target.materials  # loaded before both act
+            barrier.wait()
+            try:
+                engine.approve_step(target, step_id, approver, "同意")
+                outcomes.append("ok")
+            except (ConflictError, TransitionError) as exc:
+                outcomes.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=approve) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["ConflictError", "ok"]
+    with app.app_context():
+        case = db.session.query(Case).filter_by(number=number).one()
+        assert [e.action for e in case.events].count("approve_step") == 1

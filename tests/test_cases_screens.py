@@ -1,0 +1,74 @@
+"""The staff screens drive the same engine: window → department inbox → output window."""
+
+import datetime as dt
+import re
+
+from onewindow.app import db
+from onewindow.cases.clock import travel_to
+from onewindow.cases.models import Case, CaseState
+from onewindow.models.items import Item
+
+PERSON = "440304200002291236"
+
+
+def _accept_form(item):
+    form = {"applicant_type": "person", "applicant_name": "张三", "applicant_id": PERSON, "channel": "window",
+            "outcome": "accept"}
+    form.update({f"m{m.id}": "submitted" for m in item.materials})
+    return form
+
+
+def test_case_goes_from_window_to_inbox_to_output(app, make_item, login):
+    item_id = make_item()
+    acceptor, approver, clerk = app.test_client(), app.test_client(), app.test_client()
+    login(acceptor, "acceptor")
+    login(approver, "approver")
+    login(clerk, "output_clerk")
+    with app.app_context():
+        item = db.session.get(Item, item_id)
+        form = _accept_form(item)
+    with travel_to(dt.date(2026, 11, 23)):
+        response = acceptor.post(f"/workbench/new/{item_id}", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with app.app_context():
+        case = db.session.query(Case).one()
+        number, step_id = case.number, case.steps[0].id
+    inbox = approver.get("/inbox/").get_data(as_text=True)
+    assert number in inbox
+    approver.post(f"/inbox/act/{number}", data={"action": "approve", "step_id": step_id, "opinion": "同意"})
+    approver.post(f"/inbox/act/{number}", data={"action": "hand_to_output", "opinion": "许可证1份"})
+    assert number in clerk.get("/output/").get_data(as_text=True)
+    clerk.post(f"/output/act/{number}", data={"action": "pickup", "signee": "张三", "signee_id": PERSON})
+    with app.app_context():
+        assert db.session.query(Case).one().state == CaseState.delivered
+
+
+def test_engine_refusal_is_shown_to_the_acceptor_and_nothing_is_saved(app, make_item, client, login):
+    item_id = make_item()
+    login(client, "acceptor")
+    with app.app_context():
+        form = _accept_form(db.session.get(Item, item_id))
+    form["applicant_id"] = "440304200002291237"
+    page = client.post(f"/workbench/new/{item_id}", data=form).get_data(as_text=True)
+    assert "最后一位应为 6" in page
+    with app.app_context():
+        assert db.session.query(Case).count() == 0
+
+
+def test_other_departments_case_page_is_404(app, make_item, login, actor):
+    from onewindow.cases import engine
+    from onewindow.cases.models import ApplicantType, MaterialStatus
+
+    item_id = make_item()
+    with app.app_context():
+        item = db.session.get(Item, item_id)
+        case = engine.accept(engine.Application(item, ApplicantType.person, "张三", PERSON), actor("acceptor"),
+                             {m.id: MaterialStatus.submitted for m in item.materials})
+        pk = case.id
+    own, other = app.test_client(), app.test_client()
+    login(own, "approver")
+    login(other, "approver_re")
+    assert own.get(f"/caseview/show/{pk}").status_code == 200
+    assert other.get(f"/caseview/show/{pk}").status_code == 404
+    listing = own.get("/caseview/list/").get_data(as_text=True)
+    assert "440304********1236" in listing and PERSON not in listing
