@@ -33,15 +33,21 @@ def naive_add(cal: WorkCalendar, start: dt.date, n: int) -> dt.date:
     return day
 
 
-def rate(fn, cases, rounds: int = 5) -> float:
-    """Best of ``rounds`` (the machine may be busy; the best round is the least disturbed)."""
-    best = float("inf")
+def _time(fn, cases) -> float:
+    begin = time.perf_counter()
+    for start, n in cases:
+        fn(start, n)
+    return time.perf_counter() - begin
+
+
+def rates(fns, cases, rounds: int = 7) -> list[float]:
+    """Additions per second of each function: best of ``rounds``, the functions interleaved
+    in every round so that a busy machine slows both sides alike."""
+    best = [float("inf")] * len(fns)
     for _ in range(rounds):
-        begin = time.perf_counter()
-        for start, n in cases:
-            fn(start, n)
-        best = min(best, time.perf_counter() - begin)
-    return len(cases) / best
+        for k, fn in enumerate(fns):
+            best[k] = min(best[k], _time(fn, cases))
+    return [len(cases) / b for b in best]
 
 
 def main() -> None:
@@ -59,9 +65,8 @@ def main() -> None:
              for _ in range(args.samples)]
     assert all(cal.add_workdays(s, n) == naive_add(cal, s, n) for s, n in cases[:2000]), "results differ"
 
-    fast = rate(cal.add_workdays, cases)
-    slow = rate(lambda s, n: naive_add(cal, s, n), cases)
-    lib = rate(lambda s, n: chinese_calendar.find_workday(n, s), cases[:1000], rounds=1)
+    fast, slow = rates([cal.add_workdays, lambda s, n: naive_add(cal, s, n)], cases)
+    (lib,) = rates([lambda s, n: chinese_calendar.find_workday(n, s)], cases[:1000], rounds=1)
     print(f"calendar build ({cal.first_day.year}–{cal.last_day.year}): {build * 1000:.1f} ms")
     print(f"samples: {len(cases)}, limits 1–{args.max_days} working days, starts 2004–2025")
     print(f"precomputed add_workdays : {fast:>12,.0f} additions/s")

@@ -5,11 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ONEWINDOW_EXTRAS="[test]" source scripts/_venv.sh
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftotext ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing chromium and fonts-noto-cjk (browser tests, PDF fonts)…"
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null
   else
     echo "warning: /usr/bin/chromium or fonts-noto-cjk missing and not root: browser tests will fail" >&2
   fi

@@ -14,7 +14,7 @@ from onewindow.catalogue.forms import build_application_form
 from onewindow.catalogue.install import check, install, plan
 from onewindow.catalogue.xlsx import export_workbook, read_workbook
 from onewindow.demo import DEMO_DIR
-from onewindow.models.items import Item, Pack
+from onewindow.models.items import FieldType, FormField, Item, Pack
 
 ESTABLISH = "011001000000"
 
@@ -67,19 +67,29 @@ def test_admin_uploads_a_pack_sees_report_and_diff_then_applies(client, login, a
 
 
 def test_generated_form_checks_id_number_choices_and_pattern(app):
+    fields = [FormField(position=1, name="company_name", label="企业名称", type=FieldType.text, required=True),
+              FormField(position=2, name="company_type", label="企业类型", type=FieldType.select, required=True,
+                        choices=["有限责任公司（自然人独资）", "股份有限公司（非上市）"]),
+              FormField(position=3, name="registered_capital", label="注册资本（万元）", type=FieldType.number),
+              FormField(position=4, name="legal_rep_id", label="法定代表人身份证号码", type=FieldType.id_number),
+              FormField(position=5, name="credit_code", label="统一社会信用代码", type=FieldType.credit_code,
+                        required=False),
+              FormField(position=6, name="phone", label="联系电话", type=FieldType.phone),
+              FormField(position=7, name="postcode", label="邮政编码", type=FieldType.text, required=False,
+                        regex=r"^\d{6}$")]
     with app.app_context():
-        item = db.session.query(Item).filter_by(basic_code=ESTABLISH, is_current=True).one()
+        item = Item(basic_code=ESTABLISH, name="企业设立登记", version=1, form_key=None, fields=fields)
         form_class = build_application_form(item)
         good = {"company_name": "云溪县青山茶业有限公司", "company_type": "有限责任公司（自然人独资）",
-                "registered_capital": "50", "business_scope": "茶叶种植、销售", "legal_rep_name": "王青山",
-                "legal_rep_id": "11010519491231002X", "phone": "13907930001", "address": "云溪县云溪镇茶园路1号",
+                "registered_capital": "50", "legal_rep_id": "11010519491231002X", "phone": "0793-7210001",
                 "postcode": "344000"}
         assert form_class(MultiDict(good)).validate()
         bad = form_class(MultiDict({**good, "legal_rep_id": "110105194912310021", "company_type": "无限公司",
-                                    "postcode": "34400", "phone": "12345"}))
+                                    "postcode": "34400", "phone": "12345", "credit_code": "91440300MA5G7K2L83"}))
         assert not bad.validate()
-        assert "校验码错误" in bad.legal_rep_id.errors[0]
+        assert "校验码错误" in bad.legal_rep_id.errors[0] and "校验码错误" in bad.credit_code.errors[0]
         assert bad.company_type.errors and bad.postcode.errors and bad.phone.errors
+        assert form_class(MultiDict({**good, "company_name": ""})).validate() is False  # required
 
 
 def test_item_with_a_plugin_form_key_gets_the_plugin_form(make_app, throwaway_plugin):
@@ -117,16 +127,17 @@ def test_excel_export_and_import_round_trip_with_the_same_validation(app, tmp_pa
         original = sheet["B2"].value
         sheet["B2"] = "申请人需要的其他材料"
         header = [c.value for c in wb["items"][1]]
-        wb["items"].cell(row=2, column=header.index("promised_days") + 1, value=30)
+        legal = wb["items"].cell(row=2, column=header.index("legal_days") + 1).value
+        wb["items"].cell(row=2, column=header.index("promised_days") + 1, value=legal + 15)
         wb["pack"]["B3"] = "1.0.1"
         wb.save(target)
         edited = read_workbook(target, db.session)
         lines = check(edited, app, db.session).lines()
         db.session.rollback()
         assert any(line.startswith(f"{target}#items row 2: item {first}") and "catch-all" in line for line in lines)
-        assert any("promised_days: 30 working days exceed the legal limit of 15" in line for line in lines)
+        assert any(f"promised_days: {legal + 15} working days exceed the legal limit of {legal}" in line for line in lines)
         sheet["B2"] = original
-        wb["items"].cell(row=2, column=header.index("promised_days") + 1, value=8)
+        wb["items"].cell(row=2, column=header.index("promised_days") + 1, value=legal)
         wb.save(target)
         result = install(read_workbook(target, db.session), app, db.session, "admin")
         assert (len(result.plan.changed), len(result.plan.cancelled)) == (1, 0)

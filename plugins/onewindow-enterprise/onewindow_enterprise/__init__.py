@@ -1,0 +1,1 @@
+"""Enterprise registration (企业登记), a OneWindow plugin with the key ``enterprise``."""

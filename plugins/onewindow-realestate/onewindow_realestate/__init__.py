@@ -1,0 +1,1 @@
+"""Real-estate registration (不动产登记), a OneWindow plugin with the key ``realestate``."""

@@ -1,0 +1,113 @@
+"""E-supervision plugin (电子监察), key ``supervision``: hook implementations only.
+
+Importing this module imports the models, so the schema test compares them with the
+plugin's migration branch ``supervision``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+
+from onewindow.plugins import hookimpl
+from onewindow_supervision import models  # noqa: F401  (tables on FAB's metadata)
+
+KEY = "supervision"
+CATEGORY = "Supervision"
+HERE = Path(__file__).resolve().parent
+
+#: ``[plugins.supervision]`` in onewindow.toml.
+CONFIG_DEFAULTS = {
+    "warning_days": 1,            # yellow card threshold where no item says (rectifications)
+    "rectification_days": 15,     # working days to rectify after a bad review
+    "scan_interval_minutes": 5,   # the deadline scan
+    "consent_interval_minutes": 15,
+    "report_day": 1,              # day of the month the monthly report is generated
+}
+
+
+@hookimpl
+def register_config(register):
+    register(KEY, dict(CONFIG_DEFAULTS))
+
+
+@hookimpl
+def register_migrations(register):
+    register(KEY, str(HERE / "migrations" / "versions"))
+
+
+def _read(view: str) -> list[tuple[str, str]]:
+    return [("can_list", view), ("can_show", view)]
+
+
+def _menu(*names: str) -> list[tuple[str, str]]:
+    return [("menu_access", n) for n in names]
+
+
+@hookimpl
+def register_permissions(register):
+    every = (
+        _read("SupervisionCardView") + _read("SupervisionEvaluationView") + _read("SupervisionRectificationView")
+        + _read("SupervisionComplaintView") + _read("SupervisionReportView")
+        + [("can_download", "SupervisionReportView"), ("can_generate", "SupervisionReportView")]
+        + [("can_index", "SupervisionDashboardView"), ("can_open_cards", "SupervisionDashboardView")]
+        + [(f"can_{m}", "SupervisionDeskView") for m in (
+            "evaluate", "complain", "callback", "decide_appeal", "assign", "close", "review_card", "demand")]
+        + _menu(CATEGORY, "Supervision dashboard", "Open cards", "Cards", "Evaluations", "Rectifications",
+                "Complaints", "Monthly reports", "Supervision desk")
+    )
+    register("supervisor", every)
+    # department roles: their own department's cards, reviews, rectifications, complaints
+    department = (
+        _read("SupervisionCardView") + _read("SupervisionEvaluationView") + _read("SupervisionRectificationView")
+        + _read("SupervisionComplaintView")
+        + [("can_rectify", "SupervisionDeskView"), ("can_handle", "SupervisionDeskView")]
+        + _menu(CATEGORY, "Cards", "Evaluations", "Rectifications", "Complaints")
+    )
+    register("approver", department)
+    register("chief_rep", department + [("can_appeal", "SupervisionDeskView")])
+    recorders = [("can_evaluate", "SupervisionDeskView"), ("can_complain", "SupervisionDeskView"),
+                 ("can_demand", "SupervisionDeskView")] + _menu(CATEGORY, "Supervision desk")
+    register("acceptor", recorders)
+    register("output_clerk", recorders)
+
+
+@hookimpl
+def register_views(register):
+    from onewindow_supervision.views import (
+        SupervisionCardView, SupervisionComplaintView, SupervisionDashboardView, SupervisionDeskView,
+        SupervisionEvaluationView, SupervisionRectificationView, SupervisionReportView,
+    )
+
+    menu = {"category": CATEGORY, "category_label": _l("E-supervision"), "icon": "fa-eye"}
+    register(SupervisionDashboardView, name="Supervision dashboard", label=_l("Supervision dashboard"), **menu)
+    register(SupervisionCardView, name="Cards", label=_l("Yellow and red cards"), **menu)
+    register(SupervisionEvaluationView, name="Evaluations", label=_l("Evaluations"), **menu)
+    register(SupervisionRectificationView, name="Rectifications", label=_l("Rectifications"), **menu)
+    register(SupervisionComplaintView, name="Complaints", label=_l("Complaints"), **menu)
+    register(SupervisionReportView, name="Monthly reports", label=_l("Monthly reports"), **menu)
+    register(SupervisionDeskView, name="Supervision desk", label=_l("Record evaluation or complaint"), **menu)
+
+
+@hookimpl
+def register_jobs(register):
+    from flask import current_app, has_app_context
+
+    # The scheduler collects jobs inside its app context: intervals follow onewindow.toml.
+    cfg = current_app.extensions["onewindow"].plugin_config(KEY) if has_app_context() else CONFIG_DEFAULTS
+    register("supervision.deadline_scan", "onewindow_supervision.jobs:deadline_scan",
+             trigger="interval", minutes=int(cfg["scan_interval_minutes"]))
+    register("supervision.full_scan", "onewindow_supervision.jobs:full_deadline_scan",
+             trigger="cron", hour=1, minute=30)
+    register("supervision.silence_consent", "onewindow_supervision.jobs:silence_consent",
+             trigger="interval", minutes=int(cfg["consent_interval_minutes"]))
+    register("supervision.monthly_report", "onewindow_supervision.jobs:monthly_report",
+             trigger="cron", day=int(cfg["report_day"]), hour=2)
+
+
+@hookimpl
+def register_commands(register):
+    from onewindow_supervision.cli import supervision_cli
+
+    register(supervision_cli)
