@@ -80,6 +80,7 @@ def main() -> None:
             actors = {u: engine.Actor.of(db.session.query(Staff).filter_by(username=u).one())
                       for u in ("acceptor", "approver", "output_clerk")}
             statuses = {m.id: MaterialStatus.submitted for m in item.materials}
+            item_id = item.id
 
             start = time.perf_counter()
             for _ in range(args.cases):
@@ -89,10 +90,12 @@ def main() -> None:
                 engine.hand_to_output(case, actors["approver"], "许可证1份")
                 engine.deliver_pickup(case, actors["output_clerk"], "张三", PERSON)
                 db.session.expunge_all()
-                item = db.session.get(Item, item.id)
+                item = db.session.get(Item, item_id)
             engine_seconds = time.perf_counter() - start
             rows = {t: db.session.query(t).count() for t in (Case, CaseMaterial, CaseStep, CaseEvent, Notice)}
 
+            item = db.session.get(Item, item_id)
+            dept = db.session.get(Department, item.department_id)
             # Baseline: the same rows per lifecycle with Core inserts, one transaction each.
             now = dt.datetime(2026, 11, 23, 9, 30)
             per_case = {t: rows[t] // args.cases for t in rows}
