@@ -186,6 +186,24 @@ def case_transition(case: Any, event: Any) -> None:
     """
 
 
+@hookspec
+def demand_refused(case: Any, actor: Any, material_ids: list[int], doing: str) -> None:
+    """Someone demanded materials outside the item's list (清单外材料) and the engine refused it.
+
+    Called after the refused transaction was rolled back (nothing of the case is
+    written), inside a short transaction of its own that the engine commits: write
+    records here (e-supervision raises a red card), do not commit. An exception is
+    logged and the refusal stands.
+
+    :param case: the case, unchanged (``onewindow.cases.models.Case``). For an
+        application refused at the window before it was ever stored, an unsaved case
+        with ``case.id`` ``None`` (``department_id``, ``item`` and ``window`` are set).
+    :param actor: the ``Actor`` who made the demand.
+    :param material_ids: the ids of the demanded materials that are not on the list.
+    :param doing: what the actor was doing (``受理``, ``容缺受理``, ``出具补正通知``).
+    """
+
+
 # --- e-licences --------------------------------------------------------------
 
 

@@ -80,10 +80,13 @@ def test_two_schedulers_scanning_at_once_raise_each_card_once(app, make_item, ac
                 errors.append(exc)
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    # travel_to is one global: without this outer freeze the thread that leaves first would
+    # put the real clock back under the other one's feet
+    with travel_to(dt.datetime.combine(AFTER, dt.time(8, 0))):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
     assert not errors
     with app.app_context():
         cards = all_cards()

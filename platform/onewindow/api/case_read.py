@@ -15,10 +15,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Query
 
 from onewindow.app import db
+from onewindow.cases.listing import bounded_count
 from onewindow.cases.models import ApplicantType, Case, CaseStep
 from onewindow.cases.scope import case_condition
 from onewindow.models import Department
@@ -41,20 +42,27 @@ def visible_case(number: str, user) -> Case | None:
 
 
 def list_cases(user, *, state=None, item_code=None, due_before=None, department=None,
-               page: int = 1, page_size: int = 20) -> tuple[int, list[Case]]:
+               page: int = 1, page_size: int = 20) -> tuple[int, bool, list[Case]]:
+    """``(count, count_exact, rows)`` of one page, newest first.
+
+    The count stops at ``listing.COUNT_CAP``: past it ``count_exact`` is False and
+    ``count`` is the cap ("more than"); see ``onewindow.cases.listing``. Filters are uncorrelated
+    ``IN`` subqueries so that the database evaluates them once, through indexes.
+    """
     query = scoped(db.session.query(Case), user)
     if state:
         query = query.filter(Case.state == state)
     if item_code:
-        query = query.filter(Case.item.has(Item.implementation_code == item_code))
+        query = query.filter(Case.item_id.in_(select(Item.id).where(Item.implementation_code == item_code)))
     if due_before:
         query = query.filter(Case.due_date.isnot(None), Case.due_date <= due_before)
     if department:
-        in_dept = Department.credit_code == department
-        query = query.filter(or_(Case.department.has(in_dept), Case.steps.any(CaseStep.department.has(in_dept))))
-    total = query.count()
+        dept_ids = select(Department.id).where(Department.credit_code == department)
+        query = query.filter(or_(Case.department_id.in_(dept_ids),
+                                 Case.id.in_(select(CaseStep.case_id).where(CaseStep.department_id.in_(dept_ids)))))
+    count, exact = bounded_count(query)
     rows = query.order_by(Case.id.desc()).offset((page - 1) * page_size).limit(page_size).all()
-    return total, rows
+    return count, exact, rows
 
 
 def sees_full_id(case: Case, user) -> bool:

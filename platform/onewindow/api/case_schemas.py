@@ -303,7 +303,9 @@ class CaseDetail(CaseSummary):
 
 
 class CaseListOut(Schema):
-    count = fields.Integer()
+    count = fields.Integer(metadata={"description": "matching cases, counted up to 10,000"})
+    count_exact = fields.Boolean(metadata={
+        "description": "false when more than `count` cases match (counting stopped at the cap)"})
     page = fields.Integer()
     page_size = fields.Integer()
     result = fields.List(fields.Nested(CaseSummary))

@@ -111,7 +111,8 @@ class CaseApi(BaseApi):
           description: >-
             Acceptors, output clerks, admins and supervisors see every case; department
             staff see the cases of their department (lead or any step). Resident ID
-            numbers are masked.
+            numbers are masked. Counting stops at 10,000 matching cases: then `count`
+            is 10,000 and `count_exact` is false ("more than 10,000").
           parameters:
           - {in: query, name: state, schema: {type: string}, description: case state name, e.g. in_review}
           - {in: query, name: item_code, schema: {type: string}, description: implementation code of the item}
@@ -132,9 +133,9 @@ class CaseApi(BaseApi):
             args = load(s.CaseListArgs, request.args.to_dict())
         except InputInvalid as exc:
             return self._error(400, str(exc), exc.problems)
-        total, rows = case_read.list_cases(g.user, **args)
+        total, exact, rows = case_read.list_cases(g.user, **args)
         return self.response(200, **s.CaseListOut().dump({
-            "count": total, "page": args["page"], "page_size": args["page_size"],
+            "count": total, "count_exact": exact, "page": args["page"], "page_size": args["page_size"],
             "result": [case_read.summary(case) for case in rows],
         }))
 

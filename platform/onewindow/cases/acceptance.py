@@ -164,13 +164,32 @@ def _target(target: Case | Application, actor: Actor, doing: str) -> Case:
     return target
 
 
-def _apply_statuses(case: Case, statuses: dict[int, Any]) -> None:
+def _refuse_demand(case: Case, actor: Actor, material_ids: list[int], doing: str, message: str) -> None:
+    """Refuse a demand for materials outside the item's list: roll the transaction back
+    (nothing of the case is written), then tell plugins (``demand_refused``: e-supervision
+    raises a red card) in a short transaction of their own, and raise the refusal."""
+    import logging
+
+    from sqlalchemy import inspect as sa_inspect
+
+    db.session.rollback()
+    if not sa_inspect(case).persistent:  # an application refused before it was ever stored
+        case.id = None
+    try:
+        with unit_of_work():
+            current_app.extensions["onewindow"].plugins.hook.demand_refused(
+                case=case, actor=actor, material_ids=list(material_ids), doing=doing)
+    except Exception:  # a plugin's failure must not hide the refusal itself
+        logging.getLogger("onewindow.cases").exception("demand_refused hook failed")
+    raise TransitionError(message)
+
+
+def _apply_statuses(case: Case, statuses: dict[int, Any], actor: Actor, doing: str) -> None:
     known = {m.material_id: m for m in case.materials}
     unknown = [mid for mid in statuses if mid not in known]
     if unknown:
-        raise TransitionError(
-            f"材料编号 {unknown} 不在事项“{case.item.name}”的受理清单中；清单外的材料不得要求申请人提交"
-        )
+        _refuse_demand(case, actor, unknown, doing,
+                       f"材料编号 {unknown} 不在事项“{case.item.name}”的受理清单中；清单外的材料不得要求申请人提交")
     now = clock.now()
     for material_id, status in statuses.items():
         if isinstance(status, str):
@@ -222,7 +241,7 @@ def accept(target: Case | Application, actor: Actor, materials: dict[int, Any], 
     """受理: every required (and deferrable) material is present → 受理通知书."""
     with unit_of_work():
         case = _target(target, actor, "受理")
-        _apply_statuses(case, materials)
+        _apply_statuses(case, materials, actor, "受理")
         missing = _missing(case, {Necessity.required, Necessity.deferrable})
         if missing:
             names = "、".join(f"“{m.name}”" for m in missing)
@@ -239,7 +258,7 @@ def accept_deferred(target: Case | Application, actor: Actor, materials: dict[in
     模拟审批 and the result is not released before they arrive [003 §四(五)(六)]."""
     with unit_of_work():
         case = _target(target, actor, "容缺受理")
-        _apply_statuses(case, materials)
+        _apply_statuses(case, materials, actor, "容缺受理")
         missing_required = _missing(case, {Necessity.required})
         if missing_required:
             names = "、".join(f"“{m.name}”" for m in missing_required)
@@ -291,7 +310,7 @@ def _correction_notice(case: Case, actor: Actor, problems: dict[int, str], gener
     known = {m.material_id: m for m in case.materials}
     unknown = [mid for mid in problems if mid not in known]
     if unknown:
-        raise TransitionError(f"材料编号 {unknown} 不在受理清单中；不得要求清单外材料")
+        _refuse_demand(case, actor, unknown, "出具补正通知", f"材料编号 {unknown} 不在受理清单中；不得要求清单外材料")
     listed = []
     for entry in case.materials:
         problem = problems.get(entry.material_id)

@@ -90,6 +90,39 @@ def extend(case: Case, actor: Actor, days: int, reason: str, approved_by: str) -
     return case
 
 
+#: 行政许可法 §32 (the wording the deemed acceptance records and notifies).
+DEEMED_BASIS = "《中华人民共和国行政许可法》第三十二条：逾期不告知补正的，自收到申请材料之日起即为受理"
+
+
+def deem_accepted(case: Case, actor: Actor = SYSTEM) -> Case:
+    """视为受理 (行政许可法 §32): a submitted application that got no correction notice
+    within the item's correction-notice limit counts as accepted from its receipt date.
+    The clock starts from that day (due date counted from the receipt date), routing
+    starts and an acceptance notice marked as deemed is issued. Refused once the case
+    has left ``submitted``, so a second call changes nothing."""
+    from onewindow.cases.acceptance import _acceptance_content
+    from onewindow.cases.routing import start_routing
+
+    with unit_of_work():
+        require_role(actor, ("system", "acceptor", "chief_rep"), "登记视为受理")
+        require_state(case, {CaseState.submitted}, "视为受理")
+        if case.corrections_issued:
+            raise TransitionError("已在期限内出具补正通知书，不适用视为受理")
+        received = case.received_at.date()
+        limit_end, _ = clock.add_workdays(received, case.item.correction_limit_days)
+        if limit_end >= clock.today():
+            raise TransitionError(f"补正告知期限至 {limit_end} 尚未届满，不能视为受理")
+        case.accepted_on = received
+        recompute_due(case)  # due date and correction deadline counted from the receipt date
+        case.pickup_date = case.due_date
+        transition(case, CaseState.in_review, "deem_accepted", actor, reason=DEEMED_BASIS,
+                   payload={"accepted_on": received.isoformat(), "correction_deadline": limit_end.isoformat(),
+                            "due_date": case.due_date.isoformat()})
+        start_routing(case, actor)
+        issue_notice(case, "acceptance", actor, {**_acceptance_content(case), "deemed": True, "basis": DEEMED_BASIS})
+    return case
+
+
 def withdraw(case: Case, actor: Actor, reason: str) -> Case:
     """申请人撤回 before a decision."""
     with unit_of_work():

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -90,11 +91,34 @@ def event_digest(case_number: str, event: CaseEvent) -> str:
     return hashlib.sha256(_canonical(body)).hexdigest()
 
 
+def _chain_head(case: Case) -> tuple[int, str]:
+    """(seq, hash) of the case's last event, without loading the whole timeline.
+
+    Within one transaction the head is remembered on the instance (a transition may
+    append several events); otherwise it is read with one indexed query. The version
+    check and the unique (case, seq) index turn a concurrent append into a conflict.
+    """
+    transaction = db.session().get_transaction()
+    remembered = case.__dict__.get("_ow_head")
+    if remembered is not None and remembered[0] is transaction:
+        return remembered[1], remembered[2]
+    if "events" in case.__dict__:  # the timeline is loaded already (screens)
+        last = case.events[-1] if case.events else None
+        return (last.seq, last.hash) if last is not None else (0, GENESIS)
+    if case.id is None:
+        return 0, GENESIS
+    row = db.session.execute(
+        select(CaseEvent.seq, CaseEvent.hash).where(CaseEvent.case_id == case.id)
+        .order_by(CaseEvent.seq.desc()).limit(1)
+    ).first()
+    return (row.seq, row.hash) if row is not None else (0, GENESIS)
+
+
 def append_event(case: Case, action: str, from_state: CaseState | None, actor: Actor,
                  reason: str = "", payload: dict | None = None) -> CaseEvent:
-    previous = case.events[-1] if case.events else None
+    seq, prev_hash = _chain_head(case)
     event = CaseEvent(
-        seq=(previous.seq + 1) if previous else 1,
+        seq=seq + 1,
         action=action,
         from_state=from_state.name if from_state else None,
         to_state=case.state.name,
@@ -102,10 +126,12 @@ def append_event(case: Case, action: str, from_state: CaseState | None, actor: A
         at=clock.now(),
         reason=reason or "",
         payload=payload or {},
-        prev_hash=previous.hash if previous else GENESIS,
+        prev_hash=prev_hash,
     )
     event.hash = event_digest(case.number, event)
-    case.events.append(event)
+    event.case = case  # the backref appends to ``case.events`` only if it is loaded
+    db.session.add(event)
+    case.__dict__["_ow_head"] = (db.session().get_transaction(), event.seq, event.hash)
     case.updated_at = event.at  # touches the row so the version check always applies
     return event
 
@@ -124,16 +150,45 @@ def transition(case: Case, to_state: CaseState | None, action: str, actor: Actor
 def issue_notice(case: Case, kind: str, actor: Actor, content: dict, department_id: int | None = None) -> Notice:
     notice = Notice(kind=kind, issued_by=actor.username, content=content, department_id=department_id,
                     issued_at=clock.now())
-    case.notices.append(notice)
+    notice.case = case  # no need to load the case's other notices
+    db.session.add(notice)
     return notice
+
+
+def _sqlite_write_lock(session) -> None:
+    """Hold SQLite's write lock for the whole transition, so that a second process's
+    transition waits its turn (busy_timeout) instead of failing as "database is locked"
+    when it upgrades a read snapshot another process has written past.
+
+    No transaction yet: BEGIN IMMEDIATE. A transaction the caller opened only to read
+    (the screen loaded the case first) is ended and replaced by an immediate one; the
+    objects it loaded are kept as the actor saw them, so the version check still turns
+    a change made meanwhile into a conflict. A transaction that has written is left alone.
+    """
+    if not session.in_transaction():
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        return
+    if session.in_nested_transaction() or session.new or session.dirty or session.deleted:
+        return
+    conn = session.connection()
+    immediate, changes_at_begin = conn.info.get("ow_sqlite", (True, None))
+    raw = conn.connection.dbapi_connection
+    if immediate or raw.total_changes != changes_at_begin or not raw.in_transaction:
+        return
+    conn.exec_driver_sql("COMMIT")  # nothing was written: only the read snapshot ends
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    conn.info["ow_sqlite"] = (True, raw.total_changes)
 
 
 @contextlib.contextmanager
 def unit_of_work() -> Iterator[Any]:
     """One transition = one transaction: commit on success, roll back everything on error."""
     session = db.session
+    if session.get_bind().dialect.name == "sqlite":
+        _sqlite_write_lock(session())
     try:
-        yield session
+        with session.no_autoflush:  # one flush at the commit: fewer, batched statements
+            yield session
         session.commit()
     except StaleDataError:
         session.rollback()

@@ -13,7 +13,7 @@ from onewindow.cases.approval import (  # noqa: F401
     apply_silence_consent, approve_step, decide_on_the_spot, deny_step, return_for_correction,
 )
 from onewindow.cases.clockops import (  # noqa: F401
-    SPECIAL_PROCEDURES, extend, recompute_due, recompute_open_cases, resume, suspend, withdraw,
+    SPECIAL_PROCEDURES, deem_accepted, extend, recompute_due, recompute_open_cases, resume, suspend, withdraw,
 )
 from onewindow.cases.core import SYSTEM, Actor, applicant_actor, load_case  # noqa: F401
 from onewindow.cases.output import (  # noqa: F401

@@ -7,12 +7,12 @@ import datetime as dt
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from onewindow.app import db
 from onewindow.cases import clock, engine
 from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied, TransitionError
+from onewindow.cases.listing import BoundedCountInterface, BoundedCountListWidget
 from onewindow.cases.models import ApplicantType, Case, CaseState, CaseStep, Channel, MaterialStatus, StepState
 from onewindow.cases.scope import CaseScope, may_see
 from onewindow.models.items import Item, ItemStatus
@@ -21,6 +21,14 @@ from onewindow.security import role_keys
 from onewindow.validators import mask_resident_id
 
 ENGINE_ERRORS = (TransitionError, ApplicationInvalid, PermissionDenied, ConflictError)
+#: Rows per queue on the inbox and output screens; more are announced, not loaded.
+QUEUE_LIMIT = 100
+
+
+def _queue(query, limit: int = QUEUE_LIMIT) -> tuple[list, bool]:
+    """At most ``limit`` rows of ``query`` and whether there are more."""
+    rows = query.limit(limit + 1).all()
+    return rows[:limit], len(rows) > limit
 
 
 def _actor():
@@ -54,9 +62,14 @@ def _due_badge(case: Case) -> str:
 
 
 class CaseView(ModelView):
-    """办件查询: every case the user may see, with its full timeline."""
+    """办件查询: every case the user may see, with its full timeline.
 
-    datamodel = SQLAInterface(Case)
+    At 1,000,000 cases the list counts at most ``COUNT_CAP`` rows and then says "more
+    than" (``onewindow.cases.listing``); the department scope is index-served
+    (``onewindow.cases.scope``, migration 0007)."""
+
+    datamodel = BoundedCountInterface(Case)
+    list_widget = BoundedCountListWidget
     base_permissions = ["can_list", "can_show"]
     base_filters = [["id", CaseScope, None]]
     base_order = ("id", "desc")
@@ -181,14 +194,17 @@ class InboxView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        steps = self._dept_filter(db.session.query(CaseStep).filter(CaseStep.state == StepState.active),
-                                  CaseStep.department_id).order_by(CaseStep.due_date).limit(500).all()
-        ready = self._dept_filter(db.session.query(Case).filter(Case.state == CaseState.approved),
-                                  Case.department_id).order_by(Case.id).limit(200).all()
-        pre = self._dept_filter(db.session.query(Case).filter(Case.state.in_([CaseState.submitted,
-                                                                              CaseState.suspended])),
-                                Case.department_id).order_by(Case.id).limit(200).all()
+        steps, more_steps = _queue(self._dept_filter(
+            db.session.query(CaseStep).filter(CaseStep.state == StepState.active),
+            CaseStep.department_id).order_by(CaseStep.due_date, CaseStep.id), limit=500)
+        ready, more_ready = _queue(self._dept_filter(db.session.query(Case).filter(Case.state == CaseState.approved),
+                                                     Case.department_id).order_by(Case.id))
+        pre, more_pre = _queue(self._dept_filter(
+            db.session.query(Case).filter(Case.state.in_([CaseState.submitted, CaseState.suspended])),
+            Case.department_id).order_by(Case.id))
         return self.render_template("cases/inbox.html", steps=steps, ready=ready, pre=pre, today=clock.today(),
+                                    more_steps=more_steps, more_ready=more_ready, more_pre=more_pre,
+                                    limit=QUEUE_LIMIT, step_limit=500,
                                     title=str(_l("Department inbox")))
 
     @expose("/act/<number>", methods=["POST"])
@@ -227,9 +243,12 @@ class OutputView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        waiting = db.session.query(Case).filter(Case.state == CaseState.at_output).order_by(Case.id).all()
-        posted = db.session.query(Case).filter(Case.state == CaseState.posted).order_by(Case.id).all()
-        return self.render_template("cases/output.html", waiting=waiting, posted=posted,
+        # Oldest first, bounded: at 1,000,000 cases a quarter of them may wait here.
+        waiting, more_waiting = _queue(db.session.query(Case).filter(Case.state == CaseState.at_output)
+                                       .order_by(Case.id))
+        posted, more_posted = _queue(db.session.query(Case).filter(Case.state == CaseState.posted).order_by(Case.id))
+        return self.render_template("cases/output.html", waiting=waiting, posted=posted, limit=QUEUE_LIMIT,
+                                    more_waiting=more_waiting, more_posted=more_posted,
                                     mask=mask_resident_id, title=str(_l("Output window")))
 
     @expose("/act/<number>", methods=["POST"])

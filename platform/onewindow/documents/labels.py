@@ -53,6 +53,7 @@ ACTION_LABELS = {
     "reject": _l("Application not accepted"),
     "approve_step": _l("Department review completed"),
     "consent_by_silence": _l("Department review completed (no objection by the deadline)"),
+    "deem_accepted": _l("Application deemed accepted (no correction notice within the limit)"),
     "decide": _l("Decision made"),
     "hand_to_output": _l("Result handed to the output window"),
     "refuse_at_output": _l("Result returned to the department for correction"),

@@ -236,6 +236,8 @@ def check_application(case: Case, data: dict, report) -> None:
 
 
 def on_transition(case: Case, event) -> None:
+    if not (case.data or {}).get(PROJECT_KEY):
+        return  # only cases filed under a project (the key is part of the application) take part
     link = None
     if case.id is not None:
         link = db.session.execute(select(ConstructionProjectCase)

@@ -59,12 +59,13 @@ def on_transition(case, event) -> None:
         return
     item = case.item
     exit_entry = exit_entry_window_codes()
-    item_windows = {w.code for w in item.windows}
+    item_windows = {w.code for w in item.windows} if case.window is not None else set()
     if case.window is not None and item_windows & exit_entry and case.window.code not in item_windows:
         raise TransitionError(f"“{item.name}”是出入境业务，须在出入境分区窗口（{'、'.join(sorted(item_windows))}）"
                               f"受理，不能在{case.window.code} {case.window.name}受理")
-    in_zone = item.zone is not None and item.zone.kind.name == "public_security"
-    if item.in_person_required and in_zone and case.channel == Channel.window:
+    if not (item.in_person_required and case.channel == Channel.window and item.zone_id is not None):
+        return
+    if item.zone.kind.name == "public_security":
         db.session.add(Capture(case_number=case.number, item_name=item.name, applicant_name=case.applicant_name,
                                department_id=case.department_id, window=case.window, captured_by=event.actor,
                                captured_at=clock.now()))

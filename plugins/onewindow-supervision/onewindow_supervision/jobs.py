@@ -56,13 +56,35 @@ def silence_consent() -> int:
             CaseStep.silence_consents.is_(True), CaseStep.due_date < clock.today(),
         ).distinct()
     ).scalars().all()
+    return _apply_each(ids, apply_silence_consent, "silence consent")
+
+
+def deemed_acceptance() -> int:
+    """视为受理 (行政许可法 §32): submitted applications that got no correction notice within
+    the item's limit become accepted as of their receipt date. The engine's
+    ``deem_accepted`` decides and records it; accepted cases are no longer selected, so a
+    second run changes nothing."""
+    from onewindow.cases.engine import SYSTEM, deem_accepted
+    from onewindow.models.items import Item
+    from onewindow.workdays import get_calendar
+    from onewindow_supervision.scan import deemed_bounds, deemed_due
+
+    bounds = deemed_bounds(db.session, clock.today(), get_calendar())
+    ids = db.session.execute(
+        select(Case.id).join(Item, Item.id == Case.item_id).where(*deemed_due(bounds)).order_by(Case.id)
+    ).scalars().all()
+    return _apply_each(ids, lambda case: deem_accepted(case, SYSTEM), "deemed acceptance")
+
+
+def _apply_each(case_ids, apply, what: str) -> int:
+    """Apply an engine transition to each case in its own transaction."""
     changed = 0
-    for case_id in ids:
+    for case_id in case_ids:
         case = db.session.get(Case, case_id)
         try:
-            changed += bool(apply_silence_consent(case))
+            changed += bool(apply(case))
         except Exception:  # one broken case must not stop the others; it is retried next run
-            log.exception("silence consent failed for case %s", case_id)
+            log.exception("%s failed for case %s", what, case_id)
             db.session.rollback()
     return changed
 

@@ -14,7 +14,7 @@ from typing import Optional
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from onewindow.cases.models import Case, CaseStep
 from onewindow.models.org import Department, LabelledEnum, Window, enum_column
@@ -58,15 +58,21 @@ class SupervisionCard(Model):
     rule: Mapped[CardRule] = mapped_column(enum_column(CardRule), nullable=False)
     level: Mapped[CardLevel] = mapped_column(enum_column(CardLevel), nullable=False)
     subject_id: Mapped[Optional[int]] = mapped_column(Integer)  # case, step or rectification id, per rule
-    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_case.id"), index=True)
-    case: Mapped[Optional[Case]] = relationship()
-    # Steps are deleted when a department returns a case for correction: keep the card.
-    step_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_case_step.id", ondelete="SET NULL"))
-    step: Mapped[Optional[CaseStep]] = relationship()
-    department_id: Mapped[int] = mapped_column(ForeignKey("ow_department.id"), nullable=False)
-    department: Mapped[Department] = relationship()
-    window_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_window.id"))
-    window: Mapped[Optional[Window]] = relationship()
+    # No foreign keys (migration s0002): the scan writes a million cards at once, and a
+    # key check per card per reference was most of that time. The ids come from rows the
+    # scan has just read; a step deleted by a return for correction keeps its card.
+    case_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    case: Mapped[Optional[Case]] = relationship(primaryjoin=lambda: foreign(SupervisionCard.case_id) == Case.id,
+                                                viewonly=True)
+    step_id: Mapped[Optional[int]] = mapped_column(Integer)
+    step: Mapped[Optional[CaseStep]] = relationship(
+        primaryjoin=lambda: foreign(SupervisionCard.step_id) == CaseStep.id, viewonly=True)
+    department_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    department: Mapped[Department] = relationship(
+        primaryjoin=lambda: foreign(SupervisionCard.department_id) == Department.id, viewonly=True)
+    window_id: Mapped[Optional[int]] = mapped_column(Integer)
+    window: Mapped[Optional[Window]] = relationship(primaryjoin=lambda: foreign(SupervisionCard.window_id) == Window.id,
+                                                    viewonly=True)
     staff: Mapped[Optional[str]] = mapped_column(String(128))  # the acceptor of the case
     due_date: Mapped[Optional[dt.date]] = mapped_column(Date)
     raised_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=_now)

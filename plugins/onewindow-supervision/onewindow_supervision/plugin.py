@@ -102,8 +102,20 @@ def register_jobs(register):
              trigger="cron", hour=1, minute=30)
     register("supervision.silence_consent", "onewindow_supervision.jobs:silence_consent",
              trigger="interval", minutes=int(cfg["consent_interval_minutes"]))
+    register("supervision.deemed_acceptance", "onewindow_supervision.jobs:deemed_acceptance",
+             trigger="interval", minutes=int(cfg["consent_interval_minutes"]))
     register("supervision.monthly_report", "onewindow_supervision.jobs:monthly_report",
              trigger="cron", day=int(cfg["report_day"]), hour=2)
+
+
+@hookimpl
+def demand_refused(case, actor, material_ids, doing):
+    """红牌 for a demand of materials outside the item's list; the engine refused it and
+    commits this card in a transaction of its own."""
+    from onewindow_supervision.service import record_material_demand
+
+    ids = "、".join(str(i) for i in material_ids)
+    record_material_demand(case, actor, f"材料编号 {ids}（{doing}时，系统已拒绝）")
 
 
 @hookimpl

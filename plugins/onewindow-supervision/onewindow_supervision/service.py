@@ -214,11 +214,13 @@ def close_complaint(complaint: Complaint, actor: Actor, reply: str | None = None
 def record_material_demand(case: Case, actor: Actor, demanded: str) -> Card:
     """红牌: somebody demanded a material outside the item's list [003 §二 2; 004 §二(一)1(2)].
 
-    The engine refuses such demands before any hook runs, so it cannot report them yet
-    (handoff/supervision-NOTES.md proposes the hook); screens and a future hook call this.
+    The engine refuses such demands and reports them through the ``demand_refused`` hook
+    (``case.id`` is ``None`` for an application refused before it was stored); the
+    supervision desk records those made outside the system (the applicant reports it).
     """
+    window_id = case.window_id if case.window_id is not None else getattr(case.window, "id", None)
     card = Card(rule=CardRule.material_demand, level=CardLevel.red, subject_id=None, case_id=case.id,
-                department_id=case.department_id, window_id=case.window_id, staff=actor.username,
+                department_id=case.department_id, window_id=window_id, staff=actor.username,
                 due_date=None, raised_at=clock.now(), escalated_to="department_head,supervisor",
                 note=f"要求提交清单外材料：{_text(demanded, '请写明被要求的清单外材料')}")
     db.session.add(card)
