@@ -23,6 +23,24 @@ ENTRY_POINT_GROUP = "onewindow.plugins"
 hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
 
 
+# --- permission pairs for ``register_permissions`` -----------------------------
+
+def can(view: str, *methods: str) -> list[tuple[str, str]]:
+    """``can("CaseView", "list", "show")`` → ``[("can_list", "CaseView"), ("can_show", "CaseView")]``."""
+    return [(f"can_{m}", view) for m in methods]
+
+
+def read(*views: str, api: bool = False) -> list[tuple[str, str]]:
+    """List and show on each view (and, for a REST API, ``get`` and ``info``)."""
+    methods = ("list", "show", "get", "info") if api else ("list", "show")
+    return [pair for view in views for pair in can(view, *methods)]
+
+
+def menu(*names: str) -> list[tuple[str, str]]:
+    """``menu_access`` to each menu entry or category."""
+    return [("menu_access", n) for n in names]
+
+
 @dataclass
 class PluginInfo:
     key: str

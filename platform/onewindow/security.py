@@ -18,6 +18,7 @@ from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
 from onewindow.models.staff import Staff
+from onewindow.plugins import menu, read
 
 ADMIN = "admin"
 PUBLIC = "Public"
@@ -48,20 +49,12 @@ _SELF_SERVICE = [
 ]
 
 
-def _read(view: str) -> list[tuple[str, str]]:
-    return [("can_list", view), ("can_show", view), ("can_get", view), ("can_info", view)]
-
-
-def _menu(*names: str) -> list[tuple[str, str]]:
-    return [("menu_access", n) for n in names]
-
-
 _ORG_READ = (
-    _read("RegionView") + _read("DepartmentView") + _read("CentreView") + _read("ZoneView")
-    + _read("WindowView") + _read("DepartmentApi") + _read("WindowApi")
-    + _menu("Organisation", "Departments", "Zones", "Windows")
+    read("RegionView", "DepartmentView", "CentreView", "ZoneView", "WindowView", "DepartmentApi", "WindowApi",
+         api=True)
+    + menu("Organisation", "Departments", "Zones", "Windows")
 )
-_DEPT_STAFF = _read("DepartmentStaffView") + _read("StaffApi") + _menu("Department staff")
+_DEPT_STAFF = read("DepartmentStaffView", "StaffApi", api=True) + menu("Department staff")
 
 #: Core grants: role key → (permission, view menu) pairs. The admin role gets everything.
 CORE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
@@ -70,7 +63,7 @@ CORE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     "chief_rep": _SELF_SERVICE + _ORG_READ + _DEPT_STAFF,
     "seal_admin": _SELF_SERVICE + _ORG_READ + _DEPT_STAFF,
     "output_clerk": _SELF_SERVICE + _ORG_READ,
-    "supervisor": _SELF_SERVICE + _ORG_READ + _DEPT_STAFF + _read("PluginsView") + _menu("Plugins"),
+    "supervisor": _SELF_SERVICE + _ORG_READ + _DEPT_STAFF + read("PluginsView", api=True) + menu("Plugins"),
     "Public": [],
 }
 

@@ -117,6 +117,21 @@ def test_invalid_legal_representative_and_shareholder_ids_are_refused(ctx, actor
     assert db.session.query(Enterprise).count() == 0
 
 
+def test_a_faulty_shareholder_row_is_named_by_row_and_field(ctx, actor):
+    """The core binds structured case data (a list of rows) as the browser posts it and
+    reports each row's error under its row, so the window can tell the applicant which
+    line of the one form (一表申请) to correct."""
+    data = establishment()
+    data["shareholders"][1]["id_number"] = "91440300MA5G7K2L83"  # wrong check character
+    data["shareholders"][0]["name"] = ""
+    with pytest.raises(ApplicationInvalid) as excinfo:
+        accept(actor("acceptor"), application(item_by_form(service.ESTABLISH), data))
+    problems = problems_of(excinfo)
+    assert "既不是有效的居民身份证号码" in problems["股东（发起人） 第2行 证件号码"]
+    assert problems["股东（发起人） 第1行 股东名称或姓名"] == "请填写股东名称或姓名"
+    assert not any(label.startswith("股东（发起人） 第3行") for label in problems)
+
+
 def test_organisation_and_credit_code_check_characters():
     assert codes.org_check_char("M000100Y") == "4"  # 91350100M000100Y43 (GB 11714 check char 4)
     code = codes.build_uscc("369921", 7)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from werkzeug.datastructures import MultiDict
+from wtforms import FieldList, FormField
 
 from onewindow.app import db
 from onewindow.cases import clock
@@ -24,6 +26,8 @@ from onewindow.cases.models import (
 )
 from onewindow.cases.numbering import new_query_code, next_case_number
 from onewindow.cases.routing import start_routing
+from onewindow.catalogue.forms import build_application_form
+from onewindow.licences.library import find_valid_licence
 from onewindow.models.items import HandlingType, Item, ItemStatus, Necessity
 from onewindow.models.org import Window
 from onewindow.validators import resident_id_problem, uscc_problem
@@ -47,23 +51,66 @@ class Application:
     window: Window | None = None
 
 
+def _formdata(form_cls, data: dict) -> MultiDict:
+    """Structured case data as the form data a browser would post: nested dicts and
+    lists of rows become WTForms' ``name-0-sub`` keys, a list of plain values a
+    repeated key (multiple choice)."""
+    flat = MultiDict()
+
+    def walk(value: Any, key: str) -> None:
+        if isinstance(value, dict):
+            for sub, inner in value.items():
+                walk(inner, f"{key}-{sub}" if key else str(sub))
+        elif isinstance(value, (list, tuple)):
+            unbound = getattr(form_cls, key, None)
+            rows = isinstance(getattr(unbound, "field_class", None), type) and issubclass(unbound.field_class, FieldList)
+            if rows or any(isinstance(v, (dict, list, tuple)) for v in value):
+                for n, inner in enumerate(value):
+                    walk(inner, f"{key}-{n}")
+            else:
+                for inner in value:
+                    flat.add(key, "" if inner is None else str(inner))
+        else:
+            flat.add(key, "" if value is None else str(value))
+
+    walk(data or {}, "")
+    return flat
+
+
+def _field_problems(fields, prefix: str = "") -> list[tuple[str, str]]:
+    """Every error of a bound form, nested rows named ("股东 第2行 证件号码")."""
+    problems: list[tuple[str, str]] = []
+    for f in fields:
+        label = f"{prefix}{f.label.text}"
+        if isinstance(f, FieldList):
+            for n, entry in enumerate(f.entries, start=1):
+                row = f"{label} 第{n}行"
+                if isinstance(entry, FormField):
+                    problems += _field_problems(entry.form, f"{row} ")
+                elif entry.errors:
+                    problems.append((row, "；".join(map(str, entry.errors))))
+            own = [e for e in f.errors if isinstance(e, str)] if isinstance(f.errors, list) else []
+            if own and not any(entry.errors for entry in f.entries):
+                problems.append((label, "；".join(own)))
+        elif isinstance(f, FormField):
+            problems += _field_problems(f.form, f"{label} ")
+        elif f.errors:
+            problems.append((label, "；".join(map(str, f.errors))))
+    return problems
+
+
 def _form_problems(item: Item, data: dict) -> list[tuple[str, str]]:
-    """Validate the application form (plugin form or the item's low-code fields)."""
-    try:
-        from onewindow.catalogue.forms import build_application_form
-    except ImportError:  # catalogue part absent: only the plugin hooks check the data
-        return []
+    """Validate the application form (plugin form or the item's low-code fields) as if
+    the data had been posted from the browser."""
     form_cls = build_application_form(item)
     if form_cls is None:
         return []
-    from werkzeug.datastructures import MultiDict
-
-    form = form_cls(formdata=MultiDict({k: "" if v is None else str(v) for k, v in data.items()}),
-                    meta={"csrf": False})
+    form = form_cls(formdata=_formdata(form_cls, data), meta={"csrf": False})
     if form.validate():
         return []
-    return [(getattr(form, name).label.text if hasattr(form, name) else name, "；".join(errs))
-            for name, errs in form.errors.items()]
+    problems = _field_problems(form)
+    problems += [("表单", str(e)) for e in getattr(form, "form_errors", [])]
+    return problems or [("表单", "申请表填写有误，请核对")]
 
 
 def validate_application(app: Application, case: Case | None = None) -> None:
@@ -206,10 +253,6 @@ def _apply_statuses(case: Case, statuses: dict[int, Any], actor: Actor, doing: s
 
 def _pull_from_library(case: Case) -> None:
     """Government-issued materials come from the e-licence library, not the applicant [003 §六(四)]."""
-    try:
-        from onewindow.licences.library import find_valid_licence
-    except ImportError:
-        return
     for entry in case.materials:
         code = entry.material.licence_type_code
         if entry.status in PRESENT or not code:

@@ -6,7 +6,7 @@ import click
 
 from onewindow.cases import models  # noqa: F401  (the case tables on the core metadata)
 
-from onewindow.plugins import hookimpl
+from onewindow.plugins import can, hookimpl, menu, read
 
 
 @hookimpl
@@ -52,16 +52,12 @@ def register_views(register):
     register(CaseView, name="Case search", label=_l("Case search"), **cat)
 
 
-def _view(name, *methods):
-    return [(f"can_{m}", name) for m in methods]
-
-
 @hookimpl
 def register_permissions(register):
-    cases = _view("CaseView", "list", "show") + [("menu_access", "Cases"), ("menu_access", "Case search")]
-    workbench = _view("WorkbenchView", "index", "new", "existing") + [("menu_access", "Acceptance workbench")]
-    inbox = _view("InboxView", "index", "act") + [("menu_access", "Department inbox")]
-    output = _view("OutputView", "index", "act") + [("menu_access", "Output window")]
+    cases = read("CaseView") + menu("Cases", "Case search")
+    workbench = can("WorkbenchView", "index", "new", "existing") + menu("Acceptance workbench")
+    inbox = can("InboxView", "index", "act") + menu("Department inbox")
+    output = can("OutputView", "index", "act") + menu("Output window")
     register("acceptor", cases + workbench)
     register("approver", cases + inbox)
     register("chief_rep", cases + inbox + workbench)

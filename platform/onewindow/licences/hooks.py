@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from onewindow.licences import models  # noqa: F401  (tables on FAB's metadata)
-from onewindow.plugins import hookimpl
+from onewindow.plugins import can, hookimpl, menu, read
 
 #: ``[plugins.licences]`` in onewindow.toml. The KEY-ENCRYPTION KEY protects every seal's
 #: private key; OW_SEAL_KEK (environment) wins over this setting.
@@ -31,10 +31,6 @@ def register_config(register):
     register("licences", dict(CONFIG_DEFAULTS))
 
 
-def _read(view: str) -> list[tuple[str, str]]:
-    return [("can_list", view), ("can_show", view)]
-
-
 @hookimpl
 def register_views(register):
     from onewindow.licences.views import LicenceTypeView, LicenceView, SealView
@@ -47,14 +43,11 @@ def register_views(register):
 
 @hookimpl
 def register_permissions(register):
-    menu = [("menu_access", CATEGORY), ("menu_access", "Licences")]
-    department = _read("LicenceView") + [("can_pdf", "LicenceView")] + menu
-    register("approver", department + [("can_update", "LicenceView")])
-    register("chief_rep", department + [("can_update", "LicenceView"), ("can_revoke", "LicenceView")])
-    register("seal_admin", department + [("can_seal", "LicenceView")] + _read("SealView")
-             + [("menu_access", "Seals")])
-    register("supervisor", department + _read("LicenceTypeView") + _read("SealView")
-             + [("menu_access", "Licence types"), ("menu_access", "Seals")])
+    department = read("LicenceView") + can("LicenceView", "pdf") + menu(CATEGORY, "Licences")
+    register("approver", department + can("LicenceView", "update"))
+    register("chief_rep", department + can("LicenceView", "update", "revoke"))
+    register("seal_admin", department + can("LicenceView", "seal") + read("SealView") + menu("Seals"))
+    register("supervisor", department + read("LicenceTypeView", "SealView") + menu("Licence types", "Seals"))
 
 
 @hookimpl

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from onewindow.plugins import hookimpl
+from onewindow.plugins import can, hookimpl, menu, read
 from onewindow_construction import models  # noqa: F401  (tables on FAB's metadata)
 
 KEY = "construction"
@@ -29,29 +29,20 @@ def register_roles(register):
     register("agent", "代办员")
 
 
-def _read(*views: str) -> list[tuple[str, str]]:
-    return [(p, v) for v in views for p in ("can_list", "can_show")]
-
-
 def _desk(*methods: str) -> list[tuple[str, str]]:
-    return [(f"can_{m}", "ConstructionDeskView") for m in methods]
-
-
-def _menu(*names: str) -> list[tuple[str, str]]:
-    return [("menu_access", n) for n in names]
+    return can("ConstructionDeskView", *methods)
 
 
 @hookimpl
 def register_permissions(register):
-    read = (_read("ConstructionProjectView") + [("can_index", "ConstructionDashboardView")]
-            + _menu(CATEGORY, "Construction projects", "Project dashboard"))
+    viewing = (read("ConstructionProjectView") + can("ConstructionDashboardView", "index")
+               + menu(CATEGORY, "Construction projects", "Project dashboard"))
     window = _desk("new_project", "phase", "commitment", "fee", "pay", "agent")
-    register("acceptor", read + window)
-    register("chief_rep", read + window + _desk("sign_off"))
-    register("approver", read + _desk("sign_off"))
-    register("supervisor", read)
-    register("agent", read + [("can_tracking", "ConstructionDashboardView")]
-             + _desk("phase", "commitment"))
+    register("acceptor", viewing + window)
+    register("chief_rep", viewing + window + _desk("sign_off"))
+    register("approver", viewing + _desk("sign_off"))
+    register("supervisor", viewing)
+    register("agent", viewing + can("ConstructionDashboardView", "tracking") + _desk("phase", "commitment"))
 
 
 @hookimpl

@@ -4,9 +4,8 @@ The establishment form is the one form of 多证合一 [002 §二(三)2]: every 
 into the business licence is applied for with these fields only.
 
 Case data is stored structured (``shareholders`` is a list of dicts). The core validates
-an application by binding the form to the data flattened to text (``acceptance._form_problems``
-turns a list into its ``repr``), so :class:`ShareholderList` accepts both the browser's
-``shareholders-0-name`` keys and that text form.
+an application by binding the form to that data posted the browser's way
+(``shareholders-0-name`` keys) and names nested errors by row.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import ast
 import json
 from decimal import Decimal, InvalidOperation
 
-from werkzeug.datastructures import MultiDict
 from wtforms import DecimalField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
@@ -68,34 +66,6 @@ def structured_rows(raw) -> list[dict]:
     return [r for r in raw if isinstance(r, dict)] if isinstance(raw, list) else []
 
 
-class ShareholderList(FieldList):
-    def process(self, formdata, data=None, extra_filters=None):
-        prefix = f"{self.name}{self._separator}"
-        if formdata is not None and self.name in formdata and not any(k.startswith(prefix) for k in formdata):
-            flat = MultiDict()
-            for n, row in enumerate(structured_rows(formdata.get(self.name))):
-                for key, value in row.items():
-                    flat.add(f"{prefix}{n}{self._separator}{key}", "" if value is None else str(value))
-            formdata = flat
-        super().process(formdata, data=data, extra_filters=extra_filters)
-
-    def validate(self, form, extra_validators=()):
-        """Errors as plain text per row ("第2行 证件号码：…"): the core joins a field's
-        errors as strings, and WTForms gives a FieldList a list of dicts."""
-        valid = super().validate(form, extra_validators)
-        flat: list[str] = []
-        for n, entry in enumerate(self.errors, start=1):
-            if isinstance(entry, dict):
-                sub = self.entries[n - 1].form if n <= len(self.entries) else None
-                for name, messages in entry.items():
-                    label = getattr(sub, name).label.text if sub is not None and hasattr(sub, name) else name
-                    flat += [f"第{n}行{label}：{m}" for m in messages]
-            elif entry:
-                flat.append(str(entry))
-        self.errors = flat
-        return valid
-
-
 class EstablishmentForm(Form):
     """企业设立登记（多证合一）一表申请."""
 
@@ -111,7 +81,7 @@ class EstablishmentForm(Form):
     phone = StringField("联系电话", validators=[InputRequired(message="请填写联系电话"),
                                             Regexp(PHONE, message="请填写手机号码或带区号的固定电话")])
     postcode = StringField("邮政编码", validators=[Optional(), Regexp(r"^\d{6}$", message="邮政编码为6位数字")])
-    shareholders = ShareholderList(FormField(ShareholderForm), label="股东（发起人）", min_entries=1)
+    shareholders = FieldList(FormField(ShareholderForm), label="股东（发起人）", min_entries=1)
 
     def validate_shareholders(self, field):
         if not field.entries:

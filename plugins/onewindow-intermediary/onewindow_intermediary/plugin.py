@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from onewindow.plugins import hookimpl
+from onewindow.plugins import can, hookimpl, menu, read
 from onewindow_intermediary import models  # noqa: F401  (tables on FAB's metadata)
 from onewindow_intermediary.service import CONFIG_DEFAULTS, KEY
 
@@ -28,32 +28,24 @@ def register_migrations(register):
     register(KEY, str(HERE / "migrations" / "versions"))
 
 
-def _read(*views: str) -> list[tuple[str, str]]:
-    return [(p, v) for v in views for p in ("can_list", "can_show")]
-
-
 def _desk(*methods: str) -> list[tuple[str, str]]:
-    return [(f"can_{m}", "IntermediaryDeskView") for m in methods]
-
-
-def _menu(*names: str) -> list[tuple[str, str]]:
-    return [("menu_access", n) for n in names]
+    return can("IntermediaryDeskView", *methods)
 
 
 @hookimpl
 def register_permissions(register):
-    read = _read("IntermediaryAgencyView", "IntermediaryPurchaseView", "IntermediaryComplaintView") + _menu(
+    viewing = read("IntermediaryAgencyView", "IntermediaryPurchaseView", "IntermediaryComplaintView") + menu(
         CATEGORY, "Agencies", "Purchases", "Agency complaints", "Intermediary desk") + _desk("index")
     # The centre's windows record registrations, purchases and sign-ups on behalf of owners
     # and agencies, and run the selection in public [000 §三(九)].
-    register("acceptor", read + _desk("register_agency", "post_purchase", "sign_up", "score", "select", "contract",
+    register("acceptor", viewing + _desk("register_agency", "post_purchase", "sign_up", "score", "select", "contract",
                                       "complete", "file", "evaluate", "complain"))
     # Departments post purchases for government-funded projects and evaluate the agency.
-    department = read + _desk("post_purchase", "evaluate", "complain")
+    department = viewing + _desk("post_purchase", "evaluate", "complain")
     register("approver", department)
     register("chief_rep", department)
     # Supervisors handle complaints and discipline agencies (suspend, blacklist).
-    register("supervisor", read + _desk("agency_status", "complain", "handle"))
+    register("supervisor", viewing + _desk("agency_status", "complain", "handle"))
 
 
 @hookimpl

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from onewindow.plugins import hookimpl
+from onewindow.plugins import can, hookimpl, menu, read
 from onewindow_realestate import models  # noqa: F401  (tables on FAB's metadata)
 from onewindow_realestate import service
 
@@ -75,19 +75,15 @@ def register_views(register):
 
 @hookimpl
 def register_permissions(register):
-    def read(view):
-        return [("can_list", view), ("can_show", view)]
-
-    menus = [("menu_access", m) for m in (CATEGORY, "Property units", "Transfers", "Utility transfer tasks",
-                                          "Mortgages", "Deed tax estimate")]
-    everything = (read("PropertyUnitView") + read("TransferView") + read("UtilityTaskView") + read("MortgageView")
-                  + [("can_index", "DeedTaxView")] + menus)
-    department = everything + [("can_add", "PropertyUnitView"), ("can_edit", "PropertyUnitView"),
-                               ("can_edit", "UtilityTaskView")]
+    everything = (read("PropertyUnitView", "TransferView", "UtilityTaskView", "MortgageView")
+                  + can("DeedTaxView", "index")
+                  + menu(CATEGORY, "Property units", "Transfers", "Utility transfer tasks", "Mortgages",
+                         "Deed tax estimate"))
+    department = everything + can("PropertyUnitView", "add", "edit") + can("UtilityTaskView", "edit")
     register("approver", department)
     register("chief_rep", department)
     register("supervisor", everything)
-    register("acceptor", [("can_index", "DeedTaxView"), ("menu_access", CATEGORY), ("menu_access", "Deed tax estimate")])
+    register("acceptor", can("DeedTaxView", "index") + menu(CATEGORY, "Deed tax estimate"))
 
 
 @hookimpl

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from onewindow.plugins import hookimpl
+from onewindow.plugins import can, hookimpl, menu, read
 from onewindow_supervision import models  # noqa: F401  (tables on FAB's metadata)
 
 KEY = "supervision"
@@ -37,38 +37,29 @@ def register_migrations(register):
     register(KEY, str(HERE / "migrations" / "versions"))
 
 
-def _read(view: str) -> list[tuple[str, str]]:
-    return [("can_list", view), ("can_show", view)]
-
-
-def _menu(*names: str) -> list[tuple[str, str]]:
-    return [("menu_access", n) for n in names]
-
-
 @hookimpl
 def register_permissions(register):
     every = (
-        _read("SupervisionCardView") + _read("SupervisionEvaluationView") + _read("SupervisionRectificationView")
-        + _read("SupervisionComplaintView") + _read("SupervisionReportView")
-        + [("can_download", "SupervisionReportView"), ("can_generate", "SupervisionReportView")]
-        + [("can_index", "SupervisionDashboardView"), ("can_open_cards", "SupervisionDashboardView")]
-        + [(f"can_{m}", "SupervisionDeskView") for m in (
-            "evaluate", "complain", "callback", "decide_appeal", "assign", "close", "review_card", "demand")]
-        + _menu(CATEGORY, "Supervision dashboard", "Open cards", "Cards", "Evaluations", "Rectifications",
+        read("SupervisionCardView", "SupervisionEvaluationView", "SupervisionRectificationView",
+             "SupervisionComplaintView", "SupervisionReportView")
+        + can("SupervisionReportView", "download", "generate")
+        + can("SupervisionDashboardView", "index", "open_cards")
+        + can("SupervisionDeskView", "evaluate", "complain", "callback", "decide_appeal", "assign", "close",
+              "review_card", "demand")
+        + menu(CATEGORY, "Supervision dashboard", "Open cards", "Cards", "Evaluations", "Rectifications",
                 "Complaints", "Monthly reports", "Supervision desk")
     )
     register("supervisor", every)
     # department roles: their own department's cards, reviews, rectifications, complaints
     department = (
-        _read("SupervisionCardView") + _read("SupervisionEvaluationView") + _read("SupervisionRectificationView")
-        + _read("SupervisionComplaintView")
-        + [("can_rectify", "SupervisionDeskView"), ("can_handle", "SupervisionDeskView")]
-        + _menu(CATEGORY, "Cards", "Evaluations", "Rectifications", "Complaints")
+        read("SupervisionCardView", "SupervisionEvaluationView", "SupervisionRectificationView",
+             "SupervisionComplaintView")
+        + can("SupervisionDeskView", "rectify", "handle")
+        + menu(CATEGORY, "Cards", "Evaluations", "Rectifications", "Complaints")
     )
     register("approver", department)
-    register("chief_rep", department + [("can_appeal", "SupervisionDeskView")])
-    recorders = [("can_evaluate", "SupervisionDeskView"), ("can_complain", "SupervisionDeskView"),
-                 ("can_demand", "SupervisionDeskView")] + _menu(CATEGORY, "Supervision desk")
+    register("chief_rep", department + can("SupervisionDeskView", "appeal"))
+    recorders = can("SupervisionDeskView", "evaluate", "complain", "demand") + menu(CATEGORY, "Supervision desk")
     register("acceptor", recorders)
     register("output_clerk", recorders)
 
