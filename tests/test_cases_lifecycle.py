@@ -215,6 +215,20 @@ def test_tampering_with_an_event_is_detected(ctx, make_item, actor):
     assert broken[0].seq == 2 and "篡改" in broken[0].problem
 
 
+def test_events_cut_from_the_end_of_a_timeline_are_detected(ctx, make_item, actor):
+    """Deleting the last events leaves every remaining link intact; the chain head kept
+    on the case row still shows that the timeline was cut."""
+    case = accepted(make_item(), actor("acceptor"))
+    engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
+    assert (case.chain_seq, case.chain_hash) == (3, case.events[-1].hash)
+    db.session.execute(text("DELETE FROM ow_case_event WHERE case_id = :c AND seq = 3"), {"c": case.id})
+    db.session.commit()
+    db.session.expire_all()
+    checked, broken = verify_all()
+    assert checked == 1 and len(broken) == 1
+    assert broken[0].seq == 3 and "时间线却止于 #2" in broken[0].problem
+
+
 def test_concurrent_double_approval_yields_exactly_one_transition(app, make_item, actor):
     with app.app_context():
         item_id = make_item()

@@ -55,3 +55,31 @@ def downgrade():
         upgrade(app)
     with app.app_context():
         assert inspect(db.engine).get_table_names() == []
+
+
+def test_chain_head_migration_takes_each_cases_last_event(tmp_path):
+    """0008 gives existing cases the head of their recorded timeline (or none)."""
+    import sqlite3
+
+    path = tmp_path / "ow.db"
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}"}, instance_path=tmp_path)
+    upgrade(app, "0007_case_list_indexes")
+    raw = sqlite3.connect(path)  # foreign keys off: two bare cases are enough here
+    for case_id in (1, 2):
+        raw.execute(
+            "INSERT INTO ow_case (id, number, query_code, item_id, department_id, state, channel, applicant_type, "
+            "applicant_name, applicant_id, data, received_at, due_confirmed, stopped_days, extended_days, simulated, "
+            "corrections_issued, confidential, updated_at, version) VALUES (?, ?, 'ABCDEFGH', 1, 1, 'in_review', "
+            "'window', 'person', '张三', '440304200002291236', '{}', '2026-11-23 09:30:00', 1, 0, 0, 0, 0, 0, "
+            "'2026-11-23 09:30:00', 1)", (case_id, f"N{case_id:042d}"))
+    for seq in (1, 2):
+        raw.execute("INSERT INTO ow_case_event (case_id, seq, action, to_state, actor, at, reason, payload, prev_hash, "
+                    "hash) VALUES (1, ?, 'x', 'in_review', 'a', '2026-11-23 09:30:00', '', '{}', ?, ?)",
+                    (seq, "0" * 64, f"{seq}" * 64))
+    raw.commit()
+    raw.close()
+    upgrade(app)
+    raw = sqlite3.connect(path)
+    heads = raw.execute("SELECT id, chain_seq, chain_hash FROM ow_case ORDER BY id").fetchall()
+    raw.close()
+    assert heads == [(1, 2, "2" * 64), (2, 0, "0" * 64)]

@@ -1,5 +1,6 @@
 """Verifying the event hash chain (全程留痕、过往可溯): any edit, deletion or reordering
-of a case's events breaks a link that ``onewindow audit verify`` names."""
+of a case's events breaks a link that ``onewindow audit verify`` names; the chain's head
+kept on the case row shows events cut from the end."""
 
 from __future__ import annotations
 
@@ -33,6 +34,12 @@ def verify_case(case: Case, events: list[CaseEvent] | None = None) -> list[Broke
             broken.append(BrokenLink(case.number, event.seq, f"内容与哈希不符（记录被篡改）：{event.action}"))
         previous_hash = event.hash
         expected_seq = event.seq + 1
+    # The case row keeps the head of its chain: events cut from the end (which leave the
+    # remaining links intact) or appended outside the engine show here.
+    if (case.chain_seq or 0, case.chain_hash or GENESIS) != (expected_seq - 1, previous_hash):
+        broken.append(BrokenLink(case.number, case.chain_seq or 0,
+                                 f"办件记录的最后事件为 #{case.chain_seq}，时间线却止于 #{expected_seq - 1}"
+                                 "（末尾事件被删除或在办件引擎之外被添加）"))
     return broken
 
 

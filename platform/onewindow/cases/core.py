@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -91,32 +90,13 @@ def event_digest(case_number: str, event: CaseEvent) -> str:
     return hashlib.sha256(_canonical(body)).hexdigest()
 
 
-def _chain_head(case: Case) -> tuple[int, str]:
-    """(seq, hash) of the case's last event, without loading the whole timeline.
-
-    Within one transaction the head is remembered on the instance (a transition may
-    append several events); otherwise it is read with one indexed query. The version
-    check and the unique (case, seq) index turn a concurrent append into a conflict.
-    """
-    transaction = db.session().get_transaction()
-    remembered = case.__dict__.get("_ow_head")
-    if remembered is not None and remembered[0] is transaction:
-        return remembered[1], remembered[2]
-    if "events" in case.__dict__:  # the timeline is loaded already (screens)
-        last = case.events[-1] if case.events else None
-        return (last.seq, last.hash) if last is not None else (0, GENESIS)
-    if case.id is None:
-        return 0, GENESIS
-    row = db.session.execute(
-        select(CaseEvent.seq, CaseEvent.hash).where(CaseEvent.case_id == case.id)
-        .order_by(CaseEvent.seq.desc()).limit(1)
-    ).first()
-    return (row.seq, row.hash) if row is not None else (0, GENESIS)
-
-
 def append_event(case: Case, action: str, from_state: CaseState | None, actor: Actor,
                  reason: str = "", payload: dict | None = None) -> CaseEvent:
-    seq, prev_hash = _chain_head(case)
+    # The head of the chain is kept on the case row (loaded with it): no timeline read.
+    # Two transactions appending at once both write the case row: the version check and
+    # the unique (case, seq) index let one of them through.
+    seq = case.chain_seq or 0
+    prev_hash = case.chain_hash or GENESIS
     event = CaseEvent(
         seq=seq + 1,
         action=action,
@@ -131,7 +111,7 @@ def append_event(case: Case, action: str, from_state: CaseState | None, actor: A
     event.hash = event_digest(case.number, event)
     event.case = case  # the backref appends to ``case.events`` only if it is loaded
     db.session.add(event)
-    case.__dict__["_ow_head"] = (db.session().get_transaction(), event.seq, event.hash)
+    case.chain_seq, case.chain_hash = event.seq, event.hash
     case.updated_at = event.at  # touches the row so the version check always applies
     return event
 

@@ -133,6 +133,10 @@ class Case(Model):
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     confidential: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
+    # head of the event hash chain: seq and hash of the last event (onewindow.cases.core)
+    chain_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    chain_hash: Mapped[str] = mapped_column(String(64), nullable=False, default="0" * 64, server_default="0" * 64)
+
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     __mapper_args__ = {"version_id_col": version}
