@@ -136,3 +136,28 @@ def test_disabling_one_area_plugin_leaves_the_core_and_the_others_working(make_a
     for other, url in urls.items():
         if other in installed:
             assert client.get(url).status_code == (404 if other == key else 200), url
+
+
+def test_acceptance_workbench_renders_the_plugin_form_with_its_rows(app, client, login):
+    """An item whose form a plugin supplies is entered at the generic workbench in that
+    form (rows and all); the case keeps the rows as structured data, blank rows dropped."""
+    login(client, "acceptor")
+    with app.app_context():
+        item = db.session.query(Item).filter_by(form_key=service.ESTABLISH, is_current=True).one()
+        item_id, materials = item.id, {f"m{m.id}": "submitted" for m in item.materials}
+    page = client.get(f"/workbench/new/{item_id}").get_data(as_text=True)
+    assert 'name="f_company_name"' in page and 'name="f_shareholders-0-id_number"' in page
+    assert 'name="f_shareholders-2-share"' in page  # one required row and two blank ones
+    data = establishment()
+    form = {f"f_{k}": v for k, v in data.items() if k != "shareholders"}
+    for n, row in enumerate(data["shareholders"]):
+        form.update({f"f_shareholders-{n}-{k}": v for k, v in row.items()})
+    form.update({"f_shareholders-2-name": "", "f_shareholders-2-share": "", "applicant_type": "person",
+                 "applicant_name": "王五", "applicant_id": PERSON, "channel": "window", "outcome": "accept",
+                 **materials})
+    response = client.post(f"/workbench/new/{item_id}", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        case = db.session.query(Case).one()
+        assert case.data["shareholders"] == data["shareholders"]
+        assert case.data["company_name"] == NAME and case.state.name == "in_review"

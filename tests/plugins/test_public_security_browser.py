@@ -25,7 +25,7 @@ def test_passport_from_the_exit_entry_window_to_pickup(page, live_server, demo_l
     page.select_option("select[name=window_id]", label="C05 出入境业务窗口")
     for name, value in {"applicant_name": "王五", "id_number": PERSON, "phone": "13800000000",
                         "birth_date": "2000-02-29"}.items():
-        page.fill(f"input[name=f_{name}]", value)
+        page.fill(f"[name=f_{name}]", value)
     page.select_option("select[name=f_gender]", "男")
     page.click("#ow-accept-submit")
     page.wait_for_selector("#ow-case")

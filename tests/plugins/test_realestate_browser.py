@@ -31,7 +31,7 @@ def test_transfer_from_the_window_to_the_utility_follow_up(page, live_server, de
     for name, value in {"applicant_name": "王五", "id_number": PERSON, "property_address": "云溪县云溪镇人民路1号1栋101室",
                         "unit_number": UNIT, "phone": "13800000000", "buyer_name": "赵六", "buyer_id": PERSON2,
                         "price": "1000000"}.items():
-        page.fill(f"input[name=f_{name}]", value)
+        page.fill(f"[name=f_{name}]", value)
     page.click("#ow-accept-submit")
     page.wait_for_selector("#ow-case")
     with app.app_context():

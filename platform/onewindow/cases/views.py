@@ -8,6 +8,7 @@ import datetime as dt
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_babel import lazy_gettext as _l
+from wtforms import FieldList, Form, FormField, SelectMultipleField
 
 from onewindow.app import db
 from onewindow.cases import clock, engine
@@ -15,6 +16,7 @@ from onewindow.cases.errors import ApplicationInvalid, ConflictError, Permission
 from onewindow.cases.listing import BoundedCountInterface, BoundedCountListWidget
 from onewindow.cases.models import ApplicantType, Case, CaseState, CaseStep, Channel, MaterialStatus, StepState
 from onewindow.cases.scope import CaseScope, may_see
+from onewindow.catalogue.forms import build_application_form
 from onewindow.models.items import Item, ItemStatus
 from onewindow.models.org import Window
 from onewindow.security import role_keys
@@ -100,6 +102,39 @@ class CaseView(ModelView):
             state_label=lambda name: _State[name] if name in _State.__members__ else name)
 
 
+#: Blank rows offered below a plugin form's row list (shareholders, family members…).
+EXTRA_ROWS = 2
+
+
+def application_form(item: Item, formdata) -> Form | None:
+    """The plugin form of an item with a ``form_key``, its fields named ``f_<name>``
+    (rows ``f_<name>-<n>-<sub>``); items without one use their low-code fields."""
+    if not item.form_key:
+        return None
+    app_form = build_application_form(item)(formdata=formdata, prefix="f_", meta={"csrf": False})
+    for f in app_form:
+        if isinstance(f, FieldList) and formdata is None:
+            while len(f.entries) < max(f.min_entries, 1) + EXTRA_ROWS:
+                f.append_entry()
+    return app_form
+
+
+def form_data(fields) -> dict:
+    """What the acceptor typed, as structured case data (text as typed; the engine
+    validates it with the same form). Row lists drop rows left blank."""
+    def raw(f):
+        if isinstance(f, FieldList):
+            rows = [raw(entry) for entry in f.entries]
+            return [r for r in rows if (any(v not in ("", None, []) for v in r.values()) if isinstance(r, dict) else r)]
+        if isinstance(f, FormField):
+            return {sub.short_name: raw(sub) for sub in f.form}
+        if isinstance(f, SelectMultipleField):
+            return list(f.raw_data or [])
+        return (f.raw_data or [""])[0]
+
+    return {f.short_name: raw(f) for f in fields}
+
+
 class WorkbenchView(BaseView):
     """综合受理窗口工作台 of the acceptor."""
 
@@ -135,8 +170,9 @@ class WorkbenchView(BaseView):
 
     def _form(self, item: Item, case: Case | None):
         form = request.form
+        app_form = None if case is not None else application_form(item, form if request.method == "POST" else None)
         if request.method == "POST":
-            target = case or self._application(item, form)
+            target = case or self._application(item, form, app_form)
             if target is not None:
                 statuses = {m.id: MaterialStatus[form.get(f"m{m.id}", "missing")] for m in item.materials}
                 problems = {m.id: form[f"p{m.id}"].strip() for m in item.materials if form.get(f"p{m.id}", "").strip()}
@@ -163,12 +199,16 @@ class WorkbenchView(BaseView):
                     return redirect(url_for("CaseView.show", pk=result[0].id))
         windows = db.session.query(Window).filter(Window.id.in_(list(_actor().window_ids) or [0])).all()
         return self.render_template("cases/accept.html", item=item, case=case, form=form, windows=windows,
+                                    app_form=app_form,
                                     statuses=list(MaterialStatus), applicant_types=list(ApplicantType),
                                     channels=list(Channel), title=str(_l("Acceptance")))
 
-    def _application(self, item: Item, form) -> engine.Application | None:
+    def _application(self, item: Item, form, app_form: Form | None) -> engine.Application | None:
         try:
-            data = {f.name: form.get(f"f_{f.name}", "") for f in item.fields}
+            if app_form is not None:
+                data = form_data(app_form)
+            else:
+                data = {f.name: form.get(f"f_{f.name}", "") for f in item.fields}
             window = db.session.get(Window, int(form["window_id"])) if form.get("window_id") else None
             return engine.Application(
                 item=item, applicant_type=ApplicantType[form.get("applicant_type", "person")],
