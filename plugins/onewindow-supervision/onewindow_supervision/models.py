@@ -43,6 +43,10 @@ class CardRule(LabelledEnum):
     material_demand = _l("Material demanded outside the list")
 
 
+#: The open department-step cards (the predicate of ``ix_supervision_card_step_case``).
+STEP_OPEN = "step_id IS NOT NULL AND cleared_at IS NULL"
+
+
 class SupervisionCard(Model):
     """黄牌/红牌 [004 §二(八)1; 000 §三(十)]: raised and cleared by the scheduler."""
 
@@ -51,7 +55,10 @@ class SupervisionCard(Model):
         Index("uq_supervision_card_open", "rule", "subject_id", unique=True,
               sqlite_where=text("cleared_at IS NULL"), postgresql_where=text("cleared_at IS NULL")),
         Index("ix_supervision_card_dept_open", "department_id", "cleared_at"),
-        Index("ix_supervision_card_rule_due", "rule", "due_date"),  # the incremental scan's window
+        # the incremental scan: the open step cards of changed cases, those of deleted steps
+        # included (migration s0003; case cards are found by subject through the unique index)
+        Index("ix_supervision_card_step_case", "case_id", sqlite_where=text(STEP_OPEN),
+              postgresql_where=text(STEP_OPEN)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -61,7 +68,7 @@ class SupervisionCard(Model):
     # No foreign keys (migration s0002): the scan writes a million cards at once, and a
     # key check per card per reference was most of that time. The ids come from rows the
     # scan has just read; a step deleted by a return for correction keeps its card.
-    case_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    case_id: Mapped[Optional[int]] = mapped_column(Integer)
     case: Mapped[Optional[Case]] = relationship(primaryjoin=lambda: foreign(SupervisionCard.case_id) == Case.id,
                                                 viewonly=True)
     step_id: Mapped[Optional[int]] = mapped_column(Integer)

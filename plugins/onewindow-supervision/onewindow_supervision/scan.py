@@ -5,10 +5,13 @@ subject: the subject id, case, step, department, window, staff, due date and the
 yellow threshold in working days. One scan is one transaction of a few statements
 per rule, whatever the number of open cases:
 
-1. cards whose subject no longer qualifies at their level are cleared (``UPDATE``),
-   a yellow card whose subject became overdue with reason ``escalated``;
+1. cards whose subject no longer qualifies at their level are cleared: one ``UPDATE``
+   per rule (one anti-join on the subject, the level a join filter), reason
+   ``escalated`` for a yellow card whose subject became overdue, ``resolved`` otherwise;
 2. missing cards are raised with ``INSERT … SELECT … ON CONFLICT DO NOTHING``
-   against the partial unique index of open cards.
+   against the partial unique index of open cards — on PostgreSQL both levels in one
+   statement, and in a full scan after a hash anti-join against the open cards, so
+   that the subjects that have their card already cost no failed insert each.
 
 Working days enter as parameters, never as per-row Python: "at most N working days
 left" is ``today <= due < add_workdays(today, N + 1)`` with one threshold date per
@@ -23,8 +26,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from sqlalchemy import (
-    Date, Integer, String, and_, case as sql_case, cast, exists, func, literal, not_, null, select, true, type_coerce,
-    union, update,
+    Date, Integer, String, and_, case as sql_case, cast, exists, func, literal, literal_column, not_, null, or_,
+    select, true, type_coerce, union, update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -49,6 +52,7 @@ class Rule:
     #                                             staff, due, warn) with a sargable bound on ``due``
     yellow: bool = True
     incremental: bool = False  # between full scans, look only at changed cases and the date window
+    table: Any = None  # incremental rules: the subject table (its ``due_date`` is indexed)
 
 
 @dataclass
@@ -64,7 +68,7 @@ class Params:
     by_due: bool = False  # SQLite: let a narrow due-date range (yellow) use its index
 
 
-    def restrict(self, table, case: str = "case_id", due: str = "due_date", rule: CardRule | None = None) -> Any:
+    def restrict(self, table, case: str = "case_id", due: str = "due_date") -> Any:
         """Full scan: everything. Incremental: rows of cases with a new event (any
         transition, due-date recomputation included) or with a due date inside the
         moving window — ``id IN (UNION of two index range reads)`` over an alias of the
@@ -72,15 +76,45 @@ class Params:
         and the outer query then reads rows by primary key."""
         if self.floor is None:
             return true()
-        changed = select(CaseEvent.case_id).where(CaseEvent.id > self.floor)
         t = table.alias()
-        reads = [select(t.c.id).where(t.c[case].in_(changed))]
+        reads = [select(t.c.id).where(t.c[case].in_(self._changed()))]
         for lo, hi in self.windows or []:
-            in_window = [t.c[due] >= lo, t.c[due] < hi]
-            if rule is not None:  # cards: (rule, due_date) is the index of the window read
-                in_window.insert(0, t.c.rule == rule.name)
-            reads.append(select(t.c.id).where(*in_window))
+            reads.append(select(t.c.id).where(t.c[due] >= lo, t.c[due] < hi))
         return table.c.id.in_(union(*reads))
+
+    def _changed(self) -> Any:
+        return select(CaseEvent.case_id).where(CaseEvent.id > self.floor)
+
+    def card_scope(self, rule: "Rule", candidates=None) -> Any:
+        """The cards an incremental scan re-checks: the open cards of changed cases and
+        those of subjects whose due date lies in the moving window. Case cards are
+        found by subject (the case) through the unique index of open cards (``rule,
+        subject_id``); step cards of changed cases through ``ix_supervision_card_step_case``
+        (a step deleted by a return for correction leaves its card behind: no subject
+        row to start from); the window through the subject table's due-date index and
+        then the unique index. A card's due date is its subject's unless the subject
+        changed, and a change is an event: the same cards as a window over the cards'
+        own due dates, without an index on them that every raised card would pay for.
+        The rule is written as a literal, so that the partial index's predicate applies.
+        ``candidates`` (PostgreSQL: the CTE of the rule's candidate subjects, which holds
+        every subject due in the window that still has a source row; one that lost it
+        changed, and its case's cards are read anyway) replaces the window read."""
+        t = card.alias()
+        open_ = [t.c.rule == literal_column(f"'{rule.rule.name}'"), t.c.cleared_at.is_(None)]
+        if rule.table is Case.__table__:
+            changed = select(t.c.id).where(*open_, t.c.subject_id.in_(self._changed()))
+        else:  # the rule as SQLite may not read it through the unique index (see ``state_in``)
+            changed = select(t.c.id).where(self.state_in(t.c.rule, [rule.rule.name]), t.c.step_id.isnot(None),
+                                           t.c.cleared_at.is_(None), t.c.case_id.in_(self._changed()))
+        reads = [changed]
+        if candidates is not None:
+            reads.append(select(t.c.id).where(*open_, t.c.subject_id.in_(select(candidates.c.subject_id))))
+        elif self.windows:
+            s = rule.table.alias()
+            subjects = union(*[select(s.c.id).where(s.c.due_date >= lo, s.c.due_date < hi)
+                               for lo, hi in self.windows])
+            reads.append(select(t.c.id).where(*open_, t.c.subject_id.in_(subjects)))
+        return card.c.id.in_(union(*reads))
 
     def state_in(self, column, states: list[str]) -> Any:
         """``state IN (…)``; on SQLite written so that no index can serve it. SQLite has no
@@ -115,13 +149,27 @@ def _acceptor(case_id_col) -> Any:
 
 
 def _case_due(p: Params):
-    return (select(Case.id.label("subject_id"), Case.id.label("case_id"), _NULL_INT.label("step_id"),
-                   Case.department_id.label("department_id"), Case.window_id.label("window_id"),
-                   _acceptor(Case.id).label("staff"), p.unindexed(Case.due_date).label("due"),
-                   Item.warning_days.label("warn"))
-            .join(Item, Item.id == Case.item_id)
-            .where(p.state_in(Case.state, CLOCK_RUNNING), p.unindexed(Case.due_date).isnot(None),
-                   p.restrict(Case.__table__, case="id")))
+    if p.floor is None:
+        # Full scans: the acceptors of all cases by joins (one pass over the acceptance
+        # events) instead of a look-up per case; incremental scans keep the look-up,
+        # which reads only the few candidates' events.
+        accepted = CaseEvent.action.in_(("accept", "accept_deferred"))
+        last = (select(CaseEvent.case_id, func.max(CaseEvent.seq).label("seq")).where(accepted)
+                .group_by(CaseEvent.case_id).subquery("last_acceptance"))
+        event = CaseEvent.__table__.alias("acceptance")
+        staff = event.c.actor
+    else:
+        staff = _acceptor(Case.id)
+    q = (select(Case.id.label("subject_id"), Case.id.label("case_id"), _NULL_INT.label("step_id"),
+                Case.department_id.label("department_id"), Case.window_id.label("window_id"),
+                staff.label("staff"), p.unindexed(Case.due_date).label("due"), Item.warning_days.label("warn"))
+         .join(Item, Item.id == Case.item_id)
+         .where(p.state_in(Case.state, CLOCK_RUNNING), p.unindexed(Case.due_date).isnot(None),
+                p.restrict(Case.__table__, case="id")))
+    if p.floor is None:
+        q = (q.outerjoin(last, last.c.case_id == Case.id)
+             .outerjoin(event, and_(event.c.case_id == last.c.case_id, event.c.seq == last.c.seq)))
+    return q
 
 
 def _step_due(p: Params):
@@ -208,8 +256,8 @@ def _rectification_due(p: Params):
 
 
 RULES = [
-    Rule(CardRule.case_due, _case_due, incremental=True),
-    Rule(CardRule.step_due, _step_due, incremental=True),
+    Rule(CardRule.case_due, _case_due, incremental=True, table=Case.__table__),
+    Rule(CardRule.step_due, _step_due, incremental=True, table=CaseStep.__table__),
     Rule(CardRule.pre_review_due, _pre_review_due),
     Rule(CardRule.supply_due, _supply_due),
     Rule(CardRule.rectification_due, _rectification_due),
@@ -226,38 +274,56 @@ def _open(rule: CardRule):
     return and_(card.c.rule == rule.name, card.c.cleared_at.is_(None))
 
 
-def _clear(conn, rule: CardRule, src, p: Params, counts: dict, incremental: bool = False) -> None:
+def _clear(conn, rule: Rule | CardRule, src, p: Params, counts: dict, incremental: bool = False) -> None:
+    """One ``UPDATE`` per rule: an open card whose subject no longer qualifies at the
+    card's level is cleared — ``escalated`` for a yellow card whose subject is now
+    overdue (the red card follows in ``_raise``), ``resolved`` otherwise. The test is
+    one anti-join on the subject, the level a join filter; the reason is looked up
+    only for the cards that go."""
+    rule_ = rule.rule if isinstance(rule, Rule) else rule
     subject = src.c.subject_id == card.c.subject_id
-    if incremental:  # the open cards of the rule are picked inside the id list (see Params.restrict)
-        scope = and_(p.restrict(card, "case_id", "due_date", rule), p.state_in(card.c.rule, [rule.name]))
+    if incremental:  # the open cards of the rule are picked inside the id list (see Params.card_scope)
+        scope = and_(p.card_scope(rule, src if conn.dialect.name == "postgresql" else None),
+                     p.state_in(card.c.rule, [rule_.name]))
     else:
-        scope = _open(rule)
-    # a yellow card whose subject is now overdue: escalated (the red card follows below)
-    escalate = (update(card).where(scope, card.c.cleared_at.is_(None), card.c.level == CardLevel.yellow.name,
-                                   exists(select(1).select_from(src).where(subject, _qualifies(src, CardLevel.red, p))))
-                .values(cleared_at=p.now, cleared_reason="escalated"))
-    counts["escalated"] += conn.execute(escalate).rowcount
-    for level in (CardLevel.yellow, CardLevel.red):
-        still = exists(select(1).select_from(src).where(subject, _qualifies(src, level, p)))
-        stmt = (update(card).where(scope, card.c.cleared_at.is_(None), card.c.level == level.name,
-                                   card.c.subject_id.isnot(None), not_(still))
-                .values(cleared_at=p.now, cleared_reason="resolved"))
-        counts["cleared"] += conn.execute(stmt).rowcount
+        scope = _open(rule_)
+    is_yellow = card.c.level == CardLevel.yellow.name
+    still = exists(select(1).select_from(src).where(subject, or_(
+        and_(card.c.level == CardLevel.red.name, _qualifies(src, CardLevel.red, p)),
+        and_(is_yellow, _qualifies(src, CardLevel.yellow, p)))))
+    overdue = exists(select(1).select_from(src).where(subject, _qualifies(src, CardLevel.red, p)))
+    reason = sql_case((and_(is_yellow, overdue), literal("escalated")), else_=literal("resolved"))
+    stmt = (update(card).where(scope, card.c.cleared_at.is_(None), card.c.subject_id.isnot(None), not_(still))
+            .values(cleared_at=p.now, cleared_reason=reason).returning(card.c.cleared_reason))
+    for (why,) in conn.execute(stmt):
+        counts["escalated" if why == "escalated" else "cleared"] += 1
 
 
-def _raise(conn, rule: CardRule, src, level: CardLevel, p: Params, counts: dict, fresh: bool = False) -> None:
-    """Insert the missing cards of one level. ``fresh``: the rule had no open card when
-    this scan (which holds the card table's write lock) began: plain inserts, no
-    conflict check per row (the unique index still guards)."""
+def _raise(conn, rule: CardRule, src, levels: list[CardLevel], p: Params, counts: dict, fresh: bool = False,
+           full: bool = False) -> None:
+    """Insert the missing cards of the given levels (both at once: one read of the
+    source, the level by a ``CASE`` on the due date). ``fresh``: the rule had no open
+    card when this scan (which holds the card table's write lock) began: plain
+    inserts, no conflict check per row (the unique index still guards). ``full``
+    (PostgreSQL): the subjects that have their card already — nearly all of them in a
+    nightly scan — are left out by one hash anti-join over the open cards of the rule
+    before the insert, instead of a failed insert (an arbiter-index probe) per subject."""
     columns = ["rule", "level", "subject_id", "case_id", "step_id", "department_id", "window_id", "staff",
                "due_date", "raised_at", "escalated_to"]
+    overdue = _qualifies(src, CardLevel.red, p)
+    if len(levels) == 1:
+        level_col, to_col = literal(levels[0].name), literal(RED_TO if levels[0] == CardLevel.red else YELLOW_TO)
+        qualifies = _qualifies(src, levels[0], p)
+    else:
+        level_col = sql_case((overdue, literal(CardLevel.red.name)), else_=literal(CardLevel.yellow.name))
+        to_col = sql_case((overdue, literal(RED_TO)), else_=literal(YELLOW_TO))
+        qualifies = or_(*[_qualifies(src, level, p) for level in levels])
 
     def rows(*extra):
         return select(
-            literal(rule.name), literal(level.name), src.c.subject_id, src.c.case_id, src.c.step_id,
-            src.c.department_id, src.c.window_id, src.c.staff, src.c.due, literal(p.now),
-            literal(RED_TO if level == CardLevel.red else YELLOW_TO),
-        ).where(_qualifies(src, level, p), *extra)
+            literal(rule.name), level_col, src.c.subject_id, src.c.case_id, src.c.step_id,
+            src.c.department_id, src.c.window_id, src.c.staff, src.c.due, literal(p.now), to_col,
+        ).where(qualifies, *extra)
 
     dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(conn.dialect.name)
     if fresh:
@@ -266,14 +332,23 @@ def _raise(conn, rule: CardRule, src, level: CardLevel, p: Params, counts: dict,
         already = exists().where(_open(rule), card.c.subject_id == src.c.subject_id)
         stmt = card.insert().from_select(columns, rows(not_(already)))
     else:
-        # The unique index of open cards decides alone. A NOT EXISTS over the card table in
-        # the same statement made PostgreSQL re-read every row this INSERT had just added,
-        # for each subject (quadratic: 40,000 cards took 8 s).
-        stmt = (dialect.insert(card).from_select(columns, rows())
+        # The unique index of open cards decides. A NOT EXISTS over the card table in the
+        # same statement made PostgreSQL re-read every row this INSERT had just added, for
+        # each subject (quadratic: 40,000 cards took 8 s, through an index on the rule
+        # and due date, since dropped); only full scans add it, where it is a hash anti-join.
+        extra = [not_(exists().where(_open(rule), card.c.subject_id == src.c.subject_id))] if full else []
+        stmt = (dialect.insert(card).from_select(columns, rows(*extra))
                 .on_conflict_do_nothing(index_elements=["rule", "subject_id"],
                                         index_where=card.c.cleared_at.is_(None)))
-    # rowcount of an INSERT is kept only on request (SQLAlchemy 2: preserve_rowcount)
-    counts[level.name] += conn.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
+    if len(levels) == 1:
+        # rowcount of an INSERT is kept only on request (SQLAlchemy 2: preserve_rowcount)
+        counts[levels[0].name] += conn.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
+        return
+    # the scan holds the card table's write lock: the new cards are those above the last id
+    top = conn.execute(select(func.max(card.c.id))).scalar() or 0
+    conn.execute(stmt)
+    for level, n in conn.execute(select(card.c.level, func.count()).where(card.c.id > top).group_by(card.c.level)):
+        counts[getattr(level, "name", level)] += n
 
 
 #: Event ids are taken from a sequence; on PostgreSQL a transaction may commit an event
@@ -301,6 +376,14 @@ def scan(conn, today: dt.date, now: dt.datetime, calendar, default_warn: int = 1
         # lets a rule without open cards be raised with plain inserts. SQLite: the caller
         # took the database's write lock already.
         conn.exec_driver_sql("LOCK TABLE supervision_card IN SHARE ROW EXCLUSIVE MODE")
+        # For this transaction only: a full scan hashes half a million subjects per
+        # statement (with the default 4 MB the hashes spilled to disk in 8 batches), and
+        # JIT compiled each big statement for 0.2-0.4 s to save less than that.
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+        conn.exec_driver_sql("SET LOCAL jit = off")
+        # Cards are derived records: a crash that loses this commit (never half of it)
+        # only means that the next scan raises them again; no wait for the WAL flush.
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
     last = conn.execute(select(ScanState).where(ScanState.name == STATE)).first()
     top_event = conn.execute(select(func.max(CaseEvent.id))).scalar() or 0
     full = full or last is None or last.day is None or today < last.day
@@ -312,17 +395,32 @@ def scan(conn, today: dt.date, now: dt.datetime, calendar, default_warn: int = 1
     for rule in rules or RULES:
         src = rule.build(p if rule.incremental else _full(p)).subquery(f"src_{rule.rule.name}")
         fresh = conn.execute(select(card.c.id).where(_open(rule.rule)).limit(1)).first() is None
-        if not fresh:  # clearing checks each open card's own subject by key: no candidate list needed
-            every = rule.build(_full(p)).subquery(f"all_{rule.rule.name}")
-            _clear(conn, rule.rule, every, p, counts, incremental=rule.incremental and not full)
-        _raise(conn, rule.rule, src, CardLevel.red, p, counts, fresh)
-        if rule.yellow:
+        if not fresh:
+            incremental = rule.incremental and not full
+            # The cards an incremental scan re-checks (Params.card_scope) are those of changed
+            # cases and of subjects due in the window: their subjects, if they still exist,
+            # are all among the candidates, so the anti-join needs no more than those.
+            # PostgreSQL: a CTE, read once for the anti-join and for the reasons (a
+            # subquery was planned twice, each time a pass over the case table).
+            if not incremental:
+                every = rule.build(_full(p)).subquery(f"all_{rule.rule.name}")
+            elif conn.dialect.name == "postgresql":
+                every = rule.build(p).cte(f"all_{rule.rule.name}")
+            else:
+                every = src
+            _clear(conn, rule, every, p, counts, incremental=incremental)
+        anti = not fresh and (full or not rule.incremental) and conn.dialect.name == "postgresql"
+        if rule.yellow and conn.dialect.name == "postgresql":  # one read of the source for both levels
+            _raise(conn, rule.rule, src, [CardLevel.red, CardLevel.yellow], p, counts, fresh, anti)
+            continue
+        _raise(conn, rule.rule, src, [CardLevel.red], p, counts, fresh, anti)
+        if rule.yellow:  # SQLite: the yellow read goes through the due-date index (``by_due``)
             narrow = replace(p if rule.incremental else _full(p), by_due=True)
-            _raise(conn, rule.rule, rule.build(narrow).subquery(f"near_{rule.rule.name}"), CardLevel.yellow, p,
-                   counts, fresh)
+            _raise(conn, rule.rule, rule.build(narrow).subquery(f"near_{rule.rule.name}"), [CardLevel.yellow], p,
+                   counts, fresh, anti)
     deemed = _deemed_acceptance(p).subquery("src_deemed")
     _clear(conn, CardRule.deemed_acceptance, deemed, p, counts)
-    _raise(conn, CardRule.deemed_acceptance, deemed, CardLevel.red, p, counts)
+    _raise(conn, CardRule.deemed_acceptance, deemed, [CardLevel.red], p, counts)
     _save_state(conn, last is not None, today, top_event, p.max_limit, min(p.thresholds.values()),
                 now if full else None)
     if conn.dialect.name == "postgresql" and counts["yellow"] + counts["red"] + counts["cleared"] > 10_000:
