@@ -197,3 +197,20 @@ def test_incremental_scan_sees_transitions_and_the_passing_days(ctx, make_item, 
     assert {(c.rule, c.case_id) for c in open_cards()} == {(CardRule.step_due, first.id)}
     assert scan_on(dt.date(2026, 12, 1))["red"] == 1 and {c.case_id for c in open_cards(CardRule.case_due)} == {
         second.id}
+
+
+def test_card_of_a_step_deleted_by_a_return_for_correction_is_cleared(ctx, make_item, accepted, scan_on, actor):
+    """A department's return for correction deletes the case's steps (the case will be
+    routed afresh after acceptance); the next incremental scan still finds and clears
+    the open card of the vanished step, by its case."""
+    case = accepted(make_item(promised=5))
+    scan_on(FRI)
+    assert {c.rule for c in open_cards()} == {CardRule.case_due, CardRule.step_due}
+    step_card = open_cards(CardRule.step_due)[0]
+    with travel_to(FRI):
+        engine.return_for_correction(case, case.steps[0].id, actor("approver"),
+                                     {case.materials[0].material_id: "复印件不清晰，请补交原件"})
+    counts = scan_on(FRI)
+    assert counts["full"] == 0 and open_cards() == []
+    cleared = db.session.get(type(step_card), step_card.id)
+    assert cleared.cleared_reason == "resolved" and cleared.step_id is not None
