@@ -8,10 +8,12 @@ reasons (不予受理决定通知书).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.datastructures import MultiDict
 from wtforms import FieldList, FormField
 
@@ -31,6 +33,8 @@ from onewindow.licences.library import find_valid_licence
 from onewindow.models.items import HandlingType, Item, ItemStatus, Necessity
 from onewindow.models.org import Window
 from onewindow.validators import resident_id_problem, uscc_problem
+
+log = logging.getLogger("onewindow.cases")
 
 ACCEPTING_ROLES = ("acceptor", "chief_rep")
 PRESENT = {MaterialStatus.submitted, MaterialStatus.from_library}
@@ -89,8 +93,8 @@ def _field_problems(fields, prefix: str = "") -> list[tuple[str, str]]:
                     problems += _field_problems(entry.form, f"{row} ")
                 elif entry.errors:
                     problems.append((row, "；".join(map(str, entry.errors))))
-            own = [e for e in f.errors if isinstance(e, str)] if isinstance(f.errors, list) else []
-            if own and not any(entry.errors for entry in f.entries):
+            own = [e for e in f.errors if isinstance(e, str)]  # the list's validators; rows' errors are lists/dicts
+            if own:
                 problems.append((label, "；".join(own)))
         elif isinstance(f, FormField):
             problems += _field_problems(f.form, f"{label} ")
@@ -215,10 +219,6 @@ def _refuse_demand(case: Case, actor: Actor, material_ids: list[int], doing: str
     """Refuse a demand for materials outside the item's list: roll the transaction back
     (nothing of the case is written), then tell plugins (``demand_refused``: e-supervision
     raises a red card) in a short transaction of their own, and raise the refusal."""
-    import logging
-
-    from sqlalchemy import inspect as sa_inspect
-
     db.session.rollback()
     if not sa_inspect(case).persistent:  # an application refused before it was ever stored
         case.id = None
@@ -227,7 +227,7 @@ def _refuse_demand(case: Case, actor: Actor, material_ids: list[int], doing: str
             current_app.extensions["onewindow"].plugins.hook.demand_refused(
                 case=case, actor=actor, material_ids=list(material_ids), doing=doing)
     except Exception:  # a plugin's failure must not hide the refusal itself
-        logging.getLogger("onewindow.cases").exception("demand_refused hook failed")
+        log.exception("demand_refused hook failed")
     raise TransitionError(message)
 
 

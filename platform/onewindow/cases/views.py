@@ -25,6 +25,8 @@ from onewindow.validators import mask_resident_id
 ENGINE_ERRORS = (TransitionError, ApplicationInvalid, PermissionDenied, ConflictError)
 #: Rows per queue on the inbox and output screens; more are announced, not loaded.
 QUEUE_LIMIT = 100
+#: Active department steps listed on the inbox (most urgent first).
+STEP_QUEUE_LIMIT = 500
 
 
 def _queue(query, limit: int = QUEUE_LIMIT) -> tuple[list, bool]:
@@ -236,7 +238,7 @@ class InboxView(BaseView):
     def index(self):
         steps, more_steps = _queue(self._dept_filter(
             db.session.query(CaseStep).filter(CaseStep.state == StepState.active),
-            CaseStep.department_id).order_by(CaseStep.due_date, CaseStep.id), limit=500)
+            CaseStep.department_id).order_by(CaseStep.due_date, CaseStep.id), limit=STEP_QUEUE_LIMIT)
         ready, more_ready = _queue(self._dept_filter(db.session.query(Case).filter(Case.state == CaseState.approved),
                                                      Case.department_id).order_by(Case.id))
         pre, more_pre = _queue(self._dept_filter(
@@ -244,7 +246,7 @@ class InboxView(BaseView):
             Case.department_id).order_by(Case.id))
         return self.render_template("cases/inbox.html", steps=steps, ready=ready, pre=pre, today=clock.today(),
                                     more_steps=more_steps, more_ready=more_ready, more_pre=more_pre,
-                                    limit=QUEUE_LIMIT, step_limit=500,
+                                    limit=QUEUE_LIMIT, step_limit=STEP_QUEUE_LIMIT,
                                     title=str(_l("Department inbox")))
 
     @expose("/act/<number>", methods=["POST"])

@@ -10,8 +10,6 @@ an application by binding the form to that data posted the browser's way
 
 from __future__ import annotations
 
-import ast
-import json
 from decimal import Decimal, InvalidOperation
 
 from wtforms import DecimalField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
@@ -51,18 +49,7 @@ class ShareholderForm(Form):
 
 
 def structured_rows(raw) -> list[dict]:
-    """Shareholder rows from stored data: a list, or its JSON / repr text."""
-    if isinstance(raw, str):
-        text = raw.strip()
-        if not text:
-            return []
-        try:
-            raw = json.loads(text)
-        except ValueError:
-            try:
-                raw = ast.literal_eval(text)
-            except (ValueError, SyntaxError):
-                return []
+    """Shareholder rows from case data (stored structured: a list of dicts)."""
     return [r for r in raw if isinstance(r, dict)] if isinstance(raw, list) else []
 
 

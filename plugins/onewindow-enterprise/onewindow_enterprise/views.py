@@ -100,8 +100,8 @@ def application_data(form) -> dict:
 class EnterpriseEstablishView(BaseView):
     """企业设立登记（多证合一）一表申请 at the comprehensive window.
 
-    The core workbench renders only low-code fields; this screen renders the plugin form
-    (shareholder rows) and hands the application to the ONE engine function ``accept``.
+    The one-form screen of 多证合一 (the core workbench renders the same plugin form too);
+    it hands the application to the ONE engine function ``accept``.
     """
 
     route_base = "/enterprise/establish"

@@ -59,10 +59,11 @@ def on_transition(case, event) -> None:
         return
     item = case.item
     exit_entry = exit_entry_window_codes()
-    item_windows = {w.code for w in item.windows} if case.window is not None else set()
-    if case.window is not None and item_windows & exit_entry and case.window.code not in item_windows:
-        raise TransitionError(f"“{item.name}”是出入境业务，须在出入境分区窗口（{'、'.join(sorted(item_windows))}）"
-                              f"受理，不能在{case.window.code} {case.window.name}受理")
+    if case.window is not None:  # the item's windows are read only for a window acceptance
+        item_windows = {w.code for w in item.windows}
+        if item_windows & exit_entry and case.window.code not in item_windows:
+            raise TransitionError(f"“{item.name}”是出入境业务，须在出入境分区窗口（{'、'.join(sorted(item_windows))}）"
+                                  f"受理，不能在{case.window.code} {case.window.name}受理")
     if not (item.in_person_required and case.channel == Channel.window and item.zone_id is not None):
         return
     if item.zone.kind.name == "public_security":

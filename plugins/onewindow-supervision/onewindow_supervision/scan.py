@@ -67,7 +67,6 @@ class Params:
     sqlite: bool = False
     by_due: bool = False  # SQLite: let a narrow due-date range (yellow) use its index
 
-
     def restrict(self, table, case: str = "case_id", due: str = "due_date") -> Any:
         """Full scan: everything. Incremental: rows of cases with a new event (any
         transition, due-date recomputation included) or with a due date inside the
@@ -441,7 +440,8 @@ def _windows(last, p: Params) -> list[tuple[dt.date, dt.date]]:
 
 
 def _full(p: Params) -> Params:
-    return Params(p.today, p.now, p.thresholds, p.default_warn, p.deemed, sqlite=p.sqlite)
+    """The same scan parameters without the incremental restriction."""
+    return replace(p, floor=None, windows=None, by_due=False)
 
 
 def _save_state(conn, exists_: bool, today, event_id, upper, lower, full_at) -> None:
