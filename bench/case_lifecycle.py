@@ -6,7 +6,10 @@
 A lifecycle = accept at the window → department approves → hand to the output window
 → pickup with signature: 4 transitions, each its own transaction (each is a separate
 action of a separate person, and must be durable on its own), with state checks,
-plugin hooks, hash-chained event and notice.
+plugin hooks, hash-chained event and notice. The engine is timed twice: with one
+session driving each case through its four transitions (a CLI, a job, a test), and with
+the case read afresh before each transition (its row, then its steps, materials and
+item as the transition needs them), as a web request does.
 
 ``--workers`` processes (default 2: the target is "on 2 cores", and the platform runs
 one worker process per core) each drive their share of the lifecycles against the same
@@ -89,12 +92,12 @@ def _prepare(url: str, instance: Path) -> int:
     return item_id
 
 
-def _engine_worker(url, instance, item_id, count, profile, ready, go, out):
+def _engine_worker(url, instance, item_id, count, fresh, profile, ready, go, out):
     from onewindow.app import create_app, db
     from onewindow.cases import engine
     from onewindow.cases.clock import travel_to
     from onewindow.cases.errors import ConflictError
-    from onewindow.cases.models import ApplicantType, MaterialStatus
+    from onewindow.cases.models import ApplicantType, Case, MaterialStatus
     from onewindow.models import Staff
     from onewindow.models.items import Item
 
@@ -124,13 +127,23 @@ def _engine_worker(url, instance, item_id, count, profile, ready, go, out):
             profiler = cProfile.Profile()
             profiler.enable()
         start = time.perf_counter()
+        def load(case):
+            if not fresh:
+                return case
+            case_id = case.id  # like a new request: the case read afresh, nothing kept
+            db.session.expunge_all()
+            return db.session.get(Case, case_id)
+
         for _ in range(count):
             application = engine.Application(item, ApplicantType.person, "张三", PERSON)
             case = attempt(engine.accept, application, actors["acceptor"], statuses)
+            case = load(case)
             attempt(engine.approve_step, case, case.steps[0].id, actors["approver"], "同意")
+            case = load(case)
             attempt(engine.hand_to_output, case, actors["approver"], "许可证1份")
+            case = load(case)
             attempt(engine.deliver_pickup, case, actors["output_clerk"], "张三", PERSON)
-            db.session.expunge_all()  # like a new request: nothing cached from the last case
+            db.session.expunge_all()  # the next case: nothing cached from the last one
             item = db.session.get(Item, item_id)
         seconds = time.perf_counter() - start
         if profiler:
@@ -259,10 +272,12 @@ def main() -> None:
         item_id = _prepare(url, instance)
         shares = [args.cases // args.workers + (1 if w < args.cases % args.workers else 0)
                   for w in range(args.workers)]
-        engine_seconds, retries = _run(_engine_worker, args.workers, lambda w: (
-            url, instance, item_id, shares[w], args.profile if w == 0 else None))
+        runs = {}
+        for label, fresh in (("case kept", False), ("case reread", True)):
+            runs[label] = _run(_engine_worker, args.workers, lambda w: (
+                url, instance, item_id, shares[w], fresh, args.profile if w == 0 and not fresh else None))
         rows = _row_counts(url, instance)
-        per_case = {t: c // args.cases for t, c in rows.items()}
+        per_case = {t: c // (2 * args.cases) for t, c in rows.items()}
 
         eng = create_engine(url)
         with eng.connect() as conn:
@@ -279,17 +294,21 @@ def main() -> None:
         drop()
 
     dialect = make_url(url).get_backend_name()
-    engine_rate = args.cases / engine_seconds
     print(f"database: {dialect}; workers: {args.workers}; lifecycles: {args.cases}; rows per lifecycle: "
           + ", ".join(f"{t}={c}" for t, c in per_case.items()))
-    print(f"engine:   {engine_rate:8.1f} lifecycles/s  ({engine_seconds:.2f} s; conflicts retried: {retries})")
+    rates = {label: args.cases / seconds for label, (seconds, _) in runs.items()}
+    for label, (seconds, retries) in runs.items():
+        how = ("one session drives the case through its 4 transitions" if label == "case kept" else
+               "each transition reads the case afresh, as a web request does")
+        print(f"engine:   {rates[label]:8.1f} lifecycles/s  ({seconds:.2f} s; conflicts retried: {retries}; {how})")
+    target = args.cases / baselines["per transition"]
     for label, seconds in baselines.items():
         rate = args.cases / seconds
         print(f"baseline: {rate:8.1f} lifecycles/s  ({seconds:.2f} s, Core writes of the same rows, "
-              f"one transaction {label}) → ratio {rate / engine_rate:.2f}x")
-    target = args.cases / baselines["per transition"]
-    print(f"ratio baseline (per transition)/engine: {target / engine_rate:.2f}x  (target ≤ 4x); "
-          f"engine {engine_rate:.1f}/s (target ≥ 200/s on 2 cores)")
+              f"one transaction {label})")
+    for label, rate in rates.items():
+        print(f"ratio baseline (per transition)/engine ({label}): {target / rate:.2f}x  (target ≤ 4x); "
+              f"engine {rate:.1f}/s (target ≥ 200/s on 2 cores)")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from typing import Any, Iterable, Iterator
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from onewindow.app import db
@@ -109,8 +111,7 @@ def append_event(case: Case, action: str, from_state: CaseState | None, actor: A
         prev_hash=prev_hash,
     )
     event.hash = event_digest(case.number, event)
-    event.case = case  # the backref appends to ``case.events`` only if it is loaded
-    db.session.add(event)
+    _append(event, case)
     case.chain_seq, case.chain_hash = event.seq, event.hash
     case.updated_at = event.at  # touches the row so the version check always applies
     return event
@@ -130,9 +131,42 @@ def transition(case: Case, to_state: CaseState | None, action: str, actor: Actor
 def issue_notice(case: Case, kind: str, actor: Actor, content: dict, department_id: int | None = None) -> Notice:
     notice = Notice(kind=kind, issued_by=actor.username, content=content, department_id=department_id,
                     issued_at=clock.now())
-    notice.case = case  # no need to load the case's other notices
-    db.session.add(notice)
+    _append(notice, case)
     return notice
+
+
+_STAGED = "ow_append_only"
+
+
+def _append(row: CaseEvent | Notice, case: Case) -> None:
+    """Events and notices are append-only: inside a transition they are written with one
+    Core ``INSERT`` each at its commit (after the ORM flush of the case), not through the
+    unit of work, whose bookkeeping per object cost more than the statement itself."""
+    staged = db.session().info.get(_STAGED)
+    if staged is None:  # outside a transition: the ordinary unit of work
+        row.case = case
+        db.session.add(row)
+        return
+    staged.append((row, case))
+
+
+def _write_staged(session, staged: list) -> None:
+    session.flush()  # the case (a new one gets its id), its materials and steps
+    conn = session.connection()
+    for row, case in staged:
+        table = type(row).__table__
+        stmt, keys = _INSERTS.get(table) or _INSERTS.setdefault(table, (
+            table.insert().returning(table.c.id), [c.key for c in table.columns if c.key != "id"]))
+        row.case_id = case.id
+        row.id = conn.execute(stmt, {k: getattr(row, k) for k in keys}).scalar_one()
+        make_transient_to_detached(row)
+        session.add(row)  # persistent as written: no flush, no reload
+        key = "events" if isinstance(row, CaseEvent) else "notices"
+        if key in case.__dict__:  # a loaded collection shows the new row
+            set_committed_value(case, key, [*case.__dict__[key], row])
+
+
+_INSERTS: dict = {}
 
 
 def _sqlite_write_lock(session) -> None:
@@ -162,14 +196,29 @@ def _sqlite_write_lock(session) -> None:
 
 @contextlib.contextmanager
 def unit_of_work() -> Iterator[Any]:
-    """One transition = one transaction: commit on success, roll back everything on error."""
+    """One transition = one transaction: commit on success, roll back everything on error.
+
+    The ORM flushes once, at the end; the transition's events and notices are then
+    written with Core (``_append``). What the transaction wrote stays loaded after the
+    commit instead of being expired and read back (the case, its item, its steps): a
+    change another worker makes meanwhile is caught by the next transition's version
+    check, as a conflict; a web request reads the case afresh anyway."""
     session = db.session
+    sess = session()
     if session.get_bind().dialect.name == "sqlite":
-        _sqlite_write_lock(session())
+        _sqlite_write_lock(sess)
+    outer = sess.info.get(_STAGED)  # a transition's refusal may record a short one of its own
+    sess.info[_STAGED] = staged = []
     try:
         with session.no_autoflush:  # one flush at the commit: fewer, batched statements
             yield session
-        session.commit()
+        if staged:
+            _write_staged(sess, staged)
+        expire, sess.expire_on_commit = sess.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            sess.expire_on_commit = expire
     except StaleDataError:
         session.rollback()
         raise ConflictError("办件已被其他工作人员处理（版本冲突），请刷新后重试") from None
@@ -188,6 +237,11 @@ def unit_of_work() -> Iterator[Any]:
     except BaseException:
         session.rollback()
         raise
+    finally:
+        if outer is None:
+            sess.info.pop(_STAGED, None)
+        else:
+            sess.info[_STAGED] = outer
 
 
 def load_case(case_or_number: Case | str | int, *, for_update: bool = False) -> Case:

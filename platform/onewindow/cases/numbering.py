@@ -26,16 +26,17 @@ def next_case_number(implementation_code: str, day: dt.date) -> str:
         )
     prefix = f"{implementation_code}{day:%Y%m%d}"
     session = db.session
-    stmt = update(CaseSerial).where(CaseSerial.prefix == prefix).values(last=CaseSerial.last + 1) \
-        .returning(CaseSerial.last)
-    serial = session.execute(stmt).scalar()
+    serial_t = CaseSerial.__table__  # Core: no ORM bookkeeping for a counter
+    stmt = update(serial_t).where(serial_t.c.prefix == prefix).values(last=serial_t.c.last + 1) \
+        .returning(serial_t.c.last)
+    serial = session.connection().execute(stmt).scalar()
     if serial is None:
         try:
             with session.begin_nested():
-                session.execute(insert(CaseSerial).values(prefix=prefix, last=1))
+                session.connection().execute(insert(serial_t).values(prefix=prefix, last=1))
             serial = 1
         except IntegrityError:  # someone created the row first: take the next value
-            serial = session.execute(stmt).scalar()
+            serial = session.connection().execute(stmt).scalar()
     if serial > 9999:
         raise TransitionError(f"{day:%Y-%m-%d} 事项 {implementation_code} 的办件流水号已用尽（9999）")
     return f"{prefix}{serial:04d}"
