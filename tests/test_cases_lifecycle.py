@@ -229,6 +229,51 @@ def test_events_cut_from_the_end_of_a_timeline_are_detected(ctx, make_item, acto
     assert broken[0].seq == 3 and "时间线却止于 #2" in broken[0].problem
 
 
+def test_a_transition_read_before_another_workers_commit_is_not_a_conflict(app, make_item, actor):
+    """Two workers acting on different cases: the one that read its case before the other
+    committed still gets through (on SQLite its write lock is taken on a fresh snapshot at
+    the commit; its version check still guards its own case)."""
+    with app.app_context():
+        item_id = make_item()
+        first, second = accepted(item_id, actor("acceptor")), accepted(item_id, actor("acceptor"))
+        targets = {"a": (first.number, first.steps[0].id), "b": (second.number, second.steps[0].id)}
+    approver = actor("approver")
+    read, written = threading.Event(), threading.Event()
+    outcomes = {}
+
+    def act(key, before, after):
+        number, step_id = targets[key]
+        with app.app_context():
+            try:
+                before.wait(10) if before else None
+                target = db.session.query(Case).filter_by(number=number).one()
+                _ = target.steps, target.materials
+                if after is read:  # keep this read snapshot open while the other worker commits
+                    read.set()
+                    written.wait(10)
+                engine.approve_step(target, step_id, approver, "同意")
+                outcomes[key] = "ok"
+            except Exception as exc:  # noqa: BLE001 - the outcome is the assertion
+                outcomes[key] = repr(exc)
+            finally:
+                db.session.remove()
+                if after is written:
+                    written.set()
+
+    threads = [threading.Thread(target=act, args=("a", None, read)),
+               threading.Thread(target=act, args=("b", read, written))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes == {"a": "ok", "b": "ok"}
+    with app.app_context():
+        for number, _ in targets.values():
+            case = db.session.query(Case).filter_by(number=number).one()
+            assert case.state == CaseState.approved
+        assert verify_all()[1] == []
+
+
 def test_concurrent_double_approval_yields_exactly_one_transition(app, make_item, actor):
     with app.app_context():
         item_id = make_item()
