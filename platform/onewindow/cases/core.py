@@ -169,24 +169,20 @@ def _write_staged(session, staged: list) -> None:
 _INSERTS: dict = {}
 
 
-def _sqlite_write_lock(session, pending_ok: bool = False) -> None:
-    """Take SQLite's write lock for the rest of the transition: before its flush at the
-    commit (or before a write in its body, ``take_write_lock``), so that a second
-    process's transition waits its turn (busy_timeout) instead of failing as "database
-    is locked" when it upgrades a read snapshot another process has written past. The
-    body reads without the lock: two workers overlap everything but their writes.
+def _sqlite_write_lock(session) -> None:
+    """Hold SQLite's write lock for the whole transition, so that a second process's
+    transition waits its turn (busy_timeout) instead of failing as "database is locked"
+    when it upgrades a read snapshot another process has written past.
 
-    No transaction yet: BEGIN IMMEDIATE. A transaction that has only read (the screen
-    loaded the case, the transition its steps) is ended and replaced by an immediate
-    one; the objects it loaded are kept as the actor saw them, so the version check
-    still turns a change made meanwhile into a conflict. A transaction that has written
-    is left alone. ``pending_ok``: the session's unflushed changes are the transition's
-    own (at the commit), not a caller's.
+    No transaction yet: BEGIN IMMEDIATE. A transaction the caller opened only to read
+    (the screen loaded the case first) is ended and replaced by an immediate one; the
+    objects it loaded are kept as the actor saw them, so the version check still turns
+    a change made meanwhile into a conflict. A transaction that has written is left alone.
     """
     if not session.in_transaction():
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         return
-    if session.in_nested_transaction() or not pending_ok and (session.new or session.dirty or session.deleted):
+    if session.in_nested_transaction() or session.new or session.dirty or session.deleted:
         return
     conn = session.connection()
     immediate, changes_at_begin = conn.info.get("ow_sqlite", (True, None))
@@ -209,14 +205,13 @@ def unit_of_work() -> Iterator[Any]:
     check, as a conflict; a web request reads the case afresh anyway."""
     session = db.session
     sess = session()
-    sqlite = session.get_bind().dialect.name == "sqlite"
+    if session.get_bind().dialect.name == "sqlite":
+        _sqlite_write_lock(sess)
     outer = sess.info.get(_STAGED)  # a transition's refusal may record a short one of its own
     sess.info[_STAGED] = staged = []
     try:
         with session.no_autoflush:  # one flush at the commit: fewer, batched statements
             yield session
-        if sqlite:
-            _sqlite_write_lock(sess, pending_ok=True)
         if staged:
             _write_staged(sess, staged)
         expire, sess.expire_on_commit = sess.expire_on_commit, False
@@ -247,14 +242,6 @@ def unit_of_work() -> Iterator[Any]:
             sess.info.pop(_STAGED, None)
         else:
             sess.info[_STAGED] = outer
-
-
-def take_write_lock() -> None:
-    """Before a transition's first write in its body (the case serial): on SQLite, the
-    write lock from here to the commit."""
-    session = db.session()
-    if session.get_bind().dialect.name == "sqlite":
-        _sqlite_write_lock(session, pending_ok=True)
 
 
 def load_case(case_or_number: Case | str | int, *, for_update: bool = False) -> Case:

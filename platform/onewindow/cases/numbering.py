@@ -25,9 +25,6 @@ def next_case_number(implementation_code: str, day: dt.date) -> str:
             f"事项实施编码 {implementation_code!r} 应为31位（实施主体信用代码18位+行使层级1位+基本编码12位）"
         )
     prefix = f"{implementation_code}{day:%Y%m%d}"
-    from onewindow.cases.core import take_write_lock
-
-    take_write_lock()
     session = db.session
     serial_t = CaseSerial.__table__  # Core: no ORM bookkeeping for a counter
     stmt = update(serial_t).where(serial_t.c.prefix == prefix).values(last=serial_t.c.last + 1) \
