@@ -169,6 +169,31 @@ def _write_staged(session, staged: list) -> None:
 _INSERTS: dict = {}
 
 
+_FAMILY = ("materials", "steps", "events", "notices")
+
+
+def _commit_keeping(session, cases: set) -> None:
+    """Commit; then expire what the session holds, as a commit does, except the cases the
+    transition wrote and their loaded materials, steps, events and notices: they hold
+    what was just committed, and a change another worker makes to any of them bumps the
+    case's version, which the next transition checks. Everything else (the item, a
+    plugin's rows, a licence) is read afresh when next used."""
+    keep = set()
+    for case in cases:
+        keep.add(case)
+        for key in _FAMILY:
+            keep.update(case.__dict__.get(key) or ())
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+    if expire:
+        for obj in list(session.identity_map.values()):
+            if obj not in keep:
+                session.expire(obj)
+
+
 def _sqlite_write_lock(session) -> None:
     """Hold SQLite's write lock for the whole transition, so that a second process's
     transition waits its turn (busy_timeout) instead of failing as "database is locked"
@@ -199,10 +224,8 @@ def unit_of_work() -> Iterator[Any]:
     """One transition = one transaction: commit on success, roll back everything on error.
 
     The ORM flushes once, at the end; the transition's events and notices are then
-    written with Core (``_append``). What the transaction wrote stays loaded after the
-    commit instead of being expired and read back (the case, its item, its steps): a
-    change another worker makes meanwhile is caught by the next transition's version
-    check, as a conflict; a web request reads the case afresh anyway."""
+    written with Core (``_append``). The commit keeps the written cases loaded
+    (``_commit_keeping``); everything else is read afresh, as after any commit."""
     session = db.session
     sess = session()
     if session.get_bind().dialect.name == "sqlite":
@@ -212,13 +235,10 @@ def unit_of_work() -> Iterator[Any]:
     try:
         with session.no_autoflush:  # one flush at the commit: fewer, batched statements
             yield session
+        cases = {o for o in (*sess.new, *sess.dirty) if isinstance(o, Case)}
         if staged:
             _write_staged(sess, staged)
-        expire, sess.expire_on_commit = sess.expire_on_commit, False
-        try:
-            session.commit()
-        finally:
-            sess.expire_on_commit = expire
+        _commit_keeping(sess, cases)
     except StaleDataError:
         session.rollback()
         raise ConflictError("办件已被其他工作人员处理（版本冲突），请刷新后重试") from None
