@@ -4,6 +4,7 @@ application by the same holder gets it from the library instead of from the appl
 
 import datetime as dt
 import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -181,7 +182,10 @@ def test_serials_are_unique_under_concurrent_issuing(world, lic_app):
                         except OperationalError:
                             # SQLite: a writer whose snapshot went stale must retry its whole
                             # transaction ("database is locked"); PostgreSQL queues on the row lock.
+                            # Back off as a caller would: on a loaded machine the lock holder may
+                            # not run for a while, and fifty instant retries all fail.
                             db.session.rollback()
+                            time.sleep(0.005 * (_attempt + 1))
             except Exception as exc:  # surfaced below
                 errors.append(exc)
             finally:
