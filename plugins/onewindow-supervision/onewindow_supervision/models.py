@@ -52,8 +52,10 @@ class SupervisionCard(Model):
 
     __tablename__ = "supervision_card"
     __table_args__ = (
+        # PostgreSQL compares the rule byte by byte, not by collation (migration s0004)
         Index("uq_supervision_card_open", "rule", "subject_id", unique=True,
-              sqlite_where=text("cleared_at IS NULL"), postgresql_where=text("cleared_at IS NULL")),
+              sqlite_where=text("cleared_at IS NULL"), postgresql_where=text("cleared_at IS NULL"),
+              postgresql_ops={"rule": "varchar_pattern_ops"}),
         Index("ix_supervision_card_dept_open", "department_id", "cleared_at"),
         # the incremental scan: the open step cards of changed cases, those of deleted steps
         # included (migration s0003; case cards are found by subject through the unique index)
