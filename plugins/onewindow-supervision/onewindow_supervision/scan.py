@@ -28,12 +28,13 @@ distinct N (a ``CASE`` over the few distinct ``warning_days`` of the items), and
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from sqlalchemy import (
     Column, Date, Integer, MetaData, String, Table, and_, case as sql_case, cast, exists, func, literal,
-    literal_column, not_, null, or_, select, true, type_coerce, union, union_all, update,
+    literal_column, not_, null, or_, select, text, true, type_coerce, union, union_all, update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -322,7 +323,7 @@ def _raise(conn, rule: CardRule, src, levels: list[CardLevel], p: Params, counts
            full: bool = False) -> None:
     """Insert the missing cards of the given levels (both at once: one read of the
     source, the level by a ``CASE`` on the due date). ``fresh``: the rule had no open
-    card when this scan (which holds the card table's write lock) began: plain
+    card when this scan (one at a time: the scan lock) began: plain
     inserts, no conflict check per row (the unique index still guards). ``full``
     (PostgreSQL): the subjects that have their card already — nearly all of them in a
     nightly scan — are left out by one hash anti-join over the open cards of the rule
@@ -370,6 +371,9 @@ def _raise(conn, rule: CardRule, src, levels: list[CardLevel], p: Params, counts
         counts[getattr(level, "name", level)] += n
 
 
+#: The scan's advisory lock key (PostgreSQL): fixed, derived from a name, distinct from
+#: the scheduler leader's key.
+SCAN_LOCK_KEY = zlib.crc32(b"onewindow.supervision.scan") + (1 << 32)
 #: Event ids are taken from a sequence; on PostgreSQL a transaction may commit an event
 #: with a lower id after a later one. Re-reading this many ids back costs little and
 #: closes that gap (a nightly full scan is the final safety net).
@@ -392,9 +396,13 @@ def scan(conn, today: dt.date, now: dt.datetime, calendar, default_warn: int = 1
                default_warn, deemed_bounds(conn, today, calendar))
     if conn.dialect.name == "postgresql":
         # One scan at a time (the scheduler's leader, `onewindow supervision scan`): what
-        # lets a rule without open cards be raised with plain inserts. SQLite: the caller
-        # took the database's write lock already.
-        conn.exec_driver_sql("LOCK TABLE supervision_card IN SHARE ROW EXCLUSIVE MODE")
+        # lets a rule without open cards be raised with plain inserts (only scans raise
+        # the cards of these rules). A transaction-level advisory lock, not a table lock:
+        # autovacuum's lock on the card table conflicts with every self-excluding table
+        # lock mode, so a scan queued behind it for deadlock_timeout (1 s) until the
+        # autovacuum worker was cancelled, and scans every few minutes kept cancelling it.
+        # SQLite: the caller took the database's write lock already.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCAN_LOCK_KEY})
         # For this transaction only: a full scan hashes half a million subjects per
         # statement (with the default 4 MB the hashes spilled to disk in 8 batches), and
         # JIT compiled each big statement for 0.2-0.4 s to save less than that.
