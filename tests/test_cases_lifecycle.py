@@ -4,9 +4,11 @@ import datetime as dt
 import threading
 
 import pytest
+from flask import current_app
 from sqlalchemy import text
 
 from onewindow.app import db
+from onewindow.plugins import hookimpl
 from onewindow.cases import engine
 from onewindow.cases.audit import verify_all
 from onewindow.cases.clock import travel_to
@@ -227,6 +229,36 @@ def test_events_cut_from_the_end_of_a_timeline_are_detected(ctx, make_item, acto
     checked, broken = verify_all()
     assert checked == 1 and len(broken) == 1
     assert broken[0].seq == 3 and "时间线却止于 #2" in broken[0].problem
+
+
+def test_a_transition_shows_its_event_and_reads_other_rows_afresh_after_its_commit(ctx, make_item, actor):
+    """Events are written apart from the unit of work: the timeline loaded before shows the
+    new event, hooks see ``event.case``; after the commit other rows (the item) are read
+    afresh, as after any commit, while the case keeps what it just wrote."""
+    seen = []
+
+    class Spy:
+        @hookimpl
+        def case_transition(self, case, event):
+            seen.append((event.case is case, event.action))
+
+    item_id = make_item()
+    case = accepted(item_id, actor("acceptor"))
+    before = list(case.events)  # the timeline is loaded
+    plugins = current_app.extensions["onewindow"].plugins.pm
+    spy = Spy()
+    plugins.register(spy)
+    try:
+        engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
+    finally:
+        plugins.unregister(spy)
+    assert (True, "approve_step") in seen
+    assert [e.action for e in case.events][len(before):] == ["approve_step", "decide"]
+    assert all(e.id is not None and e.case_id == case.id for e in case.events)
+    with db.engine.begin() as other:  # another worker renames the item after the commit
+        other.execute(text("update ow_item set name = '改名后的事项' where id = :i"), {"i": item_id})
+    assert case.item.name == "改名后的事项"
+    assert case.state == CaseState.approved and case.version == 2
 
 
 def test_a_transition_read_before_another_workers_commit_is_not_a_conflict(app, make_item, actor):

@@ -147,6 +147,7 @@ def _append(row: CaseEvent | Notice, case: Case) -> None:
         row.case = case
         db.session.add(row)
         return
+    set_committed_value(row, "case", case)  # ``event.case`` for hooks; no backref, no cascade
     staged.append((row, case))
 
 
@@ -178,11 +179,11 @@ def _commit_keeping(session, cases: set) -> None:
     what was just committed, and a change another worker makes to any of them bumps the
     case's version, which the next transition checks. Everything else (the item, a
     plugin's rows, a licence) is read afresh when next used."""
-    keep = set()
+    keep = set()  # by identity: a model may define __eq__ without __hash__
     for case in cases:
-        keep.add(case)
+        keep.add(id(case))
         for key in _FAMILY:
-            keep.update(case.__dict__.get(key) or ())
+            keep.update(id(o) for o in case.__dict__.get(key) or ())
     expire, session.expire_on_commit = session.expire_on_commit, False
     try:
         session.commit()
@@ -190,7 +191,7 @@ def _commit_keeping(session, cases: set) -> None:
         session.expire_on_commit = expire
     if expire:
         for obj in list(session.identity_map.values()):
-            if obj not in keep:
+            if id(obj) not in keep:
                 session.expire(obj)
 
 
