@@ -14,6 +14,7 @@ from onewindow.cases.audit import verify_all
 from onewindow.cases.clock import travel_to
 from onewindow.cases.errors import ConflictError, PermissionDenied, TransitionError
 from onewindow.cases.models import ApplicantType, Case, CaseState, Channel, MaterialStatus, StepState
+from onewindow.models import Staff
 from onewindow.models.items import Item
 
 PERSON = "440304200002291236"
@@ -233,8 +234,9 @@ def test_events_cut_from_the_end_of_a_timeline_are_detected(ctx, make_item, acto
 
 def test_a_transition_shows_its_event_and_reads_other_rows_afresh_after_its_commit(ctx, make_item, actor):
     """Events are written apart from the unit of work: the timeline loaded before shows the
-    new event, hooks see ``event.case``; after the commit other rows (the item) are read
-    afresh, as after any commit, while the case keeps what it just wrote."""
+    new event, hooks see ``event.case``; after the commit rows outside the case and the
+    reference data (here a user) are read afresh, as after any commit, while the case
+    keeps what it just wrote."""
     seen = []
 
     class Spy:
@@ -245,6 +247,8 @@ def test_a_transition_shows_its_event_and_reads_other_rows_afresh_after_its_comm
     item_id = make_item()
     case = accepted(item_id, actor("acceptor"))
     before = list(case.events)  # the timeline is loaded
+    approver = db.session.query(Staff).filter_by(username="approver").one()
+    approver_id = approver.id
     plugins = current_app.extensions["onewindow"].plugins.pm
     spy = Spy()
     plugins.register(spy)
@@ -252,12 +256,12 @@ def test_a_transition_shows_its_event_and_reads_other_rows_afresh_after_its_comm
         engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
     finally:
         plugins.unregister(spy)
+    with db.engine.begin() as other:  # an administrator edits the user right after the commit
+        other.execute(text("update ab_user set phone = '0791-12345678' where id = :i"), {"i": approver_id})
+    assert approver.phone == "0791-12345678"
     assert (True, "approve_step") in seen
     assert [e.action for e in case.events][len(before):] == ["approve_step", "decide"]
     assert all(e.id is not None and e.case_id == case.id for e in case.events)
-    with db.engine.begin() as other:  # another worker renames the item after the commit
-        other.execute(text("update ow_item set name = '改名后的事项' where id = :i"), {"i": item_id})
-    assert case.item.name == "改名后的事项"
     assert case.state == CaseState.approved and case.version == 2
 
 

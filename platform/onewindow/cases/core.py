@@ -18,6 +18,8 @@ from onewindow.app import db
 from onewindow.cases import clock
 from onewindow.cases.errors import CaseNotFound, ConflictError, PermissionDenied, TransitionError
 from onewindow.cases.models import Case, CaseEvent, CaseState, Notice
+from onewindow.models.items import FormField, Item, ItemType, Material, RoutingStep
+from onewindow.models.org import Department, Region, ServiceCentre, Window, Zone
 
 GENESIS = "0" * 64
 
@@ -160,8 +162,10 @@ def _write_staged(session, staged: list) -> None:
             table.insert().returning(table.c.id), [c.key for c in table.columns if c.key != "id"]))
         row.case_id = case.id
         row.id = conn.execute(stmt, {k: getattr(row, k) for k in keys}).scalar_one()
+        row.__dict__.pop("case", None)  # not followed by add()'s cascade through the case's graph
         make_transient_to_detached(row)
         session.add(row)  # persistent as written: no flush, no reload
+        set_committed_value(row, "case", case)
         key = "events" if isinstance(row, CaseEvent) else "notices"
         if key in case.__dict__:  # a loaded collection shows the new row
             set_committed_value(case, key, [*case.__dict__[key], row])
@@ -171,14 +175,20 @@ _INSERTS: dict = {}
 
 
 _FAMILY = ("materials", "steps", "events", "notices")
+#: Reference data a transition reads and never writes: the item and its catalogue rows,
+#: the organisation. Kept loaded for the rest of the session (a web request has its own;
+#: an administrator's change shows in the next one), instead of being read back after
+#: every transition of a job or a CLI run.
+REFERENCE = (Item, ItemType, Material, RoutingStep, FormField, Department, Region, ServiceCentre, Zone, Window)
 
 
 def _commit_keeping(session, cases: set) -> None:
     """Commit; then expire what the session holds, as a commit does, except the cases the
-    transition wrote and their loaded materials, steps, events and notices: they hold
+    transition wrote and their loaded materials, steps, events and notices — they hold
     what was just committed, and a change another worker makes to any of them bumps the
-    case's version, which the next transition checks. Everything else (the item, a
-    plugin's rows, a licence) is read afresh when next used."""
+    case's version, which the next transition checks — and the reference data
+    (``REFERENCE``). Everything else (a plugin's rows, a licence, a user) is read afresh
+    when next used."""
     keep = set()  # by identity: a model may define __eq__ without __hash__
     for case in cases:
         keep.add(id(case))
@@ -191,7 +201,7 @@ def _commit_keeping(session, cases: set) -> None:
         session.expire_on_commit = expire
     if expire:
         for obj in list(session.identity_map.values()):
-            if id(obj) not in keep:
+            if id(obj) not in keep and not isinstance(obj, REFERENCE):
                 session.expire(obj)
 
 
@@ -225,8 +235,9 @@ def unit_of_work() -> Iterator[Any]:
     """One transition = one transaction: commit on success, roll back everything on error.
 
     The ORM flushes once, at the end; the transition's events and notices are then
-    written with Core (``_append``). The commit keeps the written cases loaded
-    (``_commit_keeping``); everything else is read afresh, as after any commit."""
+    written with Core (``_append``). The commit keeps the written cases and the
+    reference data loaded (``_commit_keeping``); everything else is read afresh, as
+    after any commit."""
     session = db.session
     sess = session()
     if session.get_bind().dialect.name == "sqlite":
