@@ -18,6 +18,8 @@ On PostgreSQL an incremental scan first reads the candidates of each big rule (t
 subjects of changed cases and those due in the moving window) into a temporary table
 that both statements then read (``_candidates``): one pass over the subject table per
 rule instead of one per statement.
+A full scan on PostgreSQL that raises the two big rules from nothing (the backfill) runs
+the step rule's insert on a second connection alongside (``_SideBackfill``).
 
 Working days enter as parameters, never as per-row Python: "at most N working days
 left" is ``today <= due < add_workdays(today, N + 1)`` with one threshold date per
@@ -28,6 +30,7 @@ distinct N (a ``CASE`` over the few distinct ``warning_days`` of the items), and
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import zlib
 from dataclasses import dataclass, replace
 from typing import Any, Callable
@@ -403,14 +406,7 @@ def scan(conn, today: dt.date, now: dt.datetime, calendar, default_warn: int = 1
         # autovacuum worker was cancelled, and scans every few minutes kept cancelling it.
         # SQLite: the caller took the database's write lock already.
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCAN_LOCK_KEY})
-        # For this transaction only: a full scan hashes half a million subjects per
-        # statement (with the default 4 MB the hashes spilled to disk in 8 batches), and
-        # JIT compiled each big statement for 0.2-0.4 s to save less than that.
-        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-        conn.exec_driver_sql("SET LOCAL jit = off")
-        # Cards are derived records: a crash that loses this commit (never half of it)
-        # only means that the next scan raises them again; no wait for the WAL flush.
-        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        _pg_settings(conn)
     last = conn.execute(select(ScanState).where(ScanState.name == STATE)).first()
     top_event = conn.execute(select(func.max(CaseEvent.id))).scalar() or 0
     full = full or last is None or last.day is None or today < last.day
@@ -419,8 +415,92 @@ def scan(conn, today: dt.date, now: dt.datetime, calendar, default_warn: int = 1
         p.windows = _windows(last, p)
     counts = {"yellow": 0, "red": 0, "cleared": 0, "escalated": 0, "full": int(full)}
     p.sqlite = conn.dialect.name == "sqlite"
-    for rule in rules or RULES:
-        fresh = conn.execute(select(card.c.id).where(_open(rule.rule)).limit(1)).first() is None
+    todo = list(rules or RULES)
+    side = None
+    if conn.dialect.name == "postgresql" and full:
+        backfill = [r for r in todo if r.incremental and _fresh(conn, r.rule)]
+        if len(backfill) > 1:  # the backfill: the last (the steps) on a second connection
+            todo.remove(backfill[-1])
+            side = _SideBackfill(conn, backfill[-1], _full(p))
+            side.start()
+    try:
+        _run_rules(conn, todo, p, full, counts)
+        deemed = _deemed_acceptance(p).subquery("src_deemed")
+        _clear(conn, CardRule.deemed_acceptance, deemed, p, counts)
+        _raise(conn, CardRule.deemed_acceptance, deemed, [CardLevel.red], p, counts)
+        if side is not None:
+            side.commit_into(counts)  # before this transaction records the scan (see _SideBackfill)
+        _save_state(conn, last is not None, today, top_event, p.max_limit, min(p.thresholds.values()),
+                    now if full else None)
+    finally:
+        if side is not None:
+            side.close()
+    if conn.dialect.name == "postgresql" and counts["yellow"] + counts["red"] + counts["cleared"] > 10_000:
+        # Statistics from before a mass insert make the planner take the card table for
+        # tiny and nest loops over it in the next scan; autovacuum would come too late.
+        conn.exec_driver_sql("ANALYZE supervision_card")
+    return counts
+
+
+def _pg_settings(conn) -> None:
+    # For this transaction only: a full scan hashes half a million subjects per
+    # statement (with the default 4 MB the hashes spilled to disk in 8 batches), and
+    # JIT compiled each big statement for 0.2-0.4 s to save less than that.
+    conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+    conn.exec_driver_sql("SET LOCAL jit = off")
+    # Cards are derived records: a crash that loses this commit (never half of it)
+    # only means that the next scan raises them again; no wait for the WAL flush.
+    conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+
+def _fresh(conn, rule: CardRule) -> bool:
+    """No open card of the rule: its missing cards can be raised with plain inserts."""
+    return conn.execute(select(card.c.id).where(_open(rule)).limit(1)).first() is None
+
+
+class _SideBackfill(threading.Thread):
+    """PostgreSQL, a full scan that raises two big rules from nothing (the backfill after
+    the plugin is installed on a centre with open cases): the second rule's INSERT runs
+    on a second connection at the same time, on the second core — alone, the two inserts
+    of a million cards took 6 s, one after the other. Its transaction commits just before
+    the scan's own, which records the scan: if the scan then fails, the next scan is
+    again a full one and finds these cards (its anti-join skips them), so nothing is
+    lost or raised twice. Other scans wait for the scan's advisory lock, and no one
+    else raises cards of these rules: the plain inserts meet no conflict."""
+
+    def __init__(self, conn, rule: Rule, p: Params):
+        super().__init__(name=f"deadline-scan-{rule.rule.name}", daemon=True)
+        self.rule, self.p, self.error = rule, p, None
+        self.counts = {"yellow": 0, "red": 0}
+        self.conn = conn.engine.connect()
+        self.tx = self.conn.begin()
+        _pg_settings(self.conn)
+
+    def run(self) -> None:
+        try:
+            src = self.rule.build(self.p).subquery(f"src_{self.rule.rule.name}")
+            _raise(self.conn, self.rule.rule, src, [CardLevel.red, CardLevel.yellow], self.p, self.counts, fresh=True)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the scan's thread
+            self.error = exc
+
+    def commit_into(self, counts: dict) -> None:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        self.tx.commit()
+        for level, n in self.counts.items():
+            counts[level] += n
+
+    def close(self) -> None:
+        self.join()
+        if self.tx.is_active:
+            self.tx.rollback()
+        self.conn.close()
+
+
+def _run_rules(conn, rules: list[Rule], p: Params, full: bool, counts: dict) -> None:
+    for rule in rules:
+        fresh = _fresh(conn, rule.rule)
         incremental = rule.incremental and not full
         if incremental and conn.dialect.name == "postgresql":
             # The candidates are read once into a temporary table, for the clearing UPDATE
@@ -447,16 +527,6 @@ def scan(conn, today: dt.date, now: dt.datetime, calendar, default_warn: int = 1
             narrow = replace(p if rule.incremental else _full(p), by_due=True)
             _raise(conn, rule.rule, rule.build(narrow).subquery(f"near_{rule.rule.name}"), [CardLevel.yellow], p,
                    counts, fresh, anti)
-    deemed = _deemed_acceptance(p).subquery("src_deemed")
-    _clear(conn, CardRule.deemed_acceptance, deemed, p, counts)
-    _raise(conn, CardRule.deemed_acceptance, deemed, [CardLevel.red], p, counts)
-    _save_state(conn, last is not None, today, top_event, p.max_limit, min(p.thresholds.values()),
-                now if full else None)
-    if conn.dialect.name == "postgresql" and counts["yellow"] + counts["red"] + counts["cleared"] > 10_000:
-        # Statistics from before a mass insert make the planner take the card table for
-        # tiny and nest loops over it in the next scan; autovacuum would come too late.
-        conn.exec_driver_sql("ANALYZE supervision_card")
-    return counts
 
 
 #: The columns of a rule's source (``Rule.build``), as kept in the candidates table.
