@@ -471,15 +471,14 @@ class _SideBackfill(threading.Thread):
     def __init__(self, conn, rule: Rule, p: Params):
         super().__init__(name=f"deadline-scan-{rule.rule.name}", daemon=True)
         self.rule, self.p, self.error = rule, p, None
-        self.counts = {"yellow": 0, "red": 0}
+        self.counts = {"yellow": 0, "red": 0, "cleared": 0, "escalated": 0}
         self.conn = conn.engine.connect()
         self.tx = self.conn.begin()
         _pg_settings(self.conn)
 
     def run(self) -> None:
         try:
-            src = self.rule.build(self.p).subquery(f"src_{self.rule.rule.name}")
-            _raise(self.conn, self.rule.rule, src, [CardLevel.red, CardLevel.yellow], self.p, self.counts, fresh=True)
+            _run_rules(self.conn, [self.rule], self.p, True, self.counts)  # the same full-scan path
         except BaseException as exc:  # noqa: BLE001 - re-raised in the scan's thread
             self.error = exc
 
