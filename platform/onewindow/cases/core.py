@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -157,21 +158,20 @@ def _write_staged(session, staged: list) -> None:
     session.flush()  # the case (a new one gets its id), its materials and steps
     conn = session.connection()
     for row, case in staged:
-        table = type(row).__table__
-        stmt, keys = _INSERTS.get(table) or _INSERTS.setdefault(table, (
-            table.insert().returning(table.c.id), [c.key for c in table.columns if c.key != "id"]))
+        stmt, keys = _insert_of(type(row).__table__)
         row.case_id = case.id
         row.id = conn.execute(stmt, {k: getattr(row, k) for k in keys}).scalar_one()
-        row.__dict__.pop("case", None)  # not followed by add()'s cascade through the case's graph
         make_transient_to_detached(row)
         session.add(row)  # persistent as written: no flush, no reload
-        set_committed_value(row, "case", case)
         key = "events" if isinstance(row, CaseEvent) else "notices"
         if key in case.__dict__:  # a loaded collection shows the new row
             set_committed_value(case, key, [*case.__dict__[key], row])
 
 
-_INSERTS: dict = {}
+@functools.cache
+def _insert_of(table) -> tuple[Any, list[str]]:
+    """The ``INSERT … RETURNING id`` of an append-only table and its value keys."""
+    return table.insert().returning(table.c.id), [c.key for c in table.columns if c.key != "id"]
 
 
 _FAMILY = ("materials", "steps", "events", "notices")
