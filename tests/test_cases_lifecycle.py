@@ -1,11 +1,12 @@
 """Back office, decision, output and the clock [003 §四(五)–(七); 行政许可法 §32 §42 §45]."""
 
+import contextlib
 import datetime as dt
 import threading
 
 import pytest
 from flask import current_app
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from onewindow.app import db
 from onewindow.plugins import hookimpl
@@ -13,7 +14,9 @@ from onewindow.cases import engine
 from onewindow.cases.audit import verify_all
 from onewindow.cases.clock import travel_to
 from onewindow.cases.errors import ConflictError, PermissionDenied, TransitionError
-from onewindow.cases.models import ApplicantType, Case, CaseState, Channel, MaterialStatus, StepState
+from onewindow.cases.models import (
+    ApplicantType, Case, CaseMaterial, CaseState, CaseStep, Channel, MaterialStatus, StepState,
+)
 from onewindow.models import Staff
 from onewindow.models.items import Item
 
@@ -28,6 +31,17 @@ HOUSING = "11369921102662363Q"  # 住建局
 def ctx(app):
     with app.app_context():
         yield
+
+
+@contextlib.contextmanager
+def registered(plugin):
+    """``plugin``'s hooks take part for the duration."""
+    plugins = current_app.extensions["onewindow"].plugins.pm
+    plugins.register(plugin)
+    try:
+        yield plugin
+    finally:
+        plugins.unregister(plugin)
 
 
 def accepted(item_id, acceptor, when=dt.date(2026, 11, 23)):
@@ -249,13 +263,8 @@ def test_a_transition_shows_its_event_and_reads_other_rows_afresh_after_its_comm
     before = list(case.events)  # the timeline is loaded
     approver = db.session.query(Staff).filter_by(username="approver").one()
     approver_id = approver.id
-    plugins = current_app.extensions["onewindow"].plugins.pm
-    spy = Spy()
-    plugins.register(spy)
-    try:
+    with registered(Spy()):
         engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
-    finally:
-        plugins.unregister(spy)
     with db.engine.begin() as other:  # an administrator edits the user right after the commit
         other.execute(text("update ab_user set phone = '0791-12345678' where id = :i"), {"i": approver_id})
     assert approver.phone == "0791-12345678"
@@ -341,3 +350,89 @@ def test_concurrent_double_approval_yields_exactly_one_transition(app, make_item
     with app.app_context():
         case = db.session.query(Case).filter_by(number=number).one()
         assert [e.action for e in case.events].count("approve_step") == 1
+
+
+def test_a_transitions_rows_read_back_from_another_connection_as_the_case_holds_them(ctx, make_item, actor):
+    """A transition writes its case, materials and steps with Core statements, not the
+    ORM's unit of work: every value (defaults, foreign keys from relationships, the
+    version counting one per transition) is in the rows, and the session holds them as
+    stored — nothing pending, nothing left to flush."""
+    item_id = make_item(steps=[(TAX, 2, False, False), (AMR, 3, True, False)])
+    case = accepted(item_id, actor("acceptor"))
+    assert not db.session.new and not db.session.dirty
+    cases, materials_t, steps_t = Case.__table__, CaseMaterial.__table__, CaseStep.__table__
+
+    def stored():  # the rows as another connection reads them (typed by the tables' columns)
+        with db.engine.connect() as other:
+            row = other.execute(select(cases).where(cases.c.id == case.id)).one()
+            materials = other.execute(select(materials_t).where(materials_t.c.case_id == case.id)
+                                      .order_by(materials_t.c.position)).all()
+            steps = other.execute(select(steps_t).where(steps_t.c.case_id == case.id)
+                                  .order_by(steps_t.c.position)).all()
+        return row, materials, steps
+
+    row, materials, steps = stored()
+    assert row.state == CaseState.in_review and row.version == case.version == 1
+    assert (row.item_id, row.department_id) == (item_id, case.item.department_id)
+    assert (row.stopped_days, row.extended_days, row.corrections_issued) == (0, 0, 0)
+    assert not row.simulated and not row.confidential and row.due_confirmed
+    assert (row.chain_seq, row.chain_hash) == (case.events[-1].seq, case.events[-1].hash)
+    assert (row.received_at, row.due_date, row.number) == (case.received_at, case.due_date, case.number)
+    assert [(m.id, m.case_id, m.material_id, m.status) for m in materials] == [
+        (m.id, case.id, m.material_id, m.status) for m in case.materials]
+    assert [(s.id, s.case_id, s.department_id, s.state, s.due_date) for s in steps] == [
+        (s.id, case.id, s.department_id, s.state, s.due_date) for s in case.steps]
+    lead = next(s for s in case.steps if s.is_lead)
+    with travel_to(dt.date(2026, 11, 24)):
+        engine.approve_step(case, lead.id, actor("approver"), "同意")
+    row, _, steps = stored()
+    assert row.version == case.version == 2
+    assert [s.state for s in steps] == [s.state for s in case.steps] == [StepState.approved, StepState.active]
+    assert not db.session.dirty
+
+
+def test_a_transition_failing_after_its_rows_are_written_leaves_case_and_session_as_stored(ctx, make_item, actor):
+    """All or nothing: the case and step rows are written before the event; when the event
+    cannot be written (another worker appended the same link of the chain first) the
+    transition is a conflict, no row changes, and the case reads as stored again."""
+    item_id = make_item()
+    case = accepted(item_id, actor("acceptor"))
+    step_id, seq = case.steps[0].id, case.chain_seq
+    with db.engine.begin() as other:
+        other.execute(text(
+            "insert into ow_case_event (case_id, seq, action, to_state, actor, at, reason, payload, prev_hash, hash) "
+            "values (:c, :s, 'approve_step', 'approved', 'someone', :at, '', '{}', :h, :h)"),
+            {"c": case.id, "s": seq + 1, "at": dt.datetime(2026, 11, 24, 9), "h": "f" * 64})
+    with pytest.raises(ConflictError):
+        with travel_to(dt.date(2026, 11, 24)):
+            engine.approve_step(case, step_id, actor("approver"), "同意")
+    assert case.state == CaseState.in_review and case.version == 1
+    assert case.steps[0].state == StepState.active and case.steps[0].decided_by is None
+    with db.engine.connect() as other:
+        assert other.execute(text("select state, version from ow_case where id = :i"), {"i": case.id}).one() == (
+            "in_review", 1)
+        assert other.execute(text("select state from ow_case_step where id = :i"), {"i": step_id}).scalar() == "active"
+
+
+def test_a_transition_that_also_writes_another_table_is_flushed_by_the_orm_whole(ctx, make_item, actor):
+    """A plugin that adds a row of its own in a transition: the whole transition goes
+    through the ORM's unit of work, and its row, the case and the step are all written."""
+    from onewindow.cases.models import CaseSerial
+
+    class Writer:
+        @hookimpl
+        def case_transition(self, case, event):
+            if event.action == "approve_step":
+                db.session.add(CaseSerial(prefix=f"plugin-{case.id}", last=7))
+
+    item_id = make_item()
+    case = accepted(item_id, actor("acceptor"))
+    with registered(Writer()):
+        engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
+    with db.engine.connect() as other:
+        assert other.execute(text("select last from ow_case_serial where prefix = :p"),
+                             {"p": f"plugin-{case.id}"}).scalar() == 7
+        assert other.execute(text("select state, version from ow_case where id = :i"), {"i": case.id}).one() == (
+            "approved", 2)
+        assert other.execute(text("select state from ow_case_step where case_id = :i"),
+                             {"i": case.id}).scalar() == "approved"

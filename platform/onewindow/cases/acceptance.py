@@ -106,6 +106,8 @@ def _field_problems(fields, prefix: str = "") -> list[tuple[str, str]]:
 def _form_problems(item: Item, data: dict) -> list[tuple[str, str]]:
     """Validate the application form (plugin form or the item's low-code fields) as if
     the data had been posted from the browser."""
+    if not item.form_key and not item.fields:  # no form: nothing to validate
+        return []
     form_cls = build_application_form(item)
     if form_cls is None:
         return []

@@ -10,15 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from flask import current_app
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import MANYTOONE, ONETOMANY, make_transient_to_detached
+from sqlalchemy.orm.attributes import NO_VALUE, PASSIVE_NO_INITIALIZE, get_history, instance_state, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from onewindow.app import db
 from onewindow.cases import clock
 from onewindow.cases.errors import CaseNotFound, ConflictError, PermissionDenied, TransitionError
-from onewindow.cases.models import Case, CaseEvent, CaseState, Notice
+from onewindow.cases.models import Case, CaseEvent, CaseMaterial, CaseState, CaseStep, Notice
 from onewindow.models.items import FormField, Item, ItemType, Material, RoutingStep
 from onewindow.models.org import Department, Region, ServiceCentre, Window, Zone
 
@@ -155,7 +156,8 @@ def _append(row: CaseEvent | Notice, case: Case) -> None:
 
 
 def _write_staged(session, staged: list) -> None:
-    session.flush()  # the case (a new one gets its id), its materials and steps
+    if not _flush_family(session):
+        session.flush()  # the case (a new one gets its id), its materials and steps
     conn = session.connection()
     for row, case in staged:
         stmt, keys = _insert_of(type(row).__table__)
@@ -166,6 +168,185 @@ def _write_staged(session, staged: list) -> None:
         key = "events" if isinstance(row, CaseEvent) else "notices"
         if key in case.__dict__:  # a loaded collection shows the new row
             set_committed_value(case, key, [*case.__dict__[key], row])
+
+
+#: The rows a transition writes itself, in the order of their inserts (parents first).
+_OWN = (Case, CaseMaterial, CaseStep)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the family flush needs to know of a mapped class."""
+
+    table: Any
+    columns: tuple  # (attribute key, column, Python default or None), the primary key left out
+    column_keys: frozenset
+    parents: dict  # many-to-one: relationship key → ((foreign key attribute, parent's key attribute), …)
+    children: frozenset  # one-to-many relationship keys
+    version: str | None  # the version counter's attribute key
+    key: str  # the primary key's attribute
+    insert: Any  # the statements, built once (a statement built per call cost as much as its run)
+    update: Any  # … WHERE key = :ow_key [AND version = :ow_version]; SET from the parameters
+
+
+@functools.cache
+def _shape(cls) -> _Shape:
+    mapper = cls.__mapper__
+    if len(mapper.primary_key) != 1 or mapper.inherits is not None:
+        raise TypeError(f"{cls.__name__}: the family flush writes single-table rows with one key column")
+    columns = tuple((a.key, a.columns[0], a.columns[0].default) for a in mapper.column_attrs
+                    if not a.columns[0].primary_key)
+    if any(key != column.key for key, column, _ in columns):
+        raise TypeError(f"{cls.__name__}: the family flush needs attribute keys equal to column keys")
+    key_of = {c: a.key for a in mapper.column_attrs for c in a.columns}
+    parents, children = {}, set()
+    for rel in mapper.relationships:
+        if rel.direction is MANYTOONE and not rel.viewonly and rel.secondary is None:
+            parents[rel.key] = tuple((key_of[local], rel.mapper.get_property_by_column(remote).key)
+                                     for local, remote in rel.local_remote_pairs)
+        elif rel.direction is ONETOMANY:
+            children.add(rel.key)
+        elif not rel.viewonly:
+            raise TypeError(f"{cls.__name__}.{rel.key}: the family flush writes no many-to-many")
+    table, version_col = mapper.local_table, mapper.version_id_col
+    where = [mapper.primary_key[0] == bindparam("ow_key")]
+    if version_col is not None:
+        where.append(version_col == bindparam("ow_version"))
+    return _Shape(table, columns, frozenset(k for k, _, _ in columns), parents, frozenset(children),
+                  key_of[version_col] if version_col is not None else None, key_of[mapper.primary_key[0]],
+                  table.insert(), table.update().where(*where))
+
+
+def _flush_family(session) -> bool:
+    """Write a transition's case, materials and steps with Core statements instead of the
+    ORM's unit of work, whose bookkeeping per flush (a dependency sort over every mapper
+    involved, per-relationship actions) cost more than the statements: a new case with
+    four materials and a step took 1.6 ms, an update of a case and its step 0.8 ms.
+
+    Done only for what this knows to write like the ORM — new and changed ``Case``,
+    ``CaseMaterial`` and ``CaseStep`` rows, foreign keys taken from many-to-one
+    relationships, Python column defaults, the case's version counter checked and
+    bumped — and returns ``False`` (the ORM flushes) as soon as the session holds
+    anything else: a plugin's row, a deletion, a removed child, a parent not yet stored.
+    The objects are then registered as the ORM's flush registers them (persistent, their
+    changes committed, a rollback reverting them)."""
+    if session.deleted:
+        return False
+    new, dirty = list(session.new), list(session.dirty)
+    if not (new or dirty) or any(type(o) not in _OWN for o in (*new, *dirty)):
+        return False
+    inserts, updates = [], []
+    # rows in the ORM's order (the case first, then by table and key): two transitions
+    # updating the same case and step must take their row locks in the same order, or
+    # PostgreSQL finds them deadlocked instead of the second one waiting for the first
+    dirty.sort(key=lambda o: (_OWN.index(type(o)), instance_state(o).key[1]))
+    for obj in dirty:
+        state, shape = instance_state(obj), _shape(type(obj))
+        changed, references = {}, {}
+        for key, old in state.committed_state.items():
+            if key in shape.children:
+                if get_history(obj, key, passive=PASSIVE_NO_INITIALIZE).deleted:
+                    return False  # a child removed: the ORM deletes orphans
+                continue
+            value = state.dict.get(key, NO_VALUE)
+            if value is NO_VALUE:
+                return False
+            pairs = shape.parents.get(key)
+            if pairs is not None:  # a new reference: its foreign key columns
+                keys = {fk: None for fk, _ in pairs} if value is None else _parent_key(value, pairs)
+                if keys is None:
+                    return False
+                references.update(keys)
+                continue
+            if key not in shape.column_keys:
+                return False
+            if old is NO_VALUE or old != value:
+                changed[key] = value
+        changed.update(references)  # as the ORM: a reference's key wins over its column set by hand
+        updates.append((obj, state, shape, changed))
+    for cls in _OWN:
+        inserts += [o for o in new if type(o) is cls]
+    coming = set()  # new parents inserted before their children (``_OWN`` order)
+    for obj in inserts:
+        state, shape = instance_state(obj), _shape(type(obj))
+        for rel, pairs in shape.parents.items():
+            parent = state.dict.get(rel)
+            if parent is not None and id(parent) not in coming and _parent_key(parent, pairs) is None:
+                return False
+        coming.add(id(obj))
+    # from here on every row is written, or the transition fails and rolls back
+    conn = session.connection()
+    for obj in inserts:
+        state, shape = instance_state(obj), _shape(type(obj))
+        fks = {}
+        for rel, pairs in shape.parents.items():
+            if state.dict.get(rel) is not None:
+                fks.update(_parent_key(state.dict[rel], pairs))
+        _insert(conn, state, shape, fks)
+    for obj, state, shape, changed in updates:
+        _update(conn, state, shape, changed)
+    # as the ORM's flush ends (UOWTransaction.finalize_flush_changes): a private method
+    # of the Session, hence the upper bound on SQLAlchemy in pyproject.toml; the tests of
+    # the lifecycle read the rows back and roll a written transition back through it
+    session._register_persistent({instance_state(o) for o in (*inserts, *dirty)})
+    return True
+
+
+def _parent_key(parent, pairs) -> dict | None:
+    """The foreign key values a many-to-one reference to ``parent`` stands for, or None
+    when the parent has no key yet."""
+    pstate = instance_state(parent)
+    values = {}
+    for fk, remote in pairs:
+        value = pstate.dict.get(remote)
+        if value is None:
+            return None
+        values[fk] = value
+    return values
+
+
+def _insert(conn, state, shape: _Shape, fks: dict) -> None:
+    """One row as the ORM inserts it: the values set, the references' keys, Python
+    defaults for the rest (kept on the object, as the ORM keeps them); a column left
+    without any value is left out (NULL, or the server's default, read when first used)."""
+    row, unset, values = {}, [], state.dict
+    for key, column, default in shape.columns:
+        value = fks[key] if key in fks else values.get(key, NO_VALUE)
+        if value is NO_VALUE:
+            if key == shape.version:
+                value = 1
+            elif default is None:
+                if column.server_default is None:
+                    unset.append(key)
+                continue
+            elif default.is_scalar:
+                value = default.arg
+            elif default.is_callable:
+                value = default.arg(None)
+            else:
+                raise TypeError(f"{shape.table.name}.{key}: a SQL default; the family flush cannot write it")
+        row[column.key] = value
+        values[key] = value
+    pk = conn.execute(shape.insert, row).inserted_primary_key[0]
+    for key in unset:
+        values[key] = None
+    values[shape.key] = pk
+
+
+def _update(conn, state, shape: _Shape, changed: dict) -> None:
+    """One ``UPDATE`` of the changed columns; the case's version checked and bumped."""
+    if not changed:
+        return
+    values = state.dict
+    params = {"ow_key": values[shape.key], **changed}  # attribute keys are the column keys (_shape)
+    if shape.version:
+        old = state.committed_state.get(shape.version, values[shape.version])
+        params["ow_version"], params[shape.version] = old, old + 1
+        changed = {**changed, shape.version: old + 1}
+    if conn.execute(shape.update, params).rowcount != 1:
+        raise StaleDataError(f"UPDATE of {shape.table.name} {params['ow_key']}: "
+                             "the row changed or was removed meanwhile")
+    values.update(changed)
 
 
 @functools.cache

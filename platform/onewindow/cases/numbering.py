@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from onewindow.app import db
@@ -19,6 +19,11 @@ from onewindow.cases.models import CaseSerial
 QUERY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at the counter
 
 
+_SERIAL = CaseSerial.__table__  # Core: no ORM bookkeeping for a counter
+_NEXT = (update(_SERIAL).where(_SERIAL.c.prefix == bindparam("ow_prefix")).values(last=_SERIAL.c.last + 1)
+         .returning(_SERIAL.c.last))
+
+
 def next_case_number(implementation_code: str, day: dt.date) -> str:
     if len(implementation_code) != 31:
         raise TransitionError(
@@ -26,17 +31,14 @@ def next_case_number(implementation_code: str, day: dt.date) -> str:
         )
     prefix = f"{implementation_code}{day:%Y%m%d}"
     session = db.session
-    serial_t = CaseSerial.__table__  # Core: no ORM bookkeeping for a counter
-    stmt = update(serial_t).where(serial_t.c.prefix == prefix).values(last=serial_t.c.last + 1) \
-        .returning(serial_t.c.last)
-    serial = session.connection().execute(stmt).scalar()
+    serial = session.connection().execute(_NEXT, {"ow_prefix": prefix}).scalar()
     if serial is None:
         try:
             with session.begin_nested():
-                session.connection().execute(insert(serial_t).values(prefix=prefix, last=1))
+                session.connection().execute(insert(_SERIAL).values(prefix=prefix, last=1))
             serial = 1
         except IntegrityError:  # someone created the row first: take the next value
-            serial = session.connection().execute(stmt).scalar()
+            serial = session.connection().execute(_NEXT, {"ow_prefix": prefix}).scalar()
     if serial > 9999:
         raise TransitionError(f"{day:%Y-%m-%d} 事项 {implementation_code} 的办件流水号已用尽（9999）")
     return f"{prefix}{serial:04d}"
