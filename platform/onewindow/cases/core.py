@@ -159,10 +159,15 @@ def _write_staged(session, staged: list) -> None:
     if not _flush_family(session):
         session.flush()  # the case (a new one gets its id), its materials and steps
     conn = session.connection()
+    for table in {type(row).__table__: None for row, _ in staged}:  # a table's rows at once
+        rows = [(row, case) for row, case in staged if type(row).__table__ is table]
+        stmt, keys = _insert_of(table)
+        for row, case in rows:
+            row.case_id = case.id
+        ids = conn.execute(stmt, [{k: getattr(row, k) for k in keys} for row, _ in rows]).scalars().all()
+        for (row, _), ident in zip(rows, ids, strict=True):
+            row.id = ident
     for row, case in staged:
-        stmt, keys = _insert_of(type(row).__table__)
-        row.case_id = case.id
-        row.id = conn.execute(stmt, {k: getattr(row, k) for k in keys}).scalar_one()
         make_transient_to_detached(row)
         session.add(row)  # persistent as written: no flush, no reload
         key = "events" if isinstance(row, CaseEvent) else "notices"
@@ -186,6 +191,7 @@ class _Shape:
     version: str | None  # the version counter's attribute key
     key: str  # the primary key's attribute
     insert: Any  # the statements, built once (a statement built per call cost as much as its run)
+    insert_many: Any  # … RETURNING the key, in the order of the rows
     update: Any  # … WHERE key = :ow_key [AND version = :ow_version]; SET from the parameters
 
 
@@ -214,7 +220,8 @@ def _shape(cls) -> _Shape:
         where.append(version_col == bindparam("ow_version"))
     return _Shape(table, columns, frozenset(k for k, _, _ in columns), parents, frozenset(children),
                   key_of[version_col] if version_col is not None else None, key_of[mapper.primary_key[0]],
-                  table.insert(), table.update().where(*where))
+                  table.insert(), table.insert().returning(mapper.primary_key[0], sort_by_parameter_order=True),
+                  table.update().where(*where))
 
 
 def _flush_family(session) -> bool:
@@ -276,13 +283,10 @@ def _flush_family(session) -> bool:
         coming.add(id(obj))
     # from here on every row is written, or the transition fails and rolls back
     conn = session.connection()
-    for obj in inserts:
-        state, shape = instance_state(obj), _shape(type(obj))
-        fks = {}
-        for rel, pairs in shape.parents.items():
-            if state.dict.get(rel) is not None:
-                fks.update(_parent_key(state.dict[rel], pairs))
-        _insert(conn, state, shape, fks)
+    for cls in _OWN:  # a table's rows at once (parents first: their keys are known by then)
+        batch = [instance_state(o) for o in inserts if type(o) is cls]
+        if batch:
+            _insert(conn, _shape(cls), batch)
     for obj, state, shape, changed in updates:
         _update(conn, state, shape, changed)
     # as the ORM's flush ends (UOWTransaction.finalize_flush_changes): a private method
@@ -305,32 +309,46 @@ def _parent_key(parent, pairs) -> dict | None:
     return values
 
 
-def _insert(conn, state, shape: _Shape, fks: dict) -> None:
-    """One row as the ORM inserts it: the values set, the references' keys, Python
-    defaults for the rest (kept on the object, as the ORM keeps them); a column left
-    without any value is left out (NULL, or the server's default, read when first used)."""
-    row, unset, values = {}, [], state.dict
-    for key, column, default in shape.columns:
-        value = fks[key] if key in fks else values.get(key, NO_VALUE)
-        if value is NO_VALUE:
-            if key == shape.version:
-                value = 1
-            elif default is None:
-                if column.server_default is None:
-                    unset.append(key)
-                continue
-            elif default.is_scalar:
-                value = default.arg
-            elif default.is_callable:
-                value = default.arg(None)
-            else:
-                raise TypeError(f"{shape.table.name}.{key}: a SQL default; the family flush cannot write it")
-        row[column.key] = value
-        values[key] = value
-    pk = conn.execute(shape.insert, row).inserted_primary_key[0]
-    for key in unset:
-        values[key] = None
-    values[shape.key] = pk
+def _insert(conn, shape: _Shape, states: list) -> None:
+    """New rows of one table as the ORM inserts them: the values set, the references'
+    keys, Python defaults for the rest (kept on the objects, as the ORM keeps them); a
+    column without any value is left out (NULL, or the server's default, read when
+    first used). Rows alike in their columns go in one statement (PostgreSQL sends
+    them at once; the keys come back in the rows' order)."""
+    groups: dict[tuple, list] = {}
+    for state in states:
+        values, row, unset = state.dict, {}, []
+        for rel, pairs in shape.parents.items():
+            if values.get(rel) is not None:
+                values.update(_parent_key(values[rel], pairs))
+        for key, column, default in shape.columns:
+            value = values.get(key, NO_VALUE)
+            if value is NO_VALUE:
+                if key == shape.version:
+                    value = 1
+                elif default is None:
+                    if column.server_default is None:
+                        unset.append(key)
+                    continue
+                elif default.is_scalar:
+                    value = default.arg
+                elif default.is_callable:
+                    value = default.arg(None)
+                else:
+                    raise TypeError(f"{shape.table.name}.{key}: a SQL default; the family flush cannot write it")
+                values[key] = value
+            row[key] = value
+        for key in unset:
+            values[key] = None
+        groups.setdefault(tuple(row), []).append((state, row))
+    for members in groups.values():
+        if len(members) == 1:
+            state, row = members[0]
+            state.dict[shape.key] = conn.execute(shape.insert, row).inserted_primary_key[0]
+            continue
+        keys = conn.execute(shape.insert_many, [row for _, row in members]).scalars().all()
+        for (state, _), key in zip(members, keys, strict=True):
+            state.dict[shape.key] = key
 
 
 def _update(conn, state, shape: _Shape, changed: dict) -> None:
@@ -351,8 +369,10 @@ def _update(conn, state, shape: _Shape, changed: dict) -> None:
 
 @functools.cache
 def _insert_of(table) -> tuple[Any, list[str]]:
-    """The ``INSERT … RETURNING id`` of an append-only table and its value keys."""
-    return table.insert().returning(table.c.id), [c.key for c in table.columns if c.key != "id"]
+    """The ``INSERT … RETURNING id`` of an append-only table (ids in the rows' order)
+    and its value keys."""
+    return (table.insert().returning(table.c.id, sort_by_parameter_order=True),
+            [c.key for c in table.columns if c.key != "id"])
 
 
 _FAMILY = ("materials", "steps", "events", "notices")
