@@ -94,6 +94,20 @@ def test_two_schedulers_scanning_at_once_raise_each_card_once(app, make_item, ac
         assert len({(c.rule, c.subject_id) for c in cards}) == 10
 
 
+def test_the_first_scan_raises_the_card_of_every_overdue_case_and_step_once(ctx, make_item, accepted, scan_on):
+    """The first scan raises every card from nothing (the backfill; on PostgreSQL half of
+    the cases, by id, on a second connection): a red card for each overdue case and each
+    overdue step, none missing, none twice."""
+    cases = [accepted(make_item(promised=5)) for _ in range(7)]
+    counts = scan_on(AFTER)
+    assert counts["full"] == 1 and counts["red"] == 14 and counts["yellow"] == 0
+    cards = all_cards()
+    assert sorted((c.rule.name, c.subject_id, c.level.name) for c in cards) == sorted(
+        [("case_due", c.id, "red") for c in cases] + [("step_due", c.steps[0].id, "red") for c in cases])
+    assert {c.case_id for c in cards} == {c.id for c in cases}
+    assert scan_on(AFTER)["red"] == 0  # nothing left to raise
+
+
 def test_cards_clear_when_the_work_is_done(ctx, make_item, accepted, scan_on, actor):
     case = accepted(make_item(promised=5))
     scan_on(AFTER)
