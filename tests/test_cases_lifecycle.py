@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime as dt
+import os
 import threading
 
 import pytest
@@ -436,3 +437,61 @@ def test_a_transition_that_also_writes_another_table_is_flushed_by_the_orm_whole
             "approved", 2)
         assert other.execute(text("select state from ow_case_step where case_id = :i"),
                              {"i": case.id}).scalar() == "approved"
+
+
+@pytest.mark.skipif(not os.environ.get("OW_TEST_DATABASE_URL"), reason="PostgreSQL row locks")
+def test_two_transitions_deadlocked_on_a_plugins_rows_give_one_success_and_one_conflict(app, make_item, actor):
+    """Two transitions whose plugin hooks lock the same two rows in opposite orders:
+    PostgreSQL ends one as deadlocked; the staff member gets the conflict message (act
+    again), nothing of that transition is written, and the other one goes through."""
+    from onewindow.cases.models import CaseSerial
+
+    with app.app_context():
+        item_id = make_item()
+        first, second = accepted(item_id, actor("acceptor")), accepted(item_id, actor("acceptor"))
+        db.session.add_all([CaseSerial(prefix="lock-x", last=0), CaseSerial(prefix="lock-y", last=0)])
+        db.session.commit()
+        order = {first.id: ("lock-x", "lock-y"), second.id: ("lock-y", "lock-x")}
+        targets = [(c.number, c.steps[0].id) for c in (first, second)]
+    both_hold_one = threading.Barrier(2, timeout=10)
+    serial = CaseSerial.__table__
+
+    class Locker:
+        @hookimpl
+        def case_transition(self, case, event):
+            if event.action != "approve_step":
+                return
+            mine, theirs = order[case.id]
+            bump = serial.update().values(last=serial.c.last + 1)
+            db.session.execute(bump.where(serial.c.prefix == mine))
+            both_hold_one.wait()
+            db.session.execute(bump.where(serial.c.prefix == theirs))
+
+    outcomes = {}
+
+    def approve(number, step_id):
+        with app.app_context():
+            try:
+                case = db.session.query(Case).filter_by(number=number).one()
+                engine.approve_step(case, step_id, actor("approver"), "同意")
+                outcomes[number] = "ok"
+            except ConflictError:
+                outcomes[number] = "conflict"
+            finally:
+                db.session.remove()
+
+    with app.app_context(), registered(Locker()):
+        threads = [threading.Thread(target=approve, args=target) for target in targets]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    assert sorted(outcomes.values()) == ["conflict", "ok"]
+    with app.app_context():
+        for number, _ in targets:
+            case = db.session.query(Case).filter_by(number=number).one()
+            approved = outcomes[number] == "ok"
+            assert case.state == (CaseState.approved if approved else CaseState.in_review)
+            assert [e.action for e in case.events].count("approve_step") == int(approved)
+        bumps = db.session.query(CaseSerial.last).filter(CaseSerial.prefix.in_(["lock-x", "lock-y"])).all()
+        assert sorted(b.last for b in bumps) == [1, 1]  # the deadlocked transition's bumps rolled back

@@ -431,6 +431,9 @@ def _sqlite_write_lock(session) -> None:
     conn.info["ow_sqlite"] = (True, raw.total_changes)
 
 
+_RETRYABLE = ("40P01", "40001")  # PostgreSQL: deadlock_detected, serialization_failure
+
+
 @contextlib.contextmanager
 def unit_of_work() -> Iterator[Any]:
     """One transition = one transaction: commit on success, roll back everything on error.
@@ -458,8 +461,11 @@ def unit_of_work() -> Iterator[Any]:
     except OperationalError as exc:
         session.rollback()
         # SQLite answers a write-write race (two transactions upgrading their read locks)
-        # with "database is locked" at once: the same conflict as a stale version.
-        if "database is locked" in str(exc.orig):
+        # with "database is locked" at once; PostgreSQL ends one of two transitions that
+        # wait on each other's rows (a plugin's rows locked in opposite orders) as
+        # deadlocked or, under stricter isolation, unserialisable: the same conflict as a
+        # stale version, the other transition goes through.
+        if "database is locked" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) in _RETRYABLE:
             raise ConflictError("办件已被其他工作人员处理（版本冲突），请刷新后重试") from None
         raise
     except IntegrityError as exc:
