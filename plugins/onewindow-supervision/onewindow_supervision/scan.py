@@ -429,25 +429,17 @@ def scan(conn, today: dt.date, now: dt.datetime, calendar, default_warn: int = 1
         _clear(conn, CardRule.deemed_acceptance, deemed, p, counts)
         _raise(conn, CardRule.deemed_acceptance, deemed, [CardLevel.red], p, counts)
         if side is not None:
-            # the statistics while the second connection is still inserting (it is the
-            # longer of the two): this half of the cards is enough to plan by
-            _analyze_cards(conn)
             side.commit_into(counts)  # before this transaction records the scan (see _SideBackfill)
         _save_state(conn, last is not None, today, top_event, p.max_limit, min(p.thresholds.values()),
                     now if full else None)
     finally:
         if side is not None:
             side.close()
-    mass = counts["yellow"] + counts["red"] + counts["cleared"] > 10_000
-    if conn.dialect.name == "postgresql" and side is None and mass:
-        _analyze_cards(conn)  # (a backfill did so already)
+    if conn.dialect.name == "postgresql" and counts["yellow"] + counts["red"] + counts["cleared"] > 10_000:
+        # Statistics from before a mass insert make the planner take the card table for
+        # tiny and nest loops over it in the next scan; autovacuum would come too late.
+        conn.exec_driver_sql("ANALYZE supervision_card")
     return counts
-
-
-def _analyze_cards(conn) -> None:
-    # Statistics from before a mass insert make the planner take the card table for
-    # tiny and nest loops over it in the next scan; autovacuum would come too late.
-    conn.exec_driver_sql("ANALYZE supervision_card")
 
 
 def _pg_settings(conn) -> None:
