@@ -159,12 +159,13 @@ def _write_staged(session, staged: list) -> None:
     if not _flush_family(session):
         session.flush()  # the case (a new one gets its id), its materials and steps
     conn = session.connection()
-    for table in {type(row).__table__: None for row, _ in staged}:  # a table's rows at once
-        rows = [(row, case) for row, case in staged if type(row).__table__ is table]
-        stmt, keys = _insert_of(table)
+    for cls in {type(row): None for row, _ in staged}:  # a table's rows at once
+        rows = [(row, case) for row, case in staged if type(row) is cls]
+        shape = _shape(cls)
         for row, case in rows:
             row.case_id = case.id
-        ids = conn.execute(stmt, [{k: getattr(row, k) for k in keys} for row, _ in rows]).scalars().all()
+        params = [{k: getattr(row, k) for k in shape.column_keys} for row, _ in rows]
+        ids = conn.execute(shape.insert_many, params).scalars().all()
         for (row, _), ident in zip(rows, ids, strict=True):
             row.id = ident
     for row, case in staged:
@@ -175,7 +176,8 @@ def _write_staged(session, staged: list) -> None:
             set_committed_value(case, key, [*case.__dict__[key], row])
 
 
-#: The rows a transition writes itself, in the order of their inserts (parents first).
+#: The rows a transition writes itself, in the order of their inserts (parents first);
+#: its events and notices are staged (``_append``) and inserted after them.
 _OWN = (Case, CaseMaterial, CaseStep)
 
 
@@ -365,14 +367,6 @@ def _update(conn, state, shape: _Shape, changed: dict) -> None:
         raise StaleDataError(f"UPDATE of {shape.table.name} {params['ow_key']}: "
                              "the row changed or was removed meanwhile")
     values.update(changed)
-
-
-@functools.cache
-def _insert_of(table) -> tuple[Any, list[str]]:
-    """The ``INSERT … RETURNING id`` of an append-only table (ids in the rows' order)
-    and its value keys."""
-    return (table.insert().returning(table.c.id, sort_by_parameter_order=True),
-            [c.key for c in table.columns if c.key != "id"])
 
 
 _FAMILY = ("materials", "steps", "events", "notices")
