@@ -56,7 +56,9 @@ class SupervisionCard(Model):
         Index("uq_supervision_card_open", "rule", "subject_id", unique=True,
               sqlite_where=text("cleared_at IS NULL"), postgresql_where=text("cleared_at IS NULL"),
               postgresql_ops={"rule": "varchar_pattern_ops"}),
-        Index("ix_supervision_card_dept_open", "department_id", "cleared_at"),
+        # the department's cards (the card list's scope), by rule; the rule in the key keeps the
+        # backfill's two connections (case cards, step cards) off each other's pages (s0005)
+        Index("ix_supervision_card_dept_rule", "department_id", "rule", postgresql_ops={"rule": "varchar_pattern_ops"}),
         # the incremental scan: the open step cards of changed cases, those of deleted steps
         # included (migration s0003; case cards are found by subject through the unique index)
         Index("ix_supervision_card_step_case", "case_id", sqlite_where=text(STEP_OPEN),
