@@ -187,6 +187,17 @@ def case_transition(case: Any, event: Any) -> None:
 
 
 @hookspec
+def steps_removed(case: Any, steps: list) -> None:
+    """The engine is about to delete steps of a case, inside the transition's
+    transaction (raise to refuse it). A department's return for correction deletes all
+    of the case's steps: the case is routed afresh when it is accepted again.
+
+    :param case: the case (``onewindow.cases.models.Case``), its steps still loaded.
+    :param steps: the ``CaseStep`` rows that go, with their ids.
+    """
+
+
+@hookspec
 def demand_refused(case: Any, actor: Any, material_ids: list[int], doing: str) -> None:
     """Someone demanded materials outside the item's list (清单外材料) and the engine refused it.
 

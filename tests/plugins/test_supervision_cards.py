@@ -1,14 +1,19 @@
 """Yellow and red cards raised and cleared by the scheduler's deadline scan [004 §二(八)1]."""
 
 import datetime as dt
+import os
 import threading
 
+import pytest
+from flask import current_app
 from supervision_helpers import accepted, all_cards, ctx, open_cards, scan_on  # noqa: F401 (fixtures)
 
 from onewindow.app import db
 from onewindow.cases import engine
 from onewindow.cases.clock import travel_to
-from onewindow.cases.models import Channel
+from onewindow.cases.errors import TransitionError
+from onewindow.cases.models import Case, Channel
+from onewindow.plugins import hookimpl
 from onewindow_supervision import service
 from onewindow_supervision.models import CardLevel, CardRule
 
@@ -215,16 +220,89 @@ def test_incremental_scan_sees_transitions_and_the_passing_days(ctx, make_item, 
 
 def test_card_of_a_step_deleted_by_a_return_for_correction_is_cleared(ctx, make_item, accepted, scan_on, actor):
     """A department's return for correction deletes the case's steps (the case will be
-    routed afresh after acceptance); the next incremental scan still finds and clears
-    the open card of the vanished step, by its case."""
+    routed afresh after acceptance): the open card of the vanished step is cleared in
+    that transition (no scan could find it by its step any more); the next scan clears
+    the case's card (the clock stopped for the correction)."""
     case = accepted(make_item(promised=5))
     scan_on(FRI)
     assert {c.rule for c in open_cards()} == {CardRule.case_due, CardRule.step_due}
     step_card = open_cards(CardRule.step_due)[0]
-    with travel_to(FRI):
+    at = dt.datetime.combine(FRI, dt.time(10, 30))
+    with travel_to(at):
         engine.return_for_correction(case, case.steps[0].id, actor("approver"),
                                      {case.materials[0].material_id: "复印件不清晰，请补交原件"})
-    counts = scan_on(FRI)
-    assert counts["full"] == 0 and open_cards() == []
+    db.session.expire_all()
+    assert {c.rule for c in open_cards()} == {CardRule.case_due}
     cleared = db.session.get(type(step_card), step_card.id)
-    assert cleared.cleared_reason == "resolved" and cleared.step_id is not None
+    assert (cleared.cleared_reason, cleared.cleared_at) == ("resolved", at) and cleared.step_id is not None
+    counts = scan_on(FRI)
+    assert counts["full"] == 0 and counts["cleared"] == 1 and open_cards() == []
+
+
+@pytest.mark.skipif(not os.environ.get("OW_TEST_DATABASE_URL"), reason="PostgreSQL: the scan's advisory lock")
+def test_a_return_for_correction_waits_for_a_running_scan_and_clears_the_card_it_raised(app, make_item, accepted,
+                                                                                         actor):
+    """A scan in progress has raised the step's card and not committed it: the return for
+    correction waits for the scan (its lock, shared) and then clears that card as well."""
+    from onewindow.workdays import get_calendar
+    from onewindow_supervision.scan import scan
+
+    with app.app_context():
+        case_id = accepted(make_item(promised=5)).id
+        calendar = get_calendar()
+    approver, done, errors = actor("approver"), [], []
+
+    def returner():
+        with app.app_context():
+            try:
+                case = db.session.get(Case, case_id)
+                engine.return_for_correction(case, case.steps[0].id, approver,
+                                             {case.materials[0].material_id: "复印件不清晰，请补交原件"})
+                done.append(True)
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+    at = dt.datetime.combine(FRI, dt.time(10, 30))
+    with travel_to(at), app.app_context():  # one frozen clock for both threads
+        conn = db.engine.connect()
+        tx = conn.begin()
+        assert scan(conn, FRI, at, calendar)["yellow"] == 2  # the case's and the step's, not committed
+        thread = threading.Thread(target=returner)
+        thread.start()
+        thread.join(timeout=1.5)
+        waited = thread.is_alive() and not done
+        tx.commit()
+        conn.close()
+        thread.join(timeout=60)
+    assert waited and done and not errors
+    with app.app_context():
+        assert {c.rule for c in open_cards()} == {CardRule.case_due}
+        step_card = all_cards(CardRule.step_due)[0]
+        assert (step_card.cleared_reason, step_card.cleared_at) == ("resolved", at)
+
+
+class _RefusesStepRemoval:
+    """A plugin whose ``steps_removed`` runs after the others' and refuses."""
+
+    @hookimpl(trylast=True)
+    def steps_removed(self, case, steps):
+        raise TransitionError("另一插件拒绝本次退回补正")
+
+
+def test_a_refused_return_for_correction_keeps_the_step_card(ctx, make_item, accepted, scan_on, actor):
+    """The card is cleared inside the return's transaction: when the return is refused
+    after the card's update (another plugin's hook), step and card stay as they were."""
+    case = accepted(make_item(promised=5))
+    scan_on(FRI)
+    plugins = current_app.extensions["onewindow"].plugins.pm
+    refuser = _RefusesStepRemoval()
+    plugins.register(refuser)
+    try:
+        with travel_to(FRI), pytest.raises(TransitionError, match="另一插件拒绝"):
+            engine.return_for_correction(case, case.steps[0].id, actor("approver"),
+                                         {case.materials[0].material_id: "复印件不清晰，请补交原件"})
+    finally:
+        plugins.unregister(refuser)
+    db.session.expire_all()
+    assert {c.rule for c in open_cards()} == {CardRule.case_due, CardRule.step_due}
+    assert len(db.session.get(type(case), case.id).steps) == 1

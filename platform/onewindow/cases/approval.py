@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from onewindow.app import db
 from onewindow.cases import clock
 from onewindow.cases.core import (
@@ -80,6 +82,7 @@ def return_for_correction(case: Case, step_id: int, actor: Actor, problems: dict
             )
         _record(step, StepState.returned, actor, "；".join(problems.values()))
         _correction_notice(case, actor, problems, "", override_reason="部门审查后一次性告知补正")
+        current_app.extensions["onewindow"].plugins.hook.steps_removed(case=case, steps=list(case.steps))
         for s in case.steps:  # the case will be accepted again and routed afresh
             db.session.delete(s)
         case.steps.clear()

@@ -43,10 +43,6 @@ class CardRule(LabelledEnum):
     material_demand = _l("Material demanded outside the list")
 
 
-#: The open department-step cards (the predicate of ``ix_supervision_card_step_case``).
-STEP_OPEN = "step_id IS NOT NULL AND cleared_at IS NULL"
-
-
 class SupervisionCard(Model):
     """黄牌/红牌 [004 §二(八)1; 000 §三(十)]: raised and cleared by the scheduler."""
 
@@ -59,10 +55,6 @@ class SupervisionCard(Model):
         # the department's cards (the card list's scope), by rule; the rule in the key keeps the
         # backfill's two connections (case cards, step cards) off each other's pages (s0005)
         Index("ix_supervision_card_dept_rule", "department_id", "rule", postgresql_ops={"rule": "varchar_pattern_ops"}),
-        # the incremental scan: the open step cards of changed cases, those of deleted steps
-        # included (migration s0003; case cards are found by subject through the unique index)
-        Index("ix_supervision_card_step_case", "case_id", sqlite_where=text(STEP_OPEN),
-              postgresql_where=text(STEP_OPEN)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -110,6 +110,15 @@ def demand_refused(case, actor, material_ids, doing):
 
 
 @hookimpl
+def steps_removed(case, steps):
+    """A return for correction deletes the case's steps: their open cards are cleared in
+    the same transaction (the scan finds step cards by their step)."""
+    from onewindow_supervision.service import clear_cards_of_removed_steps
+
+    clear_cards_of_removed_steps([step.id for step in steps if step.id is not None])
+
+
+@hookimpl
 def register_commands(register):
     from onewindow_supervision.cli import supervision_cli
 

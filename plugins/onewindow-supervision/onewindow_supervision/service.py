@@ -11,7 +11,7 @@ import contextlib
 from typing import Iterator
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 
 from onewindow.app import db
 from onewindow.cases import clock
@@ -54,6 +54,27 @@ def acceptor_of(case: Case) -> str | None:
         select(CaseEvent.actor).where(CaseEvent.case_id == case.id, CaseEvent.action.in_(("accept", "accept_deferred")))
         .order_by(CaseEvent.seq.desc()).limit(1)
     ).scalar()
+
+
+def clear_cards_of_removed_steps(step_ids: list[int]) -> int:
+    """Clear (``resolved``) the open cards of steps the engine is deleting, inside the
+    caller's transaction; returns how many. On PostgreSQL it first waits for a running
+    deadline scan (the scan's advisory lock, shared here): a card the scan has raised
+    but not yet committed would otherwise escape this update, and a later incremental
+    scan finds step cards only through steps that still exist."""
+    if not step_ids:
+        return 0
+    from onewindow_supervision.scan import SCAN_LOCK_KEY
+
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": SCAN_LOCK_KEY})
+    table = Card.__table__
+    return conn.execute(
+        update(table).where(table.c.rule == CardRule.step_due.name, table.c.subject_id.in_(step_ids),
+                            table.c.cleared_at.is_(None))
+        .values(cleared_at=clock.now(), cleared_reason="resolved")
+        .execution_options(preserve_rowcount=True)).rowcount
 
 
 # --- evaluation and rectification -------------------------------------------------
