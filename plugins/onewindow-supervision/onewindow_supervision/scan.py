@@ -109,16 +109,17 @@ class Params:
         found by subject (the case) through the unique index of open cards (``rule,
         subject_id``), step cards of changed cases by subject too, the changed cases'
         steps read through the steps' case index (a step deleted by a return for
-        correction has its card cleared in that transition: ``service.steps_removed``);
-        the window through the subject table's due-date index and then the unique index. A card's due date is its subject's unless the subject
-        changed, and a change is an event: the same cards as a window over the cards'
+        correction has its card cleared in that transition: the ``steps_removed`` hook);
+        the window through the subject table's due-date index and then the unique
+        index. A card's due date is its subject's unless the subject changed, and a
+        change is an event: the same cards as a window over the cards'
         own due dates, without an index on them that every raised card would pay for.
         The rule is written as a literal, so that the partial index's predicate applies.
         ``candidates`` (PostgreSQL: the table of the rule's candidate subjects, which holds
         every subject due in the window that still has a source row; one that lost it
-        changed, and its case's cards are read anyway) replaces the window read, and the
-        cards are then one semi-join on the subject (the candidates' and those of the
-        changed cases' cards) on the updated table itself: no second pass over the card
+        changed, and its case's subjects are read anyway) replaces the window read, and
+        the cards are then one semi-join on the subject (the candidates and the changed
+        cases' subjects) on the updated table itself: no second pass over the card
         table to find them by id."""
         t = card.alias()
         open_ = [t.c.rule == literal_column(f"'{rule.rule.name}'"), t.c.cleared_at.is_(None)]
