@@ -4,8 +4,8 @@
 
 Builds a fresh database through the migrations (SQLite in a temporary folder; with
 --url a throwaway database ``ow_bench_<pid>`` created on that server and dropped at the
-end), bulk-inserts synthetic open cases with one active
-department step each (SQLAlchemy Core, executemany in chunks), then times
+end), bulk-inserts synthetic open cases, each with one active department step and its
+acceptance event (SQLAlchemy Core, executemany in chunks), then times
 
 1. the first scan (full: raises every card, the backfill after installing the plugin),
 2. a steady-state scan (incremental, nothing changed: what runs every few minutes),
@@ -46,7 +46,7 @@ def build_app(url: str | None):
 
 def seed(app, n: int, seed_value: int = 8) -> None:
     from onewindow.app import db
-    from onewindow.cases.models import Case, CaseStep
+    from onewindow.cases.models import Case, CaseEvent, CaseStep
     from onewindow.models.items import Item, ItemType
     from onewindow.models.org import Department, Region
 
@@ -70,19 +70,23 @@ def seed(app, n: int, seed_value: int = 8) -> None:
             items.append(item)
         db.session.commit()
         item_ids, dept_id = [i.id for i in items], dept.id
-        case_t, step_t = Case.__table__, CaseStep.__table__
+        case_t, step_t, event_t = Case.__table__, CaseStep.__table__, CaseEvent.__table__
         started = time.perf_counter()
         for base in range(0, n, CHUNK):
-            cases, steps = [], []
+            cases, steps, events = [], [], []
             for i in range(base, min(base + CHUNK, n)):
                 due = TODAY + dt.timedelta(days=rnd.randint(-40, 40))
+                acceptor, link = f"acceptor{i % 40:02d}", f"{i:064x}"  # 40 window staff; a stand-in hash
                 cases.append(dict(
                     id=i + 1, number=f"B{i:042d}", query_code="ABCD1234", item_id=item_ids[i % 3],
                     department_id=dept_id, state="in_review", channel="window", applicant_type="person",
                     applicant_name="张三", applicant_id="440304200002291236", data={}, received_at=NOW,
                     accepted_on=due - dt.timedelta(days=14), due_date=due, due_confirmed=True, stopped_days=0,
                     extended_days=0, simulated=False, corrections_issued=0, confidential=False, updated_at=NOW,
-                    version=1))
+                    accepted_by=acceptor, chain_seq=1, chain_hash=link, version=1))
+                events.append(dict(id=i + 1, case_id=i + 1, seq=1, action="accept", from_state=None,
+                                   to_state="in_review", actor=acceptor, at=NOW, reason="", payload={},
+                                   prev_hash="0" * 64, hash=link))
                 steps.append(dict(id=i + 1, case_id=i + 1, position=1, department_id=dept_id, is_lead=True,
                                   parallel=False, task="审批", days=8, silence_consents=False, state="active",
                                   started_on=due - dt.timedelta(days=14),
@@ -90,13 +94,14 @@ def seed(app, n: int, seed_value: int = 8) -> None:
             with db.engine.begin() as conn:
                 conn.execute(case_t.insert(), cases)
                 conn.execute(step_t.insert(), steps)
+                conn.execute(event_t.insert(), events)
         if db.engine.dialect.name == "postgresql":
             # VACUUM as well: a database that has gathered a million open cases has been
             # vacuumed (hint bits, visibility map); freshly bulk-loaded tables would make the
             # first scan set the hint bits of two million rows and autovacuum start mid-run.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")
-        print(f"seeded {n:,} open cases + {n:,} active steps in {time.perf_counter() - started:.1f} s")
+        print(f"seeded {n:,} open cases + {n:,} active steps + {n:,} acceptance events in {time.perf_counter() - started:.1f} s")
 
 
 def run_scan(app, today: dt.date, full: bool = False) -> tuple[float, dict]:

@@ -127,6 +127,19 @@ def test_corrected_case_can_then_be_accepted(ctx, make_item, actor):
     assert case.state == CaseState.in_review
 
 
+def test_the_acceptor_is_recorded_on_the_case_when_it_is_accepted(ctx, make_item, actor):
+    """受理人: who accepted the case is kept on it (the staff its supervision cards name),
+    not who issued a correction notice before."""
+    item_id = make_item()
+    case = engine.request_correction(application(item_id), actor("acceptor"), {}, general="材料不齐")
+    assert case.accepted_by is None and case.accepted_on is None
+    with travel_to(dt.date(2026, 11, 24)):
+        engine.accept(case, actor("acceptor"), all_present(item_id))
+    db.session.expire_all()
+    stored = db.session.get(type(case), case.id)
+    assert (stored.accepted_by, stored.accepted_on) == ("acceptor", dt.date(2026, 11, 24))
+
+
 def test_rejection_requires_reasons(ctx, make_item, actor):
     item_id = make_item()
     with pytest.raises(TransitionError, match="具体理由"):

@@ -83,3 +83,34 @@ def test_chain_head_migration_takes_each_cases_last_event(tmp_path):
     heads = raw.execute("SELECT id, chain_seq, chain_hash FROM ow_case ORDER BY id").fetchall()
     raw.close()
     assert heads == [(1, 2, "2" * 64), (2, 0, "0" * 64)]
+
+
+def test_accepted_by_migration_takes_each_cases_last_acceptor(tmp_path):
+    """0009 gives existing cases the actor of their last acceptance (accept or
+    accept_deferred, after a correction the second one), or none if never accepted."""
+    import sqlite3
+
+    path = tmp_path / "ow.db"
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}"}, instance_path=tmp_path)
+    upgrade(app, "0008_case_chain_head")
+    raw = sqlite3.connect(path)  # foreign keys off: bare cases are enough here
+    for case_id in (1, 2, 3):
+        raw.execute(
+            "INSERT INTO ow_case (id, number, query_code, item_id, department_id, state, channel, applicant_type, "
+            "applicant_name, applicant_id, data, received_at, due_confirmed, stopped_days, extended_days, simulated, "
+            "corrections_issued, confidential, updated_at, version) VALUES (?, ?, 'ABCDEFGH', 1, 1, 'in_review', "
+            "'window', 'person', '张三', '440304200002291236', '{}', '2026-11-23 09:30:00', 1, 0, 0, 0, 0, 0, "
+            "'2026-11-23 09:30:00', 1)", (case_id, f"N{case_id:042d}"))
+    events = [(1, 1, "accept", "wang"), (1, 2, "request_correction", "li"), (1, 3, "accept_deferred", "zhao"),
+              (1, 4, "approve_step", "chen"), (2, 1, "accept", "sun"), (3, 1, "submit", "public")]
+    for case_id, seq, action, actor in events:
+        raw.execute("INSERT INTO ow_case_event (case_id, seq, action, to_state, actor, at, reason, payload, prev_hash, "
+                    "hash) VALUES (?, ?, ?, 'in_review', ?, '2026-11-23 09:30:00', '', '{}', ?, ?)",
+                    (case_id, seq, action, actor, "0" * 64, f"{seq}" * 64))
+    raw.commit()
+    raw.close()
+    upgrade(app)
+    raw = sqlite3.connect(path)
+    acceptors = raw.execute("SELECT id, accepted_by FROM ow_case ORDER BY id").fetchall()
+    raw.close()
+    assert acceptors == [(1, "zhao"), (2, "sun"), (3, None)]

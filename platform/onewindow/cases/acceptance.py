@@ -273,7 +273,7 @@ def _missing(case: Case, necessities: set[Necessity]) -> list[CaseMaterial]:
 def _start_clock(case: Case, actor: Actor, action: str, reason: str = "", payload: dict | None = None) -> None:
     item = case.item
     today = clock.today()
-    case.accepted_on = today
+    case.accepted_on, case.accepted_by = today, actor.username
     case.correction_deadline, _ = clock.add_workdays(case.received_at.date(), item.correction_limit_days)
     days = 0 if item.handling_type == HandlingType.immediate else item.promised_days
     case.due_date, case.due_confirmed = clock.add_workdays(today, days)

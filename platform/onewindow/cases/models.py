@@ -112,6 +112,7 @@ class Case(Model):
     received_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     pre_review_due: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
     accepted_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    accepted_by: Mapped[Optional[str]] = mapped_column(String(128))  # 受理人: the window staff of the last acceptance
     correction_deadline: Mapped[Optional[dt.date]] = mapped_column(Date)  # department's correction limit
     due_date: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
     due_confirmed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
