@@ -57,6 +57,17 @@ def downgrade():
         assert inspect(db.engine).get_table_names() == []
 
 
+def _bare_cases(raw, ids) -> None:
+    """Cases with only their required columns, straight into SQLite (foreign keys off)."""
+    for case_id in ids:
+        raw.execute(
+            "INSERT INTO ow_case (id, number, query_code, item_id, department_id, state, channel, applicant_type, "
+            "applicant_name, applicant_id, data, received_at, due_confirmed, stopped_days, extended_days, simulated, "
+            "corrections_issued, confidential, updated_at, version) VALUES (?, ?, 'ABCDEFGH', 1, 1, 'in_review', "
+            "'window', 'person', '张三', '440304200002291236', '{}', '2026-11-23 09:30:00', 1, 0, 0, 0, 0, 0, "
+            "'2026-11-23 09:30:00', 1)", (case_id, f"N{case_id:042d}"))
+
+
 def test_chain_head_migration_takes_each_cases_last_event(tmp_path):
     """0008 gives existing cases the head of their recorded timeline (or none)."""
     import sqlite3
@@ -65,13 +76,7 @@ def test_chain_head_migration_takes_each_cases_last_event(tmp_path):
     app = create_app({"DATABASE_URL": f"sqlite:///{path}"}, instance_path=tmp_path)
     upgrade(app, "0007_case_list_indexes")
     raw = sqlite3.connect(path)  # foreign keys off: two bare cases are enough here
-    for case_id in (1, 2):
-        raw.execute(
-            "INSERT INTO ow_case (id, number, query_code, item_id, department_id, state, channel, applicant_type, "
-            "applicant_name, applicant_id, data, received_at, due_confirmed, stopped_days, extended_days, simulated, "
-            "corrections_issued, confidential, updated_at, version) VALUES (?, ?, 'ABCDEFGH', 1, 1, 'in_review', "
-            "'window', 'person', '张三', '440304200002291236', '{}', '2026-11-23 09:30:00', 1, 0, 0, 0, 0, 0, "
-            "'2026-11-23 09:30:00', 1)", (case_id, f"N{case_id:042d}"))
+    _bare_cases(raw, (1, 2))
     for seq in (1, 2):
         raw.execute("INSERT INTO ow_case_event (case_id, seq, action, to_state, actor, at, reason, payload, prev_hash, "
                     "hash) VALUES (1, ?, 'x', 'in_review', 'a', '2026-11-23 09:30:00', '', '{}', ?, ?)",
@@ -94,13 +99,7 @@ def test_accepted_by_migration_takes_each_cases_last_acceptor(tmp_path):
     app = create_app({"DATABASE_URL": f"sqlite:///{path}"}, instance_path=tmp_path)
     upgrade(app, "0008_case_chain_head")
     raw = sqlite3.connect(path)  # foreign keys off: bare cases are enough here
-    for case_id in (1, 2, 3):
-        raw.execute(
-            "INSERT INTO ow_case (id, number, query_code, item_id, department_id, state, channel, applicant_type, "
-            "applicant_name, applicant_id, data, received_at, due_confirmed, stopped_days, extended_days, simulated, "
-            "corrections_issued, confidential, updated_at, version) VALUES (?, ?, 'ABCDEFGH', 1, 1, 'in_review', "
-            "'window', 'person', '张三', '440304200002291236', '{}', '2026-11-23 09:30:00', 1, 0, 0, 0, 0, 0, "
-            "'2026-11-23 09:30:00', 1)", (case_id, f"N{case_id:042d}"))
+    _bare_cases(raw, (1, 2, 3))
     events = [(1, 1, "accept", "wang"), (1, 2, "request_correction", "li"), (1, 3, "accept_deferred", "zhao"),
               (1, 4, "approve_step", "chen"), (2, 1, "accept", "sun"), (3, 1, "submit", "public")]
     for case_id, seq, action, actor in events:
