@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text, update
 from onewindow.app import db
 from onewindow.cases import clock
 from onewindow.cases.core import Actor, require_department, require_role
-from onewindow.cases.models import FINAL_STATES, Case, CaseEvent, CaseState
+from onewindow.cases.models import FINAL_STATES, Case, CaseState
 from onewindow.errors import ValidationError
 from onewindow.models.org import Window
 from onewindow_supervision.models import (
@@ -47,13 +47,6 @@ def _text(value: str | None, message: str) -> str:
     if not (value or "").strip():
         raise ValidationError(message)
     return value.strip()
-
-
-def acceptor_of(case: Case) -> str | None:
-    return db.session.execute(
-        select(CaseEvent.actor).where(CaseEvent.case_id == case.id, CaseEvent.action.in_(("accept", "accept_deferred")))
-        .order_by(CaseEvent.seq.desc()).limit(1)
-    ).scalar()
 
 
 def clear_cards_of_removed_steps(step_ids: list[int]) -> int:
@@ -94,7 +87,7 @@ def record_evaluation(case: Case, actor: Actor, level: EvaluationLevel | str,
     if level in BAD_LEVELS and not (comment or "").strip():
         raise ValidationError("差评须记录申请人的具体意见，以便整改和回访")
     evaluation = Evaluation(case=case, level=level, channel=channel, comment=(comment or "").strip() or None,
-                            department_id=case.department_id, window_id=case.window_id, staff=acceptor_of(case),
+                            department_id=case.department_id, window_id=case.window_id, staff=case.accepted_by,
                             evaluated_at=clock.now(), recorded_by=actor.username, excluded=False)
     db.session.add(evaluation)
     if level in BAD_LEVELS:
