@@ -57,15 +57,13 @@ def clear_cards_of_removed_steps(step_ids: list[int]) -> int:
     scan finds step cards only through steps that still exist."""
     if not step_ids:
         return 0
-    from onewindow_supervision.scan import SCAN_LOCK_KEY
+    from onewindow_supervision.scan import SCAN_LOCK_KEY, _open, card
 
     conn = db.session.connection()
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": SCAN_LOCK_KEY})
-    table = Card.__table__
     return conn.execute(
-        update(table).where(table.c.rule == CardRule.step_due.name, table.c.subject_id.in_(step_ids),
-                            table.c.cleared_at.is_(None))
+        update(card).where(_open(CardRule.step_due), card.c.subject_id.in_(step_ids))
         .values(cleared_at=clock.now(), cleared_reason="resolved")
         .execution_options(preserve_rowcount=True)).rowcount
 
