@@ -65,3 +65,26 @@ def test_case_from_window_to_delivery_and_public_lookup(page, live_server, demo_
     body = page.inner_text("body")
     assert number in body and "已送达" in body
     assert PERSON not in page.content()
+
+
+def test_a_refused_rejection_in_the_browser_stays_a_rejection(page, live_server, demo_logins, make_item, app):
+    """The clerk chooses 不予受理 and forgets the reasons: the error comes back with 不予受理
+    still chosen; typing the reasons and pressing 提交 rejects the case, it never accepts it."""
+    item_id = make_item(name="食品经营许可（不予受理测试）")
+    sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
+    page.goto(f"{live_server}/workbench/new/{item_id}")
+    page.fill("input[name=applicant_name]", "张三")
+    page.fill("input[name=applicant_id]", PERSON)
+    page.check("input[name=outcome][value=reject]")
+    page.fill("input[name=basis]", "《中华人民共和国行政许可法》第三十二条")
+    page.click("#ow-accept-submit")
+    page.wait_for_load_state()
+    assert "具体理由" in page.inner_text("body")
+    assert page.is_checked("input[name=outcome][value=reject]")
+    assert page.input_value("input[name=applicant_name]") == "张三"
+    page.fill("textarea[name=reasons]", "申请事项不属于本机关职权范围")
+    page.click("#ow-accept-submit")
+    page.wait_for_selector("#ow-case")
+    with app.app_context():
+        case = db.session.query(Case).filter_by(item_id=item_id).one()
+        assert case.state.name == "rejected" and case.due_date is None

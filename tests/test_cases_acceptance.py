@@ -108,6 +108,32 @@ def test_correction_notice_lists_every_missing_material_at_once(ctx, make_item, 
     assert case.state == CaseState.correction
 
 
+def test_correction_notice_lists_only_the_materials_marked_missing_or_faulty(ctx, make_item, actor):
+    """一次性告知 of exactly what is wrong: what the window checked as handed in is not on it."""
+    item_id = make_item(materials=[("申请书", "required", "applicant", None), ("身份证明", "required", "applicant", None),
+                                   ("营业执照", "required", "applicant", None), ("场所使用证明", "required", "applicant", None),
+                                   ("委托书", "deferrable", "applicant", None)])
+    m = db.session.get(Item, item_id).materials
+    marks = {m[0].id: MaterialStatus.submitted, m[1].id: MaterialStatus.submitted, m[2].id: MaterialStatus.submitted,
+             m[3].id: MaterialStatus.missing, m[4].id: MaterialStatus.faulty}
+    case = engine.request_correction(application(item_id), actor("acceptor"), {m[4].id: "委托书缺少委托人签名"},
+                                     materials=marks)
+    notice = next(n for n in case.notices if n.kind == "correction")
+    listed = {entry["material"]: entry["problem"] for entry in notice.content["items"]}
+    assert listed == {"场所使用证明": "未提交", "委托书": "委托书缺少委托人签名"}
+    statuses = {entry.name: entry.status for entry in case.materials}
+    assert statuses["申请书"] == MaterialStatus.submitted and statuses["委托书"] == MaterialStatus.faulty
+
+
+def test_a_material_marked_faulty_needs_its_problem_written_out(ctx, make_item, actor):
+    item_id = make_item()
+    m = db.session.get(Item, item_id).materials
+    with pytest.raises(TransitionError, match="身份证明.*需补正"):
+        engine.request_correction(application(item_id), actor("acceptor"), {},
+                                  materials={m[0].id: "submitted", m[1].id: "faulty", m[2].id: "submitted"})
+    assert db.session.query(Case).count() == 0
+
+
 def test_second_correction_notice_needs_a_recorded_reason(ctx, make_item, actor):
     item_id = make_item()
     first_material = db.session.get(Item, item_id).materials[0].id

@@ -184,6 +184,21 @@ def test_correction_at_the_window_then_acceptance(app, api, make_item):
     assert status == 200 and case["state"] == "in_review"
 
 
+def test_correction_notice_through_the_api_lists_only_what_the_window_marked(app, api, make_item):
+    code, materials = item_info(app, make_item())
+    marks = {str(materials[0]): "submitted", str(materials[1]): "faulty", str(materials[2]): "missing"}
+    status, case = api("post", "/api/v1/cases/", "acceptor", json=application(
+        code, materials, outcome="request_correction", materials=marks,
+        problems={str(materials[1]): "身份证复印件不清晰"}))
+    assert status == 201 and case["state"] == "correction"
+    with app.app_context():
+        from onewindow.cases.models import Case as CaseRow
+        stored = db.session.query(CaseRow).filter_by(number=case["number"]).one()
+        notice = next(n for n in stored.notices if n.kind == "correction")
+        listed = {entry["material"]: entry["problem"] for entry in notice.content["items"]}
+    assert listed == {"身份证明": "身份证复印件不清晰", "场所使用证明": "未提交"}
+
+
 def test_list_masks_resident_ids_filters_and_pages(api, accepted):
     first, second = accepted(), accepted()
     status, listing = api("get", "/api/v1/cases/?state=in_review&page_size=1", "acceptor")

@@ -72,3 +72,46 @@ def test_other_departments_case_page_is_404(app, make_item, login, actor):
     assert other.get(f"/caseview/show/{pk}").status_code == 404
     listing = own.get("/caseview/list/").get_data(as_text=True)
     assert "440304********1236" in listing and PERSON not in listing
+
+
+def test_a_failed_rejection_keeps_the_outcome_and_every_value(app, make_item, client, login):
+    """不予受理 without reasons is refused; the form comes back with 不予受理 still chosen and
+    everything typed kept, so the next 提交 cannot turn it into an acceptance."""
+    item_id = make_item()
+    login(client, "acceptor")
+    with app.app_context():
+        form = _accept_form(db.session.get(Item, item_id))
+    form.update(outcome="reject", reasons="", basis="《行政许可法》第三十二条", phone="13800000000", channel="post")
+    page = client.post(f"/workbench/new/{item_id}", data=form).get_data(as_text=True)
+    assert "具体理由" in page
+    assert re.search(r'name="outcome" value="reject"\s+checked', page)
+    assert not re.search(r'name="outcome" value="accept"\s+checked', page)
+    assert 'value="13800000000"' in page and 'value="《行政许可法》第三十二条"' in page
+    assert re.search(r'<option value="post"\s+selected', page)
+    with app.app_context():
+        assert db.session.query(Case).count() == 0
+    form["reasons"] = "申请事项不属于本机关职权范围"
+    assert client.post(f"/workbench/new/{item_id}", data=form).status_code == 302
+    with app.app_context():
+        case = db.session.query(Case).one()
+        assert case.state == CaseState.rejected and case.due_date is None
+        notice = next(n for n in case.notices if n.kind == "rejection")
+        assert notice.content["basis"] == "《行政许可法》第三十二条"
+
+
+def test_correction_from_the_workbench_lists_only_the_materials_marked_missing_or_faulty(app, make_item, client,
+                                                                                         login):
+    item_id = make_item()
+    login(client, "acceptor")
+    with app.app_context():
+        item = db.session.get(Item, item_id)
+        form = _accept_form(item)
+        first, second, third = (m.id for m in item.materials)
+    form.update({"outcome": "request_correction", f"m{second}": "faulty", f"p{second}": "身份证复印件模糊",
+                 f"m{third}": "missing"})
+    assert client.post(f"/workbench/new/{item_id}", data=form).status_code == 302
+    with app.app_context():
+        case = db.session.query(Case).one()
+        notice = next(n for n in case.notices if n.kind == "correction")
+        listed = {entry["material"]: entry["problem"] for entry in notice.content["items"]}
+    assert listed == {"身份证明": "身份证复印件模糊", "场所使用证明": "未提交"}

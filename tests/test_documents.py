@@ -29,10 +29,10 @@ def ctx(app):
         yield
 
 
-def application(item_id, name="张三"):
+def application(item_id, name="张三", window=None):
     item = db.session.get(Item, item_id)
     return engine.Application(item=item, applicant_type=ApplicantType.person, applicant_name=name,
-                              applicant_id=PERSON, channel=Channel.window)
+                              applicant_id=PERSON, channel=Channel.window, window=window)
 
 
 def notices_of_every_kind(make_item, actor) -> dict[str, Notice]:
@@ -240,3 +240,20 @@ def test_department_with_a_step_in_the_case_may_download(app, client, login, mak
         handover = next(n.id for n in case.notices if n.kind == "handover" and n.department_id != case.department_id)
     login(client, "approver_re")
     assert client.get(f"/documents/notice/{handover}.html").status_code == 200
+
+
+def test_rejection_notice_names_the_review_body_and_both_time_limits(ctx, make_item, actor):
+    """行政复议法: 60 days to the people's government; 行政诉讼法 §46: six months."""
+    html = render_notice_html(notices_of_every_kind(make_item, actor)["rejection"])
+    for text in ["六十日内", "人民政府申请行政复议", "六个月内", "人民法院提起行政诉讼"]:
+        assert text in html, text
+
+
+def test_notice_prints_the_window_that_issued_it_not_a_generic_title(ctx, make_item, actor):
+    from onewindow.models.org import Window
+
+    item_id = make_item()
+    window = db.session.query(Window).order_by(Window.id).first()
+    case = engine.reject(application(item_id, "赵六", window=window), actor("acceptor"), "不属于本机关职权范围")
+    html = render_notice_html(next(n for n in case.notices if n.kind == "rejection"))
+    assert f"{window.code}号窗口（{window.name}）" in html

@@ -78,7 +78,8 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
                                                       supply_deadline=d["supply_deadline"]),
                "Accept with deferred materials (容缺受理)", "acceptor, chief_rep"),
     Transition("request_correction", s.RequestCorrectionInput,
-               lambda c, a, d: engine.request_correction(c, a, d["problems"], d["general"], d["override_reason"]),
+               lambda c, a, d: engine.request_correction(c, a, d["problems"], d["general"], d["override_reason"],
+                                                         _materials(d)),
                "Issue the one correction notice (补齐补正通知书)", "acceptor, chief_rep"),
     Transition("reject", s.RejectInput,
                lambda c, a, d: engine.reject(c, a, d["reasons"], d["basis"]),
@@ -182,7 +183,8 @@ def create_case(body: Any, actor: Actor) -> Case:
         return engine.accept_deferred(application, actor, _materials(d), commitment=d["commitment"],
                                       supply_deadline=d["supply_deadline"])
     if outcome == "request_correction":
-        return engine.request_correction(application, actor, d["problems"], d["general"], d["override_reason"])
+        return engine.request_correction(application, actor, d["problems"], d["general"], d["override_reason"],
+                                         _materials(d))
     if outcome == "reject":
         return engine.reject(application, actor, d["reasons"], d["basis"])
     return engine.submit(application, actor)

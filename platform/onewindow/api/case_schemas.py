@@ -114,6 +114,7 @@ class AcceptDeferredInput(TransitionInput):
 
 
 class RequestCorrectionInput(TransitionInput):
+    materials = _materials()
     problems = _problems()
     general = _text("general remark on the notice")
     override_reason = _text("why a second correction notice is needed", default=None)

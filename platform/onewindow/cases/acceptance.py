@@ -349,13 +349,22 @@ def supply_material(case: Case, actor: Actor, material_id: int) -> Case:
 
 
 def _correction_notice(case: Case, actor: Actor, problems: dict[int, str], general: str,
-                       override_reason: str | None) -> None:
+                       override_reason: str | None, materials: dict[int, Any] | None = None) -> None:
+    """List exactly what is missing or faulty (一次性告知): a material the window marked as
+    handed in is not on the notice; one marked faulty needs the problem written out."""
     if case.corrections_issued and not (override_reason or "").strip():
         raise TransitionError("补齐补正须一次性告知；已出具过补正通知书，再次出具须记录理由")
     known = {m.material_id: m for m in case.materials}
     unknown = [mid for mid in problems if mid not in known]
     if unknown:
         _refuse_demand(case, actor, unknown, "出具补正通知", f"材料编号 {unknown} 不在受理清单中；不得要求清单外材料")
+    if materials:
+        _apply_statuses(case, materials, actor, "出具补正通知")
+    unexplained = [m.name for m in case.materials
+                   if m.status == MaterialStatus.faulty and not (problems.get(m.material_id) or "").strip()]
+    if unexplained:
+        names = "、".join(f"“{name}”" for name in unexplained)
+        raise TransitionError(f"{names} 标为需补正：请在“需补正的内容”一栏写明需要补正什么")
     listed = []
     for entry in case.materials:
         problem = problems.get(entry.material_id)
@@ -363,7 +372,8 @@ def _correction_notice(case: Case, actor: Actor, problems: dict[int, str], gener
                 and entry.status not in PRESENT:
             problem = "未提交"
         if problem:
-            entry.status = MaterialStatus.faulty if entry.status in PRESENT else MaterialStatus.missing
+            if entry.status != MaterialStatus.faulty:
+                entry.status = MaterialStatus.faulty if entry.status in PRESENT else MaterialStatus.missing
             entry.problem = problem
             listed.append({"material": entry.name, "problem": problem})
     if not listed and not general.strip():
@@ -377,11 +387,16 @@ def _correction_notice(case: Case, actor: Actor, problems: dict[int, str], gener
 
 
 def request_correction(target: Case | Application, actor: Actor, problems: dict[int, str],
-                       general: str = "", override_reason: str | None = None) -> Case:
-    """补齐补正通知书: ONE notice listing every missing or faulty material (一次性告知)."""
+                       general: str = "", override_reason: str | None = None,
+                       materials: dict[int, Any] | None = None) -> Case:
+    """补齐补正通知书: ONE notice listing every missing or faulty material (一次性告知).
+
+    :param materials: the window's check of each material (id → status), as for
+        :func:`accept`; materials marked handed in are not listed on the notice.
+    """
     with unit_of_work():
         case = _target(target, actor, "出具补正通知")
-        _correction_notice(case, actor, problems, general, override_reason)
+        _correction_notice(case, actor, problems, general, override_reason, materials)
     return case
 
 
@@ -394,8 +409,17 @@ def reject(target: Case | Application, actor: Actor, reasons: str, basis: str = 
         case.closed_at = clock.now()
         transition(case, CaseState.rejected, "reject", actor, reason=reasons)
         issue_notice(case, "rejection", actor, {**_base_content(case), "reasons": reasons, "basis": basis,
-                                                "remedy": "如不服本决定，可依法申请行政复议或者提起行政诉讼"})
+                                                "remedy": _remedy(case)})
     return case
+
+
+def _remedy(case: Case) -> str:
+    """行政复议法 §20 (60 days, to the people's government of the department's level) and
+    行政诉讼法 §46 (6 months): the notice names the body and both periods."""
+    region = case.item.department.region
+    body = f"{region.name}人民政府" if region is not None else "本级人民政府"
+    return (f"如不服本决定，可以自收到本通知书之日起六十日内向{body}申请行政复议，"
+            "也可以自收到本通知书之日起六个月内依法向人民法院提起行政诉讼")
 
 
 def _base_content(case: Case) -> dict:

@@ -191,9 +191,10 @@ class WorkbenchView(BaseView):
                                                              supply_deadline=deadline))
                     elif outcome == "request_correction":
                         result.append(engine.request_correction(target, _actor(), problems, form.get("general", ""),
-                                                                form.get("override_reason") or None))
+                                                                form.get("override_reason") or None,
+                                                                statuses))
                     elif outcome == "reject":
-                        result.append(engine.reject(target, _actor(), form.get("reasons", "")))
+                        result.append(engine.reject(target, _actor(), form.get("reasons", ""), form.get("basis", "")))
                     else:
                         raise TransitionError("请选择受理结果")
 

@@ -71,6 +71,25 @@ def _centre_name(case: Case) -> str:
     return names[0] if len(names) == 1 else ""
 
 
+def _window_label(case: Case) -> str:
+    """The window that actually issued the notice (code and name), not a generic title."""
+    window = case.window
+    return f"{window.code}号窗口（{window.name}）" if window is not None else ""
+
+
+def _centre_contact(case: Case) -> str:
+    """Address and opening hours of the centre, printed so the applicant knows where to return."""
+    centre = case.window.zone.centre if case.window is not None else None
+    if centre is None:
+        centres = _db().query(ServiceCentre).limit(2).all()
+        centre = centres[0] if len(centres) == 1 else None
+    if centre is None:
+        return ""
+    parts = [f"地址：{centre.address}" if centre.address else "",
+             f"办公时间：{centre.opening_hours}" if centre.opening_hours else ""]
+    return "　".join(p for p in parts if p)
+
+
 def _mask_id(value: str | None) -> str:
     """Paper travels further than the screen: a printed ID number shows only what staff
     need to match it at a glance (region prefix and last four)."""
@@ -95,6 +114,8 @@ def notice_context(notice: Notice) -> dict[str, Any]:
         "qr": qr_data_uri(url),
         "issuer": department,
         "centre": _centre_name(case),
+        "window_label": _window_label(case),
+        "centre_contact": _centre_contact(case),
         "step_department": _department_name(content.get("department_id")),
         "issued_on": chinese_date(notice.issued_at),
         "cdate": chinese_date,

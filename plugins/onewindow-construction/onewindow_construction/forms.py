@@ -31,7 +31,7 @@ class FeeForm(FlaskForm):
     stage = SelectField(_l("Fee stage"), choices=[(s.name, str(s.value)) for s in FeeStage])
     name = StringField(_l("Fee"), [InputRequired()])
     amount = DecimalField(_l("Amount (yuan)"), [InputRequired()])
-    basis = StringField(_l("Legal basis"))
+    basis = StringField(_l("Basis of the fee"))
 
 
 class PayForm(FlaskForm):
