@@ -73,7 +73,7 @@ def test_deferred_acceptance_only_for_materials_marked_deferrable(ctx, make_item
     with travel_to(dt.date(2026, 11, 23)):
         with pytest.raises(TransitionError, match="“身份证明” 是必要材料，不能容缺"):
             engine.accept_deferred(application(item_id), actor("acceptor"), statuses,
-                                   commitment="十日内补交", supply_deadline=dt.date(2026, 12, 4))
+                                   commitment="十日内补交", supply_deadline=dt.date(2026, 11, 27))
 
 
 def test_deferred_acceptance_records_commitment_and_blocks_release(ctx, make_item, actor):
@@ -83,8 +83,8 @@ def test_deferred_acceptance_records_commitment_and_blocks_release(ctx, make_ite
     statuses[materials[2].id] = MaterialStatus.missing  # 场所使用证明 is deferrable
     with travel_to(dt.date(2026, 11, 23)):
         case = engine.accept_deferred(application(item_id), actor("acceptor"), statuses,
-                                      commitment="本人承诺于12月4日前补交场所使用证明",
-                                      supply_deadline=dt.date(2026, 12, 4))
+                                      commitment="本人承诺于11月27日前补交场所使用证明",
+                                      supply_deadline=dt.date(2026, 11, 27))
         commitment = next(n for n in case.notices if n.kind == "deferral_commitment")
         assert case.simulated and commitment.content["deferred"] == ["场所使用证明"]
         step = case.steps[0]
@@ -215,3 +215,45 @@ def test_online_application_is_pre_reviewed_within_two_working_days(ctx, make_it
     with travel_to(dt.date(2026, 10, 8)):
         engine.pre_review(case, actor("approver"), passed=True, opinion="材料齐全")
     assert case.state == CaseState.pre_reviewed
+
+
+def _window(code):
+    from onewindow.models.org import Window
+    return db.session.query(Window).filter_by(code=code).one()
+
+
+def test_an_item_is_accepted_only_at_a_window_serving_its_department(ctx, make_item, actor):
+    """A 市场监管局 item at the 综合受理 window F01 (which serves other departments) is refused,
+    naming both; with a recorded reason it goes through and the reason is in the timeline."""
+    item_id = make_item()  # 市场监管局, served by A01 but not by F01
+    with pytest.raises(ApplicationInvalid, match="F01"):
+        engine.accept(application(item_id, window=_window("F01")), actor("acceptor"), all_present(item_id))
+    assert db.session.query(Case).count() == 0
+    case = engine.accept(application(item_id, window=_window("A01")), actor("acceptor"), all_present(item_id))
+    assert case.state == CaseState.in_review
+    other = engine.accept(application(item_id, window=_window("F01"), window_override="A01 窗口设备故障，经值班长同意"),
+                          actor("acceptor"), all_present(item_id))
+    override = next(e for e in other.events if e.action == "accept_at_other_window")
+    assert override.reason == "A01 窗口设备故障，经值班长同意" and override.payload["window"] == "F01"
+
+
+def test_a_clerk_accepts_only_at_a_window_assigned_to_them(ctx, make_item, actor):
+    item_id = make_item()
+    with pytest.raises(TransitionError, match="未被分配到窗口 A02"):
+        engine.accept(application(item_id, window=_window("A02")), actor("acceptor"), all_present(item_id))
+    assert db.session.query(Case).count() == 0
+
+
+def test_deferred_supply_deadline_may_not_fall_after_the_due_date(ctx, make_item, actor):
+    """容缺: the materials must arrive before the case is due, or the result waits for them."""
+    item_id = make_item(promised=5)
+    statuses = all_present(item_id)
+    statuses[db.session.get(Item, item_id).materials[2].id] = MaterialStatus.missing
+    with travel_to(dt.date(2026, 11, 23)):  # due 2026-11-30
+        with pytest.raises(TransitionError, match="晚于办结期限 2026-11-30"):
+            engine.accept_deferred(application(item_id), actor("acceptor"), statuses,
+                                   commitment="承诺补交", supply_deadline=dt.date(2026, 12, 1))
+        assert db.session.query(Case).count() == 0
+        case = engine.accept_deferred(application(item_id), actor("acceptor"), statuses,
+                                      commitment="承诺补交", supply_deadline=dt.date(2026, 11, 30))
+    assert case.supply_deadline == dt.date(2026, 11, 30)

@@ -12,8 +12,11 @@ PERSON = "440304200002291236"
 
 
 def _accept_form(item):
+    from onewindow.models.org import Window
+
+    a01 = db.session.query(Window).filter_by(code="A01").one()
     form = {"applicant_type": "person", "applicant_name": "张三", "applicant_id": PERSON, "channel": "window",
-            "outcome": "accept"}
+            "outcome": "accept", "window_id": str(a01.id)}
     form.update({f"m{m.id}": "submitted" for m in item.materials})
     return form
 
@@ -115,3 +118,17 @@ def test_correction_from_the_workbench_lists_only_the_materials_marked_missing_o
         notice = next(n for n in case.notices if n.kind == "correction")
         listed = {entry["material"]: entry["problem"] for entry in notice.content["items"]}
     assert listed == {"身份证明": "身份证复印件模糊", "场所使用证明": "未提交"}
+
+
+def test_the_window_is_preset_from_the_clerks_windows_and_required(app, make_item, client, login):
+    item_id = make_item()  # 市场监管局: of the acceptor's windows F01 and A01, only A01 serves it
+    login(client, "acceptor")
+    page = client.get(f"/workbench/new/{item_id}").get_data(as_text=True)
+    assert re.search(r'<option value="\d+"\s+selected>A01 ', page)
+    with app.app_context():
+        form = _accept_form(db.session.get(Item, item_id))
+    del form["window_id"]
+    page = client.post(f"/workbench/new/{item_id}", data=form).get_data(as_text=True)
+    assert "请选择受理窗口" in page
+    with app.app_context():
+        assert db.session.query(Case).count() == 0

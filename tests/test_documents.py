@@ -43,8 +43,8 @@ def notices_of_every_kind(make_item, actor) -> dict[str, Notice]:
     statuses[materials[2].id] = MaterialStatus.missing  # 场所使用证明 is deferrable
     with travel_to(dt.date(2026, 11, 23)):
         case = engine.accept_deferred(application(item_id), actor("acceptor"), statuses,
-                                      commitment="本人承诺于12月4日前补交场所使用证明",
-                                      supply_deadline=dt.date(2026, 12, 4))
+                                      commitment="本人承诺于11月27日前补交场所使用证明",
+                                      supply_deadline=dt.date(2026, 11, 27))
         engine.supply_material(case, actor("acceptor"), materials[2].id)
         engine.suspend(case, actor("approver"), "检测", "委托第三方检测设备", expected_days=3)
         engine.resume(case, actor("approver"), "检测合格")
@@ -107,7 +107,7 @@ def test_unconfirmed_due_date_is_flagged_on_the_acceptance_notice(ctx, make_item
 
 def test_deferral_commitment_carries_commitment_deadline_consequence_and_signature(ctx, make_item, actor):
     html = render_notice_html(notices_of_every_kind(make_item, actor)["deferral_commitment"])
-    for text in ["场所使用证明", "本人承诺于12月4日前补交", "2026年12月4日前", "逾期未补交的", "承诺人（签字或盖章）"]:
+    for text in ["场所使用证明", "本人承诺于11月27日前补交", "2026年11月27日前", "逾期未补交的", "承诺人（签字或盖章）"]:
         assert text in html, text
 
 

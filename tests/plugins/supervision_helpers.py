@@ -30,8 +30,10 @@ def accepted(actor):
     def _accepted(item_id, when=dt.date(2026, 11, 23), supply_deadline=None, channel=Channel.window):
         item = db.session.get(Item, item_id)
         window = db.session.query(Window).filter_by(code="A01").one()
+        served = item.department_id in {d.id for d in window.departments}
         application = engine.Application(item=item, applicant_type=ApplicantType.person, applicant_name="张三",
-                                          applicant_id=PERSON, channel=channel, window=window)
+                                          applicant_id=PERSON, channel=channel, window=window,
+                                          window_override="" if served else "测试：统一在 A01 收件")
         with travel_to(when):
             if channel != Channel.window:
                 return engine.submit(application, actor("acceptor"))

@@ -6,6 +6,7 @@ from area1_helpers import AMR, PERSON
 from test_enterprise_registration import NAME, establishment
 
 from onewindow.app import db
+from onewindow.models.org import Window
 from onewindow.cases.models import Case
 from onewindow.models.items import Item
 from onewindow_enterprise import service
@@ -145,6 +146,7 @@ def test_acceptance_workbench_renders_the_plugin_form_with_its_rows(app, client,
     with app.app_context():
         item = db.session.query(Item).filter_by(form_key=service.ESTABLISH, is_current=True).one()
         item_id, materials = item.id, {f"m{m.id}": "submitted" for m in item.materials}
+        window_id = str(db.session.query(Window).filter_by(code="A01").one().id)
     page = client.get(f"/workbench/new/{item_id}").get_data(as_text=True)
     assert 'name="f_company_name"' in page and 'name="f_shareholders-0-id_number"' in page
     assert 'name="f_shareholders-2-share"' in page  # one required row and two blank ones
@@ -154,7 +156,7 @@ def test_acceptance_workbench_renders_the_plugin_form_with_its_rows(app, client,
         form.update({f"f_shareholders-{n}-{k}": v for k, v in row.items()})
     form.update({"f_shareholders-2-name": "", "f_shareholders-2-share": "", "applicant_type": "person",
                  "applicant_name": "王五", "applicant_id": PERSON, "channel": "window", "outcome": "accept",
-                 **materials})
+                 "window_id": window_id, **materials})
     response = client.post(f"/workbench/new/{item_id}", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():

@@ -7,6 +7,7 @@ reasons (不予受理决定通知书).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ class Application:
     phone: str | None = None
     address: str | None = None
     window: Window | None = None
+    #: why the application is accepted at a window that does not serve the item's department
+    window_override: str = ""
 
 
 def _formdata(form_cls, data: dict) -> MultiDict:
@@ -119,6 +122,20 @@ def _form_problems(item: Item, data: dict) -> list[tuple[str, str]]:
     return problems or [("表单", "申请表填写有误，请核对")]
 
 
+def _window_problems(app: Application) -> list[tuple[str, str]]:
+    """An item is accepted at a window that serves its department [003 §四(五)], unless the
+    clerk records why (the reason goes into the case's timeline)."""
+    window, item = app.window, app.item
+    if window is None or app.channel != Channel.window:
+        return []
+    served = {d.id for d in window.departments}
+    if not served or item.department_id in served or (app.window_override or "").strip():
+        return []
+    names = "、".join(d.name for d in window.departments)
+    return [("窗口", f"窗口 {window.code}（{window.name}）只受理{names}的事项，不受理{item.department.name}的"
+                   f"“{item.name}”；请到服务该部门的窗口受理，或填写跨窗口受理的理由")]
+
+
 def validate_application(app: Application, case: Case | None = None) -> None:
     problems: list[tuple[str, str]] = []
     item = app.item
@@ -134,6 +151,7 @@ def validate_application(app: Application, case: Case | None = None) -> None:
     if item.in_person_required and app.channel != Channel.window:
         problems.append(("渠道", f"事项“{item.name}”须申请人本人到窗口办理（现场拍照、采集指纹），"
                                  f"不能通过“{app.channel}”渠道申请"))
+    problems += _window_problems(app)
     if app.channel == Channel.post and not item.postal_delivery:
         problems.append(("渠道", f"事项“{item.name}”不接受邮寄申请"))
     problems += _form_problems(item, app.data)
@@ -210,7 +228,16 @@ def pre_review(case: Case, actor: Actor, passed: bool, opinion: str = "",
 def _target(target: Case | Application, actor: Actor, doing: str) -> Case:
     require_role(actor, ACCEPTING_ROLES, doing)
     if isinstance(target, Application):
-        return _new_case(target, actor)
+        window = target.window
+        if window is not None and window.id not in actor.window_ids and not actor.has("admin"):
+            raise TransitionError(f"您未被分配到窗口 {window.code}（{window.name}），不能以该窗口{doing}；"
+                                  "请选择您本人的窗口")
+        case = _new_case(target, actor)
+        if (target.window_override or "").strip() and _window_problems(
+                dataclasses.replace(target, window_override="")):
+            transition(case, None, "accept_at_other_window", actor, reason=target.window_override.strip(),
+                       payload={"window": window.code})
+        return case
     require_state(target, {CaseState.submitted, CaseState.pre_reviewed, CaseState.correction}, doing)
     validate_application(Application(target.item, target.applicant_type, target.applicant_name,
                                      target.applicant_id, target.channel, target.data), case=target)
@@ -323,6 +350,9 @@ def accept_deferred(target: Case | Application, actor: Actor, materials: dict[in
         case.supply_deadline = supply_deadline
         _start_clock(case, actor, "accept_deferred", commitment,
                      {"deferred": [m.name for m in deferred], "supply_deadline": supply_deadline.isoformat()})
+        if supply_deadline > case.due_date:  # the result must not wait for the applicant
+            raise TransitionError(f"补交期限 {supply_deadline} 晚于办结期限 {case.due_date}；"
+                                  f"容缺材料须在办结前补齐，请把补交期限定在 {case.due_date} 或之前")
         content = _acceptance_content(case)
         issue_notice(case, "acceptance", actor, content)
         issue_notice(case, "deferral_commitment", actor, {

@@ -200,8 +200,12 @@ class WorkbenchView(BaseView):
 
                 if _run(call, str(_l("Done"))):
                     return redirect(url_for("CaseView.show", pk=result[0].id))
-        windows = db.session.query(Window).filter(Window.id.in_(list(_actor().window_ids) or [0])).all()
+        windows = (db.session.query(Window).filter(Window.id.in_(list(_actor().window_ids) or [0]))
+                   .order_by(Window.code).all())
+        serving = [w for w in windows if any(d.id == item.department_id for d in w.departments)]
+        preset = form.get("window_id") or (str((serving or windows)[0].id) if windows else "")
         return self.render_template("cases/accept.html", item=item, case=case, form=form, windows=windows,
+                                    window_preset=preset,
                                     app_form=app_form,
                                     statuses=list(MaterialStatus), applicant_types=list(ApplicantType),
                                     channels=list(Channel), title=str(_l("Acceptance")))
@@ -213,11 +217,15 @@ class WorkbenchView(BaseView):
             else:
                 data = {f.name: form.get(f"f_{f.name}", "") for f in item.fields}
             window = db.session.get(Window, int(form["window_id"])) if form.get("window_id") else None
+            if window is None and form.get("channel", "window") == "window":
+                flash(str(_l("Choose the acceptance window")), "danger")
+                return None
             return engine.Application(
                 item=item, applicant_type=ApplicantType[form.get("applicant_type", "person")],
                 applicant_name=form.get("applicant_name", ""), applicant_id=form.get("applicant_id", ""),
                 channel=Channel[form.get("channel", "window")], data=data, phone=form.get("phone") or None,
-                address=form.get("address") or None, window=window)
+                address=form.get("address") or None, window=window,
+                window_override=form.get("window_override", ""))
         except (KeyError, ValueError) as exc:
             flash(f"表单数据有误：{exc}", "danger")
             return None

@@ -48,6 +48,7 @@ ACTION_LABELS = {
     "pre_review_pass": _l("Online pre-review passed"),
     "accept": _l("Application accepted"),
     "accept_deferred": _l("Accepted with materials to be supplied later"),
+    "accept_at_other_window": _l("Received at a window of another service area"),
     "supply_material": _l("Deferred material supplied"),
     "request_correction": _l("Corrections requested (all at once)"),
     "reject": _l("Application not accepted"),
