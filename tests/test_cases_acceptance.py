@@ -239,8 +239,8 @@ def test_an_item_is_accepted_only_at_a_window_serving_its_department(ctx, make_i
 
 def test_a_clerk_accepts_only_at_a_window_assigned_to_them(ctx, make_item, actor):
     item_id = make_item()
-    with pytest.raises(TransitionError, match="未被分配到窗口 A02"):
-        engine.accept(application(item_id, window=_window("A02")), actor("acceptor"), all_present(item_id))
+    with pytest.raises(TransitionError, match="未被分配到窗口 B07"):
+        engine.accept(application(item_id, window=_window("B07")), actor("acceptor"), all_present(item_id))
     assert db.session.query(Case).count() == 0
 
 

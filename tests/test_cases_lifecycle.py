@@ -185,8 +185,10 @@ def test_postal_delivery_records_tracking_number_and_signee(ctx, make_item, acto
     case = accepted(make_item(), actor("acceptor"))
     engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
     engine.hand_to_output(case, actor("approver"), "许可证1份")
-    engine.deliver_post(case, actor("output_clerk"), "EMS1234567890CN")
-    engine.confirm_post_delivery(case, actor("output_clerk"), "张三", dt.date(2026, 11, 25))
+    with travel_to(dt.date(2026, 11, 24)):
+        engine.deliver_post(case, actor("output_clerk"), "EMS1234567890CN")
+    with travel_to(dt.date(2026, 11, 25)):
+        engine.confirm_post_delivery(case, actor("output_clerk"), "张三", dt.date(2026, 11, 25))
     assert (case.state, case.tracking_number, case.signee) == (CaseState.delivered, "EMS1234567890CN", "张三")
 
 
@@ -495,3 +497,59 @@ def test_two_transitions_deadlocked_on_a_plugins_rows_give_one_success_and_one_c
             assert [e.action for e in case.events].count("approve_step") == int(approved)
         bumps = db.session.query(CaseSerial.last).filter(CaseSerial.prefix.in_(["lock-x", "lock-y"])).all()
         assert sorted(b.last for b in bumps) == [1, 1]  # the deadlocked transition's bumps rolled back
+
+
+def test_a_result_whose_licence_is_unsealed_is_neither_handed_out_nor_posted(ctx, make_item, actor):
+    """An e-licence without the department's electronic seal has no legal effect."""
+    from onewindow.licences import seals
+    from onewindow.licences.models import Licence
+    from onewindow.models import Department, Staff
+
+    case = accepted(make_item(licence_type_code="food_business_licence"), actor("acceptor"))
+    engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
+    assert case.licence_identifier, "the decision issues the e-licence"
+    engine.hand_to_output(case, actor("approver"), "食品经营许可证1份")
+    for deliver in (lambda: engine.deliver_pickup(case, actor("output_clerk"), "张三", PERSON),
+                    lambda: engine.deliver_post(case, actor("output_clerk"), "EMS1234567890CN")):
+        with pytest.raises(TransitionError, match="尚未加盖电子印章"):
+            deliver()
+        assert case.state == CaseState.at_output
+    licence = db.session.query(Licence).filter_by(identifier=case.licence_identifier).one()
+    seals.create_seal(db.session, db.session.get(Department, case.department_id), "admin")
+    seals.seal_licence(db.session, licence, db.session.query(Staff).filter_by(username="seal_admin").one())
+    db.session.commit()
+    engine.deliver_pickup(case, actor("output_clerk"), "张三", PERSON)
+    assert case.state == CaseState.delivered
+
+
+def test_postal_signing_date_is_not_in_the_future_and_recorded_within_one_working_day(ctx, make_item, actor):
+    """[003 §四(七)]: the window records the signature within 1 working day; later needs a reason."""
+    case = accepted(make_item(), actor("acceptor"))
+    with travel_to(dt.date(2026, 11, 24)):
+        engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
+        engine.hand_to_output(case, actor("approver"), "许可证1份")
+        engine.deliver_post(case, actor("output_clerk"), "EMS1234567890CN")
+    with travel_to(dt.date(2026, 11, 26)):
+        with pytest.raises(TransitionError, match="晚于今天"):
+            engine.confirm_post_delivery(case, actor("output_clerk"), "张三", dt.date(2026, 11, 27))
+        with pytest.raises(TransitionError, match="早于邮寄日期"):
+            engine.confirm_post_delivery(case, actor("output_clerk"), "张三", dt.date(2026, 11, 23))
+        with pytest.raises(TransitionError, match="超过1个工作日"):
+            engine.confirm_post_delivery(case, actor("output_clerk"), "张三", dt.date(2026, 11, 24))
+        assert case.state == CaseState.posted
+        engine.confirm_post_delivery(case, actor("output_clerk"), "张三", dt.date(2026, 11, 24),
+                                     late_reason="邮政回执于今日才送达中心")
+    event = case.events[-1]
+    assert case.state == CaseState.delivered
+    assert event.payload["late"] is True and event.reason == "邮政回执于今日才送达中心"
+
+
+def test_postal_signature_recorded_the_next_working_day_needs_no_reason(ctx, make_item, actor):
+    case = accepted(make_item(), actor("acceptor"))
+    with travel_to(dt.date(2026, 11, 27)):  # Friday
+        engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
+        engine.hand_to_output(case, actor("approver"), "许可证1份")
+        engine.deliver_post(case, actor("output_clerk"), "EMS1234567890CN")
+    with travel_to(dt.date(2026, 11, 30)):  # Monday: one working day after Friday
+        engine.confirm_post_delivery(case, actor("output_clerk"), "张三", dt.date(2026, 11, 27))
+    assert case.state == CaseState.delivered and "late" not in case.events[-1].payload

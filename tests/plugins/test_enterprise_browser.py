@@ -40,6 +40,30 @@ def test_establishment_from_one_form_to_the_business_licence(page, live_server, 
     sign_in(page, live_server, "approver", demo_logins["approver"])
     hand_to_output(page, live_server, number, "营业执照正本1份、副本1份")
     sign_in(page, live_server, "output_clerk", demo_logins["output_clerk"])
+    page.goto(f"{live_server}/output/")
+    row = page.locator("#ow-output tr", has_text=number)
+    assert row.locator(".ow-seal-state").inner_text() == "待加盖电子印章"
+    row.locator(".ow-pickup input[name=signee]").fill("王五")
+    row.locator(".ow-pickup input[name=signee_id]").fill(PERSON)
+    row.locator(".ow-pickup button").click()
+    page.wait_for_load_state()
+    assert "尚未加盖电子印章" in page.inner_text("body")  # an unsealed licence has no legal effect
+
+    sign_in(page, live_server, "admin", demo_logins["admin"])  # the department's first seal
+    page.goto(f"{live_server}/sealview/create")
+    page.select_option("#department", label="云溪县市场监督管理局")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    sign_in(page, live_server, "seal_admin", demo_logins["seal_admin"])
+    with app.app_context():
+        from onewindow.licences.models import Licence
+
+        identifier = db.session.query(Case).filter_by(number=number).one().licence_identifier
+        licence_id = db.session.query(Licence).filter_by(identifier=identifier).one().id
+    page.goto(f"{live_server}/licenceview/show/{licence_id}")
+    page.click("#licence-seal")
+    page.wait_for_load_state()
+    sign_in(page, live_server, "output_clerk", demo_logins["output_clerk"])
     pick_up(page, live_server, number, "王五", PERSON)
     with app.app_context():
         assert db.session.query(Case).filter_by(number=number).one().state.name == "delivered"

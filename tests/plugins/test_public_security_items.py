@@ -4,7 +4,7 @@ on zero-visit channels, results at the output window or by post."""
 import datetime as dt
 
 import pytest
-from area1_helpers import BAD_ID, PERSON, POLICE, accept, application, approve_all, item_by_form
+from area1_helpers import BAD_ID, PERSON, POLICE, accept, application, approve_all, item_by_form, seal_result
 
 from onewindow.app import db
 from onewindow.cases import engine
@@ -35,9 +35,11 @@ def test_passport_runs_from_the_exit_entry_window_to_postal_delivery(ctx, actor)
     assert capture.window.code == "C05" and capture.captured_by == "acceptor"
     approve_all(case, lambda code: actor("admin"))
     assert case.state.name == "approved" and case.licence_identifier
+    seal_result(case)
     with travel_to(dt.date(2026, 11, 24)):
         engine.hand_to_output(case, actor("admin"), "普通护照1本")
         engine.deliver_post(case, actor("output_clerk"), "EMS1234567890")
+    with travel_to(dt.date(2026, 11, 25)):
         engine.confirm_post_delivery(case, actor("output_clerk"), "王五", dt.date(2026, 11, 25))
     assert case.state.name == "delivered" and case.delivery_method == "post"
 
@@ -52,8 +54,12 @@ def test_in_person_item_is_refused_for_zero_visit_channels(ctx, actor, channel):
 
 
 def test_exit_entry_is_accepted_only_in_its_sub_zone(ctx, actor):
-    with pytest.raises(TransitionError, match="出入境分区窗口（C05）"):
+    with pytest.raises(ApplicationInvalid, match="F01"):  # the core: F01 does not serve 公安局
         accept(actor("acceptor"), passport(w="F01"))
+    elsewhere = passport(w="F01")
+    elsewhere.window_override = "C05 窗口暂停服务"  # the plugin's own rule holds even then
+    with pytest.raises(TransitionError, match="出入境分区窗口（C05）"):
+        accept(actor("acceptor"), elsewhere)
     assert db.session.query(Case).count() == 0 and db.session.query(Capture).count() == 0
 
 
@@ -86,7 +92,7 @@ def passport_body(app):
                          "applicant": {"type": "person", "name": "王五", "id": PERSON}, **kw}
 
 
-def test_passport_through_the_api_and_refused_online(api, passport_body):
+def test_passport_through_the_api_and_refused_online(app, api, passport_body):
     status, answer = api("post", "/api/v1/cases/", "acceptor", json=passport_body(outcome="submit", channel="online"))
     assert status == 422 and any(p["field"] == "渠道" and "本人到窗口" in p["message"] for p in answer["problems"])
     status, case = api("post", "/api/v1/cases/", "acceptor", json=passport_body(outcome="accept"))
@@ -95,6 +101,8 @@ def test_passport_through_the_api_and_refused_online(api, passport_body):
     status, case = api("post", f"/api/v1/cases/{number}/approve_step", "admin",
                        json={"opinion": "同意", "step_id": case["steps"][0]["id"]})
     status, case = api("post", f"/api/v1/cases/{number}/hand_to_output", "admin", json={"result_description": "护照1本"})
+    with app.app_context():
+        seal_result(db.session.query(Case).filter_by(number=number).one())
     status, case = api("post", f"/api/v1/cases/{number}/deliver_post", "output_clerk",
                        json={"tracking_number": "EMS1234567890"})
     assert status == 200 and case["state"] == "posted"

@@ -124,7 +124,7 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
                lambda c, a, d: engine.deliver_post(c, a, d["tracking_number"], d["address"]),
                "Post the result (邮寄送达)", "output_clerk"),
     Transition("confirm_post_delivery", s.ConfirmPostDeliveryInput,
-               lambda c, a, d: engine.confirm_post_delivery(c, a, d["signee_name"], d["signed_on"]),
+               lambda c, a, d: engine.confirm_post_delivery(c, a, d["signee_name"], d["signed_on"], d["late_reason"]),
                "Record who signed for the mail (邮件签收)", "output_clerk"),
     Transition("withdraw", s.WithdrawInput,
                lambda c, a, d: engine.withdraw(c, a, d["reason"]),

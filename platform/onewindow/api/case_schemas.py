@@ -183,6 +183,7 @@ class DeliverPostInput(TransitionInput):
 class ConfirmPostDeliveryInput(TransitionInput):
     signee_name = _text("who signed for the mail", required=True)
     signed_on = fields.Date(required=True)
+    late_reason = _text("why the signature is recorded more than 1 working day after it")
 
 
 class WithdrawInput(TransitionInput):

@@ -48,6 +48,24 @@ def refuse_at_output(case: Case, actor: Actor, mismatch: str) -> Case:
     return case
 
 
+def _require_legal_result(case: Case, doing: str) -> None:
+    """A result whose e-licence carries no electronic seal (or was revoked) has no legal
+    effect: it must not leave the output window [电子签名法 §14; 003 §四(六)]."""
+    if not case.licence_identifier:
+        return
+    from onewindow.app import db
+    from onewindow.licences.models import Licence, LicenceStatus
+
+    licence = db.session.query(Licence).filter_by(identifier=case.licence_identifier).one_or_none()
+    if licence is None:
+        raise TransitionError(f"电子证照 {case.licence_identifier} 不在证照库中，不能{doing}；请联系审批部门核实")
+    if licence.status == LicenceStatus.pending_seal:
+        raise TransitionError(f"电子证照 {licence.identifier} 尚未加盖电子印章，不具法律效力，不能{doing}；"
+                              f"请联系{case.department.name}的印章管理员盖章后再办理")
+    if licence.status not in (LicenceStatus.active,):
+        raise TransitionError(f"电子证照 {licence.identifier} 状态为“{licence.status}”，不能{doing}")
+
+
 def _check_signee(case: Case, signee_name: str, signee_id: str, agent: bool) -> None:
     if not (signee_name or "").strip():
         raise TransitionError("请填写签收人姓名")
@@ -63,6 +81,7 @@ def deliver_pickup(case: Case, actor: Actor, signee_name: str, signee_id: str, a
     with unit_of_work():
         require_state(case, {CaseState.at_output}, "发放办理结果")
         require_role(actor, OUTPUT_ROLES, "发放办理结果")
+        _require_legal_result(case, "发放")
         _check_signee(case, signee_name, signee_id, agent)
         now = clock.now()
         case.delivery_method, case.signee, case.delivered_at, case.closed_at = "pickup", signee_name, now, now
@@ -83,6 +102,7 @@ def deliver_post(case: Case, actor: Actor, tracking_number: str, address: str | 
         require_role(actor, OUTPUT_ROLES, "邮寄办理结果")
         if not case.item.postal_delivery:
             raise TransitionError(f"事项“{case.item.name}”的办理结果不能邮寄，请通知申请人到窗口领取")
+        _require_legal_result(case, "邮寄")
         if not (tracking_number or "").strip():
             raise TransitionError("请填写邮件号")
         case.delivery_method, case.tracking_number = "post", tracking_number.strip()
@@ -92,17 +112,35 @@ def deliver_post(case: Case, actor: Actor, tracking_number: str, address: str | 
     return case
 
 
-def confirm_post_delivery(case: Case, actor: Actor, signee_name: str, signed_on: dt.date) -> Case:
+def _check_signing_date(case: Case, signed_on: dt.date, late_reason: str) -> dict:
+    """The signing date is a fact of the past, after the posting; the window records it
+    within 1 working day [003 §四(七)] — a later record needs its reason (kept in the event)."""
+    today = clock.today()
+    if signed_on > today:
+        raise TransitionError(f"签收日期 {signed_on} 晚于今天（{today}），请按邮件回执填写实际签收日期")
+    posted = next((e for e in reversed(case.events) if e.action == "deliver_post"), None)
+    if posted is not None and signed_on < posted.at.date():
+        raise TransitionError(f"签收日期 {signed_on} 早于邮寄日期 {posted.at.date()}，请核对邮件回执")
+    late = clock.workdays_between(signed_on, today) > 1
+    if late and not (late_reason or "").strip():
+        raise TransitionError(f"签收日期 {signed_on} 距今已超过1个工作日，签收信息应在签收后1个工作日内登记；"
+                              "如确属补登，请写明迟登的理由")
+    return {"late": True, "late_reason": late_reason.strip()} if late else {}
+
+
+def confirm_post_delivery(case: Case, actor: Actor, signee_name: str, signed_on: dt.date,
+                          late_reason: str = "") -> Case:
     """Within 1 working day after delivery the window records who signed [003 §四(七)]."""
     with unit_of_work():
         require_state(case, {CaseState.posted}, "登记邮件签收")
         require_role(actor, OUTPUT_ROLES, "登记邮件签收")
         if not (signee_name or "").strip():
             raise TransitionError("请填写邮件签收人")
+        lateness = _check_signing_date(case, signed_on, late_reason)
         signed_at = dt.datetime.combine(signed_on, dt.time(12, 0))
         case.signee, case.delivered_at, case.closed_at = signee_name, signed_at, clock.now()
-        transition(case, CaseState.delivered, "confirm_post_delivery", actor,
-                   payload={"signee": signee_name, "signed_on": signed_on.isoformat()})
+        transition(case, CaseState.delivered, "confirm_post_delivery", actor, reason=lateness.get("late_reason", ""),
+                   payload={"signee": signee_name, "signed_on": signed_on.isoformat(), **lateness})
         issue_notice(case, "receipt_sheet", actor, {
             "number": case.number, "item": case.item.name, "applicant": case.applicant_name,
             "signee": signee_name, "signed_at": signed_at.isoformat(sep=" "), "tracking_number":

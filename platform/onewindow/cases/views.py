@@ -4,6 +4,7 @@ inbox, output window. Views only adapt forms to engine calls; the engine decides
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
@@ -285,6 +286,17 @@ class InboxView(BaseView):
         return redirect(request.referrer or url_for("InboxView.index"))
 
 
+def _licence_states(cases) -> dict[str, Any]:
+    """identifier → licence status of the e-licences of ``cases``, in one query."""
+    from onewindow.licences.models import Licence
+
+    identifiers = [c.licence_identifier for c in cases if c.licence_identifier]
+    if not identifiers:
+        return {}
+    rows = db.session.query(Licence.identifier, Licence.status).filter(Licence.identifier.in_(identifiers))
+    return dict(rows.all())
+
+
 class OutputView(BaseView):
     """统一出件窗口: check results against the acceptance data, hand out or post them."""
 
@@ -299,6 +311,7 @@ class OutputView(BaseView):
                                        .order_by(Case.id))
         posted, more_posted = _queue(db.session.query(Case).filter(Case.state == CaseState.posted).order_by(Case.id))
         return self.render_template("cases/output.html", waiting=waiting, posted=posted, limit=QUEUE_LIMIT,
+                                    seals=_licence_states(waiting), today=clock.today().isoformat(),
                                     more_waiting=more_waiting, more_posted=more_posted,
                                     mask=mask_resident_id, title=str(_l("Output window")))
 
@@ -314,8 +327,8 @@ class OutputView(BaseView):
                                                     agent=bool(form.get("agent"))),
             "post": lambda: engine.deliver_post(case, _actor(), form.get("tracking_number", "")),
             "confirm": lambda: engine.confirm_post_delivery(
-                case, _actor(), form.get("signee", ""), dt.date.fromisoformat(form.get("signed_on") or
-                                                                              clock.today().isoformat())),
+                case, _actor(), form.get("signee", ""),
+                dt.date.fromisoformat(form.get("signed_on") or clock.today().isoformat()), form.get("late_reason", "")),
         }
         if action not in calls:
             abort(400)
