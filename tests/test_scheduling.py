@@ -117,3 +117,34 @@ def test_scheduler_command_once_raises_cards_without_anyone_opening_a_page(ow_da
     with create_engine(ow_database).connect() as conn:
         levels = conn.execute(text("select rule, level from supervision_card where cleared_at is null")).all()
     assert sorted(levels) == [("case_due", "red"), ("step_due", "red")]
+
+
+def test_the_legal_clock_runs_with_the_supervision_plugin_disabled(app, make_app, make_item, actor):
+    """超时默认 and 视为受理 are the law's, not supervision's: the core registers both jobs, and
+    with e-supervision switched off they still accept an application nobody answered in time."""
+    import datetime as dt
+    from importlib import import_module
+
+    from onewindow.app import db
+    from onewindow.cases import engine
+    from onewindow.cases.clock import travel_to
+    from onewindow.cases.models import ApplicantType, Case, CaseState, Channel
+    from onewindow.models.items import Item
+
+    item_id = make_item(correction_limit=3)
+    with app.app_context():
+        application = engine.Application(item=db.session.get(Item, item_id), applicant_type=ApplicantType.person,
+                                          applicant_name="张三", applicant_id="440304200002291236",
+                                          channel=Channel.online)
+        with travel_to(dt.date(2026, 11, 23)):
+            case_id = engine.submit(application, actor("acceptor")).id
+    bare = make_app(config={"PLUGINS_DISABLED": ["supervision"]}, sync=False)
+    with bare.app_context():
+        jobs = {s.id: s.ref for s in collect_jobs(bare.extensions["onewindow"].plugins)}
+        assert not any(job.startswith("supervision.") for job in jobs)
+        assert {"core.silence_consent", "core.deemed_acceptance"} <= set(jobs)
+        module, _, function = jobs["core.deemed_acceptance"].partition(":")
+        with travel_to(dt.date(2026, 11, 27)):  # the 3-working-day limit ended on Thursday the 26th
+            assert getattr(import_module(module), function)() == 1
+        case = db.session.get(Case, case_id)
+        assert case.state == CaseState.in_review and case.accepted_on == dt.date(2026, 11, 23)

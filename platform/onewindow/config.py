@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "JWT_ACCESS_TOKEN_EXPIRES_MINUTES": 60,
     "PUBLIC_BASE_URL": "http://127.0.0.1:8080",
+    # How often the core's legal-clock jobs (超时默认, 视为受理) run in the scheduler.
+    "LEGAL_CLOCK_INTERVAL_MINUTES": 15,
 }
 
 _LIST_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, list)}

@@ -178,7 +178,7 @@ def test_rectification_deadline_cards(ctx, make_item, accepted, scan_on, actor):
 
 def test_silence_consent_job_consents_overdue_parallel_steps(ctx, make_item, accepted, actor):
     from onewindow.cases.models import CaseState, StepState
-    from onewindow_supervision.jobs import silence_consent
+    from onewindow.cases.legal_clock import silence_consent
 
     from supervision_helpers import RE, TAX
 

@@ -64,7 +64,7 @@ def test_unknown_material_when_accepting_a_new_application_is_reported_too(ctx, 
 
 
 def test_deemed_acceptance_job_accepts_as_of_the_receipt_date_once(ctx, make_item, accepted, scan_on, actor):
-    from onewindow_supervision.jobs import deemed_acceptance
+    from onewindow.cases.legal_clock import deemed_acceptance
 
     case = accepted(make_item(correction_limit=3, promised=5), channel=Channel.online)  # limit ends Thu 26
     with travel_to(THU):

@@ -17,6 +17,20 @@ def calendar_changed(years):
 
 
 @hookimpl
+def register_jobs(register):
+    """超时默认 and 视为受理 are rules of law: the core runs them, whatever plugins are on."""
+    from flask import current_app, has_app_context
+
+    from onewindow.config import DEFAULTS
+
+    key = "LEGAL_CLOCK_INTERVAL_MINUTES"
+    minutes = int(current_app.extensions["onewindow"].settings[key] if has_app_context() else DEFAULTS[key])
+    register("core.silence_consent", "onewindow.cases.legal_clock:silence_consent", trigger="interval", minutes=minutes)
+    register("core.deemed_acceptance", "onewindow.cases.legal_clock:deemed_acceptance", trigger="interval",
+             minutes=minutes)
+
+
+@hookimpl
 def register_commands(register):
     @click.group("audit")
     def audit():

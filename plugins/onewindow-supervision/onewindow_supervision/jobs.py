@@ -1,8 +1,8 @@
 """Scheduler jobs of e-supervision (``register_jobs``). Each runs inside an app context
 (``onewindow.scheduling.runner.run_job``) and is idempotent: a restart or a double run
-raises no card twice (partial unique index + ``ON CONFLICT DO NOTHING``), applies no
-consent twice (the engine's own check) and stores no monthly report twice (``period``
-is unique)."""
+raises no card twice (partial unique index + ``ON CONFLICT DO NOTHING``) and stores no
+monthly report twice (``period`` is unique). Silence consent and deemed acceptance are
+the core's jobs (``onewindow.cases.legal_clock``): they run with this plugin disabled too."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ import datetime as dt
 import logging
 
 from flask import current_app
-from sqlalchemy import select
 
 from onewindow.app import db
 from onewindow.cases import clock
-from onewindow.cases.models import Case, CaseState, CaseStep, StepState
 
 log = logging.getLogger("onewindow.supervision")
 
@@ -43,50 +41,6 @@ def deadline_scan(full: bool = False) -> dict[str, int]:
 def full_deadline_scan() -> dict[str, int]:
     """Nightly safety net: check every open subject, whatever the incremental scans saw."""
     return deadline_scan(full=True)
-
-
-def silence_consent() -> int:
-    """超时默认 [002 §二(四)2]: parallel steps silent past their deadline count as consent.
-    The engine decides and records it; this job only finds the cases (one indexed query)."""
-    from onewindow.cases.engine import apply_silence_consent
-
-    ids = db.session.execute(
-        select(CaseStep.case_id).join(Case, Case.id == CaseStep.case_id).where(
-            Case.state == CaseState.in_review, CaseStep.state == StepState.active,
-            CaseStep.silence_consents.is_(True), CaseStep.due_date < clock.today(),
-        ).distinct()
-    ).scalars().all()
-    return _apply_each(ids, apply_silence_consent, "silence consent")
-
-
-def deemed_acceptance() -> int:
-    """视为受理 (行政许可法 §32): submitted applications that got no correction notice within
-    the item's limit become accepted as of their receipt date. The engine's
-    ``deem_accepted`` decides and records it; accepted cases are no longer selected, so a
-    second run changes nothing."""
-    from onewindow.cases.engine import SYSTEM, deem_accepted
-    from onewindow.models.items import Item
-    from onewindow.workdays import get_calendar
-    from onewindow_supervision.scan import deemed_bounds, deemed_due
-
-    bounds = deemed_bounds(db.session, clock.today(), get_calendar())
-    ids = db.session.execute(
-        select(Case.id).join(Item, Item.id == Case.item_id).where(*deemed_due(bounds)).order_by(Case.id)
-    ).scalars().all()
-    return _apply_each(ids, lambda case: deem_accepted(case, SYSTEM), "deemed acceptance")
-
-
-def _apply_each(case_ids, apply, what: str) -> int:
-    """Apply an engine transition to each case in its own transaction."""
-    changed = 0
-    for case_id in case_ids:
-        case = db.session.get(Case, case_id)
-        try:
-            changed += bool(apply(case))
-        except Exception:  # one broken case must not stop the others; it is retried next run
-            log.exception("%s failed for case %s", what, case_id)
-            db.session.rollback()
-    return changed
 
 
 def monthly_report(today: dt.date | None = None) -> str | None:

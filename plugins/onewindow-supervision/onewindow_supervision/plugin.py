@@ -22,7 +22,6 @@ CONFIG_DEFAULTS = {
     "warning_days": 1,            # yellow card threshold where no item says (rectifications)
     "rectification_days": 15,     # working days to rectify after a bad review
     "scan_interval_minutes": 5,   # the deadline scan
-    "consent_interval_minutes": 15,
     "report_day": 1,              # day of the month the monthly report is generated
 }
 
@@ -91,10 +90,6 @@ def register_jobs(register):
              trigger="interval", minutes=int(cfg["scan_interval_minutes"]))
     register("supervision.full_scan", "onewindow_supervision.jobs:full_deadline_scan",
              trigger="cron", hour=1, minute=30)
-    register("supervision.silence_consent", "onewindow_supervision.jobs:silence_consent",
-             trigger="interval", minutes=int(cfg["consent_interval_minutes"]))
-    register("supervision.deemed_acceptance", "onewindow_supervision.jobs:deemed_acceptance",
-             trigger="interval", minutes=int(cfg["consent_interval_minutes"]))
     register("supervision.monthly_report", "onewindow_supervision.jobs:monthly_report",
              trigger="cron", day=int(cfg["report_day"]), hour=2)
 

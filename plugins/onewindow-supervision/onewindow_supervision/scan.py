@@ -41,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from onewindow.cases.legal_clock import deemed_bounds, deemed_due
 from onewindow.cases.models import Case, CaseEvent, CaseMaterial, CaseState, CaseStep, MaterialStatus, StepState
 from onewindow.models.items import Item
 from onewindow_supervision.models import Card, CardLevel, CardRule, Rectification, RectificationState, ScanState
@@ -219,23 +220,6 @@ def _supply_due(p: Params):
             .where(Case.supply_deadline.isnot(None), Case.simulated.is_(True),
                    Case.state.notin_([CaseState.rejected.name, CaseState.denied.name, CaseState.delivered.name,
                                       CaseState.withdrawn.name]), deferred))
-
-
-def deemed_bounds(conn, today: dt.date, calendar) -> dict[int, dt.datetime]:
-    """Correction limit N (of any item) → start of ``add_workdays(today, -N)``: the limit
-    ``add_workdays(received, N)`` has passed when the receipt is before that moment
-    (N working days back from yesterday)."""
-    limits = {n for n in conn.execute(select(Item.correction_limit_days).distinct()).scalars() if n} or {3}
-    return {n: dt.datetime.combine(calendar.add_workdays(today, -n), dt.time.min) for n in limits}
-
-
-def deemed_due(bounds: dict[int, dt.datetime]) -> list:
-    """Conditions on ``Case`` joined with ``Item``: submitted, no correction notice, the
-    correction-notice limit passed (the scan's red card; the job's ``deem_accepted``)."""
-    by_limit = sql_case(*[(Item.correction_limit_days == n, literal(b)) for n, b in sorted(bounds.items())],
-                        else_=literal(min(bounds.values())))
-    return [Case.state == CaseState.submitted.name, Case.corrections_issued == 0,
-            Case.received_at < max(bounds.values()), Case.received_at < by_limit]
 
 
 def _deemed_acceptance(p: Params):
