@@ -132,3 +132,83 @@ def test_the_window_is_preset_from_the_clerks_windows_and_required(app, make_ite
     assert "请选择受理窗口" in page
     with app.app_context():
         assert db.session.query(Case).count() == 0
+
+
+def test_every_transition_of_the_dispatch_table_has_a_screen():
+    """A transition the API offers is reachable in the browser too: on the case page, or at
+    the acceptance workbench for the four window outcomes."""
+    from onewindow.api.case_actions import TRANSITIONS
+    from onewindow.cases.actions import BY_NAME, WORKBENCH
+
+    missing = sorted(set(TRANSITIONS) - set(BY_NAME) - set(WORKBENCH))
+    assert not missing, f"transitions with no screen: {missing}; add them to onewindow.cases.actions.ACTIONS"
+
+
+def _accepted_case(app, make_item, client, **item):
+    item_id = make_item(**item)
+    with app.app_context():
+        form = _accept_form(db.session.get(Item, item_id))
+    return item_id, form
+
+
+def test_the_department_returns_a_case_for_correction_from_the_case_page(app, make_item, login):
+    """退回补正: the approver reads the case (form data and materials) on its page and
+    returns it listing the problem; the applicant gets a correction notice."""
+    acceptor, approver = app.test_client(), app.test_client()
+    login(acceptor, "acceptor")
+    login(approver, "approver")
+    item_id, form = _accepted_case(app, make_item, acceptor)
+    assert acceptor.post(f"/workbench/new/{item_id}", data=form).status_code == 302
+    with app.app_context():
+        case = db.session.query(Case).one()
+        pk, material = case.id, case.materials[1].material_id
+    page = approver.get(f"/caseview/show/{pk}").get_data(as_text=True)
+    assert 'id="ow-action-return_for_correction"' in page and 'id="ow-action-approve_step"' in page
+    assert 'id="ow-case-data"' in page
+    response = approver.post(f"/caseview/act/{pk}/return_for_correction",
+                             data={f"problem-{material}": "身份证明已过有效期"})
+    assert response.status_code == 302
+    with app.app_context():
+        case = db.session.get(Case, pk)
+        assert case.state == CaseState.correction
+        notice = [n for n in case.notices if n.kind == "correction"][-1]
+        assert [(i["material"], i["problem"]) for i in notice.content["items"]] == [("身份证明", "身份证明已过有效期")]
+
+
+def test_a_deferred_material_is_registered_from_the_case_page_and_the_result_released(app, make_item, login):
+    acceptor, approver, clerk = app.test_client(), app.test_client(), app.test_client()
+    for client, name in ((acceptor, "acceptor"), (approver, "approver"), (clerk, "output_clerk")):
+        login(client, name)
+    item_id, form = _accepted_case(app, make_item, acceptor)
+    with app.app_context():
+        deferred = db.session.get(Item, item_id).materials[2].id
+    form.update({"outcome": "accept_deferred", f"m{deferred}": "missing", "commitment": "三日内补交",
+                 "supply_deadline": "2026-11-26"})
+    with travel_to(dt.date(2026, 11, 23)):
+        assert acceptor.post(f"/workbench/new/{item_id}", data=form).status_code == 302
+        with app.app_context():
+            case = db.session.query(Case).one()
+            pk, step_id = case.id, case.steps[0].id
+        approver.post(f"/caseview/act/{pk}/approve_step", data={"opinion": "同意（模拟审批）"})
+        page = acceptor.get(f"/caseview/show/{pk}").get_data(as_text=True)
+        assert 'id="ow-action-supply_material"' in page
+        acceptor.post(f"/caseview/act/{pk}/supply_material", data={"material_id": str(deferred)})
+        approver.post(f"/caseview/act/{pk}/hand_to_output", data={"result_description": "许可证1份"})
+    with app.app_context():
+        case = db.session.get(Case, pk)
+        assert not case.simulated and case.state == CaseState.at_output
+
+
+def test_the_case_page_offers_nothing_to_a_role_that_may_not_act(app, make_item, login):
+    acceptor, supervisor = app.test_client(), app.test_client()
+    login(acceptor, "acceptor")
+    login(supervisor, "supervisor")
+    item_id, form = _accepted_case(app, make_item, acceptor)
+    acceptor.post(f"/workbench/new/{item_id}", data=form)
+    with app.app_context():
+        pk = db.session.query(Case).one().id
+    page = supervisor.get(f"/caseview/show/{pk}").get_data(as_text=True)
+    assert 'id="ow-case-actions"' not in page
+    supervisor.post(f"/caseview/act/{pk}/approve_step", data={"opinion": "同意"})
+    with app.app_context():
+        assert db.session.get(Case, pk).state == CaseState.in_review  # the engine refused

@@ -68,7 +68,7 @@ def register_views(register):
 
 @hookimpl
 def register_permissions(register):
-    cases = read("CaseView") + menu("Cases", "Case search")
+    cases = read("CaseView") + can("CaseView", "act") + menu("Cases", "Case search")
     workbench = can("WorkbenchView", "index", "new", "existing") + menu("Acceptance workbench")
     inbox = can("InboxView", "index", "act") + menu("Department inbox")
     output = can("OutputView", "index", "act") + menu("Output window")

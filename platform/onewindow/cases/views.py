@@ -14,6 +14,7 @@ from wtforms import FieldList, Form, FormField, SelectMultipleField
 from onewindow.app import db
 from onewindow.cases import clock, engine
 from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied, TransitionError
+from onewindow.cases.actions import body_from_form
 from onewindow.cases.listing import BoundedCountInterface, BoundedCountListWidget
 from onewindow.cases.models import ApplicantType, Case, CaseState, CaseStep, Channel, MaterialStatus, StepState
 from onewindow.cases.scope import CaseScope, may_see
@@ -75,7 +76,7 @@ class CaseView(ModelView):
 
     datamodel = BoundedCountInterface(Case)
     list_widget = BoundedCountListWidget
-    base_permissions = ["can_list", "can_show"]
+    base_permissions = ["can_list", "can_show", "can_act"]
     base_filters = [["id", CaseScope, None]]
     base_order = ("id", "desc")
     list_title = _l("Cases")
@@ -97,12 +98,49 @@ class CaseView(ModelView):
         from onewindow.cases.models import CaseState as _State
         from onewindow.documents.labels import ACTION_LABELS, KINDS, UNKNOWN_ACTION
 
+        from onewindow.cases.actions import PROCEDURES, available
+
         return self.render_template(
             self.show_template, case=case, title=str(_l("Case")), due=_due_badge(case),
             masked=mask_resident_id(case.applicant_id), roles=role_keys(g.user),
+            actions=available(case, _actor()), procedures=PROCEDURES, today=clock.today().isoformat(),
+            form_fields=_form_labels(case),
             action_label=lambda a: ACTION_LABELS.get(a, UNKNOWN_ACTION),
             kind_label=lambda k: KINDS.get(k, (k,))[0],
             state_label=lambda name: _State[name] if name in _State.__members__ else name)
+
+
+    @expose("/act/<pk>/<name>", methods=["POST"])
+    @has_access
+    def act(self, pk, name):
+        """One case action from the case page, through the dispatch the REST API uses."""
+        from onewindow.api.case_actions import InputInvalid, run_transition
+        from onewindow.cases.actions import BY_NAME
+
+        case = self.datamodel.get(pk, self._base_filters)  # other departments' cases: 404
+        action = BY_NAME.get(name)
+        if case is None or action is None:
+            abort(404)
+        try:
+            run_transition(case, name, _actor(), body_from_form(action, case, _actor(), request.form))
+        except InputInvalid as exc:
+            flash(str(exc), "danger")
+        except ENGINE_ERRORS as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(f"{action.label}：{_l('Done')}", "success")
+        return redirect(url_for("CaseView.show", pk=pk))
+
+
+def _form_labels(case: Case) -> list[tuple[str, Any]]:
+    """The application data as entered, labelled with the item form's labels (plugin
+    forms and low-code fields alike); keys no form declares are shown by name."""
+    labels: dict[str, str] = {}
+    form_cls = build_application_form(case.item) if (case.item.form_key or case.item.fields) else None
+    if form_cls is not None:
+        for f in form_cls(meta={"csrf": False}):
+            labels[f.name] = str(f.label.text)
+    return [(labels.get(key, key), value) for key, value in (case.data or {}).items()]
 
 
 #: Blank rows offered below a plugin form's row list (shareholders, family members…).

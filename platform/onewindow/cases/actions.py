@@ -1,0 +1,144 @@
+"""The case actions a person can take on the case page, as data (办件操作表).
+
+Each entry names the transition (the key of the dispatch table the REST API and the CLI
+use, ``onewindow.api.case_actions.TRANSITIONS``), the states it applies in, who may do it,
+and its input fields with their Chinese labels. :func:`available` tells the case page
+which forms to draw for this user; submitting one goes through the same dispatch as the
+API, so the engine (not this table) decides and refuses. The four window outcomes live
+on the acceptance workbench (:data:`WORKBENCH`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask_babel import lazy_gettext as _l
+
+from onewindow.cases import clock
+from onewindow.cases.clockops import SPECIAL_PROCEDURES
+from onewindow.cases.core import Actor
+from onewindow.cases.models import Case, CaseState, MaterialStatus, StepState
+
+#: Window outcomes, taken at the acceptance workbench (受理工作台), not on the case page.
+WORKBENCH = ("accept", "accept_deferred", "request_correction", "reject")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of an action's form. ``kind``: text, textarea, int, date, yesno,
+    deferred (a deferred material of the case), procedure (§45), problems (one text per
+    material)."""
+
+    name: str
+    label: Any
+    kind: str = "text"
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    name: str
+    label: Any
+    states: frozenset[CaseState]
+    roles: frozenset[str]
+    fields: tuple[Field, ...] = ()
+    #: "case": the actor belongs to the case's department; "step": to an active step's department
+    department: str | None = None
+    style: str = "default"
+    when: Callable[[Case], bool] = field(default=lambda case: True)
+
+
+def _states(*names: str) -> frozenset[CaseState]:
+    return frozenset(CaseState[n] for n in names)
+
+
+DEPT = frozenset({"approver", "chief_rep"})
+OPINION = Field("opinion", _l("Opinion"), "textarea")
+
+ACTIONS: tuple[CaseAction, ...] = (
+    CaseAction("pre_review", _l("Pre-review"), _states("submitted"), DEPT,
+               (Field("passed", _l("Pre-review passed"), "yesno"), Field("opinion", _l("Opinion"), "textarea", False),
+                Field("problems", _l("Problems to correct"), "problems", False)), department="case"),
+    CaseAction("deem_accepted", _l("Register deemed acceptance"), _states("submitted"),
+               frozenset({"acceptor", "chief_rep"}), when=lambda c: c.corrections_issued == 0),
+    CaseAction("supply_material", _l("Register a deferred material that arrived"),
+               _states("in_review", "suspended", "approved", "at_output"),
+               frozenset({"acceptor", "chief_rep", "approver", "output_clerk"}),
+               (Field("material_id", _l("Material"), "deferred"),), style="primary",
+               when=lambda c: any(m.status == MaterialStatus.deferred for m in c.materials)),
+    CaseAction("approve_step", _l("Approve"), _states("in_review"), DEPT, (OPINION,), department="step",
+               style="success"),
+    CaseAction("deny_step", _l("Deny"), _states("in_review"), DEPT,
+               (Field("opinion", _l("Reasons and legal basis"), "textarea"),), department="step", style="danger"),
+    CaseAction("return_for_correction", _l("Return for correction"), _states("in_review"), DEPT,
+               (Field("problems", _l("Problems to correct"), "problems"),), department="step", style="warning"),
+    CaseAction("decide_on_the_spot", _l("Decide on the spot"), _states("in_review"), frozenset({"chief_rep"}),
+               (Field("approve", _l("Grant"), "yesno"), OPINION), department="case",
+               when=lambda c: c.item.handling_type.name == "immediate"),
+    CaseAction("suspend", _l("Special procedure"), _states("in_review"), DEPT,
+               (Field("procedure", _l("Procedure"), "procedure"), Field("reason", _l("Reason"), "textarea"),
+                Field("expected_days", _l("Expected working days"), "int", False)), department="case"),
+    CaseAction("resume", _l("End special procedure"), _states("suspended"), DEPT,
+               (Field("outcome", _l("Outcome of the procedure"), "textarea"),), department="case", style="primary"),
+    CaseAction("extend", _l("Extend the time limit"), _states("in_review", "suspended"), frozenset({"chief_rep"}),
+               (Field("days", _l("Days"), "int"), Field("reason", _l("Reason"), "textarea"),
+                Field("approved_by", _l("Approved by"))), department="case"),
+    CaseAction("hand_to_output", _l("Hand to output window"), _states("approved"), DEPT,
+               (Field("result_description", _l("Result handed over")),), department="case", style="primary"),
+    CaseAction("refuse_at_output", _l("Refuse"), _states("at_output"), frozenset({"output_clerk"}),
+               (Field("mismatch", _l("Mismatch with the acceptance data"), "textarea"),), style="danger"),
+    CaseAction("deliver_pickup", _l("Hand out"), _states("at_output"), frozenset({"output_clerk"}),
+               (Field("signee_name", _l("Signee")), Field("signee_id", _l("Signee ID number")),
+                Field("agent", _l("Agent"), "yesno", False)), style="success"),
+    CaseAction("deliver_post", _l("Post"), _states("at_output"), frozenset({"output_clerk"}),
+               (Field("tracking_number", _l("Tracking number")),), when=lambda c: c.item.postal_delivery),
+    CaseAction("confirm_post_delivery", _l("Record signature"), _states("posted"), frozenset({"output_clerk"}),
+               (Field("signee_name", _l("Signee")), Field("signed_on", _l("Signed on"), "date"),
+                Field("late_reason", _l("Reason if recorded late"), "text", False)), style="success"),
+    CaseAction("withdraw", _l("Register withdrawal"), _states("submitted", "pre_reviewed", "correction", "in_review",
+                                                                "suspended"),
+               frozenset({"acceptor"}), (Field("reason", _l("The applicant's reason"), "textarea"),), style="danger"),
+)
+BY_NAME = {a.name: a for a in ACTIONS}
+
+
+def _in_department(action: CaseAction, case: Case, actor: Actor) -> bool:
+    if action.department == "case":
+        return actor.department_id == case.department_id
+    if action.department == "step":
+        return any(s.state == StepState.active and s.department_id == actor.department_id for s in case.steps)
+    return True
+
+
+def available(case: Case, actor: Actor) -> list[CaseAction]:
+    """The actions this actor may take on this case now (the engine still decides)."""
+    return [a for a in ACTIONS
+            if case.state in a.states and (actor.roles & a.roles) and _in_department(a, case, actor) and a.when(case)]
+
+
+def body_from_form(action: CaseAction, case: Case, actor: Actor, form) -> dict[str, Any]:
+    """The transition's request body from the case page's form (the API's shape)."""
+    body: dict[str, Any] = {"version": int(form["version"])} if form.get("version") else {}
+    for f in action.fields:
+        raw = (form.get(f.name) or "").strip()
+        if f.kind == "problems":
+            body[f.name] = {str(m.material_id): form[f"problem-{m.material_id}"].strip() for m in case.materials
+                            if (form.get(f"problem-{m.material_id}") or "").strip()}
+        elif f.kind == "yesno":
+            body[f.name] = raw in ("1", "yes", "on", "true")
+        elif f.kind in ("int", "deferred"):
+            if raw:
+                body[f.name] = int(raw) if raw.isdigit() else raw
+        elif f.kind == "date":
+            body[f.name] = raw or clock.today().isoformat()
+        elif raw or f.required:
+            body[f.name] = raw
+    if action.department == "step":
+        mine = [s for s in case.steps if s.state == StepState.active and s.department_id == actor.department_id]
+        if len(mine) == 1:
+            body["step_id"] = mine[0].id
+    return body
+
+
+PROCEDURES = SPECIAL_PROCEDURES
