@@ -88,3 +88,43 @@ def test_a_refused_rejection_in_the_browser_stays_a_rejection(page, live_server,
     with app.app_context():
         case = db.session.query(Case).filter_by(item_id=item_id).one()
         assert case.state.name == "rejected" and case.due_date is None
+
+
+def test_the_approver_reads_the_case_and_extends_then_returns_it_in_the_browser(page, live_server, demo_logins,
+                                                                                 make_item, app):
+    """On the case page the department sees the application as entered and its actions:
+    the chief representative extends the limit (§42), the approver returns the case for
+    correction naming the problem; the applicant's notice lists just that material."""
+    item_id = make_item(name="食品经营许可（退回补正测试）")
+    sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
+    page.goto(f"{live_server}/workbench/new/{item_id}")
+    page.fill("input[name=applicant_name]", "张三")
+    page.fill("input[name=applicant_id]", PERSON)
+    page.click("#ow-accept-submit")
+    page.wait_for_selector("#ow-case")
+    with app.app_context():
+        case = db.session.query(Case).filter_by(item_id=item_id).one()
+        pk, due = case.id, case.due_date
+
+    sign_in(page, live_server, "chief_rep", demo_logins["chief_rep"])
+    page.goto(f"{live_server}/caseview/show/{pk}")
+    extend = page.locator("#ow-action-extend")
+    extend.locator("input[name=days]").fill("5")
+    extend.locator("textarea[name=reason]").fill("需现场核查经营场所")
+    extend.locator("input[name=approved_by]").fill("局长 李四")
+    extend.locator("button").click()
+    page.wait_for_selector("#ow-case")
+    with app.app_context():
+        assert db.session.get(Case, pk).due_date > due
+
+    sign_in(page, live_server, "approver", demo_logins["approver"])
+    page.goto(f"{live_server}/caseview/show/{pk}")
+    assert page.locator("#ow-case-data").count() == 1
+    form = page.locator("#ow-action-return_for_correction")
+    form.locator("input[name^=problem-]").nth(1).fill("身份证明复印件不清晰")
+    form.locator("button").click()
+    page.wait_for_selector("#ow-case")
+    assert "补正" in page.inner_text("#ow-case-state")
+    with app.app_context():
+        notice = [n for n in db.session.get(Case, pk).notices if n.kind == "correction"][-1]
+        assert [(i["material"], i["problem"]) for i in notice.content["items"]] == [("身份证明", "身份证明复印件不清晰")]
