@@ -37,9 +37,12 @@ def test_case_from_window_to_delivery_and_public_lookup(page, live_server, demo_
 
     sign_in(page, live_server, "approver", demo_logins["approver"])
     page.goto(f"{live_server}/inbox/")
-    row = page.locator("#ow-inbox tr", has_text=number)
-    row.locator("form:has(input[value=approve]) input[name=opinion]").fill("符合条件，同意")
-    row.locator("form:has(input[value=approve]) button").click()
+    page.locator("#ow-inbox tr", has_text=number).locator("a.ow-review").click()
+    page.wait_for_selector("#ow-case-data")  # approvers decide on the case page, seeing the application
+    page.fill("#ow-action-approve_step textarea[name=opinion]", "符合条件，同意")
+    page.click("#ow-action-approve_step button")
+    page.wait_for_selector("#ow-case")
+    page.goto(f"{live_server}/inbox/")
     page.wait_for_selector("#ow-ready")
     ready = page.locator("#ow-ready tr", has_text=number)
     ready.locator("input[name=opinion]").fill("食品经营许可证正本1份")

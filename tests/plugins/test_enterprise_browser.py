@@ -2,7 +2,7 @@
 share split first), parallel approval, the register entry, pickup at the output window."""
 
 import pytest
-from area1_browser import approve_in_inbox, hand_to_output, pick_up, sign_in
+from area1_browser import seal_in_browser, approve_in_inbox, hand_to_output, pick_up, sign_in
 from area1_helpers import PERSON, PERSON2
 
 from onewindow.app import db
@@ -49,20 +49,7 @@ def test_establishment_from_one_form_to_the_business_licence(page, live_server, 
     page.wait_for_load_state()
     assert "尚未加盖电子印章" in page.inner_text("body")  # an unsealed licence has no legal effect
 
-    sign_in(page, live_server, "admin", demo_logins["admin"])  # the department's first seal
-    page.goto(f"{live_server}/sealview/create")
-    page.select_option("#department", label="云溪县市场监督管理局")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    sign_in(page, live_server, "seal_admin", demo_logins["seal_admin"])
-    with app.app_context():
-        from onewindow.licences.models import Licence
-
-        identifier = db.session.query(Case).filter_by(number=number).one().licence_identifier
-        licence_id = db.session.query(Licence).filter_by(identifier=identifier).one().id
-    page.goto(f"{live_server}/licenceview/show/{licence_id}")
-    page.click("#licence-seal")
-    page.wait_for_load_state()
+    seal_in_browser(page, live_server, demo_logins, app, number, "seal_admin")
     sign_in(page, live_server, "output_clerk", demo_logins["output_clerk"])
     pick_up(page, live_server, number, "王五", PERSON)
     with app.app_context():

@@ -2,7 +2,7 @@
 the output window."""
 
 import pytest
-from area1_browser import approve_in_inbox, hand_to_output, pick_up, sign_in
+from area1_browser import seal_in_browser, approve_in_inbox, hand_to_output, pick_up, sign_in
 from area1_helpers import PERSON
 
 from onewindow.app import db
@@ -32,9 +32,10 @@ def test_passport_from_the_exit_entry_window_to_pickup(page, live_server, demo_l
     with app.app_context():
         number = db.session.query(Case).one().number
 
-    sign_in(page, live_server, "admin", demo_logins["admin"])  # no demo police staff: the centre admin approves
+    sign_in(page, live_server, "approver_ps", demo_logins["approver_ps"])  # the police's own approver
     approve_in_inbox(page, live_server, number)
     hand_to_output(page, live_server, number, "普通护照1本")
+    seal_in_browser(page, live_server, demo_logins, app, number, "seal_admin_ps")
     sign_in(page, live_server, "output_clerk", demo_logins["output_clerk"])
     pick_up(page, live_server, number, "王五", PERSON)
     with app.app_context():

@@ -4,7 +4,7 @@ approval, delivery, then the utility follow-up status updated on its screen."""
 from decimal import Decimal
 
 import pytest
-from area1_browser import approve_in_inbox, hand_to_output, pick_up, sign_in
+from area1_browser import seal_in_browser, approve_in_inbox, hand_to_output, pick_up, sign_in
 from area1_helpers import PERSON, PERSON2, RE
 
 from onewindow.app import db
@@ -43,6 +43,7 @@ def test_transfer_from_the_window_to_the_utility_follow_up(page, live_server, de
     approve_in_inbox(page, live_server, number)
     sign_in(page, live_server, "approver_re", demo_logins["approver_re"])
     hand_to_output(page, live_server, number, "不动产权证书1本")
+    seal_in_browser(page, live_server, demo_logins, app, number, "seal_admin_re")
     sign_in(page, live_server, "output_clerk", demo_logins["output_clerk"])
     pick_up(page, live_server, number, "王五", PERSON)
     with app.app_context():

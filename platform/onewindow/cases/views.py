@@ -98,12 +98,13 @@ class CaseView(ModelView):
         from onewindow.cases.models import CaseState as _State
         from onewindow.documents.labels import ACTION_LABELS, KINDS, UNKNOWN_ACTION
 
-        from onewindow.cases.actions import PROCEDURES, available
+        from onewindow.cases.actions import PROCEDURES, available, steps_for
 
         return self.render_template(
             self.show_template, case=case, title=str(_l("Case")), due=_due_badge(case),
             masked=mask_resident_id(case.applicant_id), roles=role_keys(g.user),
             actions=available(case, _actor()), procedures=PROCEDURES, today=clock.today().isoformat(),
+            steps_for=lambda c: steps_for(c, _actor()),
             form_fields=_form_labels(case),
             action_label=lambda a: ACTION_LABELS.get(a, UNKNOWN_ACTION),
             kind_label=lambda k: KINDS.get(k, (k,))[0],
