@@ -16,7 +16,7 @@ from onewindow.cases.audit import verify_all
 from onewindow.cases.clock import travel_to
 from onewindow.cases.errors import ConflictError, PermissionDenied, TransitionError
 from onewindow.cases.models import (
-    ApplicantType, Case, CaseMaterial, CaseState, CaseStep, Channel, MaterialStatus, StepState,
+    ApplicantType, Case, CaseEvent, CaseMaterial, CaseState, CaseStep, Channel, MaterialStatus, StepState,
 )
 from onewindow.models import Staff
 from onewindow.models.items import Item
@@ -413,6 +413,41 @@ def test_a_transition_failing_after_its_rows_are_written_leaves_case_and_session
         assert other.execute(text("select state, version from ow_case where id = :i"), {"i": case.id}).one() == (
             "in_review", 1)
         assert other.execute(text("select state from ow_case_step where id = :i"), {"i": step_id}).scalar() == "active"
+
+
+def test_an_acceptance_failing_at_its_commit_leaves_no_case_in_the_session(ctx, make_item, actor):
+    """All or nothing for a new case: its rows, event and notice are written, then the
+    commit fails (the database refuses it); the transaction rolls back, and the new
+    case, its materials, step and event are not left in the session as if stored: they
+    are transient again, as after a failed ORM flush."""
+    from sqlalchemy import event as sa_event
+    from sqlalchemy import inspect
+
+    class Witness:  # keeps the objects the failed acceptance made
+        seen: list = []
+
+        @hookimpl
+        def case_transition(self, case, event):
+            self.seen += [case, event, *case.materials, *case.steps]
+
+    item_id = make_item()
+
+    def refuse_commit(conn):
+        raise RuntimeError("the database refuses the commit")
+
+    sa_event.listen(db.engine, "commit", refuse_commit)
+    try:
+        with registered(Witness()), pytest.raises(RuntimeError, match="refuses"):
+            accepted(item_id, actor("acceptor"))
+    finally:
+        sa_event.remove(db.engine, "commit", refuse_commit)
+    assert len(Witness.seen) >= 2 + 3  # the case, its event, its three materials (steps come after)
+    assert all(inspect(o).transient for o in Witness.seen), [inspect(o) for o in Witness.seen]
+    assert not any(isinstance(o, (Case, CaseEvent)) for o in db.session.identity_map.values())
+    with db.engine.connect() as other:
+        assert other.execute(text("select count(*) from ow_case")).scalar() == 0
+    case = accepted(item_id, actor("acceptor"))  # and the next acceptance goes through
+    assert db.session.get(Case, case.id) is case and case.events[-1].action == "accept"
 
 
 def test_a_transition_that_also_writes_another_table_is_flushed_by_the_orm_whole(ctx, make_item, actor):

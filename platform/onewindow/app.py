@@ -137,7 +137,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no branch
-        # A case transition asks for IMMEDIATE (see cases.core.unit_of_work): it takes the
+        # A case transition asks for IMMEDIATE (see cases.persistence.unit_of_work): it takes the
         # write lock at once, so a second writer waits for it (busy_timeout) instead of
         # failing when it upgrades a read snapshot another process has written past.
         immediate = conn.get_execution_options().get("sqlite_begin") == "IMMEDIATE"

@@ -28,6 +28,7 @@ import shutil
 import sys
 import textwrap
 import uuid
+import weakref
 from pathlib import Path
 
 import pytest
@@ -110,10 +111,15 @@ class _Databases:
 
 @pytest.fixture(scope="session")
 def _ow_databases(tmp_path_factory):
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    event.listen(Engine, "engine_connect", _remember_engine)
     dbs = _Databases(tmp_path_factory.mktemp("onewindow-db"), os.environ.get(TEST_DB_ENV) or None)
     dbs.logins = dbs.create_template()
     yield dbs
     dbs.close()
+    event.remove(Engine, "engine_connect", _remember_engine)
 
 
 @pytest.fixture
@@ -129,12 +135,18 @@ def ow_database(_ow_databases):
     _ow_databases.drop(url)
 
 
-def _dispose_all() -> None:
-    from onewindow.app import db
+#: Every engine that connected during the tests (the apps' engines included), so that a
+#: test's database can be dropped or its file removed once its connections are closed.
+_engines: weakref.WeakSet = weakref.WeakSet()
 
-    for engine in list(getattr(db, "_app_engines", {}).values()):
-        for e in engine.values():
-            e.dispose()
+
+def _remember_engine(connection) -> None:
+    _engines.add(connection.engine)
+
+
+def _dispose_all() -> None:
+    for engine in list(_engines):
+        engine.dispose()
 
 
 @pytest.fixture
