@@ -2,7 +2,6 @@
 
 import contextlib
 import datetime as dt
-import os
 import threading
 
 import pytest
@@ -10,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select, text
 
 from onewindow.app import db
+from onewindow.environ import getenv
 from onewindow.plugins import hookimpl
 from onewindow.cases import engine
 from onewindow.cases.audit import verify_all
@@ -401,8 +401,8 @@ def test_a_transition_failing_after_its_rows_are_written_leaves_case_and_session
     step_id, seq = case.steps[0].id, case.chain_seq
     with db.engine.begin() as other:
         other.execute(text(
-            "insert into ow_case_event (case_id, seq, action, to_state, actor, at, reason, payload, prev_hash, hash) "
-            "values (:c, :s, 'approve_step', 'approved', 'someone', :at, '', '{}', :h, :h)"),
+            "insert into ow_case_event (case_id, seq, action, to_state, actor, at, reason, payload, "
+            "prev_hash, hash) values (:c, :s, 'approve_step', 'approved', 'someone', :at, '', '{}', :h, :h)"),
             {"c": case.id, "s": seq + 1, "at": dt.datetime(2026, 11, 24, 9), "h": "f" * 64})
     with pytest.raises(ConflictError):
         with travel_to(dt.date(2026, 11, 24)):
@@ -474,7 +474,7 @@ def test_a_transition_that_also_writes_another_table_is_flushed_by_the_orm_whole
                              {"i": case.id}).scalar() == "approved"
 
 
-@pytest.mark.skipif(not os.environ.get("OW_TEST_DATABASE_URL"), reason="PostgreSQL row locks")
+@pytest.mark.skipif(not getenv("TEST_DATABASE_URL"), reason="PostgreSQL row locks")
 def test_two_transitions_deadlocked_on_a_plugins_rows_give_one_success_and_one_conflict(app, make_item, actor):
     """Two transitions whose plugin hooks lock the same two rows in opposite orders:
     PostgreSQL ends one as deadlocked; the staff member gets the conflict message (act
