@@ -162,7 +162,8 @@ def main() -> None:
             print(f"{label:<10} validate {figures['validate_s']:6.2f} s   install {figures['install_s']:6.2f} s   "
                   f"peak {figures['peak_mb']:5d} MB   rows: {figures['items']} items, {figures['materials']} materials")
             print(f"{'':<10} Python CPU: validate {figures['validate_cpu']:.2f} s, "
-                  f"install {figures['install_cpu']:.2f} s; load average {figures['load']} (wall times grow with other work on the machine)")
+                  f"install {figures['install_cpu']:.2f} s; load average {figures['load']} "
+                  "(wall times grow with other work on the machine)")
             print(f"{'':<10} {verdict}")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -114,7 +114,7 @@ def init_database(app: Flask) -> None:
             with engine.connect() as conn:
                 conn.execute(text("select 1"))
         except SQLAlchemyError as exc:
-            reason = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise StartupError(
                 f"database {engine.url.render_as_string(hide_password=True)} is unreachable: {reason}; "
                 "check ONEWINDOW_DATABASE_URL (or DATABASE_URL in instance/onewindow.toml)"
