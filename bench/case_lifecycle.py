@@ -292,7 +292,7 @@ def main() -> None:
                   for w in range(args.workers)]
         runs = {}
         for label, fresh in (("case kept", False), ("case reread", True)):
-            runs[label] = _run(_engine_worker, args.workers, lambda w: (
+            runs[label] = _run(_engine_worker, args.workers, lambda w, fresh=fresh: (
                 url, instance, item_id, shares[w], fresh, args.profile if w == 0 and not fresh else None))
         rows = _row_counts(url, instance)
         per_case = {t: c // (2 * (args.cases + args.workers * WARMUP)) for t, c in rows.items()}
@@ -306,8 +306,8 @@ def main() -> None:
         offsets = [sum(shares[:w]) for w in range(args.workers)]
         baselines = {}
         for label, per_transition, base in (("per transition", True, 0), ("per lifecycle", False, args.cases)):
-            baselines[label], _ = _run(_baseline_worker, args.workers, lambda w: (
-                url, item_id, material_ids, dept_id, shares[w], base + offsets[w], per_case, per_transition))
+            baselines[label], _ = _run(_baseline_worker, args.workers, lambda w, base=base, each=per_transition: (
+                url, item_id, material_ids, dept_id, shares[w], base + offsets[w], per_case, each))
     finally:
         drop()
 

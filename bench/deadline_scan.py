@@ -101,7 +101,8 @@ def seed(app, n: int, seed_value: int = 8) -> None:
             # first scan set the hint bits of two million rows and autovacuum start mid-run.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")
-        print(f"seeded {n:,} open cases + {n:,} active steps + {n:,} acceptance events in {time.perf_counter() - started:.1f} s")
+        print(f"seeded {n:,} open cases + {n:,} active steps + {n:,} acceptance events "
+              f"in {time.perf_counter() - started:.1f} s")
 
 
 def run_scan(app, today: dt.date, full: bool = False) -> tuple[float, dict]:

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pack_install.py                       # SQLite only
     .venv/bin/python bench/pack_install.py --pg postgresql+psycopg://postgres@127.0.0.1:55432/postgres
-    OW_TEST_DATABASE_URL=postgresql+psycopg://… .venv/bin/python bench/pack_install.py
+    ONEWINDOW_TEST_DATABASE_URL=postgresql+psycopg://… .venv/bin/python bench/pack_install.py
 
 Targets on 2 cores: validate < 5 s, install < 20 s, peak memory < 500 MB. Each database
 runs in its own process, so the peak resident memory printed is that run's alone.
@@ -24,6 +24,8 @@ import uuid
 from pathlib import Path
 
 import yaml
+
+from onewindow.environ import getenv
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "item_packs" / "demo-county"
@@ -127,7 +129,7 @@ def main() -> None:
     parser.add_argument("--materials", type=int, default=8)
     parser.add_argument("--style", choices=["json", "yaml"], default="json",
                         help="syntax of the generated item files (both are YAML; json is JSON-syntax YAML)")
-    parser.add_argument("--pg", default=os.environ.get("OW_TEST_DATABASE_URL"),
+    parser.add_argument("--pg", default=getenv("TEST_DATABASE_URL"),
                         help="PostgreSQL server URL (a throwaway database is created there)")
     parser.add_argument("--run", help=argparse.SUPPRESS)
     parser.add_argument("--pack", help=argparse.SUPPRESS)
@@ -139,7 +141,8 @@ def main() -> None:
     try:
         t = time.perf_counter()
         generate(work / "pack", args.items, args.materials, args.style)
-        print(f"generated {args.items} items × {args.materials} materials ({args.style} syntax) in {time.perf_counter() - t:.1f} s")
+        print(f"generated {args.items} items × {args.materials} materials ({args.style} syntax) "
+              f"in {time.perf_counter() - t:.1f} s")
         runs = [("SQLite", f"sqlite:///{work / 'bench.db'}", None)]
         if args.pg:
             name = f"ow_bench_{uuid.uuid4().hex[:8]}"
@@ -158,8 +161,9 @@ def main() -> None:
             verdict = ", ".join(f"{k} {'OK' if figures[k] < v else 'OVER'} (< {v:g})" for k, v in TARGETS.items())
             print(f"{label:<10} validate {figures['validate_s']:6.2f} s   install {figures['install_s']:6.2f} s   "
                   f"peak {figures['peak_mb']:5d} MB   rows: {figures['items']} items, {figures['materials']} materials")
-            print(f"{'':<10} Python CPU: validate {figures['validate_cpu']:.2f} s, install {figures['install_cpu']:.2f} s; "
-                  f"load average {figures['load']} (wall times grow with other work on the machine)")
+            print(f"{'':<10} Python CPU: validate {figures['validate_cpu']:.2f} s, "
+                  f"install {figures['install_cpu']:.2f} s; load average {figures['load']} "
+                  "(wall times grow with other work on the machine)")
             print(f"{'':<10} {verdict}")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite (SQLite by default; PostgreSQL when
-# OW_TEST_DATABASE_URL names a server, e.g. postgresql+psycopg://postgres@127.0.0.1:55432/postgres).
+# ONEWINDOW_TEST_DATABASE_URL names a server, e.g. postgresql+psycopg://postgres@127.0.0.1:55432/postgres).
 # Browser tests drive Debian's chromium; it and the CJK fonts are installed here when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."

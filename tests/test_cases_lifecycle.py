@@ -2,7 +2,6 @@
 
 import contextlib
 import datetime as dt
-import os
 import threading
 
 import pytest
@@ -10,13 +9,14 @@ from flask import current_app
 from sqlalchemy import select, text
 
 from onewindow.app import db
+from onewindow.environ import getenv
 from onewindow.plugins import hookimpl
 from onewindow.cases import engine
 from onewindow.cases.audit import verify_all
 from onewindow.cases.clock import travel_to
 from onewindow.cases.errors import ConflictError, PermissionDenied, TransitionError
 from onewindow.cases.models import (
-    ApplicantType, Case, CaseMaterial, CaseState, CaseStep, Channel, MaterialStatus, StepState,
+    ApplicantType, Case, CaseEvent, CaseMaterial, CaseState, CaseStep, Channel, MaterialStatus, StepState,
 )
 from onewindow.models import Staff
 from onewindow.models.items import Item
@@ -403,8 +403,8 @@ def test_a_transition_failing_after_its_rows_are_written_leaves_case_and_session
     step_id, seq = case.steps[0].id, case.chain_seq
     with db.engine.begin() as other:
         other.execute(text(
-            "insert into ow_case_event (case_id, seq, action, to_state, actor, at, reason, payload, prev_hash, hash) "
-            "values (:c, :s, 'approve_step', 'approved', 'someone', :at, '', '{}', :h, :h)"),
+            "insert into ow_case_event (case_id, seq, action, to_state, actor, at, reason, payload, "
+            "prev_hash, hash) values (:c, :s, 'approve_step', 'approved', 'someone', :at, '', '{}', :h, :h)"),
             {"c": case.id, "s": seq + 1, "at": dt.datetime(2026, 11, 24, 9), "h": "f" * 64})
     with pytest.raises(ConflictError):
         with travel_to(dt.date(2026, 11, 24)):
@@ -415,6 +415,41 @@ def test_a_transition_failing_after_its_rows_are_written_leaves_case_and_session
         assert other.execute(text("select state, version from ow_case where id = :i"), {"i": case.id}).one() == (
             "in_review", 1)
         assert other.execute(text("select state from ow_case_step where id = :i"), {"i": step_id}).scalar() == "active"
+
+
+def test_an_acceptance_failing_at_its_commit_leaves_no_case_in_the_session(ctx, make_item, actor):
+    """All or nothing for a new case: its rows, event and notice are written, then the
+    commit fails (the database refuses it); the transaction rolls back, and the new
+    case, its materials, step and event are not left in the session as if stored: they
+    are transient again, as after a failed ORM flush."""
+    from sqlalchemy import event as sa_event
+    from sqlalchemy import inspect
+
+    class Witness:  # keeps the objects the failed acceptance made
+        seen: list = []
+
+        @hookimpl
+        def case_transition(self, case, event):
+            self.seen += [case, event, *case.materials, *case.steps]
+
+    item_id = make_item()
+
+    def refuse_commit(conn):
+        raise RuntimeError("the database refuses the commit")
+
+    sa_event.listen(db.engine, "commit", refuse_commit)
+    try:
+        with registered(Witness()), pytest.raises(RuntimeError, match="refuses"):
+            accepted(item_id, actor("acceptor"))
+    finally:
+        sa_event.remove(db.engine, "commit", refuse_commit)
+    assert len(Witness.seen) >= 2 + 3  # the case, its event, its three materials (steps come after)
+    assert all(inspect(o).transient for o in Witness.seen), [inspect(o) for o in Witness.seen]
+    assert not any(isinstance(o, (Case, CaseEvent)) for o in db.session.identity_map.values())
+    with db.engine.connect() as other:
+        assert other.execute(text("select count(*) from ow_case")).scalar() == 0
+    case = accepted(item_id, actor("acceptor"))  # and the next acceptance goes through
+    assert db.session.get(Case, case.id) is case and case.events[-1].action == "accept"
 
 
 def test_a_transition_that_also_writes_another_table_is_flushed_by_the_orm_whole(ctx, make_item, actor):
@@ -441,7 +476,7 @@ def test_a_transition_that_also_writes_another_table_is_flushed_by_the_orm_whole
                              {"i": case.id}).scalar() == "approved"
 
 
-@pytest.mark.skipif(not os.environ.get("OW_TEST_DATABASE_URL"), reason="PostgreSQL row locks")
+@pytest.mark.skipif(not getenv("TEST_DATABASE_URL"), reason="PostgreSQL row locks")
 def test_two_transitions_deadlocked_on_a_plugins_rows_give_one_success_and_one_conflict(app, make_item, actor):
     """Two transitions whose plugin hooks lock the same two rows in opposite orders:
     PostgreSQL ends one as deadlocked; the staff member gets the conflict message (act

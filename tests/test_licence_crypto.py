@@ -106,7 +106,7 @@ def test_kek_from_environment_wins_and_a_malformed_one_is_refused(tmp_path, monk
     monkeypatch.setenv(crypto.KEK_ENV, "11" * 32)
     assert crypto.load_kek("22" * 32, tmp_path) == bytes.fromhex("11" * 32)
     monkeypatch.setenv(crypto.KEK_ENV, "not-hex")
-    with pytest.raises(crypto.SealKeyError, match="OW_SEAL_KEK.*64 hexadecimal"):
+    with pytest.raises(crypto.SealKeyError, match="ONEWINDOW_SEAL_KEK.*64 hexadecimal"):
         crypto.load_kek("", tmp_path)
 
 

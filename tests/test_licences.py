@@ -57,7 +57,8 @@ BUSINESS_LICENCE = {"code": "test.bizlicence", "name": "营业执照", "type_oid
 
 @pytest.fixture
 def lic_app(make_app, throwaway_plugin, monkeypatch):
-    monkeypatch.delenv("OW_SEAL_KEK", raising=False)
+    monkeypatch.delenv("ONEWINDOW_SEAL_KEK", raising=False)
+    monkeypatch.delenv("OW_SEAL_KEK", raising=False)  # its old name, still read
     app = make_app(plugins=[("testlicences", throwaway_plugin(PLUGIN, key="testlicences"))],
                    config={"PUBLIC_BASE_URL": BASE_URL})
     with app.app_context():
@@ -226,7 +227,7 @@ def test_sealing_without_a_seal_key_is_refused_clearly(world):
 
 def test_sealing_under_another_key_encryption_key_is_refused(world, monkeypatch):
     licence = library.issue_for_case(_case(world.register))
-    monkeypatch.setenv("OW_SEAL_KEK", "ab" * 32)
+    monkeypatch.setenv("ONEWINDOW_SEAL_KEK", "ab" * 32)
     with pytest.raises(ValidationError, match="cannot be decrypted with the configured key-encryption key"):
         seals.seal_licence(db.session, licence, _user("seal_admin"))
 

@@ -9,6 +9,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
+from onewindow.environ import getenv
 from onewindow.errors import DuplicateRegistration
 from onewindow.scheduling import runner
 from onewindow.scheduling.leader import Leadership
@@ -73,11 +74,12 @@ def test_only_one_leader_and_a_standby_takes_over(ow_database, tmp_path):
         second.dispose()
 
 
-@pytest.mark.skipif(not os.environ.get("OW_TEST_DATABASE_URL"), reason="PostgreSQL advisory lock")
+@pytest.mark.skipif(not getenv("TEST_DATABASE_URL"), reason="PostgreSQL advisory lock")
 def test_killed_leader_process_releases_the_postgresql_lock(ow_database, tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; from onewindow.scheduling.leader import Leadership; "
-        f"l = Leadership({ow_database!r}, {str(tmp_path)!r}); print(l.try_acquire(), flush=True); time.sleep(60)")],
+        f"l = Leadership({ow_database!r}, {str(tmp_path)!r}); "
+        "print(l.try_acquire(), flush=True); time.sleep(60)")],
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "True"

@@ -114,7 +114,7 @@ def init_database(app: Flask) -> None:
             with engine.connect() as conn:
                 conn.execute(text("select 1"))
         except SQLAlchemyError as exc:
-            reason = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise StartupError(
                 f"database {engine.url.render_as_string(hide_password=True)} is unreachable: {reason}; "
                 "check ONEWINDOW_DATABASE_URL (or DATABASE_URL in instance/onewindow.toml)"
@@ -137,7 +137,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no branch
-        # A case transition asks for IMMEDIATE (see cases.core.unit_of_work): it takes the
+        # A case transition asks for IMMEDIATE (see cases.persistence.unit_of_work): it takes the
         # write lock at once, so a second writer waits for it (busy_timeout) instead of
         # failing when it upgrades a read snapshot another process has written past.
         immediate = conn.get_execution_options().get("sqlite_begin") == "IMMEDIATE"

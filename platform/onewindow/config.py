@@ -20,8 +20,9 @@ from typing import Any, Mapping
 from onewindow.errors import StartupError
 
 ENV_PREFIX = "ONEWINDOW_"
-#: ONEWINDOW_* variables read by the CLI itself rather than by the configuration.
-CLI_VARIABLES = {"INSTANCE"}
+#: ONEWINDOW_* variables that are not configuration keys: read by the CLI (INSTANCE), the
+#: test fixtures (TEST_*) and the e-licence seals (SEAL_KEK) through ``onewindow.environ``.
+CLI_VARIABLES = {"INSTANCE", "TEST_DATABASE_URL", "TEST_ARTIFACTS", "SEAL_KEK"}
 CONFIG_FILE_NAME = "onewindow.toml"
 
 #: Every configuration key with its default. ``None`` means "computed at startup".

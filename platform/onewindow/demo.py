@@ -44,7 +44,7 @@ def create_demo_staff(instance_path: Path, path: Path = DEMO_DIR / "organisation
             if line.strip() and not line.startswith("#"):
                 username, password, role = line.split("\t")
                 known[username] = (password, role)
-    sm = current_app.appbuilder.sm
+    sm = current_app.extensions["appbuilder"].sm
     for row in data["staff"]:
         if db.session.query(Staff).filter_by(username=row["username"]).first():
             continue

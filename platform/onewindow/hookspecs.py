@@ -155,7 +155,7 @@ def calendar_changed(years: list[int]) -> None:
 
 
 @hookspec
-def validate_application(case: Any, data: dict, report: Callable[[str, str], None]) -> None:
+def validate_application(case: Any, data: dict[str, Any], report: Callable[[str, str], None]) -> None:
     """Plugin rules on an application before it is accepted.
 
     :param case: the case being created or accepted (``onewindow.cases.models.Case``;
@@ -187,7 +187,7 @@ def case_transition(case: Any, event: Any) -> None:
 
 
 @hookspec
-def steps_removed(case: Any, steps: list) -> None:
+def steps_removed(case: Any, steps: list[Any]) -> None:
     """The engine is about to delete steps of a case, inside the transition's
     transaction (raise to refuse it). A department's return for correction deletes all
     of the case's steps: the case is routed afresh when it is accepted again.

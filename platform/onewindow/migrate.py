@@ -51,7 +51,7 @@ def current_heads(app: Flask) -> tuple[set[str], set[str]]:
         heads = set(script.get_heads())
         # A plugin revision that depends_on the core's latest revision takes that head's
         # place in alembic_version: a head reached through dependencies is applied too.
-        if applied and applied <= set(script.revision_map._revision_map):
+        if applied and applied <= {r.revision for r in script.walk_revisions()}:
             applied |= heads & {r.revision for r in script.iterate_revisions(tuple(applied), "base")}
         return applied, heads
 

@@ -163,5 +163,5 @@ def sync_roles(sm, extra_roles: dict[str, str], grants: dict[str, list[tuple[str
 def _dedupe(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     seen: dict[tuple[str, str], None] = {}
     for pair in pairs:
-        seen[tuple(pair)] = None
+        seen[(pair[0], pair[1])] = None
     return list(seen)

@@ -33,12 +33,12 @@ def initialise(app: Flask, demo: bool = False) -> InitReport:
     report = InitReport()
     ow = app.extensions["onewindow"]
     with app.app_context():
-        sm = app.appbuilder.sm
+        sm = app.extensions["appbuilder"].sm
         extra_roles = {k: v for k, v in ow.roles.items()}
         for key in extra_roles:
             sm.add_role(key)
         # FAB writes every view's permissions and gives them all to the admin role.
-        app.appbuilder.add_permissions(update_perms=True)
+        app.extensions["appbuilder"].add_permissions(update_perms=True)
         report.grants = sync_roles(sm, extra_roles, ow.grants)
         _grant_everything_to_admin(sm)
         report.roles = ow.roles

@@ -15,7 +15,7 @@ DEPARTMENT_ROLES = {"approver", "chief_rep", "seal_admin"}
 def create_staff(*, username: str, password: str, roles: list[str], department_code: str | None = None,
                  first_name: str | None = None, last_name: str = "", email: str | None = None,
                  window_codes: list[str] | None = None, commit: bool = True) -> Staff:
-    sm = current_app.appbuilder.sm
+    sm = current_app.extensions["appbuilder"].sm
     ow = current_app.extensions["onewindow"]
     if not username.strip():
         raise ValidationError("--username: a user name is required")

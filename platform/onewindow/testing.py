@@ -1,6 +1,6 @@
 """pytest fixtures for OneWindow and for plugin authors (loaded through the ``pytest11`` entry point).
 
-The database is real: SQLite by default, PostgreSQL when ``OW_TEST_DATABASE_URL`` names
+The database is real: SQLite by default, PostgreSQL when ``ONEWINDOW_TEST_DATABASE_URL`` names
 a server (``postgresql+psycopg://postgres@127.0.0.1:55432/postgres``; the role must be
 allowed to create databases). A template database is migrated and seeded once per
 session (roles, permissions, demo organisation and staff); every test gets a fresh
@@ -28,16 +28,20 @@ import shutil
 import sys
 import textwrap
 import uuid
+import weakref
 from pathlib import Path
 
 import pytest
 
-TEST_DB_ENV = "OW_TEST_DATABASE_URL"
+from onewindow.environ import getenv
+
+#: ``ONEWINDOW_TEST_DATABASE_URL`` (its old name ``OW_TEST_DATABASE_URL`` is still read, with a warning).
+TEST_DB_ENV = "TEST_DATABASE_URL"
 _counter = itertools.count()
 
 
 def _is_postgres(url: str | None) -> bool:
-    return bool(url) and url.startswith("postgresql")
+    return bool(url) and str(url).startswith("postgresql")
 
 
 class _Databases:
@@ -53,6 +57,7 @@ class _Databases:
     def _pg_url(self, name: str) -> str:
         from sqlalchemy.engine import make_url
 
+        assert self.server_url is not None
         return make_url(self.server_url).set(database=name).render_as_string(hide_password=False)
 
     def template_url(self) -> str:
@@ -63,6 +68,7 @@ class _Databases:
     def _admin(self, sql: str) -> None:
         from sqlalchemy import create_engine, text
 
+        assert self.server_url is not None
         engine = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
         try:
             with engine.connect() as conn:
@@ -110,10 +116,15 @@ class _Databases:
 
 @pytest.fixture(scope="session")
 def _ow_databases(tmp_path_factory):
-    dbs = _Databases(tmp_path_factory.mktemp("onewindow-db"), os.environ.get(TEST_DB_ENV) or None)
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    event.listen(Engine, "engine_connect", _remember_engine)
+    dbs = _Databases(tmp_path_factory.mktemp("onewindow-db"), getenv(TEST_DB_ENV) or None)
     dbs.logins = dbs.create_template()
     yield dbs
     dbs.close()
+    event.remove(Engine, "engine_connect", _remember_engine)
 
 
 @pytest.fixture
@@ -129,12 +140,18 @@ def ow_database(_ow_databases):
     _ow_databases.drop(url)
 
 
-def _dispose_all() -> None:
-    from onewindow.app import db
+#: Every engine that connected during the tests (the apps' engines included), so that a
+#: test's database can be dropped or its file removed once its connections are closed.
+_engines: weakref.WeakSet = weakref.WeakSet()
 
-    for engine in list(getattr(db, "_app_engines", {}).values()):
-        for e in engine.values():
-            e.dispose()
+
+def _remember_engine(connection) -> None:
+    _engines.add(connection.engine)
+
+
+def _dispose_all() -> None:
+    for engine in list(_engines):
+        engine.dispose()
 
 
 @pytest.fixture
@@ -201,6 +218,7 @@ def throwaway_plugin(tmp_path):
         path = tmp_path / f"{name}.py"
         path.write_text(textwrap.dedent(source), encoding="utf-8")
         spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
@@ -219,7 +237,7 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
-ARTIFACTS = Path(os.environ.get("OW_TEST_ARTIFACTS", "test-artifacts"))
+ARTIFACTS = Path(getenv("TEST_ARTIFACTS") or "test-artifacts")
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """Yellow and red cards raised and cleared by the scheduler's deadline scan [004 §二(八)1]."""
 
 import datetime as dt
-import os
 import threading
 
 import pytest
@@ -13,6 +12,7 @@ from onewindow.cases import engine
 from onewindow.cases.clock import travel_to
 from onewindow.cases.errors import TransitionError
 from onewindow.cases.models import Case, Channel
+from onewindow.environ import getenv
 from onewindow.plugins import hookimpl
 from onewindow_supervision import service
 from onewindow_supervision.models import CardLevel, CardRule
@@ -239,7 +239,7 @@ def test_card_of_a_step_deleted_by_a_return_for_correction_is_cleared(ctx, make_
     assert counts["full"] == 0 and counts["cleared"] == 1 and open_cards() == []
 
 
-@pytest.mark.skipif(not os.environ.get("OW_TEST_DATABASE_URL"), reason="PostgreSQL: the scan's advisory lock")
+@pytest.mark.skipif(not getenv("TEST_DATABASE_URL"), reason="PostgreSQL: the scan's advisory lock")
 def test_a_return_for_correction_waits_for_a_running_scan_and_clears_the_card_it_raised(app, make_item, accepted,
                                                                                          actor):
     """A scan in progress has raised the step's card and not committed it: the return for

@@ -62,7 +62,7 @@ def _formdata(form_cls, data: dict) -> MultiDict:
     """Structured case data as the form data a browser would post: nested dicts and
     lists of rows become WTForms' ``name-0-sub`` keys, a list of plain values a
     repeated key (multiple choice)."""
-    flat = MultiDict()
+    flat: MultiDict[str, Any] = MultiDict()
 
     def walk(value: Any, key: str) -> None:
         if isinstance(value, dict):

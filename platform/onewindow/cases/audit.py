@@ -45,7 +45,8 @@ def verify_case(case: Case, events: list[CaseEvent] | None = None) -> list[Broke
 
 def verify_all(batch: int = 500) -> tuple[int, list[BrokenLink]]:
     """(cases checked, broken links) over every case, streaming in batches."""
-    checked, broken = 0, []
+    checked = 0
+    broken: list[BrokenLink] = []
     last_id = 0
     while True:
         cases = db.session.query(Case).filter(Case.id > last_id).order_by(Case.id).limit(batch).all()

@@ -77,8 +77,8 @@ def install_cmd(path: str) -> None:
 
     with current_app_context() as app:
         loaded = _load(path)
-        with click.progressbar(length=max(len(loaded.items), 1), label="installing items",
-                               file=click.get_text_stream("stderr")) as bar:
+        stderr = click.get_text_stream("stderr")  # type: ignore[operator]  # click's stubs: "object"
+        with click.progressbar(length=max(len(loaded.items), 1), label="installing items", file=stderr) as bar:
             result = install(loaded, app, db.session, _actor(), progress=bar.update)
     p = result.plan
     if p.mode == "unchanged":

@@ -162,8 +162,8 @@ def plan(pack: Pack, session: Session) -> Plan:
         for obj in (session.query(Item).options(*_eager()).filter(Item.id.in_(load[start:start + CHUNK]))):
             objects[obj.id] = obj
     for old_id, i in changed_ids.items():
-        old, new = comparable(item_to_dict(objects[old_id])), comparable(pack.normalised()[i])
-        result.changed.append((i, objects[old_id], [k for k in new if old.get(k) != new.get(k)]))
+        was, new = comparable(item_to_dict(objects[old_id])), comparable(pack.normalised()[i])
+        result.changed.append((i, objects[old_id], [k for k in new if was.get(k) != new.get(k)]))
     result.changed.sort(key=lambda c: c[0])
     result.cancelled = sorted((objects[i] for i in gone), key=lambda o: o.basic_code)
     return result
@@ -331,7 +331,7 @@ def referencing_cases(session: Session, item_ids: list[int]) -> dict[str, int]:
         for fk in inspector.get_foreign_keys(name):
             if fk.get("referred_table") != "ow_item" or fk.get("referred_columns") != ["id"]:
                 continue
-            column = sa_column(fk["constrained_columns"][0])
+            column: Any = sa_column(fk["constrained_columns"][0])
             count = 0
             for start in range(0, len(item_ids), CHUNK):
                 count += session.execute(select(func.count()).select_from(sa_table(name, column))

@@ -69,9 +69,10 @@ class Pack:
 
     def normalised(self) -> list[dict[str, Any]]:
         """Every item with its optional fields filled in (computed once)."""
-        if getattr(self, "_normalised", None) is None or len(self._normalised) != len(self.items):
-            self._normalised = [normalised_item(it) for it in self.items]
-        return self._normalised
+        cached: list[dict[str, Any]] | None = getattr(self, "_normalised", None)
+        if cached is None or len(cached) != len(self.items):
+            cached = self._normalised = [normalised_item(it) for it in self.items]
+        return cached
 
     @property
     def key(self) -> str:
@@ -149,7 +150,7 @@ def _sort_sections(pack: Pack) -> None:
         pack.problems.append(LoadProblem(pack.manifest_file, "must be a mapping with key, version and title"))
         manifest = {}
     pack.manifest = manifest
-    defaults = manifest.get("defaults") if isinstance(manifest.get("defaults"), dict) else {}
+    defaults: dict[str, Any] = manifest["defaults"] if isinstance(manifest.get("defaults"), dict) else {}
     for relative, document in pack.files.items():
         if relative == MANIFEST or document is None:
             continue

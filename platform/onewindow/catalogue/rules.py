@@ -174,7 +174,7 @@ def _check_organisation(pack: Pack, known: Known, report: Report) -> _Org:
         if row["region"] not in regions:
             report(pack.file(file), where, "region", f"{row['region']} is neither in regions nor installed; add the region")
         departments.add(row["credit_code"])
-    for i, (file, row) in enumerate(pack.org.get("centre", [])):
+    for file, row in pack.org.get("centre", []):
         _schema(report, pack.file(file), "centre", "centre", row)
     zones = set(known.zones)
     pack_zones: set[int] = set()
@@ -247,7 +247,7 @@ def _check_items(pack: Pack, known: Known, org: _Org, types: set[str], report: R
             continue
         bad = {path.split(".")[0].split("[")[0] for path, _ in _emit(check_item(item, ""), report, file, where)}
 
-        def say(fieldname: str, message: str) -> None:
+        def say(fieldname: str, message: str, file: str = file, where: str = where) -> None:
             report(file, where, fieldname, message)
 
         code = item.get("basic_code")
@@ -290,7 +290,8 @@ def _check_items(pack: Pack, known: Known, org: _Org, types: set[str], report: R
             if w not in org.windows:
                 say("windows", f"window {w} is not declared; add it to windows or correct the number")
             elif zone is not None and org.windows[w] != zone:
-                say("windows", f"window {w} is in zone {org.windows[w]}, the item in zone {zone}; choose a window of the item's zone")
+                say("windows", f"window {w} is in zone {org.windows[w]}, the item in zone {zone}; "
+                    "choose a window of the item's zone")
         _check_time(item, bad, say)
         _check_mode(item, bad, say)
         _check_routing(item, bad, org, say)

@@ -143,15 +143,15 @@ def read_workbook(source: Path, session: Session) -> Pack:
         by_code[str(item.get("basic_code"))] = item
     for sheet, columns in CHILD_SHEETS.items():
         for number, r in _rows(wb, sheet, columns, str(source)):
-            item = by_code.get(str(r.pop("basic_code")))
-            if item is None:
+            parent = by_code.get(str(r.pop("basic_code")))
+            if parent is None:
                 pack.problems.append(_problem(pack, f"{sheet} row {number}", "basic_code names no row of the items sheet"))
                 continue
             entry = {k: v for k, v in r.items() if v is not None}
             if sheet == "steps":
-                item["routing"]["steps"].append(entry)
+                parent["routing"]["steps"].append(entry)
             else:
-                item[sheet].append(entry)
+                parent[sheet].append(entry)
     wb.close()
     return pack
 

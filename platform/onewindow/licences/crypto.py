@@ -26,12 +26,13 @@ from gmssl import func, sm3
 from gmssl.sm2 import CryptSM2, default_ecc_table
 from gmssl.sm4 import SM4_DECRYPT, SM4_ENCRYPT, CryptSM4
 
+from onewindow.environ import getenv
 from onewindow.errors import ValidationError
 
 #: Signer identity of SM2 signatures: the standard's default (ENTL 0x0080).
 DEFAULT_USER_ID = b"1234567812345678"
 ALGORITHM = "SM2-with-SM3"
-KEK_ENV = "OW_SEAL_KEK"
+KEK_ENV = "ONEWINDOW_SEAL_KEK"  # its old name OW_SEAL_KEK is still read, with a warning
 KEK_FILE = "seal.kek"
 _BLOB_PREFIX = "sm4cbc-hmacsm3:v1:"
 
@@ -148,12 +149,12 @@ def za(public_hex: str, user_id: bytes = DEFAULT_USER_ID, ecc_table: dict | None
 def load_kek(configured: str | None, instance_path: str | Path) -> bytes:
     """The key-encryption key for seal private keys, 32 bytes.
 
-    Order: ``OW_SEAL_KEK`` environment variable (64 hex) → ``seal_key_encryption_key`` of
+    Order: ``ONEWINDOW_SEAL_KEK`` environment variable (64 hex) → ``seal_key_encryption_key`` of
     ``[plugins.licences]`` in ``onewindow.toml`` → ``<instance>/seal.kek``, generated with
     mode 600 on first use. Production sets one of the first two and keeps it out of backups
     of the database: the database alone must not yield the seals.
     """
-    for value, source in ((os.environ.get(KEK_ENV), f"environment variable {KEK_ENV}"),
+    for value, source in ((getenv("SEAL_KEK"), f"environment variable {KEK_ENV}"),
                           (configured, "[plugins.licences] seal_key_encryption_key in onewindow.toml")):
         if value:
             return _parse_kek(value.strip(), source)

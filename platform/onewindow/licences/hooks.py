@@ -13,7 +13,7 @@ from onewindow.licences import models  # noqa: F401  (tables on FAB's metadata)
 from onewindow.plugins import can, hookimpl, menu, read
 
 #: ``[plugins.licences]`` in onewindow.toml. The KEY-ENCRYPTION KEY protects every seal's
-#: private key; OW_SEAL_KEK (environment) wins over this setting.
+#: private key; ONEWINDOW_SEAL_KEK (environment) wins over this setting.
 CONFIG_DEFAULTS = {"seal_key_encryption_key": ""}
 
 CATEGORY = "E-licences"

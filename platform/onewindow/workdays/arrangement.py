@@ -146,20 +146,21 @@ def parse_arrangement(data: Any, where: str = "arrangement") -> Arrangement:
         if not isinstance(entry, list) or len(entry) != 2:
             problems.append(f'{what}: expected ["date", "note"], e.g. ["2027-02-07", "调休上班"], got {entry!r}')
             continue
-        day, note = _date(entry[0], what, year, problems), _name(entry[1], what, problems)
-        if day is None or note is None:
+        workday, note = _date(entry[0], what, year, problems), _name(entry[1], what, problems)
+        if workday is None or note is None:
             continue
-        if day in holidays:
-            problems.append(f"{what}: {day} is also a holiday in {first_seen[day]}; a date is either one or the other")
-        elif day in workdays:
-            problems.append(f"{what}: {day} is listed twice")
-        elif day.weekday() < 5:
+        if workday in holidays:
+            problems.append(f"{what}: {workday} is also a holiday in {first_seen[workday]}; "
+                            "a date is either one or the other")
+        elif workday in workdays:
+            problems.append(f"{what}: {workday} is listed twice")
+        elif workday.weekday() < 5:
             problems.append(
-                f"{what}: {day} is a weekday (星期{WEEKDAYS_ZH[day.weekday()]}); make-up working days "
+                f"{what}: {workday} is a weekday (星期{WEEKDAYS_ZH[workday.weekday()]}); make-up working days "
                 "(调休上班) fall on a Saturday or Sunday — check the date against the notice"
             )
         else:
-            workdays[day] = note
+            workdays[workday] = note
     if problems:
         raise ArrangementError(where, problems)
     return Arrangement(year=year, source=source.strip(), holidays=holidays, workdays=workdays)

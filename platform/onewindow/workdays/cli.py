@@ -39,7 +39,8 @@ def special_days(year: int) -> list[tuple[dt.date, bool, str]]:
 
 def _ranges(days: list[tuple[dt.date, bool, str]]) -> list[str]:
     """Group consecutive dates with the same kind and note: 10-01–10-07 国庆节."""
-    parts, run = [], []
+    parts: list[str] = []
+    run: list[tuple[dt.date, bool, str]] = []
     for item in days + [None]:
         if run and (item is None or item[1:] != run[-1][1:] or (item[0] - run[-1][0]).days != 1):
             first, last = run[0][0], run[-1][0]
@@ -60,7 +61,8 @@ def _confirmation(cal, year: int) -> str:
 
     row = db.session.scalar(select(CalendarYear).where(CalendarYear.year == year))
     if row is not None and row.confirmed:
-        return f"confirmed: {row.source or 'no notice named'} (entered by {row.entered_by or '?'} on {row.entered_at:%Y-%m-%d})"
+        return (f"confirmed: {row.source or 'no notice named'} "
+                f"(entered by {row.entered_by or '?'} on {row.entered_at:%Y-%m-%d})")
     if year in library_years():
         return "confirmed: chinesecalendar (official arrangement built into the library)"
     return (f"NOT confirmed: weekends only until the official arrangement is entered; due dates that "

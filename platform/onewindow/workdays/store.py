@@ -77,6 +77,7 @@ def get_calendar() -> WorkCalendar:
             cache.key = key
             cache.builds += 1
         calendar = cache.calendar
+    assert calendar is not None  # built above for this key
     g.setdefault(_G_KEY, calendar)
     return calendar
 
