@@ -229,8 +229,8 @@ def _shape(cls) -> _Shape:
 def _flush_family(session) -> bool:
     """Write a transition's case, materials and steps with Core statements instead of the
     ORM's unit of work, whose bookkeeping per flush (a dependency sort over every mapper
-    involved, per-relationship actions) cost more than the statements: a new case with
-    four materials and a step took 1.6 ms, an update of a case and its step 0.8 ms.
+    involved, per-relationship actions) cost more than the statements themselves
+    (bench/case_lifecycle.py).
 
     Done only for what this knows to write like the ORM — new and changed ``Case``,
     ``CaseMaterial`` and ``CaseStep`` rows, foreign keys taken from many-to-one
