@@ -10,8 +10,11 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import click
+from alembic.util import CommandError as AlembicCommandError
+from sqlalchemy.exc import SQLAlchemyError
 
 from onewindow.errors import OneWindowError, StartupError
 
@@ -22,6 +25,7 @@ class State:
     def __init__(self, instance: str | None):
         self.instance = instance
         self._app = None
+        self._schema: tuple[SchemaProblem | None] | None = None
 
     @property
     def app(self):
@@ -31,11 +35,74 @@ class State:
             self._app = create_app(instance_path=self.instance)
         return self._app
 
+    @property
+    def built(self) -> bool:
+        return self._app is not None
+
+    def schema_problem(self) -> SchemaProblem | None:
+        """Why the database cannot serve commands yet (checked once per invocation), or None."""
+        if self._schema is None:
+            self._schema = (schema_problem(self.app),)
+        return self._schema[0]
+
+    def require_schema(self) -> None:
+        """Stop the command with one line when the database is not initialised or not up to date."""
+        problem = self.schema_problem()
+        if problem:
+            raise StartupError(problem.message)
+
+
+class SchemaProblem(NamedTuple):
+    kind: str  # "uninitialised" | "outdated" | "unknown"
+    message: str
+
+
+def schema_problem(app) -> SchemaProblem | None:
+    """Compare the migrations applied to the database with those of the loaded core and plugins."""
+    from alembic.script import ScriptDirectory
+
+    from onewindow.app import db
+    from onewindow.migrate import alembic_config, current_heads
+
+    applied, heads = current_heads(app)
+    if applied == heads:
+        return None
+    with app.app_context():
+        url = db.engine.url.render_as_string(hide_password=True)
+    if not applied:
+        return SchemaProblem("uninitialised", f"the database {url} is not initialised (no migrations applied); "
+                                              "run `onewindow init` first")
+    script = ScriptDirectory.from_config(alembic_config(app))
+    unknown = sorted(rev for rev in applied if not _known_revision(script, rev))
+    if unknown:
+        return SchemaProblem("unknown", f"the database {url} has migration(s) {', '.join(unknown)} that no loaded "
+                                        "part of OneWindow provides (a plugin that was once active is disabled or "
+                                        "not installed); enable or install it again (see `onewindow plugins`)")
+    return SchemaProblem("outdated", "the database schema is not up to date "
+                                     f"(applied: {', '.join(sorted(applied))}; expected: {', '.join(sorted(heads))}); "
+                                     "run `onewindow init` first")
+
+
+def _known_revision(script, revision: str) -> bool:
+    from alembic.util import CommandError
+
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
 
 @contextlib.contextmanager
-def current_app_context():
-    """The application of the running command, inside an app context (for plugin commands)."""
+def current_app_context(*, database: bool = True):
+    """The application of the running command, inside an app context (for plugin commands).
+
+    First stops the command with one line (``run `onewindow init```) when the database is not
+    initialised or not up to date; a command that works without a database passes
+    ``database=False``.
+    """
     state = click.get_current_context().find_object(State)
+    if database:
+        state.require_schema()
     with state.app.app_context():
         yield state.app
 
@@ -43,6 +110,18 @@ def current_app_context():
 def _fail(message: str) -> None:
     click.echo(f"onewindow: error: {message}", err=True)
     sys.exit(1)
+
+
+def _database_failure(ctx: click.Context, exc: Exception) -> str | None:
+    """A database or migration error a command did not expect: say what state the schema is in."""
+    state = ctx.find_object(State)
+    if state is None or not state.built:
+        return None
+    try:
+        problem = state.schema_problem()
+    except (OneWindowError, SQLAlchemyError, AlembicCommandError):
+        return None
+    return problem.message if problem else None
 
 
 class OneWindowGroup(click.Group):
@@ -73,6 +152,14 @@ class OneWindowGroup(click.Group):
             return super().invoke(ctx)
         except OneWindowError as exc:
             _fail(str(exc))
+        except (SQLAlchemyError, AlembicCommandError) as exc:
+            # A command that did not check the schema first met a missing table or revision.
+            message = _database_failure(ctx, exc)
+            if message is None and isinstance(exc, AlembicCommandError):
+                message = f"migrations: {exc}"
+            if message is None:
+                raise
+            _fail(message)
 
     def resolve_command(self, ctx, args):
         try:
@@ -120,15 +207,7 @@ def init(state: State, demo: bool) -> None:
 @click.pass_obj
 def serve(state: State, host: str, port: int) -> None:
     """Run the platform (development server; use gunicorn --preload in production)."""
-    from onewindow.migrate import current_heads
-
-    applied, heads = current_heads(state.app)
-    if applied != heads:
-        raise StartupError(
-            "the database schema is not up to date "
-            f"(applied: {', '.join(sorted(applied)) or 'none'}; expected: {', '.join(sorted(heads))}); "
-            "run `onewindow init` first"
-        )
+    state.require_schema()
     click.echo(f"OneWindow 一窗通 on http://{host}:{port}/  (Ctrl+C to stop)")
     state.app.run(host=host, port=port, debug=False, use_reloader=False)
 
@@ -151,7 +230,7 @@ def user_create(state: State, username, password, roles, department, first_name,
     """Create a staff user with a role and (for department roles) a department."""
     from onewindow.staff import create_staff
 
-    with state.app.app_context():
+    with current_app_context():
         staff = create_staff(
             username=username, password=password, roles=list(roles), department_code=department,
             first_name=first_name, last_name=last_name, email=email,
@@ -191,6 +270,7 @@ def db_check(state: State) -> None:
     """Fail if the models differ from the migrated schema."""
     from onewindow.migrate import pending_diff
 
+    state.require_schema()  # on an empty database every table would count as a difference
     diff = pending_diff(state.app)
     if diff:
         for d in diff:
@@ -207,6 +287,7 @@ def db_revision(state: State, message: str, branch: str) -> None:
     """Autogenerate a migration on a branch (for developers)."""
     from onewindow.migrate import revision
 
+    state.require_schema()
     revision(state.app, message, branch)
 
 
@@ -215,4 +296,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # `python -m onewindow.cli`: run the imported module, whose State the commands look up.
+    import onewindow.cli
+
+    onewindow.cli.main()

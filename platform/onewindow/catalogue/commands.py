@@ -31,15 +31,27 @@ def pack() -> None:
 @pack.command("validate")
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
 def validate_cmd(path: str) -> None:
-    """Check a pack and list every problem (file, item, field, how to fix)."""
+    """Check a pack and list every problem (file, item, field, how to fix).
+
+    Against the installed organisation when the database is initialised; on its own (what it
+    references must be in the pack) when there is no database yet, e.g. before `onewindow init`.
+    """
     from onewindow.app import db
     from onewindow.catalogue.install import check
-    from onewindow.cli import current_app_context
+    from onewindow.cli import State, current_app_context
+    from onewindow.errors import StartupError
 
-    with current_app_context() as app:
+    state = click.get_current_context().find_object(State)
+    problem = state.schema_problem()
+    if problem and problem.kind != "uninitialised":
+        raise StartupError(problem.message)
+    with current_app_context(database=False) as app:
         loaded = _load(path)
-        report = check(loaded, app, db.session)
+        report = check(loaded, app, None if problem else db.session)
         db.session.rollback()
+    if problem:
+        click.echo("note: no database is initialised yet, so the pack was checked on its own "
+                   "(run `onewindow init` to check it against the installed organisation)")
     if not report.ok:
         for line in report.lines():
             click.echo(line)

@@ -133,8 +133,8 @@ def load_pack(path: str | Path, display: str | None = None) -> Pack:
 def _parse(text: str) -> Any:
     """YAML; a file written in JSON syntax (a subset of YAML) takes the fast C JSON parser.
 
-    PyYAML builds Python objects in Python (about 1 MB/s): a generated 10,000-item pack
-    in block YAML takes ~20 s to read, in JSON syntax well under a second.
+    PyYAML builds Python objects in Python, many times slower than the C JSON parser:
+    generated catalogues are written in JSON syntax (bench/pack_install.py --style).
     """
     if text.lstrip().startswith("{"):
         try:

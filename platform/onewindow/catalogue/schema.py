@@ -1,9 +1,10 @@
 """The published JSON Schema of item packs, compiled to fast checking closures.
 
 ``item_packs/schema/pack.schema.json`` is the contract counties edit against (editors
-pick it up through ``# yaml-language-server: $schema=…``). ``jsonschema`` needs about
-8 s for 10,000 items, above the 5 s validation budget, so the subset of keywords the
-schema uses is compiled here into plain Python closures; a test checks that both agree.
+pick it up through ``# yaml-language-server: $schema=…``). ``jsonschema`` is too slow
+for the validation target of a 10,000-item pack (bench/pack_install.py), so the subset of
+keywords the schema uses is compiled here into plain Python closures; a test checks that
+both agree.
 Messages say what is expected, so the county knows how to fix the value.
 """
 

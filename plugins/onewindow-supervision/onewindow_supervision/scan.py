@@ -322,8 +322,8 @@ def _raise(conn, rule: CardRule, src, levels: list[CardLevel], p: Params, counts
     else:
         # The unique index of open cards decides. A NOT EXISTS over the card table in the
         # same statement made PostgreSQL re-read every row this INSERT had just added, for
-        # each subject (quadratic: 40,000 cards took 8 s, through an index on the rule
-        # and due date, since dropped); only full scans add it, where it is a hash anti-join.
+        # each subject (quadratic in the cards raised, through an index on the rule and due
+        # date, since dropped); only full scans add it, where it is a hash anti-join.
         extra = [not_(exists().where(_open(rule), card.c.subject_id == src.c.subject_id))] if full else []
         stmt = (dialect.insert(card).from_select(columns, rows(*extra))
                 .on_conflict_do_nothing(index_elements=["rule", "subject_id"],
@@ -333,7 +333,7 @@ def _raise(conn, rule: CardRule, src, levels: list[CardLevel], p: Params, counts
         counts[levels[0].name] += conn.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
         return
     # PostgreSQL: the new cards counted by level in the same statement (a count of the ids
-    # above the last one afterwards read the whole table on stale statistics, 75 ms a rule)
+    # above the last one afterwards read the whole table on stale statistics)
     raised = stmt.returning(card.c.level).cte("raised")
     for level, n in conn.execute(select(raised.c.level, func.count()).group_by(raised.c.level)):
         counts[getattr(level, "name", level)] += n
@@ -405,7 +405,7 @@ def scan(conn, today: dt.date, now: dt.datetime, calendar, default_warn: int = 1
         # tiny and nest loops over it in the next scan; autovacuum would come too late.
         # A sample of 3,000 rows (statistics target 10) gives what the scans' plans need —
         # the row count, the shares of rules and levels, the open fraction, distinct
-        # subjects — in 16 ms where the default 30,000 rows took 150 ms at a million cards.
+        # subjects — in a fraction of the time the default 30,000 rows take at a million cards.
         conn.exec_driver_sql("SET LOCAL default_statistics_target = 10")
         conn.exec_driver_sql("ANALYZE supervision_card")
         conn.exec_driver_sql("RESET default_statistics_target")
@@ -415,7 +415,7 @@ def scan(conn, today: dt.date, now: dt.datetime, calendar, default_warn: int = 1
 def _pg_settings(conn) -> None:
     # For this transaction only: a full scan hashes half a million subjects per
     # statement (with the default 4 MB the hashes spilled to disk in 8 batches), and
-    # JIT compiled each big statement for 0.2-0.4 s to save less than that.
+    # JIT spent longer compiling each big statement than it saved.
     conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
     conn.exec_driver_sql("SET LOCAL jit = off")
     # Cards are derived records: a crash that loses this commit (never half of it)
@@ -431,8 +431,8 @@ def _fresh(conn, rule: CardRule) -> bool:
 class _SideBackfill(threading.Thread):
     """PostgreSQL, a full scan that raises two big rules from nothing (the backfill after
     the plugin is installed on a centre with open cases): the second rule's INSERT runs
-    on a second connection at the same time, on the second core — alone, the two inserts
-    of a million cards took 6 s, one after the other. Its transaction commits just before
+    on a second connection at the same time, on the second core, instead of after the
+    first rule's (a million cards in all). Its transaction commits just before
     the scan's own, which records the scan: if the scan then fails, the next scan is
     again a full one and finds these cards (its anti-join skips them), so nothing is
     lost or raised twice. Other scans wait for the scan's advisory lock, and no one

@@ -9,9 +9,9 @@ cards on two connections at once; every index of the table costs each card an in
 
 ``ix_supervision_card_dept_open (department_id, cleared_at)`` gave every open card of a
 department the same key: both connections inserted into the same last leaf page and
-waited on each other's page lock (the two inserts took 5.0 and 5.5 s side by side
-against 2.6 and 3.3 s alone). Keyed on (department_id, rule) the two rules' cards go to
-different pages (3.7 and 4.1 s). The screens read cards by department (the card list's
+waited on each other's page lock, so running the two inserts side by side gained little
+over running them one after the other. Keyed on (department_id, rule) the two rules'
+cards go to different pages. The screens read cards by department (the card list's
 scope), optionally by rule; none reads them by department and clearing time. The rule
 compares byte-wise on PostgreSQL, as in ``uq_supervision_card_open`` (s0004).
 

@@ -1,0 +1,141 @@
+"""The screenshots of the user guides (docs/user/*.md), taken in real Chromium on the demo county.
+
+One case goes through the hall as the guides describe it (acceptance, department approval,
+output window, public lookup) and every screen a guide shows is photographed on the way.
+By default the pictures go to test-artifacts/docs-screenshots/; to refresh the committed ones:
+
+    OW_DOCS_SCREENSHOTS=docs/user/img python -m pytest tests/test_docs_screenshots.py -q
+
+The test also fails when a guide shows a picture this test does not take, or a taken picture
+no guide shows.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from onewindow.app import db
+from onewindow.cases.models import Case
+from onewindow.testing import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+GUIDES = Path(__file__).resolve().parents[1] / "docs" / "user"
+COMMITTED = GUIDES / "img"
+VIEWPORT = {"width": 1280, "height": 800}
+CALENDAR_2026 = Path(__file__).resolve().parents[1] / "item_packs" / "calendar" / "2026.json"
+ITEM = "公共场所卫生许可（演示）"
+PERSON = "440304200002291236"
+
+
+@pytest.fixture
+def shoot(page):
+    out = Path(os.environ.get("OW_DOCS_SCREENSHOTS") or ARTIFACTS / "docs-screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size(VIEWPORT)
+    taken = []
+
+    def _shoot(name: str, must_show: str):
+        page.wait_for_load_state()
+        assert must_show in page.inner_text("body"), f"{name}: {must_show!r} not on {page.url}"
+        page.screenshot(path=str(out / name))
+        taken.append(name)
+
+    _shoot.taken = taken
+    return _shoot
+
+
+def sign_in(page, live_server, logins, username):
+    page.context.clear_cookies()
+    page.goto(f"{live_server}/login/")
+    page.fill("#username", username)
+    page.fill("#password", logins[username])
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+
+
+def test_user_guide_screenshots(page, live_server, demo_logins, make_item, app, shoot):
+    item_id = make_item(name=ITEM)
+    page.goto(f"{live_server}/login/")
+    shoot("login.png", "用户名")
+
+    sign_in(page, live_server, demo_logins, "acceptor")
+    page.goto(f"{live_server}/workbench/?q=演示")
+    shoot("acceptor-workbench.png", ITEM)
+    page.click(f"text={ITEM}")
+    page.fill("input[name=applicant_name]", "张三")
+    page.fill("input[name=applicant_id]", PERSON)
+    shoot("acceptor-accept.png", "受理")
+    page.click("#ow-accept-submit")
+    page.wait_for_selector("#ow-case")
+    shoot("acceptor-case.png", "审批中")
+    with app.app_context():
+        case = db.session.query(Case).filter_by(item_id=item_id).one()
+        number, code = case.number, case.query_code
+
+    sign_in(page, live_server, demo_logins, "chief_rep")
+    page.goto(f"{live_server}/inbox/")
+    shoot("chief_rep-inbox.png", number)
+
+    sign_in(page, live_server, demo_logins, "approver")
+    page.goto(f"{live_server}/inbox/")
+    shoot("approver-inbox.png", number)
+    row = page.locator("#ow-inbox tr", has_text=number)
+    row.locator("form:has(input[value=approve]) input[name=opinion]").fill("符合条件，同意")
+    row.locator("form:has(input[value=approve]) button").click()
+    page.wait_for_selector("#ow-ready")
+    shoot("approver-ready.png", number)
+    ready = page.locator("#ow-ready tr", has_text=number)
+    ready.locator("input[name=opinion]").fill("公共场所卫生许可证正本1份")
+    ready.locator("button").click()
+    page.wait_for_load_state()
+
+    sign_in(page, live_server, demo_logins, "output_clerk")
+    page.goto(f"{live_server}/output/")
+    shoot("output_clerk-output.png", number)
+    out = page.locator("#ow-output tr", has_text=number)
+    out.locator(".ow-pickup input[name=signee]").fill("张三")
+    out.locator(".ow-pickup input[name=signee_id]").fill(PERSON)
+    out.locator(".ow-pickup button").click()
+    page.wait_for_load_state()
+
+    sign_in(page, live_server, demo_logins, "seal_admin")
+    page.goto(f"{live_server}/licenceview/list/")
+    shoot("seal_admin-licences.png", "电子证照")
+    page.goto(f"{live_server}/sealview/list/")
+    shoot("seal_admin-seals.png", "电子印章")
+
+    sign_in(page, live_server, demo_logins, "supervisor")
+    page.goto(f"{live_server}/supervision/")
+    shoot("supervisor-dashboard.png", "监察仪表盘")
+    page.goto(f"{live_server}/supervisioncardview/list/")
+    shoot("supervisor-cards.png", "红黄牌")
+
+    sign_in(page, live_server, demo_logins, "admin")
+    page.goto(f"{live_server}/departmentview/list/")
+    shoot("admin-departments.png", "云溪县市场监督管理局")
+    page.goto(f"{live_server}/packview/list/")
+    shoot("admin-packs.png", "demo-county")
+    page.goto(f"{live_server}/calendarimportview/form")
+    page.set_input_files("input[name=file]", str(CALENDAR_2026))
+    shoot("admin-calendar-import.png", "导入节假日安排")
+    page.click("input[type=submit], button[type=submit]")
+    page.goto(f"{live_server}/calendaryearview/list/")
+    shoot("admin-calendar.png", "国务院办公厅关于2026年部分节假日安排的通知")
+    page.goto(f"{live_server}/caseview/list/")
+    shoot("admin-cases.png", number)
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server}/progress/{number}?code={code}")
+    shoot("public-progress.png", "已送达")
+
+    shown = set()
+    for guide in GUIDES.glob("*.md"):
+        shown |= set(re.findall(r"\]\(img/([\w.-]+\.png)\)", guide.read_text(encoding="utf-8")))
+    taken = set(shoot.taken)
+    assert not shown - taken, f"guides show pictures this test does not take: {sorted(shown - taken)}"
+    assert not taken - shown, f"pictures no guide shows: {sorted(taken - shown)}"
+    missing = sorted(name for name in taken if not (COMMITTED / name).exists())
+    assert not missing, f"not committed in docs/user/img (run with OW_DOCS_SCREENSHOTS=docs/user/img): {missing}"
