@@ -4,7 +4,7 @@ One case goes through the hall as the guides describe it (acceptance, department
 output window, public lookup) and every screen a guide shows is photographed on the way.
 By default the pictures go to test-artifacts/docs-screenshots/; to refresh the committed ones:
 
-    OW_DOCS_SCREENSHOTS=docs/user/img python -m pytest tests/test_docs_screenshots.py -q
+    ONEWINDOW_DOCS_SCREENSHOTS=docs/user/img python -m pytest tests/test_docs_screenshots.py -q
 
 The test also fails when a guide shows a picture this test does not take, or a taken picture
 no guide shows.
@@ -32,7 +32,7 @@ PERSON = "440304200002291236"
 
 @pytest.fixture
 def shoot(page):
-    out = Path(os.environ.get("OW_DOCS_SCREENSHOTS") or ARTIFACTS / "docs-screenshots")
+    out = Path(os.environ.get("ONEWINDOW_DOCS_SCREENSHOTS") or ARTIFACTS / "docs-screenshots")
     out.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size(VIEWPORT)
     taken = []
@@ -138,4 +138,4 @@ def test_user_guide_screenshots(page, live_server, demo_logins, make_item, app, 
     assert not shown - taken, f"guides show pictures this test does not take: {sorted(shown - taken)}"
     assert not taken - shown, f"pictures no guide shows: {sorted(taken - shown)}"
     missing = sorted(name for name in taken if not (COMMITTED / name).exists())
-    assert not missing, f"not committed in docs/user/img (run with OW_DOCS_SCREENSHOTS=docs/user/img): {missing}"
+    assert not missing, f"not committed in docs/user/img (run with ONEWINDOW_DOCS_SCREENSHOTS=docs/user/img): {missing}"
