@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "JWT_ACCESS_TOKEN_EXPIRES_MINUTES": 60,
     "PUBLIC_BASE_URL": "http://127.0.0.1:8080",
+    # SM2 key that signs audit checkpoints, kept outside the database (default
+    # <instance>/audit-sm2.key, created mode 600 by `onewindow init`).
+    "AUDIT_KEY_FILE": None,
 }
 
 _LIST_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, list)}
