@@ -6,7 +6,6 @@ then compares every table of the database, row by row, with its state before.
 Runs on SQLite and (with ``OW_TEST_DATABASE_URL``) on PostgreSQL.
 """
 
-import hashlib
 import json
 import os
 import signal
@@ -16,31 +15,11 @@ import time
 
 import pytest
 import yaml
-from sqlalchemy import MetaData, create_engine, select
 
 from onewindow.demo import DEMO_DIR
+from onewindow.testing import database_fingerprint
 
 STARTUP_SECONDS = 180
-
-
-def database_fingerprint(url: str) -> dict[str, tuple[int, str]]:
-    """{table: (row count, SHA-256 of every row in primary-key order)} of the whole database."""
-    engine = create_engine(url)
-    try:
-        meta = MetaData()
-        meta.reflect(engine)
-        found = {}
-        with engine.connect() as conn:
-            for name, table in sorted(meta.tables.items()):
-                order = list(table.primary_key.columns) or list(table.columns)
-                digest, count = hashlib.sha256(), 0
-                for row in conn.execute(select(table).order_by(*order)):
-                    digest.update(repr(tuple(row)).encode())
-                    count += 1
-                found[name] = (count, digest.hexdigest())
-        return found
-    finally:
-        engine.dispose()
 
 
 def kill_midway(args: list[str], point: str, ow_database: str, tmp_path) -> None:
