@@ -137,13 +137,23 @@ def test_checkpoint_is_refused_over_a_broken_chain(ctx, make_item, actor):
         take_checkpoint(db.session)
 
 
-def test_key_file_is_created_mode_600_outside_the_database_and_refused_when_missing(ctx):
+def test_key_file_is_created_mode_600_outside_the_database(ctx):
     path = key_path()
     assert path.exists() and stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert json.loads(path.read_text())["public_key"]
+    assert str(path).startswith(ctx.instance_path)  # the instance folder, not a database row
+
+
+def test_a_lost_key_is_not_silently_replaced_once_checkpoints_exist(ctx, make_item, actor):
+    path = key_path()
     path.unlink()
-    with pytest.raises(AuditKeyError, match="onewindow init"):
+    take_checkpoint(db.session)  # no checkpoint yet: the first one creates the key
+    db.session.commit()
+    assert path.exists()
+    path.unlink()
+    with pytest.raises(AuditKeyError, match="restore that key file"):
         take_checkpoint(db.session)
+    assert not path.exists()
 
 
 def test_hsm_key_reference_is_refused_with_a_clear_message(make_app):

@@ -132,6 +132,19 @@ def load_key(app=None) -> AuditKey:
     return AuditKey(path, private_hex, public_hex)
 
 
+def checkpoint_key(session) -> AuditKey:
+    """The signing key; created on a first checkpoint (like ``onewindow init`` does), but a
+    missing key after checkpoints were signed is refused: a new key would hide the loss."""
+    if not key_path().exists():
+        signed = session.execute(select(AuditCheckpoint.key_fingerprint).limit(1)).scalar()
+        if signed:
+            raise AuditKeyError(f"{key_path()}: the audit checkpoint key is missing, but checkpoints signed by key "
+                                f"{signed} exist; restore that key file from the backup of the keys "
+                                "(or point AUDIT_KEY_FILE at it)")
+        ensure_key()
+    return load_key()
+
+
 # --- Merkle root ----------------------------------------------------------------------
 
 
@@ -160,7 +173,7 @@ def take_checkpoint(session, key: AuditKey | None = None) -> AuditCheckpoint:
     from onewindow.cases.audit import verify_all
     from onewindow.cases.models import Case
 
-    key = key or load_key()
+    key = key or checkpoint_key(session)
     _checked, broken = verify_all()
     if broken:
         raise ValidationError(f"checkpoint refused: {len(broken)} broken link(s), first: {broken[0]}; "

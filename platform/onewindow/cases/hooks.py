@@ -47,11 +47,11 @@ def register_commands(register):
     def checkpoint():
         """Sign the chain heads of every case (Merkle root, SM2) with the key outside the database."""
         from onewindow.app import db
-        from onewindow.cases.checkpoints import load_key, take_checkpoint
+        from onewindow.cases.checkpoints import checkpoint_key, take_checkpoint
         from onewindow.cli import current_app_context
 
         with current_app_context():
-            key = load_key()
+            key = checkpoint_key(db.session)
             taken = take_checkpoint(db.session, key)
             db.session.commit()
             click.echo(f"checkpoint #{taken.id}: {taken.case_count} case(s), root {taken.root}, "
@@ -78,7 +78,7 @@ def register_commands(register):
 
 @hookimpl
 def register_jobs(register):
-    register("audit.checkpoint", "onewindow.cases.checkpoints:checkpoint_job", trigger="cron", hour=1, minute=30)
+    register("audit.checkpoint", "onewindow.cases.checkpoints:checkpoint_job", trigger="cron", hour=2, minute=30)
 
 
 @hookimpl
