@@ -158,3 +158,45 @@ def register_licence_types(register):
 ''', key="leaky")
     with pytest.raises(StartupError, match="owner"):
         make_app(plugins=[("leaky", plugin)], sync=False)
+
+
+def test_verify_code_migration_gives_every_existing_licence_its_own_random_code(tmp_path):
+    """0010 backfills a verification code for licences issued before it (foreign keys off)."""
+    import sqlite3
+
+    from onewindow.app import create_app
+    from onewindow.migrate import upgrade
+
+    path = tmp_path / "ow.db"
+    app = create_app({"DATABASE_URL": f"sqlite:///{path}"}, instance_path=tmp_path)
+    upgrade(app, "0009_case_accepted_by")
+    raw = sqlite3.connect(path)
+    for table in ("ow_region", "ow_department", "ow_licence_type"):  # the rows licences refer to
+        _bare_row(raw, table)
+    for n in (1, 2, 3):
+        raw.execute(
+            "INSERT INTO ow_licence (id, identifier, type_id, serial, version, name, number, holder, holder_id, "
+            "holder_id_type, issuer, issuer_code, department_id, issue_date, region, region_code, valid_from, data, "
+            "status, access_code, created_at) VALUES (?, ?, 1, ?, 1, '不动产权证书', ?, '赵六', ?, 'resident_id', "
+            "'云溪县', ?, 1, '2026-11-01', '云溪县', '369921', '2026-11-01', '{}', 'active', 'ACCESS2345', "
+            "'2026-11-01 09:00:00')", (n, f"ident-{n}", n, f"N{n}", OWNER_ID, MARKET))
+    raw.commit()
+    raw.close()
+    upgrade(app)
+    raw = sqlite3.connect(path)
+    codes = [c for (c,) in raw.execute("SELECT verify_code FROM ow_licence ORDER BY id")]
+    nullable = [row[3] for row in raw.execute("PRAGMA table_info(ow_licence)") if row[1] == "verify_code"]
+    raw.close()
+    assert len(set(codes)) == 3 and all(re.fullmatch(r"[23456789A-HJ-NP-Z]{10}", c) for c in codes)
+    assert nullable == [1]  # NOT NULL once backfilled
+
+
+def _bare_row(raw, table: str) -> None:
+    """Row id 1 of ``table`` with a placeholder in every required column."""
+    required = [(name, kind) for _cid, name, kind, notnull, default, pk in raw.execute(f"PRAGMA table_info({table})")
+                if (notnull or pk) and default is None]
+    values = [1 if name == "id" or "INT" in kind.upper() or "BOOL" in kind.upper()
+              else "{}" if "JSON" in kind.upper() else "2026-11-01" if "DATE" in kind.upper() else f"x{name}"[:8]
+              for name, kind in required]
+    raw.execute(f"INSERT INTO {table} ({', '.join(n for n, _k in required)}) VALUES ({', '.join('?' * len(values))})",
+                values)
