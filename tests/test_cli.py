@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from onewindow.cli import cli
 
 COMMANDS = [[], ["init"], ["serve"], ["user"], ["user", "create"], ["plugins"], ["db"], ["db", "upgrade"],
-            ["db", "check"], ["db", "revision"]]
+            ["db", "check"], ["db", "revision"], ["backup"], ["restore"]]
 
 
 @pytest.fixture

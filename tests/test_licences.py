@@ -37,9 +37,9 @@ from onewindow.plugins import hookimpl
 @hookimpl
 def register_licence_types(register):
     register("test.food", name="食品经营许可证", type_oid="13100", validity_years=5, fields=[
-        {"name": "business_name", "label": "经营者名称", "required": True},
-        {"name": "address", "label": "经营场所"},
-        {"name": "legal_rep_id", "label": "法定代表人身份证号", "type": "id_number"},
+        {"name": "business_name", "label": "经营者名称", "required": True, "mask": "none"},
+        {"name": "address", "label": "经营场所", "mask": "address"},
+        {"name": "legal_rep_id", "label": "法定代表人身份证号", "type": "id_number", "mask": "id"},
         {"name": "inspection_note", "label": "现场核查意见", "sensitive": True},
     ])
 
@@ -50,8 +50,8 @@ def licence_data(case, licence_type):
 '''
 
 BUSINESS_LICENCE = {"code": "test.bizlicence", "name": "营业执照", "type_oid": "11100", "fields": [
-    {"name": "business_name", "label": "名称", "required": True},
-    {"name": "address", "label": "住所"},
+    {"name": "business_name", "label": "名称", "required": True, "mask": "none"},
+    {"name": "address", "label": "住所", "mask": "address"},
 ]}
 
 

@@ -291,6 +291,42 @@ def db_revision(state: State, message: str, branch: str) -> None:
     revision(state.app, message, branch)
 
 
+@cli.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--no-keys", is_flag=True, help="Leave the key files (seal KEK, audit key) out of the archive.")
+@click.pass_obj
+def backup_cmd(state: State, dest: Path, no_keys: bool) -> None:
+    """Back up the database, the instance files and the keys into one archive (DEST: file or folder)."""
+    from onewindow.backup import backup
+
+    settings = state.app.extensions["onewindow"].settings
+    result = backup(settings, Path(state.app.instance_path), dest, include_keys=not no_keys)
+    click.echo(f"wrote {result.archive}: {result.dialect} database and {len(result.members) - 1} file(s), "
+               "SHA-256 of each in manifest.json (the archive holds keys unless --no-keys: keep it like them)")
+
+
+@cli.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already has tables.")
+@click.pass_obj
+def restore_cmd(state: State, archive: Path, force: bool) -> None:
+    """Restore a backup archive, then verify it (file hashes and audit verify)."""
+    from onewindow.app import create_app
+    from onewindow.backup import restore, verify_restored
+    from onewindow.config import build
+
+    instance = Path(state.instance or os.environ.get("ONEWINDOW_INSTANCE") or Path.cwd() / "instance").resolve()
+    settings, _sections = build(instance)
+    result = restore(settings, instance, archive, force=force)
+    problems = result.problems + verify_restored(create_app(instance_path=str(instance)))
+    for problem in problems:
+        click.echo(f"  {problem}")
+    if problems:
+        raise StartupError(f"restored {archive}, but verification found {len(problems)} problem(s) (listed above)")
+    click.echo(f"restored {archive}: {result.dialect} database and {result.files} file(s); "
+               "file hashes and audit verify OK")
+
+
 def main() -> None:
     cli(prog_name="onewindow")
 

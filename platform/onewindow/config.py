@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_BASE_URL": "http://127.0.0.1:8080",
     # How often the core's legal-clock jobs (超时默认, 视为受理) run in the scheduler.
     "LEGAL_CLOCK_INTERVAL_MINUTES": 15,
+    # SM2 key that signs audit checkpoints, kept outside the database (default
+    # <instance>/audit-sm2.key, created mode 600 by `onewindow init`).
+    "AUDIT_KEY_FILE": None,
 }
 
 _LIST_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, list)}

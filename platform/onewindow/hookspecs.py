@@ -223,7 +223,9 @@ def register_licence_types(register: Callable[..., None]) -> None:
     """Declare licence types the plugin issues (营业执照, 不动产权证书…).
 
     :param register: ``register(type_code, name=..., fields=[...], validity_years=None,
-        template=None)``; ``type_code`` is unique across the core, packs and plugins.
+        template=None)``; ``type_code`` is unique across the core, packs and plugins. Every
+        field declares how the public verification page shows it: ``mask`` one of ``none``,
+        ``name``, ``id``, ``address``, ``hidden`` (a name, ID number or address is never ``none``).
     """
 
 

@@ -29,7 +29,10 @@ class InitReport:
 
 
 def initialise(app: Flask, demo: bool = False) -> InitReport:
+    from onewindow.cases.checkpoints import ensure_key
+
     migrate.upgrade(app)
+    ensure_key(app)  # the audit checkpoint key, outside the database
     report = InitReport()
     ow = app.extensions["onewindow"]
     with app.app_context():

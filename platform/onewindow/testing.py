@@ -17,6 +17,9 @@ Fixtures:
   extra (throwaway) plugins on this test's database and syncs their permissions
 - ``throwaway_plugin`` — ``throwaway_plugin(source, key="throwaway")`` writes a module
   from source text and returns it, ready for ``make_app(plugins=[(key, module)])``
+
+Helper: :func:`database_fingerprint` (every table's rows, hashed) to assert that a
+database is exactly as before, or exactly like another.
 """
 
 from __future__ import annotations
@@ -38,6 +41,30 @@ from onewindow.environ import getenv
 #: ``ONEWINDOW_TEST_DATABASE_URL`` (its old name ``OW_TEST_DATABASE_URL`` is still read, with a warning).
 TEST_DB_ENV = "TEST_DATABASE_URL"
 _counter = itertools.count()
+
+
+def database_fingerprint(url: str) -> dict[str, tuple[int, str]]:
+    """{table: (row count, SHA-256 of every row in primary-key order)} of a whole database."""
+    import hashlib
+
+    from sqlalchemy import MetaData, create_engine, select
+
+    engine = create_engine(url)
+    try:
+        meta = MetaData()
+        meta.reflect(engine)
+        found = {}
+        with engine.connect() as conn:
+            for name, table in sorted(meta.tables.items()):
+                order = list(table.primary_key.columns) or list(table.columns)
+                digest, count = hashlib.sha256(), 0
+                for row in conn.execute(select(table).order_by(*order)):
+                    digest.update(repr(tuple(row)).encode())
+                    count += 1
+                found[name] = (count, digest.hexdigest())
+        return found
+    finally:
+        engine.dispose()
 
 
 def _is_postgres(url: str | None) -> bool:

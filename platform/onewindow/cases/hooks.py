@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from onewindow.cases import models  # noqa: F401  (the case tables on the core metadata)
+from onewindow.cases import checkpoints, models  # noqa: F401  (the case tables on the core metadata)
 
 from onewindow.plugins import can, hookimpl, menu, read
 
@@ -37,20 +37,62 @@ def register_commands(register):
         """Check the integrity of case records."""
 
     @audit.command("verify")
-    def verify():
-        """Verify every case's event hash chain; name each broken link."""
+    @click.option("--checkpoints", "last", default=1, show_default=True, type=click.IntRange(min=0),
+                  help="How many of the latest signed checkpoints to check (0: all).")
+    def verify(last: int):
+        """Verify every case's event hash chain and the latest signed checkpoints; name each problem."""
+        from onewindow.app import db
         from onewindow.cases.audit import verify_all
+        from onewindow.cases.checkpoints import verify_checkpoints
         from onewindow.cli import current_app_context
 
         with current_app_context():
             checked, broken = verify_all()
-        for link in broken:
-            click.echo(str(link))
+            signed, problems = verify_checkpoints(db.session, last)
+        for line in [*broken, *problems]:
+            click.echo(str(line))
         click.echo(f"checked {checked} case(s): {'OK' if not broken else f'{len(broken)} broken link(s)'}")
-        if broken:
+        click.echo(f"checked {signed} signed checkpoint(s): {'OK' if not problems else f'{len(problems)} problem(s)'}"
+                   if signed else "no signed checkpoint yet: run `onewindow audit checkpoint` (the scheduler does daily)")
+        if broken or problems:
             raise SystemExit(1)
 
+    @audit.command("checkpoint")
+    def checkpoint():
+        """Sign the chain heads of every case (Merkle root, SM2) with the key outside the database."""
+        from onewindow.app import db
+        from onewindow.cases.checkpoints import checkpoint_key, take_checkpoint
+        from onewindow.cli import current_app_context
+
+        with current_app_context():
+            key = checkpoint_key(db.session)
+            taken = take_checkpoint(db.session, key)
+            db.session.commit()
+            click.echo(f"checkpoint #{taken.id}: {taken.case_count} case(s), root {taken.root}, "
+                       f"signed by key {taken.key_fingerprint} ({key.path})")
+
+    @audit.command("export-checkpoints")
+    @click.argument("file", type=click.Path(dir_okay=False, writable=True))
+    def export(file: str):
+        """Write every signed checkpoint and the public key to FILE (JSON) for an external notary."""
+        import json
+
+        from onewindow.app import db
+        from onewindow.cases.checkpoints import export_checkpoints
+        from onewindow.cli import current_app_context
+
+        with current_app_context():
+            exported = export_checkpoints(db.session)
+        with open(file, "w", encoding="utf-8") as fh:
+            json.dump(exported, fh, ensure_ascii=False, indent=1)
+        click.echo(f"wrote {len(exported['checkpoints'])} checkpoint(s) to {file}")
+
     register(audit)
+
+
+@hookimpl
+def register_jobs(register):
+    register("audit.checkpoint", "onewindow.cases.checkpoints:checkpoint_job", trigger="cron", hour=2, minute=30)
 
 
 @hookimpl

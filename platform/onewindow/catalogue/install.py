@@ -26,6 +26,7 @@ from onewindow.catalogue.organisation import centre_of, install_organisation, it
 from onewindow.catalogue.packs import Pack, comparable, content_hash, implementation_code, version_tuple
 from onewindow.catalogue.rules import Known, Report, validate
 from onewindow.errors import ValidationError
+from onewindow.faults import pause_point
 from onewindow.models import Department, Window, Zone
 from onewindow.models.items import (
     FormField, Item, ItemAction, ItemEvent, ItemFaq, ItemStatus, ItemType, Material, Pack as PackRow,
@@ -215,6 +216,7 @@ def install(pack: Pack, app: Flask, session: Session, actor: str,
         _write_items(pack, the_plan, refs, session, who, progress)
         app.extensions["onewindow"].plugins.hook.install_pack(pack=pack, session=session)
         _record_pack(pack, the_plan, session, who)
+        pause_point("pack.install.before_commit")  # kill -9 tests: every row written, none committed
         session.commit()
         return InstallResult(the_plan, organisation)
     except BaseException:

@@ -83,7 +83,8 @@ def issue_for_case(case: Any, session=None) -> Licence:
         issuer=department.name, issuer_code=department.credit_code, department=department,
         issue_date=issued_on, region=region_name, region_code=region_code,
         valid_from=issued_on, valid_until=_valid_until(issued_on, ltype.validity_years),
-        data=data, case_number=case.number, status=LicenceStatus.pending_seal, access_code=_access_code(),
+        data=data, case_number=case.number, status=LicenceStatus.pending_seal, access_code=random_code(),
+        verify_code=random_code(),
     )
     session.add(licence)
     record(session, licence, LicenceAction.issued, f"case:{case.number}",
@@ -177,7 +178,9 @@ def _valid_until(start: dt.date, years: int | None) -> dt.date | None:
     return end - dt.timedelta(days=1)
 
 
-def _access_code() -> str:
+def random_code() -> str:
+    """An access or verification code: 10 characters of a 32-letter alphabet from the OS
+    CSPRNG (50 bits), so the next serial's page cannot be opened by guessing."""
     return "".join(secrets.choice(_ACCESS_ALPHABET) for _ in range(10))
 
 
@@ -268,7 +271,7 @@ def update_licence(session, licence: Licence, user, changes: dict[str, Any], rea
         **{c: getattr(licence, c) for c in ("name", "number", "holder", "holder_id", "holder_id_type", "issuer",
                                             "issuer_code", "department", "region", "region_code", "valid_from",
                                             "valid_until", "case_number", "access_code")},
-        issue_date=today(), data=data, status=LicenceStatus.pending_seal,
+        issue_date=today(), data=data, status=LicenceStatus.pending_seal, verify_code=random_code(),
     )
     session.add(new)
     record(session, new, LicenceAction.issued, actor, reason=reason, payload={"replaces": licence.identifier})

@@ -62,7 +62,8 @@ class LicenceType(Model):
     department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_department.id"))
     department: Mapped[Optional[Department]] = relationship()
     validity_years: Mapped[Optional[int]] = mapped_column(Integer)  # None: 长期有效
-    # [{"name", "label", "type": "text|date|id_number", "required": bool, "sensitive": bool}]
+    # [{"name", "label", "type": "text|date|id_number|…", "required": bool,
+    #   "mask": "none|name|id|address|hidden"}]: how the anonymous verification page shows it
     fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     template: Mapped[Optional[str]] = mapped_column(String(200))  # print template (Jinja path)
     source: Mapped[str] = mapped_column(String(80), nullable=False)  # "pack:<key>" / "plugin:<key>"
@@ -145,6 +146,9 @@ class Licence(Model):
     status: Mapped[LicenceStatus] = mapped_column(enum_column(LicenceStatus), nullable=False, index=True,
                                                   default=LicenceStatus.pending_seal)
     access_code: Mapped[str] = mapped_column(String(12), nullable=False)  # printed for the holder
+    # Printed on the licence and in its QR link: opens this licence's full content on the
+    # public page (random, per version; never derivable from the identifier or serial).
+    verify_code: Mapped[str] = mapped_column(String(16), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
     # the electronic seal: who applied it, when, with which key, over which digest

@@ -21,7 +21,7 @@ def signature_excerpt(signature: str | None) -> str:
 
 
 def render_licence_html(licence: Licence) -> str:
-    url = verify_url(licence.identifier)
+    url = verify_url(licence.identifier, licence.verify_code)  # the QR code opens the full content
     fields = [{"label": f["label"], "value": (licence.data or {}).get(f["name"], "")}
               for f in licence.licence_type.fields]
     return render_template(

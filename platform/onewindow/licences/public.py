@@ -1,7 +1,9 @@
 """Public, read-only pages of the e-licence library (no login), registered in ``app_ready``.
 
-- ``GET /licences/verify/<identifier>``: verification page (the QR code points here);
-- ``GET /api/v1/public/licences/<identifier>/verify``: the same answer as JSON;
+- ``GET /licences/verify/<identifier>``: verification page: valid / revoked / tampered…
+  and the fields masked as the licence type declares; ``?code=<verification code>`` (the
+  QR code printed on the licence carries it) or the holder's login opens the full content;
+- ``GET /api/v1/public/licences/<identifier>/verify``: the same answer as JSON (same ``code``);
 - ``GET /licences/verify/<identifier>/qr.svg``: the QR code of the verification page;
 - ``GET|POST /licences/holder``: the holder lists their licences with their ID number
   **and** the access code printed on any of their licences (an ID number alone,
@@ -10,13 +12,15 @@
 
 These are plain Flask routes outside Flask-AppBuilder, so FAB's permission checks do
 not apply; they read only, never write, and show only :func:`public_view` fields.
+Identifiers are sequential with a computable check character, so knowing one proves
+nothing: only the random verification code does.
 """
 
 from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, abort, jsonify, render_template, session
+from flask import Blueprint, Response, abort, jsonify, render_template, request, session
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -25,7 +29,9 @@ from onewindow.licences.identifier import MalformedIdentifier
 from onewindow.licences.library import LicenceNotFound, get_licence
 from onewindow.licences.models import Licence
 from onewindow.licences.pdf import pdf_filename, render_pdf
-from onewindow.licences.verification import public_view, qr_data_uri, qr_svg, verify_licence, verify_url
+from onewindow.licences.verification import (
+    code_matches, public_view, qr_data_uri, qr_svg, verify_licence, verify_url,
+)
 
 bp = Blueprint("licences_public", __name__)
 
@@ -48,14 +54,23 @@ def _lookup(identifier: str) -> tuple[Licence | None, int, str]:
         return None, 404, str(exc)
 
 
+def _full_access(licence: Licence) -> tuple[bool, bool]:
+    """(full content allowed, a code was given and is wrong) for this request."""
+    given = request.args.get("code", "")
+    if code_matches(licence, given):
+        return True, False
+    return _session_holder() == licence.holder_id, bool(given.strip())
+
+
 @bp.get("/licences/verify/<identifier>")
 def verify_page(identifier: str):
     licence, code, error = _lookup(identifier)
     if licence is None:
         status = "malformed" if code == 400 else "unknown"
         return render_template("licences/verify.html", error=error, status=status), code
-    return render_template("licences/verify.html", result=verify_licence(licence), view=public_view(licence),
-                           qr=qr_data_uri(verify_url(licence.identifier)), error=None)
+    full, wrong_code = _full_access(licence)
+    return render_template("licences/verify.html", result=verify_licence(licence), view=public_view(licence, full),
+                           wrong_code=wrong_code, qr=qr_data_uri(verify_url(licence.identifier)), error=None)
 
 
 @bp.get("/api/v1/public/licences/<identifier>/verify")
@@ -64,8 +79,9 @@ def verify_api(identifier: str):
     if licence is None:
         return jsonify(status="malformed" if code == 400 else "unknown", message=error), code
     result = verify_licence(licence)
-    return jsonify(status=result.status, valid=result.valid, message=result.reason,
-                   details=result.details, licence=public_view(licence))
+    full, wrong_code = _full_access(licence)
+    return jsonify(status=result.status, valid=result.valid, message=result.reason, details=result.details,
+                   licence=public_view(licence, full), full=full, code_accepted=False if wrong_code else full)
 
 
 @bp.get("/licences/verify/<identifier>/qr.svg")

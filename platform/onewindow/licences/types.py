@@ -24,6 +24,40 @@ from onewindow.validators import uscc_problem
 EXTENSION = "onewindow.licences"
 FIELD_TYPES = {"text", "date", "number", "id_number", "credit_code"}
 
+#: How the anonymous verification page shows a field (``mask``), declared for every field:
+#: ``none`` as written (public data), ``name`` 赵*, ``id`` 440304********1236,
+#: ``address`` the county-level prefix only (云溪县****), ``hidden`` not at all.
+#: The full content needs the licence's verification code or the holder's login.
+MASKS = ("none", "name", "id", "address", "hidden")
+
+# A field whose name or label says it holds a person's name, an ID number or an address
+# can never be declared public (``mask: none``): the public page would leak it.
+PERSONAL_FIELD = re.compile(
+    r"holder|owner|legal_rep|representative|person|contact|applicant|resident|id_number|id_card|idcard"
+    r"|address|location|domicile|权利人|持证人|所有权人|法定代表人|负责人|联系人|姓名|身份证|证件号|住址|地址|住所|坐落|场所",
+    re.IGNORECASE,
+)
+
+
+def field_mask(f: dict[str, Any]) -> str:
+    """The declared mask of a field (the older ``sensitive: true`` means ``hidden``)."""
+    return f.get("mask") or ("hidden" if f.get("sensitive") else "")
+
+
+def mask_problem(f: dict[str, Any]) -> str | None:
+    """Why a field's public-page declaration is missing or unsafe, or None."""
+    mask = field_mask(f)
+    if not mask:
+        return (f"field {f['name']!r} ({f['label']}): declare how the public verification page shows it, "
+                f"mask: one of {', '.join(MASKS)} (none = public data)")
+    if mask not in MASKS:
+        return f"field {f['name']!r}: mask {mask!r} is not one of {', '.join(MASKS)}"
+    personal = f.get("type") == "id_number" or PERSONAL_FIELD.search(f"{f['name']} {f['label']}")
+    if mask == "none" and personal:
+        return (f"field {f['name']!r} ({f['label']}) holds a name, ID number or address and cannot be public; "
+                "declare mask: name, id, address or hidden")
+    return None
+
 
 @dataclass
 class TypeSpec:
@@ -77,6 +111,9 @@ def spec_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
         seen.add(f["name"])
         if f.get("type", "text") not in FIELD_TYPES:
             problems.append((f"fields[{n}]", f"type {f.get('type')!r}: one of {', '.join(sorted(FIELD_TYPES))}"))
+        problem = mask_problem(f)
+        if problem:
+            problems.append((f"fields[{n}]", problem))
     return problems
 
 
@@ -84,7 +121,7 @@ def spec_from(raw: dict[str, Any], source: str) -> TypeSpec:
     code = str(raw["code"])
     return TypeSpec(
         code=code, name=str(raw["name"]).strip(), type_oid=str(raw.get("type_oid") or default_type_oid(code)),
-        fields=[{"type": "text", "required": False, "sensitive": False, **f} for f in raw.get("fields") or []],
+        fields=[{"type": "text", "required": False, **f, "mask": field_mask(f)} for f in raw.get("fields") or []],
         validity_years=raw.get("validity_years"), template=raw.get("template"),
         department_code=raw.get("department"), source=source,
     )

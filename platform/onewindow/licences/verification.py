@@ -1,5 +1,5 @@
 """Verifying e-licences: online (the library's record), offline (an exported file), and
-the non-sensitive view the public sees.
+the masked view the public sees.
 
 Answers: ``valid`` · ``tampered`` (digest or signature does not match the data) ·
 ``revoked`` · ``expired`` · ``superseded`` (a newer version is in force) · ``unsealed``
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hmac
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,26 +87,66 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
-def public_view(licence: Licence) -> dict[str, Any]:
-    """Non-sensitive fields only: resident ID numbers masked, personal names masked,
-    type fields marked ``sensitive`` left out, undeclared data never shown."""
+# Province, prefecture and county level of an address, each optional, nothing finer.
+_ADDRESS_PREFIX = re.compile(r"^(?:[^\d\s]{2,7}?(?:省|自治区))?(?:[^\d\s]{2,9}?(?:市|自治州|地区|盟))?"
+                             r"(?:[^\d\s]{1,7}?(?:县|区|旗|市))?")
+
+
+def mask_address(address: str) -> str:
+    """云溪县城关镇解放路18号 → 云溪县****: the county is enough to verify, the street is not."""
+    address = str(address or "").strip()
+    if not address:
+        return ""
+    prefix = _ADDRESS_PREFIX.match(address).group(0)
+    if not prefix or prefix == address:
+        prefix = address[:2] if len(address) > 4 else ""
+    return prefix + "****"
+
+
+def mask_value(value: Any, mask: str) -> Any:
+    """``value`` as the anonymous page shows it under the field's declared ``mask``."""
+    if mask == "none":
+        return value
+    if mask == "name":
+        return mask_name(str(value))
+    if mask == "id":
+        return mask_resident_id(str(value))
+    if mask == "address":
+        return mask_address(str(value))
+    raise ValueError(f"mask {mask!r} has no public form")
+
+
+def public_view(licence: Licence, full: bool = False) -> dict[str, Any]:
+    """What the verification page shows.
+
+    Anonymous (``full=False``): every field masked as its licence type declares it
+    (:data:`onewindow.licences.types.MASKS`), hidden and undeclared fields left out, the
+    holder and holder ID of a person masked. ``full=True`` (the verification code printed
+    on the licence, or the holder signed in): every declared field as issued.
+    """
+    from onewindow.licences.types import field_mask
+
     person = licence.holder_id_type == HolderIdType.resident_id
     fields = []
     for f in licence.licence_type.fields:
-        if f.get("sensitive") or f["name"] not in (licence.data or {}):
+        if f["name"] not in (licence.data or {}):
             continue
-        value = licence.data[f["name"]]
-        if f.get("type") == "id_number":
-            value = mask_resident_id(str(value))
+        value, mask = licence.data[f["name"]], field_mask(f) or "hidden"
+        if not full:
+            if mask == "hidden":
+                continue
+            value = mask_value(value, mask)
         fields.append({"name": f["name"], "label": f["label"], "value": value})
+    masked = person and not full
     seal = licence.seal
     return {
+        "full": full,
         "identifier": licence.identifier,
         "name": licence.name,
         "number": licence.number,
         "version": licence.version,
-        "holder": mask_name(licence.holder) if person else licence.holder,
-        "holder_id": mask_resident_id(licence.holder_id) if person else licence.holder_id,
+        "holder": mask_name(licence.holder) if masked else licence.holder,
+        "holder_id": mask_resident_id(licence.holder_id) if masked else licence.holder_id,
         "holder_id_type": licence.holder_id_type.name,
         "issuer": licence.issuer,
         "issuer_code": licence.issuer_code,
@@ -120,11 +162,19 @@ def public_view(licence: Licence) -> dict[str, Any]:
     }
 
 
-def verify_url(identifier: str) -> str:
+def code_matches(licence: Licence, code: str | None) -> bool:
+    """True when ``code`` is the licence's verification code (constant-time comparison)."""
+    given = (code or "").strip().upper().encode()
+    return bool(given) and hmac.compare_digest(given, (licence.verify_code or "").encode())
+
+
+def verify_url(identifier: str, code: str | None = None) -> str:
+    """The public verification page; with the licence's verification ``code`` (the QR code
+    printed on the licence) it opens the full content."""
     from flask import current_app
 
     base = current_app.extensions["onewindow"].settings["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/licences/verify/{identifier}"
+    return f"{base}/licences/verify/{identifier}" + (f"?code={code}" if code else "")
 
 
 def qr_svg(text: str) -> str:
@@ -157,7 +207,7 @@ def export_licence(licence: Licence) -> dict[str, Any]:
                  "public_key": seal.public_key, "department_code": licence.issuer_code,
                  "user_id": crypto.DEFAULT_USER_ID.decode()},
         "sealed_at": licence.sealed_at.isoformat(timespec="seconds") if licence.sealed_at else None,
-        "verify_url": verify_url(licence.identifier),
+        "verify_url": verify_url(licence.identifier, licence.verify_code),
     }
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from onewindow.errors import ValidationError
+from onewindow.faults import pause_point
 from onewindow.workdays.calendar import library_day, library_years
 from onewindow.workdays.models import CalendarDay, CalendarYear, _now, year_problem
 from onewindow.workdays.store import notify_calendar_changed
@@ -225,6 +226,8 @@ def import_arrangement(source: str | Path | dict, actor: str, *, where: str | No
         session.execute(delete(CalendarDay).where(CalendarDay.date >= first, CalendarDay.date <= last))
         session.add_all(CalendarDay(date=d, is_workday=False, note=n) for d, n in sorted(arrangement.holidays.items()))
         session.add_all(CalendarDay(date=d, is_workday=True, note=n) for d, n in sorted(arrangement.workdays.items()))
+        session.flush()
+        pause_point("calendar.import.before_commit")  # kill -9 tests: the old year deleted, the new one not committed
         session.commit()
     except Exception:
         session.rollback()

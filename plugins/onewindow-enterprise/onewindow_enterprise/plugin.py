@@ -51,14 +51,14 @@ def register_item_forms(register):
 @hookimpl
 def register_licence_types(register):
     register(service.LICENCE_TYPE, name="营业执照", type_oid="11110", fields=[
-        {"name": "company_name", "label": "名称", "required": True},
-        {"name": "uscc", "label": "统一社会信用代码", "type": "credit_code", "required": True},
-        {"name": "company_type", "label": "类型"},
-        {"name": "legal_rep_name", "label": "法定代表人", "required": True},
-        {"name": "registered_capital", "label": "注册资本（万元）", "type": "number"},
-        {"name": "address", "label": "住所"},
-        {"name": "business_scope", "label": "经营范围"},
-        {"name": "established_on", "label": "成立日期", "type": "date"},
+        {"name": "company_name", "label": "名称", "required": True, "mask": "none"},
+        {"name": "uscc", "label": "统一社会信用代码", "type": "credit_code", "required": True, "mask": "none"},
+        {"name": "company_type", "label": "类型", "mask": "none"},
+        {"name": "legal_rep_name", "label": "法定代表人", "required": True, "mask": "name"},
+        {"name": "registered_capital", "label": "注册资本（万元）", "type": "number", "mask": "none"},
+        {"name": "address", "label": "住所", "mask": "address"},
+        {"name": "business_scope", "label": "经营范围", "mask": "none"},
+        {"name": "established_on", "label": "成立日期", "type": "date", "mask": "none"},
     ])
 
 

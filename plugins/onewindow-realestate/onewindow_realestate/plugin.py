@@ -35,12 +35,12 @@ def register_item_forms(register):
 @hookimpl
 def register_licence_types(register):
     register(service.CERTIFICATE, name="不动产权证书", type_oid="21110", fields=[
-        {"name": "holder", "label": "权利人", "required": True},
-        {"name": "unit_number", "label": "不动产单元号", "required": True},
-        {"name": "location", "label": "坐落", "required": True},
-        {"name": "area", "label": "面积（平方米）", "type": "number"},
-        {"name": "use", "label": "用途"},
-        {"name": "right_type", "label": "权利类型"},
+        {"name": "holder", "label": "权利人", "required": True, "mask": "name"},
+        {"name": "unit_number", "label": "不动产单元号", "required": True, "mask": "hidden"},
+        {"name": "location", "label": "坐落", "required": True, "mask": "address"},
+        {"name": "area", "label": "面积（平方米）", "type": "number", "mask": "none"},
+        {"name": "use", "label": "用途", "mask": "none"},
+        {"name": "right_type", "label": "权利类型", "mask": "none"},
     ])
 
 
