@@ -86,14 +86,14 @@ def test_a_grant_revoked_in_another_process_is_refused_on_the_next_request(app, 
               "JOIN ab_view_menu v ON v.id = pv.view_menu_id WHERE v.name = 'InboxView')")
     with app.app_context():  # as another worker would: straight to the database, not through this cache
         with db.engine.begin() as conn:
-            kept = conn.execute(text(f"SELECT permission_view_id, role_id {revoke}")).all()
+            kept = conn.execute(text(f"SELECT id, permission_view_id, role_id {revoke}")).all()
             assert kept
             conn.execute(text(f"DELETE {revoke}"))
     assert client.get("/inbox/").status_code != 200
     with app.app_context():
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO ab_permission_view_role (permission_view_id, role_id) VALUES (:p, :r)"),
-                         [{"p": p, "r": r} for p, r in kept])
+            conn.execute(text("INSERT INTO ab_permission_view_role (id, permission_view_id, role_id) "
+                              "VALUES (:i, :p, :r)"), [{"i": i, "p": p, "r": r} for i, p, r in kept])
     assert client.get("/inbox/").status_code == 200
 
 
