@@ -10,7 +10,7 @@ Two shapes of one case: :func:`detail` (``GET /api/v1/cases/<number>``, and the 
 to creating a case) has everything, the whole timeline included; :func:`change` (the
 answer to a transition) has the case's fields, materials, steps and notices and only the
 events that transition appended, so a transition's answer does not grow with the case's
-history. Both load the rows they show in a bounded number of queries.
+history. Both read the rows they show in a bounded number of queries.
 
 ``user`` is the signed-in staff user (``g.user``), or ``None`` for the operator at the
 command line, who sees everything.
@@ -43,7 +43,7 @@ def scoped(query: Query, user) -> Query:
     return query if condition is None else query.filter(condition)
 
 
-#: What both shapes show, loaded with the case (one query per collection, not per row).
+#: What the detail shows, loaded with the case (one query per collection, not per row).
 FAMILY = (joinedload(Case.item), joinedload(Case.department),
           selectinload(Case.materials).joinedload(CaseMaterial.material),
           selectinload(Case.steps).joinedload(CaseStep.department), selectinload(Case.notices))
@@ -52,12 +52,6 @@ FAMILY = (joinedload(Case.item), joinedload(Case.department),
 def visible_case(number: str, user, *options) -> Case | None:
     """The case with this number if ``user`` may see it; ``None`` otherwise (answer 404)."""
     return scoped(db.session.query(Case).options(*options), user).filter(Case.number == number).one_or_none()
-
-
-def reload(case: Case, events: bool = False) -> Case:
-    """``case`` read afresh after the engine's commit, with what the answer shows."""
-    options = (*FAMILY, selectinload(Case.events)) if events else FAMILY
-    return db.session.query(Case).options(*options).populate_existing().filter(Case.id == case.id).one()
 
 
 @dataclass(frozen=True)
@@ -137,7 +131,7 @@ def summary(case: Case, full_id: bool = False) -> dict:
     }
 
 
-def _fields(case: Case, full: bool) -> dict:
+def _fields(case: Case, full: bool, materials=None) -> dict:
     out = summary(case, full_id=full)
     out.update({
         "query_code": case.query_code if full else None,
@@ -150,7 +144,7 @@ def _fields(case: Case, full: bool) -> dict:
             "material_id": m.material_id, "position": m.position, "name": m.name,
             "necessity": m.material.necessity.name, "status": m.status.name, "status_label": str(m.status),
             "problem": m.problem, "licence_identifier": m.licence_identifier, "supplied_at": m.supplied_at,
-        } for m in case.materials],
+        } for m in (case.materials if materials is None else materials)],
         "steps": [{
             "id": s.id, "position": s.position, "department": _department(s.department), "is_lead": s.is_lead,
             "parallel": s.parallel, "task": s.task, "days": s.days, "state": s.state.name,
@@ -181,8 +175,13 @@ def detail(case: Case, user) -> dict:
 
 def change(case: Case, full: bool, since_seq: int) -> dict:
     """The case after a transition (``CaseChange``): its fields, materials, steps and
-    notices, and the events after ``since_seq`` (those the transition appended)."""
-    out = _fields(case, full)
+    notices, and the events after ``since_seq`` (those the transition appended).
+
+    Read after the transition's commit: the rows are read as they are shown, the materials
+    with their item materials in one query (not one per material)."""
+    materials = db.session.scalars(select(CaseMaterial).options(joinedload(CaseMaterial.material))
+                                   .where(CaseMaterial.case_id == case.id).order_by(CaseMaterial.position)).all()
+    out = _fields(case, full, materials)
     out["new_events"] = _events(db.session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.seq > since_seq).order_by(CaseEvent.seq)),
         full)
