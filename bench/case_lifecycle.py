@@ -1,7 +1,7 @@
 """Benchmark: full case lifecycles through the engine vs raw SQLAlchemy Core writes.
 
-    python bench/case_lifecycle.py [--cases 400] [--workers 2] [--url postgresql+psycopg://postgres@127.0.0.1:55432/postgres]
-                                   [--profile FILE]
+    python bench/case_lifecycle.py [--cases 400] [--rounds 3] [--workers 2] [--profile FILE]
+                                   [--url postgresql+psycopg://postgres@127.0.0.1:55432/postgres]
 
 A lifecycle = accept at the window → department approves → hand to the output window
 → pickup with signature: 4 transitions, each its own transaction (each is a separate
@@ -23,6 +23,10 @@ Two baselines write the same rows (case, materials, step, events, notices) with 
 * per lifecycle: all rows of a lifecycle in one transaction (a lower bound no engine
   that commits each action can reach), printed for comparison.
 
+The four sides run in ``--rounds`` rounds, interleaved (A B C D, then D C B A, …), each
+with ``--cases`` lifecycles, and each ratio is taken within a round (``benchlib``), so a
+change of load on a shared machine moves both sides of a ratio alike.
+
 Targets (issue #4): ≥ 200 lifecycles/s on 2 cores and within 4× of the baseline.
 Prints figures; asserts nothing. On SQLite two writers queue on the database lock;
 a transition refused as a conflict is retried and counted.
@@ -33,16 +37,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import multiprocessing as mp
+import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine, insert, text, update
 from sqlalchemy.engine import make_url
 
-PERSON = "440304200002291236"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import PERSON, add_bench_item, describe, interleaved, pair_ratios, throwaway_database  # noqa: E402
 DAY = dt.date(2026, 11, 23)
 #: Lifecycles each worker runs before the clock starts (engine and baseline alike): a web
 #: worker lives long, so the first requests' one-off costs (the working-day calendar
@@ -50,45 +55,17 @@ DAY = dt.date(2026, 11, 23)
 WARMUP = 10
 
 
-def _database(url: str | None) -> tuple[str, callable]:
-    if not url:
-        folder = Path(tempfile.mkdtemp(prefix="ow-bench-"))
-        return f"sqlite:///{folder / 'bench.db'}", lambda: None
-    name = f"ow_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
-
-
 def _prepare(url: str, instance: Path) -> int:
     """Migrate, load the demo pack and add a 4-material, one-department item."""
     from onewindow.app import create_app, db
     from onewindow.models import Department
-    from onewindow.models.items import (
-        HandlingType, Item, ItemType, Material, MaterialForm, MaterialSource, Necessity, RoutingStep, ServiceMode,
-    )
     from onewindow.setup import initialise
 
     app = create_app({"DATABASE_URL": url}, instance_path=instance)
     initialise(app, demo=True)
     with app.app_context():
         dept = db.session.query(Department).filter_by(credit_code="11369921102345608H").one()
-        item_type = db.session.query(ItemType).first() or ItemType(code="01", name="行政许可")
-        item = Item(basic_code="999000000001", implementation_code=f"{dept.credit_code}3999000000001",
-                    name="基准测试事项", item_type=item_type, department=dept, legal_days=20, promised_days=5,
-                    handling_type=HandlingType.promised, service_mode=ServiceMode.window_post)
-        for i in range(4):
-            item.materials.append(Material(position=i + 1, name=f"材料{i + 1}", necessity=Necessity.required,
-                                           form=MaterialForm.original, copies=1, source=MaterialSource.applicant))
-        item.steps.append(RoutingStep(position=1, department=dept, is_lead=True, days=5))
-        db.session.add(item)
+        item = add_bench_item(dept)
         db.session.commit()
         item_id = item.id
         db.session.remove()
@@ -278,55 +255,75 @@ def _run(target, workers: int, make_args) -> tuple[float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=400)
+    parser.add_argument("--cases", type=int, default=400, help="lifecycles per side and round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--url", help="PostgreSQL server URL (a throwaway database is created)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the first engine worker's loop into FILE")
     args = parser.parse_args()
 
-    url, drop = _database(args.url)
+    url, drop = throwaway_database(args.url)
     instance = Path(tempfile.mkdtemp(prefix="ow-bench-inst-"))
+    shares = [args.cases // args.workers + (1 if w < args.cases % args.workers else 0) for w in range(args.workers)]
+    offsets = [sum(shares[:w]) for w in range(args.workers)]
+    engine_runs = [0]  # engine lifecycles so far (warm-ups included): the rows per lifecycle come from them
+    fixed = {}
+
+    def engine_side(fresh):
+        def run(r):
+            result = _run(_engine_worker, args.workers, lambda w: (
+                url, instance, item_id, shares[w], fresh,
+                args.profile if w == 0 and not fresh and r == 0 else None))
+            engine_runs[0] += args.cases + args.workers * WARMUP
+            return result
+        return run
+
+    def baseline_side(per_transition):
+        def run(r):
+            if not fixed:
+                rows = _row_counts(url, instance)
+                fixed["per_case"] = {t: c // engine_runs[0] for t, c in rows.items()}
+                eng = create_engine(url)
+                with eng.connect() as conn:
+                    fixed["materials"] = [row[0] for row in conn.execute(text(
+                        "select id from ow_item_material where item_id = :i order by position"), {"i": item_id})]
+                    fixed["dept"] = conn.execute(text("select department_id from ow_item where id = :i"),
+                                                 {"i": item_id}).scalar()
+                eng.dispose()
+            base = (2 * r + (0 if per_transition else 1)) * (args.cases + args.workers * WARMUP)
+            seconds, _ = _run(_baseline_worker, args.workers, lambda w: (
+                url, item_id, fixed["materials"], fixed["dept"], shares[w], base + offsets[w], fixed["per_case"],
+                per_transition))
+            return seconds, 0
+        return run
+
     try:
         item_id = _prepare(url, instance)
-        shares = [args.cases // args.workers + (1 if w < args.cases % args.workers else 0)
-                  for w in range(args.workers)]
-        runs = {}
-        for label, fresh in (("case kept", False), ("case reread", True)):
-            runs[label] = _run(_engine_worker, args.workers, lambda w, fresh=fresh: (
-                url, instance, item_id, shares[w], fresh, args.profile if w == 0 and not fresh else None))
-        rows = _row_counts(url, instance)
-        per_case = {t: c // (2 * (args.cases + args.workers * WARMUP)) for t, c in rows.items()}
-
-        eng = create_engine(url)
-        with eng.connect() as conn:
-            material_ids = [r[0] for r in conn.execute(
-                text("select id from ow_item_material where item_id = :i order by position"), {"i": item_id})]
-            dept_id = conn.execute(text("select department_id from ow_item where id = :i"), {"i": item_id}).scalar()
-        eng.dispose()
-        offsets = [sum(shares[:w]) for w in range(args.workers)]
-        baselines = {}
-        for label, per_transition, base in (("per transition", True, 0), ("per lifecycle", False, args.cases)):
-            baselines[label], _ = _run(_baseline_worker, args.workers, lambda w, base=base, each=per_transition: (
-                url, item_id, material_ids, dept_id, shares[w], base + offsets[w], per_case, each))
+        runs = interleaved(args.rounds, {
+            "case kept": engine_side(False), "case reread": engine_side(True),
+            "per transition": baseline_side(True), "per lifecycle": baseline_side(False),
+        })
     finally:
         drop()
 
     dialect = make_url(url).get_backend_name()
-    print(f"database: {dialect}; workers: {args.workers}; lifecycles: {args.cases}; rows per lifecycle: "
-          + ", ".join(f"{t}={c}" for t, c in per_case.items()))
-    rates = {label: args.cases / seconds for label, (seconds, _) in runs.items()}
-    for label, (seconds, retries) in runs.items():
+    print(f"database: {dialect}; workers: {args.workers}; rounds: {args.rounds}; lifecycles per side and round: "
+          f"{args.cases}; rows per lifecycle: " + ", ".join(f"{t}={c}" for t, c in fixed["per_case"].items()))
+    rates = {label: [args.cases / seconds for seconds, _ in results] for label, results in runs.items()}
+    for label in ("case kept", "case reread"):
         how = ("one session drives the case through its 4 transitions" if label == "case kept" else
                "each transition reads the case afresh, as a web request does")
-        print(f"engine:   {rates[label]:8.1f} lifecycles/s  ({seconds:.2f} s; conflicts retried: {retries}; {how})")
-    target = args.cases / baselines["per transition"]
-    for label, seconds in baselines.items():
-        rate = args.cases / seconds
-        print(f"baseline: {rate:8.1f} lifecycles/s  ({seconds:.2f} s, Core writes of the same rows, "
+        retries = sum(r for _, r in runs[label])
+        print(f"engine   ({label}): {statistics.median(rates[label]):8.1f} lifecycles/s median "
+              f"(rounds: {', '.join(f'{x:.1f}' for x in rates[label])}; conflicts retried: {retries}; {how})")
+    for label in ("per transition", "per lifecycle"):
+        print(f"baseline ({label}): {statistics.median(rates[label]):8.1f} lifecycles/s median "
+              f"(rounds: {', '.join(f'{x:.1f}' for x in rates[label])}; Core writes of the same rows, "
               f"one transaction {label})")
-    for label, rate in rates.items():
-        print(f"ratio baseline (per transition)/engine ({label}): {target / rate:.2f}x  (target ≤ 4x); "
-              f"engine {rate:.1f}/s (target ≥ 200/s on 2 cores)")
+    for label in ("case kept", "case reread"):
+        ratios = pair_ratios(rates["per transition"], rates[label])
+        print(f"ratio baseline (per transition)/engine ({label}), pair by pair: {describe(ratios)} (target ≤ 4x); "
+              f"engine {statistics.median(rates[label]):.1f}/s (target ≥ 200/s on 2 cores)")
 
 
 if __name__ == "__main__":

@@ -91,9 +91,25 @@ def test_full_lifecycle_through_the_api(api, accepted):
                        json={"signee_name": "张三", "signee_id": PERSON})
     assert status == 200, case
     assert case["state"] == "delivered"
+    assert "receipt_sheet" in [n["kind"] for n in case["notices"]]
+    status, case = api("get", f"/api/v1/cases/{number}", "output_clerk")
     actions = [e["action"] for e in case["events"]]
     assert actions == ["accept", "approve_step", "decide", "hand_to_output", "deliver_pickup"]
-    assert "receipt_sheet" in [n["kind"] for n in case["notices"]]
+
+
+def test_transition_answers_only_the_events_it_appended(api, accepted):
+    """A transition's answer does not grow with the timeline; the detail has all of it."""
+    number = accepted()["number"]
+    status, case = api("post", f"/api/v1/cases/{number}/approve_step", "approver", json={"opinion": "同意"})
+    assert status == 200, case
+    assert "events" not in case and "data" not in case
+    assert [(e["seq"], e["action"]) for e in case["new_events"]] == [(2, "approve_step"), (3, "decide")]
+    assert case["state"] == "approved" and case["steps"][0]["state"] == "approved"
+    status, case = api("post", f"/api/v1/cases/{number}/hand_to_output", "approver",
+                       json={"result_description": "许可证正本1份"})
+    assert [e["action"] for e in case["new_events"]] == ["hand_to_output"]
+    status, detail = api("get", f"/api/v1/cases/{number}", "approver")
+    assert [e["seq"] for e in detail["events"]] == [1, 2, 3, 4]
 
 
 def test_approver_of_another_department_neither_sees_nor_approves(api, accepted):

@@ -18,6 +18,7 @@ from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
 from onewindow.models.staff import Staff
+from onewindow.permcache import CachedPermissions
 from onewindow.plugins import menu, read
 
 ADMIN = "admin"
@@ -133,7 +134,7 @@ class StaffUserView(UserDBModelView):
     }
 
 
-class OneWindowSecurityManager(SecurityManager):
+class OneWindowSecurityManager(CachedPermissions, SecurityManager):
     user_model = Staff
     userdbmodelview = StaffUserView
 

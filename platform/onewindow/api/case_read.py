@@ -6,6 +6,12 @@ department is theirs or that have a step of their department; nobody else anythi
 Resident ID numbers are masked in lists; in a case's detail only the acceptance and
 output windows, admins and the case's own departments see them in full.
 
+Two shapes of one case: :func:`detail` (``GET /api/v1/cases/<number>``, and the answer
+to creating a case) has everything, the whole timeline included; :func:`change` (the
+answer to a transition) has the case's fields, materials, steps and notices and only the
+events that transition appended, so a transition's answer does not grow with the case's
+history. Both read the rows they show in a bounded number of queries.
+
 ``user`` is the signed-in staff user (``g.user``), or ``None`` for the operator at the
 command line, who sees everything.
 """
@@ -13,14 +19,15 @@ command line, who sees everything.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Query
+from sqlalchemy.orm import Query, joinedload, selectinload
 
 from onewindow.app import db
 from onewindow.cases.listing import bounded_count
-from onewindow.cases.models import ApplicantType, Case, CaseStep
+from onewindow.cases.models import ApplicantType, Case, CaseEvent, CaseMaterial, CaseStep
 from onewindow.cases.scope import case_condition
 from onewindow.models import Department
 from onewindow.models.items import Item
@@ -36,9 +43,27 @@ def scoped(query: Query, user) -> Query:
     return query if condition is None else query.filter(condition)
 
 
-def visible_case(number: str, user) -> Case | None:
+#: What the detail shows, loaded with the case (one query per collection, not per row).
+FAMILY = (joinedload(Case.item), joinedload(Case.department),
+          selectinload(Case.materials).joinedload(CaseMaterial.material),
+          selectinload(Case.steps).joinedload(CaseStep.department), selectinload(Case.notices))
+
+
+def visible_case(number: str, user, *options) -> Case | None:
     """The case with this number if ``user`` may see it; ``None`` otherwise (answer 404)."""
-    return scoped(db.session.query(Case), user).filter(Case.number == number).one_or_none()
+    return scoped(db.session.query(Case).options(*options), user).filter(Case.number == number).one_or_none()
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads (roles, department), taken before a commit expires the user's row."""
+
+    roles: frozenset[str]
+    department_id: int | None
+
+    @classmethod
+    def of(cls, user) -> "Viewer":
+        return cls(frozenset(role_keys(user)), getattr(user, "department_id", None))
 
 
 def list_cases(user, *, state=None, item_code=None, due_before=None, department=None,
@@ -49,7 +74,7 @@ def list_cases(user, *, state=None, item_code=None, due_before=None, department=
     ``count`` is the cap ("more than"); see ``onewindow.cases.listing``. Filters are uncorrelated
     ``IN`` subqueries so that the database evaluates them once, through indexes.
     """
-    query = scoped(db.session.query(Case), user)
+    query = scoped(db.session.query(Case).options(joinedload(Case.item), joinedload(Case.department)), user)
     if state:
         query = query.filter(Case.state == state)
     if item_code:
@@ -66,9 +91,13 @@ def list_cases(user, *, state=None, item_code=None, due_before=None, department=
 
 
 def sees_full_id(case: Case, user) -> bool:
-    if user is None or role_keys(user) & FULL_ID_ROLES:
+    """``user``: the signed-in user, a :class:`Viewer`, or ``None`` (the operator)."""
+    if user is None:
         return True
-    dept = getattr(user, "department_id", None)
+    viewer = user if isinstance(user, Viewer) else Viewer.of(user)
+    if viewer.roles & FULL_ID_ROLES:
+        return True
+    dept = viewer.department_id
     return dept is not None and dept in {case.department_id} | {s.department_id for s in case.steps}
 
 
@@ -102,14 +131,11 @@ def summary(case: Case, full_id: bool = False) -> dict:
     }
 
 
-def detail(case: Case, user) -> dict:
-    full = sees_full_id(case, user)
-    shown = (lambda v: v) if full else mask_ids
+def _fields(case: Case, full: bool, materials=None) -> dict:
     out = summary(case, full_id=full)
     out.update({
         "query_code": case.query_code if full else None,
         "applicant_phone": case.applicant_phone, "applicant_address": case.applicant_address,
-        "data": shown(case.data or {}),
         **{name: getattr(case, name) for name in (
             "pre_review_due", "correction_deadline", "supply_deadline", "pickup_date", "stopped_days",
             "extended_days", "decision", "decided_at", "result_summary", "licence_identifier",
@@ -118,17 +144,45 @@ def detail(case: Case, user) -> dict:
             "material_id": m.material_id, "position": m.position, "name": m.name,
             "necessity": m.material.necessity.name, "status": m.status.name, "status_label": str(m.status),
             "problem": m.problem, "licence_identifier": m.licence_identifier, "supplied_at": m.supplied_at,
-        } for m in case.materials],
+        } for m in (case.materials if materials is None else materials)],
         "steps": [{
             "id": s.id, "position": s.position, "department": _department(s.department), "is_lead": s.is_lead,
             "parallel": s.parallel, "task": s.task, "days": s.days, "state": s.state.name,
             "state_label": str(s.state), "started_on": s.started_on, "due_date": s.due_date,
             "decided_at": s.decided_at, "decided_by": s.decided_by, "opinion": s.opinion,
         } for s in case.steps],
-        "events": [{
-            "seq": e.seq, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
-            "actor": e.actor, "at": e.at, "reason": shown(e.reason), "payload": shown(e.payload or {}),
-        } for e in case.events],
         "notices": [{"id": n.id, "kind": n.kind, "issued_at": n.issued_at} for n in case.notices],
     })
+    return out
+
+
+def _events(events, full: bool) -> list[dict]:
+    shown = (lambda v: v) if full else mask_ids
+    return [{
+        "seq": e.seq, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
+        "actor": e.actor, "at": e.at, "reason": shown(e.reason), "payload": shown(e.payload or {}),
+    } for e in events]
+
+
+def detail(case: Case, user) -> dict:
+    """Everything about the case, its whole timeline included (``CaseDetail``)."""
+    full = sees_full_id(case, user)
+    out = _fields(case, full)
+    out["data"] = (case.data or {}) if full else mask_ids(case.data or {})
+    out["events"] = _events(case.events, full)
+    return out
+
+
+def change(case: Case, full: bool, since_seq: int) -> dict:
+    """The case after a transition (``CaseChange``): its fields, materials, steps and
+    notices, and the events after ``since_seq`` (those the transition appended).
+
+    Read after the transition's commit: the rows are read as they are shown, the materials
+    with their item materials in one query (not one per material)."""
+    materials = db.session.scalars(select(CaseMaterial).options(joinedload(CaseMaterial.material))
+                                   .where(CaseMaterial.case_id == case.id).order_by(CaseMaterial.position)).all()
+    out = _fields(case, full, materials)
+    out["new_events"] = _events(db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.seq > since_seq).order_by(CaseEvent.seq)),
+        full)
     return out

@@ -278,11 +278,12 @@ class NoticeOut(Schema):
     issued_at = fields.DateTime()
 
 
-class CaseDetail(CaseSummary):
+class CaseFields(CaseSummary):
+    """What the detail and a transition's answer share."""
+
     query_code = fields.String(allow_none=True, metadata={"description": "only for viewers who see the full ID"})
     applicant_phone = fields.String(allow_none=True)
     applicant_address = fields.String(allow_none=True)
-    data = fields.Dict()
     pre_review_due = fields.Date(allow_none=True)
     correction_deadline = fields.Date(allow_none=True)
     supply_deadline = fields.Date(allow_none=True)
@@ -300,8 +301,18 @@ class CaseDetail(CaseSummary):
     closed_at = fields.DateTime(allow_none=True)
     materials = fields.List(fields.Nested(CaseMaterialOut))
     steps = fields.List(fields.Nested(CaseStepOut))
-    events = fields.List(fields.Nested(CaseEventOut), metadata={"description": "the timeline (全程留痕)"})
     notices = fields.List(fields.Nested(NoticeOut))
+
+
+class CaseDetail(CaseFields):
+    data = fields.Dict()
+    events = fields.List(fields.Nested(CaseEventOut), metadata={"description": "the timeline (全程留痕)"})
+
+
+class CaseChange(CaseFields):
+    new_events = fields.List(fields.Nested(CaseEventOut), metadata={
+        "description": "the events this transition appended; the whole timeline is in the case's detail "
+                       "(GET /api/v1/cases/<number>)"})
 
 
 class CaseListOut(Schema):

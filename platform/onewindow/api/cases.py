@@ -18,6 +18,7 @@ import yaml
 from flask import g, request
 from flask_appbuilder.api import BaseApi, expose, safe
 from flask_appbuilder.security.decorators import permission_name, protect
+from sqlalchemy.orm import selectinload
 
 from onewindow.api import case_read
 from onewindow.api import case_schemas as s
@@ -25,10 +26,12 @@ from onewindow.api.case_actions import TRANSITIONS, InputInvalid, create_case, l
 from onewindow.app import db
 from onewindow.cases.core import Actor
 from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied
+from onewindow.cases.models import Case
 from onewindow.errors import ValidationError
 
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/CaseError"}}}
 _DETAIL = {"application/json": {"schema": {"$ref": "#/components/schemas/CaseDetail"}}}
+_CHANGE = {"application/json": {"schema": {"$ref": "#/components/schemas/CaseChange"}}}
 
 
 class CaseApi(BaseApi):
@@ -46,7 +49,7 @@ class CaseApi(BaseApi):
                                              "problems list what to fix", "content": _ERROR},
     }
     openapi_spec_component_schemas = (
-        s.CaseError, s.CaseSummary, s.CaseDetail, s.CaseListOut, s.ApplicantInput, s.CaseCreateInput,
+        s.CaseError, s.CaseSummary, s.CaseDetail, s.CaseChange, s.CaseListOut, s.ApplicantInput, s.CaseCreateInput,
         *{t.schema for t in TRANSITIONS.values()},
     )
 
@@ -88,14 +91,20 @@ class CaseApi(BaseApi):
         return self.response(code, **s.CaseDetail().dump(case_read.detail(case, g.user)))
 
     def _transition(self, number: str, name: str):
-        case = case_read.visible_case(number, g.user)
+        case = case_read.visible_case(number, g.user)  # the engine loads what it needs
         if case is None:
             return self._not_found(number)
         actor = self._actor()
+        # Decided before the commit, which expires the signed-in user's row.
+        full, since = case_read.sees_full_id(case, case_read.Viewer.of(g.user)), case.chain_seq
         body = request.get_json(silent=True)
         if body is None and not request.get_data():
             body = {}
-        return self._engine_call(lambda: run_transition(case, name, actor, body), self._detail)
+
+        def answer(changed):
+            return self.response(200, **s.CaseChange().dump(case_read.change(changed, full, since)))
+
+        return self._engine_call(lambda: run_transition(case, name, actor, body), answer)
 
     # --- endpoints --------------------------------------------------------------
 
@@ -162,7 +171,7 @@ class CaseApi(BaseApi):
             401: {$ref: '#/components/responses/401'}
             404: {$ref: '#/components/responses/CaseNotFound'}
         """
-        case = case_read.visible_case(number, g.user)
+        case = case_read.visible_case(number, g.user, *case_read.FAMILY, selectinload(Case.events))
         if case is None:
             return self._not_found(number)
         return self._detail(case)
@@ -198,7 +207,12 @@ class CaseApi(BaseApi):
         """
         actor = self._actor()
         body = request.get_json(silent=True)
-        return self._engine_call(lambda: create_case(body, actor), lambda case: self._detail(case, 201))
+        viewer = case_read.Viewer.of(g.user)  # taken before the commit expires the user's row
+
+        def answer(case):
+            return self.response(201, **s.CaseDetail().dump(case_read.detail(case, viewer)))
+
+        return self._engine_call(lambda: create_case(body, actor), answer)
 
 
 def _transition_doc(name: str) -> str:
@@ -206,13 +220,15 @@ def _transition_doc(name: str) -> str:
     spec = {"post": {
         "summary": t.summary,
         "description": f"Engine transition {name}. Allowed for: {t.roles}. The engine checks role, "
-                       "department and state; the answer is the case after the transition.",
+                       "department and state; the answer is the case after the transition (CaseChange: "
+                       "its fields, materials, steps, notices and the events this transition appended).",
         "parameters": [{"in": "path", "name": "number", "required": True, "schema": {"type": "string"},
                         "description": "43-character case number"}],
         "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"$ref": f"#/components/schemas/{t.schema.__name__}"}}}},
         "responses": {
-            200: {"description": "The case after the transition", "content": _DETAIL},
+            200: {"description": "The case after the transition, with the events it appended "
+                                 "(the whole timeline: GET the case)", "content": _CHANGE},
             400: {"$ref": "#/components/responses/CaseBadRequest"},
             401: {"$ref": "#/components/responses/401"},
             403: {"$ref": "#/components/responses/CaseForbidden"},

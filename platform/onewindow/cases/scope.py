@@ -24,11 +24,11 @@ def case_condition(user):
     ``id IN (cases of D UNION case ids of D's steps)``. The id list comes from two
     index-only scans (``ix_ow_case_dept_state``, ``ix_ow_case_step_dept_case``, both of
     migration 0007) and is evaluated once per query; its cost grows with the
-    department's cases, not with the table. Forms avoided: ``department_id = D OR id IN
-    (steps)`` (SQLite sorts all the department's rows for a page; PostgreSQL walks the
-    whole primary key for a small department) and a correlated ``EXISTS`` per row (slow
-    already at tens of thousands of cases on SQLite). Figures: bench/case_list.py,
-    bench/RESULTS.md.
+    department's cases, not with the table (``bench/case_list.py``; figures in
+    ``bench/RESULTS.md``). Forms avoided: ``department_id = D OR id IN (steps)`` (SQLite
+    sorts all the department's rows for a page; PostgreSQL walks the whole primary key
+    for a small department) and a correlated ``EXISTS`` per row (seconds at 20,000 cases
+    on SQLite).
     """
     roles = role_keys(user)
     if roles & CENTRE_ROLES:

@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 from wtforms import FieldList, Form, FormField, SelectMultipleField
 
 from onewindow.app import db
@@ -35,6 +36,11 @@ def _queue(query, limit: int = QUEUE_LIMIT) -> tuple[list, bool]:
     """At most ``limit`` rows of ``query`` and whether there are more."""
     rows = query.limit(limit + 1).all()
     return rows[:limit], len(rows) > limit
+
+
+def _cases_with_item():
+    """Cases with their item in the same query: queues show the item's name per row."""
+    return db.session.query(Case).options(joinedload(Case.item))
 
 
 def _actor():
@@ -186,7 +192,7 @@ class WorkbenchView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        queue = (db.session.query(Case)
+        queue = (_cases_with_item()
                  .filter(Case.state.in_([CaseState.submitted, CaseState.pre_reviewed, CaseState.correction]))
                  .order_by(Case.id).limit(200).all())
         q = (request.args.get("q") or "").strip()
@@ -285,15 +291,18 @@ class InboxView(BaseView):
     @expose("/")
     @has_access
     def index(self):
+        # Each row shows its case and item: loaded with the rows, not one query per row.
         steps, more_steps = _queue(self._dept_filter(
-            db.session.query(CaseStep).filter(CaseStep.state == StepState.active),
+            db.session.query(CaseStep).options(joinedload(CaseStep.case).joinedload(Case.item))
+            .filter(CaseStep.state == StepState.active),
             CaseStep.department_id).order_by(CaseStep.due_date, CaseStep.id), limit=STEP_QUEUE_LIMIT)
-        ready, more_ready = _queue(self._dept_filter(db.session.query(Case).filter(Case.state == CaseState.approved),
+        ready, more_ready = _queue(self._dept_filter(_cases_with_item().filter(Case.state == CaseState.approved),
                                                      Case.department_id).order_by(Case.id))
         pre, more_pre = _queue(self._dept_filter(
-            db.session.query(Case).filter(Case.state.in_([CaseState.submitted, CaseState.suspended])),
+            _cases_with_item().filter(Case.state.in_([CaseState.submitted, CaseState.suspended])),
             Case.department_id).order_by(Case.id))
         return self.render_template("cases/inbox.html", steps=steps, ready=ready, pre=pre, today=clock.today(),
+                                    act_prefix=url_for("InboxView.act", number="-")[:-1],
                                     more_steps=more_steps, more_ready=more_ready, more_pre=more_pre,
                                     limit=QUEUE_LIMIT, step_limit=STEP_QUEUE_LIMIT,
                                     title=str(_l("Department inbox")))
@@ -346,7 +355,7 @@ class OutputView(BaseView):
     @has_access
     def index(self):
         # Oldest first, bounded: at 1,000,000 cases a quarter of them may wait here.
-        waiting, more_waiting = _queue(db.session.query(Case).filter(Case.state == CaseState.at_output)
+        waiting, more_waiting = _queue(_cases_with_item().filter(Case.state == CaseState.at_output)
                                        .order_by(Case.id))
         posted, more_posted = _queue(db.session.query(Case).filter(Case.state == CaseState.posted).order_by(Case.id))
         return self.render_template("cases/output.html", waiting=waiting, posted=posted, limit=QUEUE_LIMIT,
