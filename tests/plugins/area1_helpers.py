@@ -59,6 +59,8 @@ def approve_all(case, actors, when=MONDAY):
 def deliver(case, approver, clerk, signee="王五", signee_id=PERSON, when=MONDAY):
     with travel_to(when):
         engine.hand_to_output(case, approver, "证照正本1份")
+        if case.licence_identifier:
+            seal_result(case)
         return engine.deliver_pickup(case, clerk, signee, signee_id)
 
 

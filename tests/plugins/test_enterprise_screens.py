@@ -51,6 +51,11 @@ def test_establishment_lifecycle_through_the_api(app, api):
     assert case["state"] == "approved" and case["licence_identifier"]
     status, case = api("post", f"/api/v1/cases/{number}/hand_to_output", "approver",
                        json={"result_description": "营业执照正本1份、副本1份"})
+    with app.app_context():
+        from area1_helpers import seal_result
+        from onewindow.cases.models import Case as _Case
+
+        seal_result(db.session.query(_Case).filter_by(number=number).one())
     status, case = api("post", f"/api/v1/cases/{number}/deliver_pickup", "output_clerk",
                        json={"signee_name": "王五", "signee_id": PERSON})
     assert status == 200 and case["state"] == "delivered"

@@ -170,6 +170,11 @@ def test_transfer_lifecycle_through_the_api(app, api_world, api):
         assert status == 200, case
     status, case = api("post", f"/api/v1/cases/{number}/hand_to_output", "approver_re",
                        json={"result_description": "不动产权证书1本"})
+    with app.app_context():
+        from area1_helpers import seal_result
+        from onewindow.cases.models import Case as _Case
+
+        seal_result(db.session.query(_Case).filter_by(number=number).one())
     status, case = api("post", f"/api/v1/cases/{number}/deliver_pickup", "output_clerk",
                        json={"signee_name": "王五", "signee_id": PERSON})
     assert status == 200 and case["state"] == "delivered"
