@@ -17,6 +17,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
+from onewindow.auth.manager import HardenedSecurity
 from onewindow.models.staff import Staff
 from onewindow.plugins import menu, read
 
@@ -133,7 +134,9 @@ class StaffUserView(UserDBModelView):
     }
 
 
-class OneWindowSecurityManager(SecurityManager):
+class OneWindowSecurityManager(HardenedSecurity, SecurityManager):
+    """Lockout, password policy, session versions and 401s come from :class:`HardenedSecurity`."""
+
     user_model = Staff
     userdbmodelview = StaffUserView
 
