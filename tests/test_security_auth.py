@@ -253,3 +253,21 @@ def test_security_manager_refuses_weak_passwords_for_any_caller(app):
         user = db.session.query(Staff).filter_by(username="acceptor").one()
         with pytest.raises(WeakPassword):
             sm.reset_password(user.id, "1234567890")
+
+
+# --- several processes: counters in the database ------------------------------------
+
+
+def test_database_storage_shares_login_limits_between_processes(make_app):
+    """Two app instances (two processes of one deployment) count in the same table."""
+    config = {"RATE_LIMIT_STORAGE_URL": "database", "AUTH_RATE_LIMIT": "3 per minute", "LOGIN_MAX_FAILURES": 100}
+    first, second = make_app(config=config).test_client(), make_app(config=config).test_client()
+    answers = [_api_login(first, "u1", "x").status_code, _api_login(second, "u2", "x").status_code,
+               _api_login(first, "u3", "x").status_code, _api_login(second, "u4", "x").status_code]
+    assert answers == [401, 401, 401, 429]
+
+
+def test_database_storage_counts_public_lookups_too(make_app):
+    client = make_app(config={"RATE_LIMIT_STORAGE_URL": "database",
+                              "PUBLIC_LOOKUP_RATE_LIMIT": "2 per minute"}).test_client()
+    assert [client.get("/progress/X?code=Y").status_code for _ in range(3)] == [404, 404, 429]

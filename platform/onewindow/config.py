@@ -50,8 +50,8 @@ DEFAULTS: dict[str, Any] = {
     # per-address limit on login posts (also applied to the REST login) ...
     "AUTH_RATE_LIMITED": True,
     "AUTH_RATE_LIMIT": "30 per minute",
-    # ... where Flask-Limiter counts: memory:// (one process) or redis://host:6379/0
-    # (several processes or servers; needs the `redis` package).
+    # ... where Flask-Limiter counts: memory:// (one process), "database" (the platform's
+    # database, several processes) or redis://host:6379/0 (needs the `redis` package).
     "RATE_LIMIT_STORAGE_URL": "memory://",
     # Per-account lockout, kept in the database (shared by every process).
     "LOGIN_MAX_FAILURES": 5,
@@ -166,6 +166,17 @@ def _instance_secret(instance_path: Path) -> str:
     return secret_file.read_text(encoding="utf-8").strip()
 
 
+def rate_limit_storage(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Flask-Limiter's storage keys for ``RATE_LIMIT_STORAGE_URL``."""
+    url = settings["RATE_LIMIT_STORAGE_URL"]
+    if url == "database":
+        from onewindow.auth.ratelimit_storage import SCHEME
+
+        return {"RATELIMIT_STORAGE_URI": f"{SCHEME}://",
+                "RATELIMIT_STORAGE_OPTIONS": {"database_url": settings["DATABASE_URL"]}}
+    return {"RATELIMIT_STORAGE_URI": url}
+
+
 def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     """Translate OneWindow keys into the Flask / Flask-AppBuilder keys they drive."""
     from datetime import timedelta
@@ -201,7 +212,7 @@ def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         "AUTH_RATE_LIMITED": settings["AUTH_RATE_LIMITED"],
         "AUTH_RATE_LIMIT": settings["AUTH_RATE_LIMIT"],
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": settings["RATE_LIMIT_STORAGE_URL"],
+        **rate_limit_storage(settings),
         "RATELIMIT_HEADERS_ENABLED": True,
         "FAB_PASSWORD_COMPLEXITY_ENABLED": True,
         "FAB_PASSWORD_COMPLEXITY_VALIDATOR": fab_password_validator,

@@ -6,7 +6,8 @@ Create Date: 2026-12-02
 
 ``ow_login_lockout`` counts failed logins per login name and records lockouts (the
 admin's “登录锁定” screen); ``ab_user.session_version`` is raised by logout and password
-changes so that older sessions and tokens stop working (issue #21).
+changes so that older sessions and tokens stop working; ``ow_rate_limit`` holds
+Flask-Limiter's counters when ``RATE_LIMIT_STORAGE_URL = "database"`` (issue #21).
 """
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ow_login_lockout', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ow_login_lockout_locked_until'), ['locked_until'], unique=False)
+    op.create_table(
+        'ow_rate_limit',
+        sa.Column('key', sa.String(length=255), nullable=False),
+        sa.Column('count', sa.Integer(), nullable=False),
+        sa.Column('expires_at', sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint('key'),
+    )
     with op.batch_alter_table('ab_user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='0', nullable=False))
 
@@ -45,6 +53,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('ab_user', schema=None) as batch_op:
         batch_op.drop_column('session_version')
+    op.drop_table('ow_rate_limit')
     with op.batch_alter_table('ow_login_lockout', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ow_login_lockout_locked_until'))
     op.drop_table('ow_login_lockout')

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from onewindow.auth import lockout  # noqa: F401  (registers ow_login_lockout on the metadata)
+from onewindow.auth import lockout, ratelimit_storage  # noqa: F401  (their tables join the metadata)
 from onewindow.plugins import hookimpl
 
 
