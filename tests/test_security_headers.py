@@ -121,3 +121,22 @@ def test_licence_verification_is_throttled_per_address(client):
 def test_the_public_limit_is_configurable(make_app):
     client = make_app(config={"PUBLIC_LOOKUP_RATE_LIMIT": "2 per minute"}).test_client()
     assert [client.get("/progress/X?code=Y").status_code for _ in range(3)] == [404, 404, 429]
+
+
+def test_an_uploaded_pack_is_owner_only(app, client, login, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from onewindow.demo import DEMO_DIR
+    from tests.test_catalogue_screens import zipped
+
+    login(client, "admin")
+    pack = tmp_path / "upload" / "demo-county"
+    shutil.copytree(DEMO_DIR, pack)
+    page = client.post("/packs/upload/", data={"archive": (zipped(pack), "pack.zip")},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "apply-pack" in page
+    uploads = Path(app.instance_path) / "pack-uploads"
+    files = [p for p in uploads.rglob("*") if p.is_file()]
+    assert files and all(_mode(p) == 0o600 for p in files)
+    assert all(_mode(p) == 0o700 for p in [uploads, *(p for p in uploads.rglob("*") if p.is_dir())])
