@@ -33,6 +33,7 @@ CORE_PARTS: list[tuple[str, str]] = [
     ("core.documents", "onewindow.documents.hooks"),
     ("core.api", "onewindow.api.hooks"),
     ("core.scheduling", "onewindow.scheduling.hooks"),
+    ("core.auth", "onewindow.auth.hooks"),
 ]
 
 #: One SQLAlchemy object bound to FAB's metadata, so Alembic sees every table.
@@ -81,6 +82,7 @@ def create_app(
         collect_roles_and_grants(ow)
         collect_migration_locations(ow)
         host.hook.app_ready(app=app)
+        init_security(app)
     return app
 
 
@@ -103,7 +105,14 @@ def init_database(app: Flask) -> None:
     """Bind SQLAlchemy, switch SQLite to WAL with foreign keys, and prove the URL works."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        from onewindow.auth.files import create_private_file, private_folder
+
+        database = Path(url[len("sqlite:///"):])
+        if database.parent == Path(app.instance_path):
+            private_folder(database.parent)
+        else:
+            database.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(database)  # SQLite gives its -wal and -shm files the same mode
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
     db.init_app(app)
     with app.app_context():
@@ -150,6 +159,13 @@ def init_csrf(app: Flask) -> None:
     from flask_wtf.csrf import CSRFProtect
 
     CSRFProtect(app)
+
+
+def init_security(app: Flask) -> None:
+    """Security headers, session checks and public throttles (after every blueprint exists)."""
+    from onewindow import auth
+
+    auth.init_app(app)
 
 
 def init_appbuilder(app: Flask) -> AppBuilder:

@@ -44,12 +44,28 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_ENABLED": True,
     "SESSION_COOKIE_SECURE": False,
     "JWT_ACCESS_TOKEN_EXPIRES_MINUTES": 60,
+    # Refresh tokens stop working this long after login (docs/operator/security.md).
+    "JWT_REFRESH_TOKEN_EXPIRES_HOURS": 24,
     "PUBLIC_BASE_URL": "http://127.0.0.1:8080",
     # How often the core's legal-clock jobs (超时默认, 视为受理) run in the scheduler.
     "LEGAL_CLOCK_INTERVAL_MINUTES": 15,
     # SM2 key that signs audit checkpoints, kept outside the database (default
     # <instance>/audit-sm2.key, created mode 600 by `onewindow init`).
     "AUDIT_KEY_FILE": None,
+    # Authentication hardening (docs/operator/security.md): Flask-AppBuilder's own
+    # per-address limit on login posts (also applied to the REST login) ...
+    "AUTH_RATE_LIMITED": True,
+    "AUTH_RATE_LIMIT": "30 per minute",
+    # ... where Flask-Limiter counts: memory:// (one process), "database" (the platform's
+    # database, several processes) or redis://host:6379/0 (needs the `redis` package).
+    "RATE_LIMIT_STORAGE_URL": "memory://",
+    # Per-account lockout, kept in the database (shared by every process).
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    # Public lookups (progress, licence verification, holder look-up) per client address.
+    "PUBLIC_LOOKUP_RATE_LIMIT": "30 per minute",
+    "PASSWORD_MIN_LENGTH": 10,
 }
 
 _LIST_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, list)}
@@ -146,18 +162,32 @@ def default_migrations_dir() -> Path:
 
 
 def _instance_secret(instance_path: Path) -> str:
-    """A per-installation secret kept out of the repository (never committed)."""
-    instance_path.mkdir(parents=True, exist_ok=True)
+    """A per-installation secret kept out of the repository (never committed), owner-only."""
+    from onewindow.auth.files import private_folder, write_private
+
+    private_folder(instance_path)
     secret_file = instance_path / "secret_key"
     if not secret_file.exists():
-        secret_file.write_text(secrets.token_hex(32), encoding="utf-8")
-        secret_file.chmod(0o600)
+        write_private(secret_file, secrets.token_hex(32))
     return secret_file.read_text(encoding="utf-8").strip()
+
+
+def rate_limit_storage(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Flask-Limiter's storage keys for ``RATE_LIMIT_STORAGE_URL``."""
+    url = settings["RATE_LIMIT_STORAGE_URL"]
+    if url == "database":
+        from onewindow.auth.ratelimit_storage import SCHEME
+
+        return {"RATELIMIT_STORAGE_URI": f"{SCHEME}://",
+                "RATELIMIT_STORAGE_OPTIONS": {"database_url": settings["DATABASE_URL"]}}
+    return {"RATELIMIT_STORAGE_URI": url}
 
 
 def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     """Translate OneWindow keys into the Flask / Flask-AppBuilder keys they drive."""
     from datetime import timedelta
+
+    from onewindow.auth.passwords import fab_password_validator
 
     locale = settings["DEFAULT_LOCALE"]
     return {
@@ -184,6 +214,14 @@ def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         "AUTH_ROLE_PUBLIC": "Public",
         "AUTH_USER_REGISTRATION": False,
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=settings["JWT_ACCESS_TOKEN_EXPIRES_MINUTES"]),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(hours=settings["JWT_REFRESH_TOKEN_EXPIRES_HOURS"]),
+        "AUTH_RATE_LIMITED": settings["AUTH_RATE_LIMITED"],
+        "AUTH_RATE_LIMIT": settings["AUTH_RATE_LIMIT"],
+        "RATELIMIT_ENABLED": True,
+        **rate_limit_storage(settings),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "FAB_PASSWORD_COMPLEXITY_ENABLED": True,
+        "FAB_PASSWORD_COMPLEXITY_VALIDATOR": fab_password_validator,
         "FAB_API_SWAGGER_UI": True,
         "FAB_SECURITY_MANAGER_CLASS": "onewindow.security.OneWindowSecurityManager",
     }

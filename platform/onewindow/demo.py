@@ -29,6 +29,16 @@ def install_demo_pack(app: Flask, path: Path = DEMO_DIR) -> dict[str, int]:
     return {**result.organisation, "items": len(result.plan.new) + len(result.plan.changed)}
 
 
+def _demo_password(username: str) -> str:
+    """A random password that satisfies the password policy (12 characters)."""
+    from onewindow.auth.passwords import password_problem
+
+    while True:
+        password = secrets.token_urlsafe(9)
+        if password_problem(password, username) is None:
+            return password
+
+
 def create_demo_staff(instance_path: Path, path: Path = DEMO_DIR / "organisation.yaml") -> list[tuple[str, str, str]]:
     """One user per role with a generated password, kept in ``instance/demo-logins.txt``.
 
@@ -48,7 +58,7 @@ def create_demo_staff(instance_path: Path, path: Path = DEMO_DIR / "organisation
     for row in data["staff"]:
         if db.session.query(Staff).filter_by(username=row["username"]).first():
             continue
-        password = secrets.token_urlsafe(9)
+        password = _demo_password(row["username"])
         create_staff(username=row["username"], password=password, roles=[row["role"]],
                      department_code=row.get("department"), first_name=row.get("first_name"),
                      last_name=row.get("last_name", ""), window_codes=row.get("windows"), commit=False)

@@ -17,6 +17,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
 
+from onewindow.auth.manager import HardenedSecurity
 from onewindow.models.staff import Staff
 from onewindow.permcache import CachedPermissions
 from onewindow.plugins import menu, read
@@ -134,7 +135,10 @@ class StaffUserView(UserDBModelView):
     }
 
 
-class OneWindowSecurityManager(CachedPermissions, SecurityManager):
+class OneWindowSecurityManager(HardenedSecurity, CachedPermissions, SecurityManager):
+    """Lockout, password policy, session versions and 401s come from :class:`HardenedSecurity`;
+    per-process caching of role grants from :class:`CachedPermissions`."""
+
     user_model = Staff
     userdbmodelview = StaffUserView
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from onewindow import migrate
+from onewindow.auth.files import tighten
 from onewindow.security import sync_roles
 
 
@@ -17,10 +18,13 @@ class InitReport:
     demo: dict[str, int] | None = None
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     roles: dict[str, str] = field(default_factory=dict)
+    tightened: list[Path] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = ["database schema is up to date; roles: "
                  + ", ".join(f"{k} {v}" for k, v in self.roles.items())]
+        if self.tightened:
+            lines.append(f"instance folder: made {len(self.tightened)} file(s) and folder(s) owner-only (0600/0700)")
         if self.demo is not None:
             lines.append("demo pack item_packs/demo-county installed: " + ", ".join(f"{k} +{v}" for k, v in self.demo.items()))
             lines.append("demo logins (also in instance/demo-logins.txt):")
@@ -34,6 +38,7 @@ def initialise(app: Flask, demo: bool = False) -> InitReport:
     migrate.upgrade(app)
     ensure_key(app)  # the audit checkpoint key, outside the database
     report = InitReport()
+    report.tightened = tighten(Path(app.instance_path))  # older versions left 0644 files
     ow = app.extensions["onewindow"]
     with app.app_context():
         sm = app.extensions["appbuilder"].sm

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from onewindow.app import db
+from onewindow.auth.passwords import password_problem
 from onewindow.errors import ValidationError
 from onewindow.models import Department, Staff, Window
 
@@ -21,8 +22,9 @@ def create_staff(*, username: str, password: str, roles: list[str], department_c
         raise ValidationError("--username: a user name is required")
     if sm.find_user(username=username):
         raise ValidationError(f"user {username!r} already exists; choose another --username")
-    if len(password) < 8:
-        raise ValidationError("--password: use at least 8 characters")
+    problem = password_problem(password, username)
+    if problem:
+        raise ValidationError(f"--password: {problem}")
     role_objs = []
     for key in roles:
         if key not in ow.roles:

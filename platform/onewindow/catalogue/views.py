@@ -217,18 +217,19 @@ class PackUploadView(BaseView):
     def index(self):
         from onewindow.app import db
         from onewindow.catalogue.install import check, plan
+        from onewindow.auth.files import private_folder, tighten
         from onewindow.catalogue.packs import extract_zip, load_pack
 
         form = PackUploadForm()
         context = {"form": form, "title": _l("Upload a pack"), "problems": None, "diff": None, "token": None}
         if form.validate_on_submit():
             token = secrets.token_hex(16)
-            folder = self._uploads() / token
-            folder.mkdir(parents=True)
+            folder = private_folder(private_folder(self._uploads()) / token)
             archive = folder / "upload.zip"
             form.archive.data.save(archive)
             try:
                 root = extract_zip(archive, folder / "pack")
+                tighten(folder)  # uploads are owner-only, like the rest of the instance folder
                 loaded = load_pack(root, display=root.name)
                 report = check(loaded, current_app, db.session)
                 context["problems"] = report.lines()

@@ -32,3 +32,5 @@ class Staff(User):
     department: Mapped[Optional[Department]] = relationship(foreign_keys=[department_id])
     windows: Mapped[list[Window]] = relationship(secondary=staff_window)
     phone: Mapped[Optional[str]] = mapped_column(String(40))
+    #: Raised by logout and password changes: older sessions and tokens stop working.
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
