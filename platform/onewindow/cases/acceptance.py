@@ -32,6 +32,7 @@ from onewindow.catalogue.forms import build_application_form
 from onewindow.licences.library import find_valid_licence
 from onewindow.models.items import HandlingType, Item, ItemStatus, Necessity
 from onewindow.models.org import Window
+from onewindow.security import DECIDING_ROLES
 from onewindow.validators import resident_id_problem, uscc_problem
 
 log = logging.getLogger("onewindow.cases")
@@ -194,7 +195,7 @@ def pre_review(case: Case, actor: Actor, passed: bool, opinion: str = "",
     """网上预审 by the implementing department; fully-online items go straight on."""
     with unit_of_work():
         require_state(case, {CaseState.submitted}, "预审")
-        require_department(actor, case.department_id, ("approver", "chief_rep"), "预审该办件")
+        require_department(actor, case.department_id, DECIDING_ROLES, "预审该办件")
         if not passed:
             if not (problems or opinion):
                 raise TransitionError("预审不通过须一次性列明需补正的全部材料或原因")

@@ -10,6 +10,7 @@ from onewindow.cases.core import SYSTEM, Actor, issue_notice, require_department
 from onewindow.cases.errors import TransitionError
 from onewindow.cases.models import OPEN_STATES, Case, CaseState, StepState
 from onewindow.models.items import HandlingType
+from onewindow.security import DECIDING_ROLES
 
 #: 行政许可法 §45: time for these procedures is not counted in the limit.
 SPECIAL_PROCEDURES = ("听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审")
@@ -37,7 +38,7 @@ def suspend(case: Case, actor: Actor, procedure: str, reason: str, expected_days
     """特别程序告知书: the clock stops for 听证、检验、鉴定… (行政许可法 §45)."""
     with unit_of_work():
         require_state(case, {CaseState.in_review}, "启动特别程序")
-        require_department(actor, case.department_id, ("approver", "chief_rep"), "启动特别程序")
+        require_department(actor, case.department_id, DECIDING_ROLES, "启动特别程序")
         if procedure not in SPECIAL_PROCEDURES:
             raise TransitionError(f"“{procedure}”不是法定特别程序；可选：{'、'.join(SPECIAL_PROCEDURES)}")
         if not (reason or "").strip():
@@ -57,7 +58,7 @@ def suspend(case: Case, actor: Actor, procedure: str, reason: str, expected_days
 def resume(case: Case, actor: Actor, outcome: str) -> Case:
     with unit_of_work():
         require_state(case, {CaseState.suspended}, "结束特别程序")
-        require_department(actor, case.department_id, ("approver", "chief_rep"), "结束特别程序")
+        require_department(actor, case.department_id, DECIDING_ROLES, "结束特别程序")
         stopped = clock.workdays_between(case.suspended_since, clock.today())
         case.stopped_days += stopped
         case.suspended_since = None

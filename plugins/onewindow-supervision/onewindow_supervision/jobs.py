@@ -12,9 +12,7 @@ import logging
 from flask import current_app
 from sqlalchemy import select
 
-from onewindow.app import db
-from onewindow.cases import clock
-from onewindow.cases.models import Case, CaseState, CaseStep, StepState
+from onewindow import Case, CaseState, CaseStep, StepState, clock, db
 
 log = logging.getLogger("onewindow.supervision")
 
@@ -26,7 +24,7 @@ def settings() -> dict:
 def deadline_scan(full: bool = False) -> dict[str, int]:
     """Yellow/red cards for case, step, pre-review, deferred-supply, deemed-acceptance
     and rectification deadlines, in one transaction (incremental unless ``full``)."""
-    from onewindow.workdays import get_calendar
+    from onewindow import get_calendar
     from onewindow_supervision.scan import scan
 
     calendar = get_calendar()
@@ -48,7 +46,7 @@ def full_deadline_scan() -> dict[str, int]:
 def silence_consent() -> int:
     """超时默认 [002 §二(四)2]: parallel steps silent past their deadline count as consent.
     The engine decides and records it; this job only finds the cases (one indexed query)."""
-    from onewindow.cases.engine import apply_silence_consent
+    from onewindow import engine
 
     ids = db.session.execute(
         select(CaseStep.case_id).join(Case, Case.id == CaseStep.case_id).where(
@@ -56,7 +54,7 @@ def silence_consent() -> int:
             CaseStep.silence_consents.is_(True), CaseStep.due_date < clock.today(),
         ).distinct()
     ).scalars().all()
-    return _apply_each(ids, apply_silence_consent, "silence consent")
+    return _apply_each(ids, engine.apply_silence_consent, "silence consent")
 
 
 def deemed_acceptance() -> int:
@@ -64,16 +62,14 @@ def deemed_acceptance() -> int:
     the item's limit become accepted as of their receipt date. The engine's
     ``deem_accepted`` decides and records it; accepted cases are no longer selected, so a
     second run changes nothing."""
-    from onewindow.cases.engine import SYSTEM, deem_accepted
-    from onewindow.models.items import Item
-    from onewindow.workdays import get_calendar
+    from onewindow import SYSTEM, Item, engine, get_calendar
     from onewindow_supervision.scan import deemed_bounds, deemed_due
 
     bounds = deemed_bounds(db.session, clock.today(), get_calendar())
     ids = db.session.execute(
         select(Case.id).join(Item, Item.id == Case.item_id).where(*deemed_due(bounds)).order_by(Case.id)
     ).scalars().all()
-    return _apply_each(ids, lambda case: deem_accepted(case, SYSTEM), "deemed acceptance")
+    return _apply_each(ids, lambda case: engine.deem_accepted(case, SYSTEM), "deemed acceptance")
 
 
 def _apply_each(case_ids, apply, what: str) -> int:
