@@ -26,7 +26,7 @@ from onewindow.licences.models import (
 )
 from onewindow.licences.seals import record
 from onewindow.licences.types import ensure_type
-from onewindow.security import role_keys
+from onewindow.security import DECIDING_ROLES, role_keys
 from onewindow.validators import resident_id_problem, uscc_problem
 
 _ACCESS_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read off paper
@@ -268,7 +268,7 @@ def revoke_for_case(licence: Licence, case: Any, reason: str, session=None) -> L
 
 def update_licence(session, licence: Licence, user, changes: dict[str, Any], reason: str) -> Licence:
     """Issue a new version (变更) with changed data; it supersedes this one once sealed."""
-    actor = _require(user, licence, {"chief_rep", "approver"}, "update")
+    actor = _require(user, licence, DECIDING_ROLES, "update")
     if licence.status != LicenceStatus.active:
         raise ValidationError(f"{licence.identifier} is {licence.status.name}; only a licence in force gets a new version")
     if session.query(Licence).filter_by(previous_id=licence.id).first() is not None:
