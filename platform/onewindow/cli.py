@@ -183,11 +183,8 @@ def plugins_list(state: State) -> None:
 @click.pass_obj
 def plugins_disable(state: State, key: str) -> None:
     """Stop loading a plugin (its screens, jobs and hooks go; its tables and data stay)."""
-    from onewindow.plugins import set_plugin_enabled
-
-    set_plugin_enabled(_instance_of(state), key, enabled=False)
-    click.echo(f"plugin {key} disabled: its screens, jobs and hooks are gone from the next start; "
-               f"its tables and data stay (remove them with `onewindow plugins purge {key} --yes`)")
+    _switch_plugin(state, key, False, "its screens, jobs and hooks are gone from the next start; its tables and "
+                   f"data stay (remove them with `onewindow plugins purge {key} --yes`)")
 
 
 @plugins.command("enable")
@@ -195,11 +192,15 @@ def plugins_disable(state: State, key: str) -> None:
 @click.pass_obj
 def plugins_enable(state: State, key: str) -> None:
     """Load a disabled plugin again from the next start."""
+    _switch_plugin(state, key, True, "restart the platform; run `onewindow init` first "
+                   "if it brings migrations the database does not have yet")
+
+
+def _switch_plugin(state: State, key: str, enabled: bool, explanation: str) -> None:
     from onewindow.plugins import set_plugin_enabled
 
-    set_plugin_enabled(_instance_of(state), key, enabled=True)
-    click.echo(f"plugin {key} enabled: restart the platform; run `onewindow init` first "
-               "if it brings migrations the database does not have yet")
+    set_plugin_enabled(Path(state.instance or Path.cwd() / "instance").resolve(), key, enabled=enabled)
+    click.echo(f"plugin {key} {'enabled' if enabled else 'disabled'}: {explanation}")
 
 
 @plugins.command("purge")
@@ -222,10 +223,6 @@ def plugins_purge(state: State, key: str, yes: bool) -> None:
                            f"back the database up, then run `onewindow plugins purge {key} --yes`")
     dropped = purge_branch(state.app, key)
     click.echo(f"plugin {key}: dropped {len(dropped)} table(s): {', '.join(dropped) or 'none'}")
-
-
-def _instance_of(state: State) -> Path:
-    return Path(state.instance or Path.cwd() / "instance").resolve()
 
 
 @cli.group()

@@ -51,6 +51,8 @@ def register_migrations(register: Callable[[str, str], None]) -> None:
         ``depends_on = "core@head"``-style dependencies on the core revision it needs.
         Tables are prefixed with the plugin key. Importing the plugin module must
         import its models, so that the schema test compares them with the migrations.
+        Keep ``directory`` at ``<package>/migrations/versions``: that is where the
+        platform finds the branch of a disabled plugin, which it does not import.
     """
 
 
