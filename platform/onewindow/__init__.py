@@ -82,6 +82,8 @@ _PUBLIC: dict[str, str] = {
     "PermissionDenied": "onewindow.cases.errors:PermissionDenied",
     "ConflictError": "onewindow.cases.errors:ConflictError",
     "ApplicationInvalid": "onewindow.cases.errors:ApplicationInvalid",
+    # pytest fixtures for plugin tests (registered with pytest through the ``pytest11`` entry point)
+    "testing": "onewindow.testing",
 }
 
 #: Modules a plugin may import from: this package (the names above) and the pytest

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from onewindow.errors import StartupError
 
-__all__ = ["Model", "db", "engine", "init_app", "session", "unit_of_work"]
+__all__ = ["Model", "db", "init_app", "session", "unit_of_work"]  # and ``engine``, read when asked
 
 #: One SQLAlchemy object bound to FAB's metadata, so Alembic sees every table.
 db = SQLA(metadata=Model.metadata)
