@@ -2,7 +2,7 @@
 contract, completion, filing, evaluation and complaints.
 
 Functions check every rule before writing anything and raise
-:class:`onewindow.errors.ValidationError` with a message saying what is wrong and how to
+:class:`onewindow.ValidationError` with a message saying what is wrong and how to
 fix it. They do not commit: callers wrap them in :func:`onewindow.unit_of_work` (screens, CLI) so
 that one action is one transaction.
 """
