@@ -1,14 +1,112 @@
-"""OneWindow (一窗通): one-window acceptance, integrated service (一窗受理、集成服务)."""
+"""OneWindow (一窗通): one-window acceptance, integrated service (一窗受理、集成服务).
+
+This package is the public API for plugins: a plugin imports only the names listed in
+``__all__`` (``from onewindow import hookimpl, db, Case``) and, in its tests, the
+fixtures of ``onewindow.testing``. Everything else under ``onewindow.`` is internal and
+may change without notice; ``tests/test_plugin_api.py`` holds the built-in plugins to
+this rule. docs/plugin-api.md says what each name is for.
+
+Names are resolved on first use (module ``__getattr__``), so ``import onewindow`` stays
+cheap and does not load Flask-AppBuilder or the application.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["create_app", "__version__"]
+#: The public surface: name → ``"module:attribute"`` (or ``"module"`` for a module).
+_PUBLIC: dict[str, str] = {
+    # the application and the plugin contract
+    "create_app": "onewindow.app:create_app",
+    "hookimpl": "onewindow.plugins:hookimpl",
+    "can": "onewindow.plugins:can",
+    "read": "onewindow.plugins:read",
+    "menu": "onewindow.plugins:menu",
+    "current_app_context": "onewindow.cli:current_app_context",
+    # the database
+    "db": "onewindow.db",
+    "Model": "onewindow.db:Model",
+    "unit_of_work": "onewindow.db:unit_of_work",
+    # the case engine: the one way to change a case, and who acts
+    "engine": "onewindow.cases.engine",
+    "Actor": "onewindow.cases.engine:Actor",
+    "SYSTEM": "onewindow.cases.engine:SYSTEM",
+    "require_role": "onewindow.cases.core:require_role",
+    "require_department": "onewindow.cases.core:require_department",
+    "PlannedStep": "onewindow.cases.routing:PlannedStep",
+    "clock": "onewindow.cases.clock",
+    "get_calendar": "onewindow.workdays:get_calendar",
+    # the legal clock's selection of cases deemed accepted (行政许可法 §32), for the supervision scan
+    "deemed_bounds": "onewindow.cases.legal_clock:deemed_bounds",
+    "deemed_due": "onewindow.cases.legal_clock:deemed_due",
+    "build_application_form": "onewindow.catalogue.forms:build_application_form",
+    # roles and department scope
+    "DEPARTMENT_ROLES": "onewindow.security:DEPARTMENT_ROLES",
+    "DECIDING_ROLES": "onewindow.security:DECIDING_ROLES",
+    "DepartmentScope": "onewindow.security:DepartmentScope",
+    # core models plugins read and refer to
+    "Case": "onewindow.cases.models:Case",
+    "CaseEvent": "onewindow.cases.models:CaseEvent",
+    "CaseMaterial": "onewindow.cases.models:CaseMaterial",
+    "CaseState": "onewindow.cases.models:CaseState",
+    "CaseStep": "onewindow.cases.models:CaseStep",
+    "StepState": "onewindow.cases.models:StepState",
+    "MaterialStatus": "onewindow.cases.models:MaterialStatus",
+    "Channel": "onewindow.cases.models:Channel",
+    "ApplicantType": "onewindow.cases.models:ApplicantType",
+    "FINAL_STATES": "onewindow.cases.models:FINAL_STATES",
+    "Department": "onewindow.models.org:Department",
+    "Window": "onewindow.models.org:Window",
+    "LabelledEnum": "onewindow.models.org:LabelledEnum",
+    "enum_column": "onewindow.models.org:enum_column",
+    "Staff": "onewindow.models:Staff",
+    "Item": "onewindow.models.items:Item",
+    "ItemStatus": "onewindow.models.items:ItemStatus",
+    "HandlingType": "onewindow.models.items:HandlingType",
+    # e-licences
+    "Licence": "onewindow.licences.models:Licence",
+    "LicenceStatus": "onewindow.licences.models:LicenceStatus",
+    "LicenceType": "onewindow.licences.models:LicenceType",
+    "holder_licences": "onewindow.licences.library:holder_licences",
+    "revoke_for_case": "onewindow.licences.library:revoke_for_case",
+    # identifier checks (messages in Chinese, naming the expected check character)
+    "resident_id_problem": "onewindow.validators:resident_id_problem",
+    "uscc_problem": "onewindow.validators:uscc_problem",
+    "uscc_check_char": "onewindow.validators:uscc_check_char",
+    # errors
+    "OneWindowError": "onewindow.errors:OneWindowError",
+    "StartupError": "onewindow.errors:StartupError",
+    "ValidationError": "onewindow.errors:ValidationError",
+    "TransitionError": "onewindow.cases.errors:TransitionError",
+    "CaseNotFound": "onewindow.cases.errors:CaseNotFound",
+    "PermissionDenied": "onewindow.cases.errors:PermissionDenied",
+    "ConflictError": "onewindow.cases.errors:ConflictError",
+    "ApplicationInvalid": "onewindow.cases.errors:ApplicationInvalid",
+    # pytest fixtures for plugin tests (registered with pytest through the ``pytest11`` entry point)
+    "testing": "onewindow.testing",
+}
+
+#: Modules a plugin may import from: this package (the names above) and the pytest
+#: fixtures for plugin tests.
+PUBLIC_MODULES = ("onewindow", "onewindow.testing")
+
+__all__ = ["__version__", "PUBLIC_MODULES", *_PUBLIC]
 
 
-def __getattr__(name):
-    # Lazy so that `import onewindow.validators` does not build the whole app stack.
-    if name == "create_app":
-        from onewindow.app import create_app
+def __getattr__(name: str) -> Any:
+    target = _PUBLIC.get(name)
+    if target is None:
+        raise AttributeError(f"module 'onewindow' has no attribute {name!r}; the public API is onewindow.__all__")
+    module_name, _, attribute = target.partition(":")
+    value = importlib.import_module(module_name)
+    if attribute:
+        value = getattr(value, attribute)
+    globals()[name] = value  # resolved once
+    return value
 
-        return create_app
-    raise AttributeError(name)
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})

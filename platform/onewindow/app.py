@@ -8,15 +8,12 @@ from typing import Any, Iterable, Mapping
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
-from flask_appbuilder.models.sqla.base import SQLA
-from flask_appbuilder import Model
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 import importlib
 
 from onewindow import config as config_module
+from onewindow import db as database
+from onewindow.db import db  # noqa: F401  (the name core modules import from here)
 from onewindow.errors import StartupError
 from onewindow.plugins import PluginHost, Registry, build_plugin_host
 from onewindow.security import CORE_ROLES
@@ -36,10 +33,6 @@ CORE_PARTS: list[tuple[str, str]] = [
     ("core.auth", "onewindow.auth.hooks"),
 ]
 
-#: One SQLAlchemy object bound to FAB's metadata, so Alembic sees every table.
-db = SQLA(metadata=Model.metadata)
-
-
 @dataclass
 class OneWindow:
     """What ``app.extensions["onewindow"]`` holds."""
@@ -49,6 +42,9 @@ class OneWindow:
     roles: dict[str, str] = field(default_factory=dict)  # key → display name, core + plugins
     grants: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     migration_locations: dict[str, str] = field(default_factory=dict)
+    #: branch → folder of the disabled plugins' migrations: known to Alembic (their
+    #: revisions may be applied) but neither upgraded nor expected at startup.
+    disabled_branches: dict[str, str] = field(default_factory=dict)
 
     def plugin_config(self, key: str) -> dict[str, Any]:
         return self.plugins.plugin_config(key)
@@ -102,56 +98,8 @@ def load_plugins(settings, plugin_sections, extra) -> PluginHost:
 
 
 def init_database(app: Flask) -> None:
-    """Bind SQLAlchemy, switch SQLite to WAL with foreign keys, and prove the URL works."""
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("sqlite:///"):
-        from onewindow.auth.files import create_private_file, private_folder
-
-        database = Path(url[len("sqlite:///"):])
-        if database.parent == Path(app.instance_path):
-            private_folder(database.parent)
-        else:
-            database.parent.mkdir(parents=True, exist_ok=True)
-        create_private_file(database)  # SQLite gives its -wal and -shm files the same mode
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
-    db.init_app(app)
-    with app.app_context():
-        engine = db.engine
-        if engine.dialect.name == "sqlite":
-            _sqlite_pragmas(engine)
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("select 1"))
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            raise StartupError(
-                f"database {engine.url.render_as_string(hide_password=True)} is unreachable: {reason}; "
-                "check ONEWINDOW_DATABASE_URL (or DATABASE_URL in instance/onewindow.toml)"
-            ) from None
-
-
-def _sqlite_pragmas(engine: Engine) -> None:
-    # pysqlite commits DDL implicitly; take over BEGIN so migrations and imports are
-    # all-or-nothing on SQLite too (SQLAlchemy docs, "Serializable isolation / Savepoints").
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # pragma: no branch
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL: no corruption on a crash, one fsync per checkpoint instead of per commit.
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # pragma: no branch
-        # A case transition asks for IMMEDIATE (see cases.persistence.unit_of_work): it takes the
-        # write lock at once, so a second writer waits for it (busy_timeout) instead of
-        # failing when it upgrades a read snapshot another process has written past.
-        immediate = conn.get_execution_options().get("sqlite_begin") == "IMMEDIATE"
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-        conn.info["ow_sqlite"] = (immediate, conn.connection.dbapi_connection.total_changes)
+    """Bind SQLAlchemy (``onewindow.db.init_app``): WAL and foreign keys on SQLite, URL proven."""
+    database.init_app(app)
 
 
 def init_csrf(app: Flask) -> None:
@@ -220,4 +168,8 @@ def collect_migration_locations(ow: OneWindow) -> None:
         if not Path(directory).is_dir():
             raise StartupError(f"{source} registers migration branch {branch!r} at {directory}, which is not a folder")
         locations.add(branch, str(directory), source)
+    for plugin in ow.plugins.plugins:
+        if plugin.status == "disabled" and plugin.migrations:
+            locations.add(plugin.key, plugin.migrations, f"disabled plugin {plugin.key!r}")
+            ow.disabled_branches[plugin.key] = plugin.migrations
     ow.migration_locations = dict(locations.items())

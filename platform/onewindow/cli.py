@@ -238,15 +238,70 @@ def user_create(state: State, username, password, roles, department, first_name,
         click.echo(f"created user {staff.username} with role(s) {', '.join(roles)}")
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def plugins(ctx: click.Context) -> None:
+    """List plugins with key, version and status; enable, disable or purge one."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(plugins_list)
+
+
+@plugins.command("list")
 @click.pass_obj
-def plugins(state: State) -> None:
+def plugins_list(state: State) -> None:
     """List plugins with key, version and status."""
     host = state.app.extensions["onewindow"].plugins
     rows = [(p.key, p.version, p.status, p.module) for p in host.plugins]
     widths = [max(len(str(r[i])) for r in rows + [("key", "version", "status", "module")]) for i in range(4)]
     for row in [("key", "version", "status", "module"), *rows]:
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+@plugins.command("disable")
+@click.argument("key")
+@click.pass_obj
+def plugins_disable(state: State, key: str) -> None:
+    """Stop loading a plugin (its screens, jobs and hooks go; its tables and data stay)."""
+    _switch_plugin(state, key, False, "its screens, jobs and hooks are gone from the next start; its tables and "
+                   f"data stay (remove them with `onewindow plugins purge {key} --yes`)")
+
+
+@plugins.command("enable")
+@click.argument("key")
+@click.pass_obj
+def plugins_enable(state: State, key: str) -> None:
+    """Load a disabled plugin again from the next start."""
+    _switch_plugin(state, key, True, "restart the platform; run `onewindow init` first "
+                   "if it brings migrations the database does not have yet")
+
+
+def _switch_plugin(state: State, key: str, enabled: bool, explanation: str) -> None:
+    from onewindow.plugins import set_plugin_enabled
+
+    set_plugin_enabled(Path(state.instance or Path.cwd() / "instance").resolve(), key, enabled=enabled)
+    click.echo(f"plugin {key} {'enabled' if enabled else 'disabled'}: {explanation}")
+
+
+@plugins.command("purge")
+@click.argument("key")
+@click.option("--yes", is_flag=True, help="Confirm that the plugin's tables and data are to be dropped.")
+@click.pass_obj
+def plugins_purge(state: State, key: str, yes: bool) -> None:
+    """Drop a disabled plugin's tables and data (its migration branch down to base)."""
+    from onewindow.migrate import purge_branch
+
+    ow = state.app.extensions["onewindow"]
+    if key not in ow.disabled_branches:
+        status = {p.key: p.status for p in ow.plugins.plugins}.get(key)
+        if status == "loaded":
+            raise StartupError(f"plugin {key} is enabled; run `onewindow plugins disable {key}` first")
+        raise StartupError(f"plugin {key!r} is not a disabled plugin with migrations "
+                           f"(installed: {', '.join(p.key for p in ow.plugins.plugins)})")
+    if not yes:
+        raise StartupError(f"purging drops every table of plugin {key} and its data for good; "
+                           f"back the database up, then run `onewindow plugins purge {key} --yes`")
+    dropped = purge_branch(state.app, key)
+    click.echo(f"plugin {key}: dropped {len(dropped)} table(s): {', '.join(dropped) or 'none'}")
 
 
 @cli.group()

@@ -156,6 +156,35 @@ def build(
     return settings, plugin_sections
 
 
+def write_plugins_disabled(instance_path: Path, keys: list[str]) -> Path:
+    """Set ``PLUGINS_DISABLED`` in ``<instance>/onewindow.toml``, keeping the rest of the file.
+
+    The key is written as a one-line array at the top level (replacing an existing
+    one-line ``PLUGINS_DISABLED = [...]``); the result is parsed again before it is saved.
+    """
+    path = instance_path / CONFIG_FILE_NAME
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    load_file(path)  # refuse to edit a file that is not valid TOML
+    line = "PLUGINS_DISABLED = [" + ", ".join(f'"{k}"' for k in keys) + "]"
+    lines = text.splitlines()
+    top = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("[")), len(lines))
+    at = [i for i, ln in enumerate(lines[:top]) if ln.split("=")[0].strip() == "PLUGINS_DISABLED"]
+    if at and not lines[at[0]].rstrip().endswith("]"):
+        raise StartupError(f"{path}:{at[0] + 1}: PLUGINS_DISABLED spans several lines; "
+                           "write it on one line (PLUGINS_DISABLED = [\"a\", \"b\"]) and run the command again")
+    if at:
+        lines[at[0]] = line
+    else:
+        lines.insert(0, line)
+    new_text = "\n".join(lines) + "\n"
+    written = tomllib.loads(new_text).get("PLUGINS_DISABLED")
+    if written != keys:  # pragma: no cover - a safeguard, the line above is plain TOML
+        raise StartupError(f"{path}: could not write PLUGINS_DISABLED; edit the file by hand")
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path.write_text(new_text, encoding="utf-8")
+    return path
+
+
 def default_migrations_dir() -> Path:
     # platform/onewindow/config.py → repo root / migrations
     return Path(__file__).resolve().parents[2] / "migrations"

@@ -51,6 +51,8 @@ def register_migrations(register: Callable[[str, str], None]) -> None:
         ``depends_on = "core@head"``-style dependencies on the core revision it needs.
         Tables are prefixed with the plugin key. Importing the plugin module must
         import its models, so that the schema test compares them with the migrations.
+        Keep ``directory`` at ``<package>/migrations/versions``: that is where the
+        platform finds the branch of a disabled plugin, which it does not import.
     """
 
 
@@ -98,7 +100,7 @@ def register_commands(register: Callable[["click.Command"], None]) -> None:
 
     :param register: ``register(command)`` with a ``click.Command`` or ``click.Group``.
         Its name must not clash with a core command or another plugin's. Inside the
-        command, :func:`onewindow.cli.current_app_context` gives the application.
+        command, :func:`onewindow.current_app_context` gives the application.
     """
 
 
@@ -158,7 +160,7 @@ def calendar_changed(years: list[int]) -> None:
 def validate_application(case: Any, data: dict[str, Any], report: Callable[[str, str], None]) -> None:
     """Plugin rules on an application before it is accepted.
 
-    :param case: the case being created or accepted (``onewindow.cases.models.Case``;
+    :param case: the case being created or accepted (``onewindow.Case``;
         ``case.item`` is the pinned item version).
     :param data: the application form data.
     :param report: ``report(field, message)`` for each problem; the transition is
@@ -171,7 +173,7 @@ def decide_routing(case: Any) -> Any:
     """Override the item's routing for one case; return ``None`` to keep it.
 
     :param case: the accepted case.
-    :return: a list of ``onewindow.cases.routing.PlannedStep`` or ``None``. The first
+    :return: a list of ``onewindow.PlannedStep`` or ``None``. The first
         plugin that returns a list wins.
     """
 
@@ -192,7 +194,7 @@ def steps_removed(case: Any, steps: list[Any]) -> None:
     transaction (raise to refuse it). A department's return for correction deletes all
     of the case's steps: the case is routed afresh when it is accepted again.
 
-    :param case: the case (``onewindow.cases.models.Case``), its steps still loaded.
+    :param case: the case (``onewindow.Case``), its steps still loaded.
     :param steps: the ``CaseStep`` rows that go, with their ids.
     """
 
@@ -206,7 +208,7 @@ def demand_refused(case: Any, actor: Any, material_ids: list[int], doing: str) -
     records here (e-supervision raises a red card), do not commit. An exception is
     logged and the refusal stands.
 
-    :param case: the case, unchanged (``onewindow.cases.models.Case``). For an
+    :param case: the case, unchanged (``onewindow.Case``). For an
         application refused at the window before it was ever stored, an unsaved case
         with ``case.id`` ``None`` (``department_id``, ``item`` and ``window`` are set).
     :param actor: the ``Actor`` who made the demand.

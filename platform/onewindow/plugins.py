@@ -9,8 +9,10 @@ prefix, template folder, migration branch, config section). Built-in plugins und
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import pluggy
@@ -48,6 +50,56 @@ class PluginInfo:
     module: str
     status: str  # "loaded" | "disabled"
     distribution: str = ""
+    #: A disabled plugin's migration folder (``<package>/migrations/versions``), found
+    #: without importing it, so that its applied revisions stay known to Alembic.
+    migrations: str | None = None
+
+
+def migrations_folder(module: str) -> str | None:
+    """``<package>/migrations/versions`` of the package holding ``module``, if it exists.
+
+    Only the package is located (``importlib.util.find_spec`` of the top-level name, which
+    does not run it): a plugin may be disabled precisely because it fails to import.
+    """
+    try:
+        spec = importlib.util.find_spec(module.split(".")[0])
+    except (ImportError, ValueError):
+        return None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        folder = Path(location) / "migrations" / "versions"
+        if folder.is_dir():
+            return str(folder)
+    return None
+
+
+def installed_plugin_keys() -> list[str]:
+    """The keys of the installed plugins (entry points), without importing any of them."""
+    return [ep.name for ep in _entry_points()]
+
+
+def set_plugin_enabled(instance_path: Path, key: str, *, enabled: bool) -> list[str]:
+    """Record in ``<instance>/onewindow.toml`` (``PLUGINS_DISABLED``) that a plugin is
+    enabled or disabled from the next start; returns the disabled keys.
+
+    Works without importing any plugin, so a plugin that fails to import can be disabled.
+    """
+    import os
+
+    from onewindow import config
+
+    installed = installed_plugin_keys()
+    if key not in installed:
+        raise StartupError(f"no installed plugin has the key {key!r}; installed: {', '.join(installed) or 'none'}")
+    variable = f"{config.ENV_PREFIX}PLUGINS_DISABLED"
+    if variable in os.environ:
+        raise StartupError(f"the environment variable {variable} overrides PLUGINS_DISABLED of "
+                           f"{instance_path / config.CONFIG_FILE_NAME}; unset it (or change it there) first")
+    file_values, _ = config.load_file(instance_path / config.CONFIG_FILE_NAME)
+    disabled = [k for k in file_values.get("PLUGINS_DISABLED", []) if k != key]
+    if not enabled:
+        disabled.append(key)
+    config.write_plugins_disabled(instance_path, disabled)
+    return disabled
 
 
 class Registry:
@@ -62,7 +114,7 @@ class Registry:
             first = self._items[key][1]
             raise DuplicateRegistration(
                 f"duplicate {self.kind} {key!r}: registered by {first} and again by {source}; "
-                f"rename one of them or disable one plugin with ONEWINDOW_PLUGINS_DISABLED"
+                f"rename one of them or disable one plugin (onewindow plugins disable KEY)"
             )
         self._items[key] = (value, source)
 
@@ -168,7 +220,8 @@ def build_plugin_host(
         dist_name = dist.metadata["Name"] if dist else ""
         if ep.name in disabled:
             pm.set_blocked(ep.name)
-            host.plugins.append(PluginInfo(ep.name, version, ep.value, "disabled", dist_name))
+            host.plugins.append(PluginInfo(ep.name, version, ep.value, "disabled", dist_name,
+                                           migrations=migrations_folder(ep.value)))
             continue
         try:
             plugin = ep.load()
@@ -176,15 +229,17 @@ def build_plugin_host(
             last = traceback.extract_tb(exc.__traceback__)[-1]
             raise StartupError(
                 f"plugin {ep.name!r} ({ep.value}) failed to import: {type(exc).__name__}: {exc} "
-                f"at {last.filename}:{last.lineno}; fix it or disable it with "
-                f"ONEWINDOW_PLUGINS_DISABLED={ep.name}"
+                f"at {last.filename}:{last.lineno}; fix it or disable it: "
+                f"onewindow plugins disable {ep.name} (or ONEWINDOW_PLUGINS_DISABLED={ep.name})"
             ) from exc
         _register(pm, plugin, ep.name)
         host.plugins.append(PluginInfo(ep.name, version, ep.value, "loaded", dist_name))
 
     for key, plugin in extra_plugins:
         if key in disabled:
-            host.plugins.append(PluginInfo(key, "test", repr(plugin), "disabled"))
+            name = getattr(plugin, "__name__", "")
+            host.plugins.append(PluginInfo(key, "test", repr(plugin), "disabled",
+                                           migrations=migrations_folder(name) if name else None))
             continue
         _register(pm, plugin, key)
         version = getattr(plugin, "__version__", "0")

@@ -39,6 +39,12 @@ CORE_ROLES: dict[str, str] = {
 
 #: Roles that see every department's rows.
 UNSCOPED_ROLES = {"admin", "supervisor"}
+#: Roles whose holders belong to a department (back office): they need a department,
+#: and they see only that department's cases [003 §二].
+DEPARTMENT_ROLES = frozenset({"approver", "chief_rep", "seal_admin"})
+#: The department roles that act on a case for their department: pre-review, approve,
+#: return for correction, special procedures (§45), hand the result over.
+DECIDING_ROLES = frozenset({"approver", "chief_rep"})
 
 _SELF_SERVICE = [
     ("can_userinfo", "UserDBModelView"),

@@ -8,9 +8,7 @@ from onewindow.app import db
 from onewindow.auth.passwords import password_problem
 from onewindow.errors import ValidationError
 from onewindow.models import Department, Staff, Window
-
-#: Roles whose holders belong to a department (back office) [003 §二].
-DEPARTMENT_ROLES = {"approver", "chief_rep", "seal_admin"}
+from onewindow.security import DEPARTMENT_ROLES
 
 
 def create_staff(*, username: str, password: str, roles: list[str], department_code: str | None = None,

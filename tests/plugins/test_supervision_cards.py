@@ -7,6 +7,7 @@ import pytest
 from flask import current_app
 from supervision_helpers import accepted, all_cards, ctx, open_cards, scan_on  # noqa: F401 (fixtures)
 
+from onewindow import unit_of_work
 from onewindow.app import db
 from onewindow.cases import engine
 from onewindow.cases.clock import travel_to
@@ -169,7 +170,7 @@ def test_rectification_deadline_cards(ctx, make_item, accepted, scan_on, actor):
         engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
         engine.hand_to_output(case, actor("approver"), "许可证1份")
         engine.deliver_pickup(case, actor("output_clerk"), "张三", "440304200002291236")
-        with service.unit_of_work():
+        with unit_of_work():
             service.record_evaluation(case, actor("acceptor"), "very_dissatisfied", "window", "态度差")
     rect = db.session.query(Rectification).one()
     scan_on(rect.deadline + dt.timedelta(days=1))
@@ -195,11 +196,11 @@ def test_silence_consent_job_consents_overdue_parallel_steps(ctx, make_item, acc
 
 def test_material_demanded_outside_the_list_gets_a_red_card(ctx, make_item, accepted, actor):
     case = accepted(make_item())
-    with service.unit_of_work():
+    with unit_of_work():
         card = service.record_material_demand(case, actor("acceptor"), "要求提供无犯罪记录证明")
     assert (card.rule, card.level, card.escalated_to) == (CardRule.material_demand, CardLevel.red,
                                                            "department_head,supervisor")
-    with service.unit_of_work():
+    with unit_of_work():
         service.review_card(card, actor("supervisor"), "已约谈窗口负责人")
     assert card.cleared_reason == "reviewed" and card.cleared_at is not None
 

@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from onewindow import unit_of_work
 from onewindow.app import db
 from onewindow.cases import engine
 from onewindow.cases.clock import travel_to
@@ -26,7 +27,7 @@ def demo_data(app, make_item, accepted, actor, scan_on):
             engine.decide_on_the_spot(quick, actor("chief_rep"), True, "当场办结")
             engine.hand_to_output(quick, actor("approver"), "许可证1份")
             engine.deliver_pickup(quick, actor("output_clerk"), "张三", PERSON)
-            with service.unit_of_work():
+            with unit_of_work():
                 service.record_evaluation(quick, actor("acceptor"), "very_satisfied", "window")
         accepted(make_item(promised=2))
         from onewindow.cases.models import Channel

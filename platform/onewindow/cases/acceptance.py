@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import FieldList, FormField
 
 from onewindow.app import db
-from onewindow.cases import clock
+from onewindow.cases import clock, limits
 from onewindow.cases.core import (
     Actor, issue_notice, require_department, require_role, require_state, transition, unit_of_work,
 )
@@ -31,8 +31,9 @@ from onewindow.cases.numbering import new_query_code, next_case_number
 from onewindow.cases.routing import start_routing
 from onewindow.catalogue.forms import build_application_form
 from onewindow.licences.library import find_valid_licence
-from onewindow.models.items import HandlingType, Item, ItemStatus, Necessity
+from onewindow.models.items import Item, ItemStatus, Necessity
 from onewindow.models.org import Window
+from onewindow.security import DECIDING_ROLES
 from onewindow.validators import resident_id_problem, uscc_problem
 
 log = logging.getLogger("onewindow.cases")
@@ -202,7 +203,7 @@ def submit(app: Application, actor: Actor) -> Case:
         raise TransitionError("窗口申请请直接受理（accept / accept_deferred / request_correction / reject）")
     with unit_of_work():
         case = _new_case(app, actor)
-        case.pre_review_due, _ = clock.add_workdays(case.received_at.date(), case.item.pre_review_days)
+        case.pre_review_due = limits.pre_review_due(case)
         transition(case, CaseState.submitted, "submit", actor, payload={"channel": app.channel.name})
     return case
 
@@ -212,7 +213,7 @@ def pre_review(case: Case, actor: Actor, passed: bool, opinion: str = "",
     """网上预审 by the implementing department; fully-online items go straight on."""
     with unit_of_work():
         require_state(case, {CaseState.submitted}, "预审")
-        require_department(actor, case.department_id, ("approver", "chief_rep"), "预审该办件")
+        require_department(actor, case.department_id, DECIDING_ROLES, "预审该办件")
         if not passed:
             if not (problems or opinion):
                 raise TransitionError("预审不通过须一次性列明需补正的全部材料或原因")
@@ -298,12 +299,9 @@ def _missing(case: Case, necessities: set[Necessity]) -> list[CaseMaterial]:
 
 
 def _start_clock(case: Case, actor: Actor, action: str, reason: str = "", payload: dict | None = None) -> None:
-    item = case.item
-    today = clock.today()
-    case.accepted_on, case.accepted_by = today, actor.username
-    case.correction_deadline, _ = clock.add_workdays(case.received_at.date(), item.correction_limit_days)
-    days = 0 if item.handling_type == HandlingType.immediate else item.promised_days
-    case.due_date, case.due_confirmed = clock.add_workdays(today, days)
+    case.accepted_on, case.accepted_by = clock.today(), actor.username
+    case.correction_deadline = limits.correction_deadline(case)
+    case.due_date, case.due_confirmed = limits.due_date(case)
     case.pickup_date = case.due_date
     transition(case, CaseState.in_review, action, actor, reason=reason, payload=payload)
     start_routing(case, actor)

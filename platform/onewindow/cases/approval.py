@@ -13,8 +13,7 @@ from onewindow.cases.errors import TransitionError
 from onewindow.cases.models import Case, CaseState, CaseStep, MaterialStatus, StepState
 from onewindow.cases.routing import activate, next_waiting
 from onewindow.models.items import HandlingType
-
-DEPARTMENT_ROLES = ("approver", "chief_rep")
+from onewindow.security import DECIDING_ROLES
 DONE = {StepState.approved, StepState.consented}
 
 
@@ -39,7 +38,7 @@ def approve_step(case: Case, step_id: int, actor: Actor, opinion: str) -> Case:
     with unit_of_work():
         require_state(case, {CaseState.in_review}, "审批")
         step = _step(case, step_id)
-        require_department(actor, step.department_id, DEPARTMENT_ROLES, "审批该环节")
+        require_department(actor, step.department_id, DECIDING_ROLES, "审批该环节")
         if not (opinion or "").strip():
             raise TransitionError("审批须填写审批意见")
         _record(step, StepState.approved, actor, opinion)
@@ -54,7 +53,7 @@ def deny_step(case: Case, step_id: int, actor: Actor, opinion: str) -> Case:
     with unit_of_work():
         require_state(case, {CaseState.in_review}, "审批")
         step = _step(case, step_id)
-        require_department(actor, step.department_id, DEPARTMENT_ROLES, "审批该环节")
+        require_department(actor, step.department_id, DECIDING_ROLES, "审批该环节")
         if not (opinion or "").strip():
             raise TransitionError("不予许可须写明理由和依据")
         _record(step, StepState.denied, actor, opinion)
@@ -74,7 +73,7 @@ def return_for_correction(case: Case, step_id: int, actor: Actor, problems: dict
     with unit_of_work():
         require_state(case, {CaseState.in_review}, "退回补正")
         step = _step(case, step_id)
-        require_department(actor, step.department_id, DEPARTMENT_ROLES, "退回补正")
+        require_department(actor, step.department_id, DECIDING_ROLES, "退回补正")
         if case.correction_deadline and clock.today() > case.correction_deadline:
             raise TransitionError(
                 f"已超过补正告知期限（{case.correction_deadline}）：自收到申请材料之日起即为受理，"

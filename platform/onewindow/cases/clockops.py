@@ -4,40 +4,35 @@ withdrawal, and recomputation when an official holiday arrangement changes."""
 from __future__ import annotations
 
 from onewindow.app import db
-from onewindow.cases import clock
+from onewindow.cases import clock, limits
 from onewindow.cases.core import SYSTEM, Actor, issue_notice, require_department, require_role, \
     require_state, transition, unit_of_work
 from onewindow.cases.errors import TransitionError
 from onewindow.cases.models import OPEN_STATES, Case, CaseState, StepState
-from onewindow.models.items import HandlingType
+from onewindow.security import DECIDING_ROLES
 
 #: 行政许可法 §45: time for these procedures is not counted in the limit.
 SPECIAL_PROCEDURES = ("听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审")
 
 
-def _base_days(case: Case) -> int:
-    return 0 if case.item.handling_type == HandlingType.immediate else case.item.promised_days
-
-
 def recompute_due(case: Case) -> None:
-    """Due date = accepted_on + promised + stopped (§45) + extended (§42) working days."""
+    """Set the case's limits again (``cases.limits``), e.g. after the calendar changed."""
     if case.accepted_on is None:
         if case.pre_review_due is not None:
-            case.pre_review_due, _ = clock.add_workdays(case.received_at.date(), case.item.pre_review_days)
+            case.pre_review_due = limits.pre_review_due(case)
         return
-    case.due_date, case.due_confirmed = clock.add_workdays(
-        case.accepted_on, _base_days(case) + case.stopped_days + case.extended_days)
-    case.correction_deadline, _ = clock.add_workdays(case.received_at.date(), case.item.correction_limit_days)
+    case.due_date, case.due_confirmed = limits.due_date(case)
+    case.correction_deadline = limits.correction_deadline(case)
     for step in case.steps:
         if step.started_on is not None and step.state == StepState.active:
-            step.due_date, _ = clock.add_workdays(step.started_on, step.days)
+            step.due_date = limits.step_due_date(step)
 
 
 def suspend(case: Case, actor: Actor, procedure: str, reason: str, expected_days: int | None = None) -> Case:
     """特别程序告知书: the clock stops for 听证、检验、鉴定… (行政许可法 §45)."""
     with unit_of_work():
         require_state(case, {CaseState.in_review}, "启动特别程序")
-        require_department(actor, case.department_id, ("approver", "chief_rep"), "启动特别程序")
+        require_department(actor, case.department_id, DECIDING_ROLES, "启动特别程序")
         if procedure not in SPECIAL_PROCEDURES:
             raise TransitionError(f"“{procedure}”不是法定特别程序；可选：{'、'.join(SPECIAL_PROCEDURES)}")
         if not (reason or "").strip():
@@ -57,7 +52,7 @@ def suspend(case: Case, actor: Actor, procedure: str, reason: str, expected_days
 def resume(case: Case, actor: Actor, outcome: str) -> Case:
     with unit_of_work():
         require_state(case, {CaseState.suspended}, "结束特别程序")
-        require_department(actor, case.department_id, ("approver", "chief_rep"), "结束特别程序")
+        require_department(actor, case.department_id, DECIDING_ROLES, "结束特别程序")
         stopped = clock.workdays_between(case.suspended_since, clock.today())
         case.stopped_days += stopped
         case.suspended_since = None
@@ -109,7 +104,7 @@ def deem_accepted(case: Case, actor: Actor = SYSTEM) -> Case:
         if case.corrections_issued:
             raise TransitionError("已在期限内出具补正通知书，不适用视为受理")
         received = case.received_at.date()
-        limit_end, _ = clock.add_workdays(received, case.item.correction_limit_days)
+        limit_end = limits.correction_deadline(case)
         if limit_end >= clock.today():
             raise TransitionError(f"补正告知期限至 {limit_end} 尚未届满，不能视为受理")
         case.accepted_on = received

@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 from onewindow.cases import clock
-from onewindow.cases.approval import DEPARTMENT_ROLES
 from onewindow.cases.core import Actor, issue_notice, require_department, require_role, require_state, \
     transition, unit_of_work
 from onewindow.cases.errors import TransitionError
 from onewindow.cases.models import Case, CaseState
+from onewindow.security import DECIDING_ROLES
 from onewindow.validators import resident_id_problem
 
 OUTPUT_ROLES = ("output_clerk",)
@@ -21,7 +21,7 @@ def hand_to_output(case: Case, actor: Actor, result_description: str) -> Case:
     """办理结果交接表. Under 容缺受理 the result stays back until every deferred material is in."""
     with unit_of_work():
         require_state(case, {CaseState.approved}, "移交出件窗口")
-        require_department(actor, case.department_id, DEPARTMENT_ROLES, "移交办理结果")
+        require_department(actor, case.department_id, DECIDING_ROLES, "移交办理结果")
         if case.outstanding_deferred:
             names = "、".join(f"“{m.name}”" for m in case.outstanding_deferred)
             raise TransitionError(f"容缺受理的材料 {names} 尚未补交，模拟审批结果不得发放")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from onewindow.cases import clock
+from onewindow.cases import clock, limits
 from onewindow.cases.core import Actor, issue_notice
 from onewindow.cases.models import Case, CaseStep, MaterialStatus, StepState
 from onewindow.models.items import RoutingMode
@@ -51,10 +51,9 @@ def start_routing(case: Case, actor: Actor) -> None:
 
 
 def activate(case: Case, step: CaseStep, actor: Actor) -> None:
-    today = clock.today()
     step.state = StepState.active
-    step.started_on = today
-    step.due_date, _ = clock.add_workdays(today, step.days)
+    step.started_on = clock.today()
+    step.due_date = limits.step_due_date(step)
     issue_notice(case, "handover", actor, {
         "number": case.number, "item": case.item.name, "step": step.position,
         "department_id": step.department_id,

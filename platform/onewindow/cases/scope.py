@@ -9,10 +9,8 @@ from sqlalchemy import false, select, union
 from sqlalchemy.orm import aliased
 
 from onewindow.cases.models import Case, CaseStep
-from onewindow.security import role_keys
+from onewindow.security import DEPARTMENT_ROLES, role_keys
 
-#: Roles that work for a department and therefore see only its cases.
-DEPARTMENT_ROLES = {"approver", "chief_rep", "seal_admin"}
 #: Roles that see every case (front office, output window, supervision, admin).
 CENTRE_ROLES = {"admin", "acceptor", "output_clerk", "supervisor"}
 

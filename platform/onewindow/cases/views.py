@@ -303,6 +303,7 @@ class InboxView(BaseView):
             Case.department_id).order_by(Case.id))
         return self.render_template("cases/inbox.html", steps=steps, ready=ready, pre=pre, today=clock.today(),
                                     act_prefix=url_for("InboxView.act", number="-")[:-1],
+                                    procedures=engine.SPECIAL_PROCEDURES,
                                     more_steps=more_steps, more_ready=more_ready, more_pre=more_pre,
                                     limit=QUEUE_LIMIT, step_limit=STEP_QUEUE_LIMIT,
                                     title=str(_l("Department inbox")))

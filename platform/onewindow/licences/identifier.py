@@ -19,11 +19,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from stdnum.iso7064 import mod_37_36
+
 from onewindow.errors import ValidationError
 from onewindow.validators import uscc_problem
 
 ROOT = "1.2.156.3005.2"
-_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PATTERN = re.compile(
     r"1\.2\.156\.3005\.2\.(?P<type>\d{1,20})\.(?P<issuer>[0-9A-Z]{18})\.(?P<serial>\d{6,12})"
     r"\.(?P<version>\d{3})\.(?P<check>[0-9A-Z])"
@@ -32,12 +33,7 @@ _PATTERN = re.compile(
 
 def mod_37_36_check(payload: str) -> str:
     """ISO 7064 MOD 37,36 (hybrid system) check character of ``payload`` (0-9, A-Z)."""
-    m = 36
-    product = m
-    for char in payload:
-        total = (product % (m + 1) + _ALPHABET.index(char)) % m
-        product = (total or m) * 2
-    return _ALPHABET[(m + 1 - product % (m + 1)) % m]
+    return mod_37_36.calc_check_digit(payload)
 
 
 @dataclass(frozen=True)

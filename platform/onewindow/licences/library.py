@@ -26,7 +26,7 @@ from onewindow.licences.models import (
 )
 from onewindow.licences.seals import record
 from onewindow.licences.types import ensure_type
-from onewindow.security import role_keys
+from onewindow.security import DECIDING_ROLES, role_keys
 from onewindow.validators import resident_id_problem, uscc_problem
 
 _ACCESS_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read off paper
@@ -250,9 +250,28 @@ def revoke_licence(session, licence: Licence, user, reason: str) -> Licence:
     return licence
 
 
+def holder_licences(holder_id: str, licence_type_code: str, session=None) -> list[Licence]:
+    """The holder's licences of this type that still stand (active or awaiting their seal)."""
+    session = _session(session)
+    return (session.query(Licence).join(LicenceType)
+            .filter(LicenceType.code == licence_type_code, Licence.holder_id == holder_id,
+                    Licence.status.in_([LicenceStatus.active, LicenceStatus.pending_seal]))
+            .order_by(Licence.id).all())
+
+
+def revoke_for_case(licence: Licence, case: Any, reason: str, session=None) -> Licence:
+    """Revoke a licence because a decided case ends the right it certifies (企业注销,
+    不动产转移登记 原证注销…); the event names the case as the actor. No role check: the
+    case's approval was the decision."""
+    session = _session(session)
+    licence.status, licence.revoked_at, licence.revoke_reason = LicenceStatus.revoked, utcnow(), reason
+    record(session, licence, LicenceAction.revoked, f"case:{case.number}", reason=reason)
+    return licence
+
+
 def update_licence(session, licence: Licence, user, changes: dict[str, Any], reason: str) -> Licence:
     """Issue a new version (变更) with changed data; it supersedes this one once sealed."""
-    actor = _require(user, licence, {"chief_rep", "approver"}, "update")
+    actor = _require(user, licence, DECIDING_ROLES, "update")
     if licence.status != LicenceStatus.active:
         raise ValidationError(f"{licence.identifier} is {licence.status.name}; only a licence in force gets a new version")
     if session.query(Licence).filter_by(previous_id=licence.id).first() is not None:

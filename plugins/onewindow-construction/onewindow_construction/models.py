@@ -11,19 +11,17 @@ import datetime as dt
 from decimal import Decimal
 from typing import Optional
 
-from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from onewindow.cases.models import Case
-from onewindow.models.org import Department, LabelledEnum, enum_column
+from onewindow import Case, Department, LabelledEnum, Model, enum_column
 
 
 def _now() -> dt.datetime:
-    from onewindow.cases.clock import now
+    from onewindow import clock
 
-    return now()
+    return clock.now()
 
 
 class PhaseKey(LabelledEnum):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from onewindow.plugins import can, hookimpl, menu, read
+from onewindow import can, hookimpl, menu, read
 from onewindow_construction import models  # noqa: F401  (tables on FAB's metadata)
 
 KEY = "construction"

@@ -4,25 +4,18 @@ Cases themselves change only through the core engine; this module opens a phase'
 through ``engine.accept`` (one Application per item, from one phase form) and reacts to
 their transitions through the ``validate_application`` / ``case_transition`` hooks
 (:mod:`.plugin`). Functions that do not go through the engine do not commit: callers wrap
-them in :func:`unit_of_work`.
+them in :func:`onewindow.unit_of_work`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import select
 
-from onewindow.app import db
-from onewindow.cases import clock
-from onewindow.cases.models import Case, CaseState
-from onewindow.errors import ValidationError
-from onewindow.models.items import Item, ItemStatus
-from onewindow.models.org import Department
-from onewindow.validators import uscc_problem
+from onewindow import Case, CaseState, Department, Item, ItemStatus, ValidationError, clock, db, uscc_problem
 from onewindow_construction.phases import BY_KEY, FEE_STAGES, PHASE_OF_ITEM, PHASES
 from onewindow_construction.models import (
     ConstructionAgent, ConstructionFee, ConstructionJointTask, ConstructionPhase, ConstructionProject,
@@ -34,17 +27,6 @@ PROJECT_KEY = "construction_project"
 #: A case counts as done for its phase once approved (the result may still be at the output window).
 DONE = {CaseState.approved, CaseState.at_output, CaseState.posted, CaseState.delivered}
 PROJECT_CODE = re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$")  # 投资项目代码
-
-
-@contextlib.contextmanager
-def unit_of_work() -> Iterator[Any]:
-    session = db.session
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _department(code: str) -> Department:
@@ -155,7 +137,7 @@ def phase_form(items: list[Item]):
     items, such as 项目名称, is asked once)."""
     from wtforms import Form
 
-    from onewindow.catalogue.forms import build_application_form
+    from onewindow import build_application_form
 
     fields: dict[str, Any] = {}
     for item in items:
@@ -177,9 +159,7 @@ def open_phase_cases(project: ConstructionProject, phase_key: str, data: dict[st
     """Accept one case per item of the phase from one form; the cases then run in parallel,
     each routed to its department. Every application is validated before any is accepted,
     so bad input (including the phase order) is refused with nothing written."""
-    from onewindow.cases import engine
-    from onewindow.cases.errors import ApplicationInvalid
-    from onewindow.cases.models import ApplicantType, Channel, MaterialStatus
+    from onewindow import ApplicantType, ApplicationInvalid, Channel, MaterialStatus, engine
 
     phase = project.phase(phase_key)
     items = phase_items(phase_key, basic_codes)
@@ -347,7 +327,7 @@ def pay_stage(project: ConstructionProject, stage: str, receipt_number: str, by:
 
 def assign_agent(project: ConstructionProject, username: str, by: str) -> ConstructionAgent:
     """代办: assign a staff member holding the 代办员 (agent) role to the project."""
-    from onewindow.models import Staff
+    from onewindow import Staff
 
     staff = db.session.execute(select(Staff).where(Staff.username == (username or "").strip())).scalar()
     if staff is None:

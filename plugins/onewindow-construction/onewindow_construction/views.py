@@ -10,10 +10,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from onewindow.app import db
-from onewindow.cases.core import Actor
-from onewindow.cases.errors import ApplicationInvalid
-from onewindow.errors import OneWindowError
+from onewindow import Actor, ApplicationInvalid, OneWindowError, db, unit_of_work
 from onewindow_construction import forms, service
 from onewindow_construction.models import (
     ConstructionAgent, ConstructionJointTask, ConstructionPhase, ConstructionProject, FeeStage,
@@ -66,7 +63,7 @@ class ConstructionDeskView(BaseView):
     def _page(self, form, title, action, done, subject=None):
         if form.validate_on_submit():
             try:
-                with service.unit_of_work():
+                with unit_of_work():
                     result = action(form)
                 flash(str(_l("Saved")), "success")
                 return redirect(done(result))
@@ -125,7 +122,7 @@ class ConstructionDeskView(BaseView):
         try:
             if not form.validate_on_submit():
                 raise OneWindowError(str(_l("Write an opinion")))
-            with service.unit_of_work():
+            with unit_of_work():
                 service.sign_off(task, _actor(), form.opinion.data)
             flash(str(_l("Saved")), "success")
         except OneWindowError as exc:
@@ -148,7 +145,7 @@ class ConstructionDeskView(BaseView):
         try:
             if not form.validate_on_submit():
                 raise OneWindowError(str(_l("Enter the receipt number")))
-            with service.unit_of_work():
+            with unit_of_work():
                 service.pay_stage(project, stage, form.receipt_number.data, g.user.username)
             flash(str(_l("Saved")), "success")
         except OneWindowError as exc:
@@ -158,7 +155,7 @@ class ConstructionDeskView(BaseView):
     @expose("/agent/<int:pk>", methods=["GET", "POST"])
     @has_access
     def agent(self, pk):
-        from onewindow.models import Staff
+        from onewindow import Staff
 
         project = _project(pk)
         form = forms.AgentForm()

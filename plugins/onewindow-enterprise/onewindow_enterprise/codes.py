@@ -22,8 +22,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from onewindow.cases.errors import TransitionError
-from onewindow.validators import uscc_check_char, uscc_problem
+from onewindow import TransitionError, uscc_check_char, uscc_problem
 from onewindow_enterprise.models import CodeCounter
 
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714-1997 §5

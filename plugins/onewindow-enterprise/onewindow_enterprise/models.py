@@ -11,11 +11,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Optional
 
-from flask_appbuilder import Model
 from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from onewindow.models.org import Department
+from onewindow import Department, Model
 
 ACTIVE = "active"              # 存续
 DEREGISTERED = "deregistered"  # 注销

@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from onewindow.plugins import hookimpl
+from onewindow import hookimpl
 from onewindow_enterprise import models  # noqa: F401  (tables on FAB's metadata)
 from onewindow_enterprise import service
 
@@ -74,9 +74,7 @@ def decide_routing(case):
     deadline [002 §二(三)2, §二(四)2]."""
     if getattr(case.item, "form_key", None) != service.ESTABLISH:
         return None
-    from onewindow.app import db
-    from onewindow.cases.routing import PlannedStep
-    from onewindow.models.org import Department
+    from onewindow import Department, PlannedStep, db
 
     cfg = current_app.extensions["onewindow"].plugin_config(KEY)
     item = case.item

@@ -17,9 +17,7 @@ from typing import Any, Callable
 
 from sqlalchemy.exc import IntegrityError
 
-from onewindow.app import db
-from onewindow.cases import clock
-from onewindow.cases.errors import TransitionError
+from onewindow import TransitionError, clock, db
 from onewindow_enterprise.codes import assign_uscc
 from onewindow_enterprise.forms import decimal_or_none, structured_rows
 from onewindow_enterprise.models import ACTIVE, DEREGISTERED, Enterprise, Shareholder
@@ -215,8 +213,7 @@ def apply_change(case) -> Enterprise | None:
 def deregister(case) -> Enterprise:
     """注销: the enterprise leaves the register (its name is free again) and its business
     licences are revoked in the e-licence library."""
-    from onewindow.licences.models import Licence, LicenceAction, LicenceStatus, LicenceType, utcnow
-    from onewindow.licences.seals import record
+    from onewindow import holder_licences, revoke_for_case
 
     data = case.data or {}
     enterprise = by_code(str(data.get("credit_code") or ""))
@@ -224,13 +221,8 @@ def deregister(case) -> Enterprise:
         raise TransitionError(f"企业登记簿中没有存续的统一社会信用代码 {data.get('credit_code')}，不能注销")
     enterprise.status, enterprise.deregistered_on = DEREGISTERED, clock.today()
     enterprise.last_case_number = case.number
-    licences = (db.session.query(Licence).join(LicenceType)
-                .filter(LicenceType.code == LICENCE_TYPE, Licence.holder_id == enterprise.uscc,
-                        Licence.status.in_([LicenceStatus.active, LicenceStatus.pending_seal])).all())
-    for licence in licences:
-        licence.status, licence.revoked_at = LicenceStatus.revoked, utcnow()
-        licence.revoke_reason = f"企业注销登记（办件 {case.number}）"
-        record(db.session, licence, LicenceAction.revoked, f"case:{case.number}", reason=licence.revoke_reason)
+    for licence in holder_licences(enterprise.uscc, LICENCE_TYPE):
+        revoke_for_case(licence, case, f"企业注销登记（办件 {case.number}）")
     return enterprise
 
 

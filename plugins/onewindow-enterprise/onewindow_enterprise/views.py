@@ -11,12 +11,10 @@ from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from onewindow.app import db
-from onewindow.cases import engine
-from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied, TransitionError
-from onewindow.cases.models import ApplicantType, Channel, MaterialStatus
-from onewindow.models.items import Item, ItemStatus
-from onewindow.models.org import Department, Window
+from onewindow import (
+    ApplicantType, ApplicationInvalid, Channel, ConflictError, Department, Item, ItemStatus, MaterialStatus,
+    PermissionDenied, TransitionError, Window, db, engine,
+)
 from onewindow_enterprise import service
 from onewindow_enterprise.forms import COMPANY_TYPES
 from onewindow_enterprise.models import Enterprise

@@ -14,9 +14,7 @@ def intermediary_cli() -> None:
 @click.argument("purchase_id", type=int)
 def redraw_command(purchase_id: int) -> None:
     """Re-run the selection of PURCHASE_ID from its recorded seed and candidates."""
-    from onewindow.app import db
-    from onewindow.cli import current_app_context
-    from onewindow.errors import ValidationError
+    from onewindow import ValidationError, current_app_context, db
     from onewindow_intermediary.models import Purchase
     from onewindow_intermediary.service import recheck
 

@@ -10,18 +10,17 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Optional
 
-from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from onewindow.models.org import Department, LabelledEnum, enum_column
+from onewindow import Department, LabelledEnum, Model, enum_column
 
 
 def _now() -> dt.datetime:
-    from onewindow.cases.clock import now
+    from onewindow import clock
 
-    return now()
+    return clock.now()
 
 
 #: The service types agencies register for and purchases ask for (data a county may extend).

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, abort, jsonify, render_template
 from sqlalchemy import select
 
-from onewindow.app import db
+from onewindow import db
 from onewindow_intermediary.models import Agency, AgencyStatus, Selection
 
 bp = Blueprint("intermediary_public", __name__, url_prefix="/market",

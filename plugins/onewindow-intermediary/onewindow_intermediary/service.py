@@ -2,26 +2,21 @@
 contract, completion, filing, evaluation and complaints.
 
 Functions check every rule before writing anything and raise
-:class:`onewindow.errors.ValidationError` with a message saying what is wrong and how to
-fix it. They do not commit: callers wrap them in :func:`unit_of_work` (screens, CLI) so
+:class:`onewindow.ValidationError` with a message saying what is wrong and how to
+fix it. They do not commit: callers wrap them in :func:`onewindow.unit_of_work` (screens, CLI) so
 that one action is one transaction.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
-from onewindow.app import db
-from onewindow.cases import clock
-from onewindow.errors import ValidationError
-from onewindow.models.org import Department
-from onewindow.validators import uscc_problem
+from onewindow import Department, ValidationError, clock, db, uscc_problem
 from onewindow_intermediary import selection as methods
 from onewindow_intermediary.models import (
     SERVICE_TYPES, Agency, AgencyStatus, Bid, Complaint, ComplaintState, Evaluation, Method, Purchase, PurchaseState,
@@ -41,17 +36,6 @@ def settings() -> dict[str, Any]:
     if has_app_context() and "onewindow" in current_app.extensions:
         return current_app.extensions["onewindow"].plugin_config(KEY)
     return dict(CONFIG_DEFAULTS)
-
-
-@contextlib.contextmanager
-def unit_of_work() -> Iterator[Any]:
-    session = db.session
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def _money(value: Any, what: str) -> Decimal:

@@ -14,9 +14,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from onewindow.app import db
-from onewindow.errors import OneWindowError
-from onewindow.models.org import Department
+from onewindow import Department, OneWindowError, db, unit_of_work
 from onewindow_intermediary import forms, service
 from onewindow_intermediary.models import Agency, AgencyStatus, Bid, Complaint, ComplaintState, Purchase, PurchaseState
 
@@ -95,7 +93,7 @@ class IntermediaryDeskView(BaseView):
     def _page(self, form, title, action, done):
         if form.validate_on_submit():
             try:
-                with service.unit_of_work():
+                with unit_of_work():
                     result = action(form)
                 flash(str(_l("Saved")), "success")
                 return redirect(done(result))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from wtforms import DateField, Form, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
-from onewindow.validators import resident_id_problem
+from onewindow import resident_id_problem
 
 PHONE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
 ENDORSEMENTS = ["个人旅游", "团队旅游", "探亲", "商务", "逗留"]

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from flask_appbuilder import Model
 from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from onewindow.models.org import Department, Window
+from onewindow import Department, Model, Window
 
 
 class Capture(Model):

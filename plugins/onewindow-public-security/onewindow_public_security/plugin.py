@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from onewindow.plugins import hookimpl
+from onewindow import hookimpl
 from onewindow_public_security import models  # noqa: F401  (tables on FAB's metadata)
 from onewindow_public_security import service
 

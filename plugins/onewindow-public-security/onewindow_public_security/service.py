@@ -16,10 +16,7 @@ from typing import Callable
 
 from flask import current_app
 
-from onewindow.app import db
-from onewindow.cases import clock
-from onewindow.cases.errors import TransitionError
-from onewindow.cases.models import Case, CaseState, Channel
+from onewindow import Case, CaseState, Channel, TransitionError, clock, db
 from onewindow_public_security.models import Capture
 
 PASSPORT, ENDORSEMENT = "public_security.passport", "public_security.hk_macao_endorsement"

@@ -8,12 +8,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Optional
 
-from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from onewindow.models.org import Department, LabelledEnum, enum_column
+from onewindow import Department, LabelledEnum, Model, enum_column
 
 #: 不动产单元号 (GB/T 37346): 6-digit county + 6-digit cadastral zone/subzone, 2-letter land
 #: right type, 5-digit parcel, 1-letter building type, 8-digit building/unit number.

@@ -17,9 +17,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
-from onewindow.app import db
-from onewindow.cases import clock
-from onewindow.cases.errors import TransitionError
+from onewindow import TransitionError, clock, db
 from onewindow_realestate.deedtax import deed_tax
 from onewindow_realestate.models import UNIT_NUMBER, Mortgage, PropertyUnit, TaskStatus, Transfer, Utility, UtilityTask
 
@@ -121,19 +119,13 @@ def record_transfer(case) -> Transfer:
 def _retire_certificate(case, unit: PropertyUnit) -> str | None:
     """The seller's certificate stops being valid once the right is transferred (原证注销);
     returns its identifier."""
-    from onewindow.licences.models import Licence, LicenceAction, LicenceStatus, LicenceType, utcnow
-    from onewindow.licences.seals import record
+    from onewindow import holder_licences, revoke_for_case
 
-    licences = (db.session.query(Licence).join(LicenceType)
-                .filter(LicenceType.code == CERTIFICATE, Licence.holder_id == unit.owner_id,
-                        Licence.status.in_([LicenceStatus.active, LicenceStatus.pending_seal])).all())
     retired = None
-    for licence in licences:
+    for licence in holder_licences(unit.owner_id, CERTIFICATE):
         if (licence.data or {}).get("unit_number") != unit.unit_number:
             continue
-        licence.status, licence.revoked_at = LicenceStatus.revoked, utcnow()
-        licence.revoke_reason = f"不动产转移登记，原证注销（办件 {case.number}）"
-        record(db.session, licence, LicenceAction.revoked, f"case:{case.number}", reason=licence.revoke_reason)
+        revoke_for_case(licence, case, f"不动产转移登记，原证注销（办件 {case.number}）")
         retired = retired or licence.identifier
     return retired
 

@@ -11,8 +11,7 @@ from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from onewindow.cases import clock
-from onewindow.security import DepartmentScope
+from onewindow import DepartmentScope, clock
 from onewindow_realestate import deedtax
 from onewindow_realestate.models import Mortgage, PropertyUnit, Transfer, UtilityTask
 

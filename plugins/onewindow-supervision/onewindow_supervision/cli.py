@@ -15,7 +15,7 @@ def supervision_cli() -> None:
 @supervision_cli.command("scan")
 def scan_command() -> None:
     """Run the deadline scan once and print the cards raised and cleared."""
-    from onewindow.cli import current_app_context
+    from onewindow import current_app_context
     from onewindow_supervision.jobs import deadline_scan
 
     with current_app_context():
@@ -27,8 +27,7 @@ def scan_command() -> None:
 @click.option("--month", required=True, help="Month as YYYY-MM.")
 def report_command(month: str) -> None:
     """Generate and store the monthly report of MONTH (does nothing if it exists)."""
-    from onewindow.cli import current_app_context
-    from onewindow.errors import ValidationError
+    from onewindow import ValidationError, current_app_context
     from onewindow_supervision.report import store_monthly_report
 
     try:

@@ -18,10 +18,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case as sql_case, func, select
 
-from onewindow.app import db
-from onewindow.cases.models import Case, CaseStep, Channel
-from onewindow.models.items import HandlingType, Item
-from onewindow.models.org import Department, Window
+from onewindow import Case, CaseStep, Channel, Department, HandlingType, Item, Window, db
 from onewindow_supervision.models import BAD_LEVELS, Card, CardLevel, Evaluation
 
 
@@ -68,7 +65,7 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def indicators(start: dt.date, end: dt.date, by: str = "department") -> list[Row]:
     """One row per department (``by="department"``) or window (``by="window"``), plus a total row."""
-    from onewindow.workdays import get_calendar
+    from onewindow import get_calendar
 
     lo, hi = _bounds(start, end)
     group = Case.department_id if by == "department" else Case.window_id

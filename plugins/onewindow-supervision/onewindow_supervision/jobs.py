@@ -11,8 +11,7 @@ import logging
 
 from flask import current_app
 
-from onewindow.app import db
-from onewindow.cases import clock
+from onewindow import clock, db
 
 log = logging.getLogger("onewindow.supervision")
 
@@ -24,7 +23,7 @@ def settings() -> dict:
 def deadline_scan(full: bool = False) -> dict[str, int]:
     """Yellow/red cards for case, step, pre-review, deferred-supply, deemed-acceptance
     and rectification deadlines, in one transaction (incremental unless ``full``)."""
-    from onewindow.workdays import get_calendar
+    from onewindow import get_calendar
     from onewindow_supervision.scan import scan
 
     calendar = get_calendar()

@@ -11,19 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
-from onewindow.cases.models import Case, CaseStep
-from onewindow.models.org import Department, LabelledEnum, Window, enum_column
+from onewindow import Case, CaseStep, Department, LabelledEnum, Model, Window, enum_column
 
 
 def _now() -> dt.datetime:
-    from onewindow.cases.clock import now
+    from onewindow import clock
 
-    return now()
+    return clock.now()
 
 
 class CardLevel(LabelledEnum):

@@ -13,8 +13,7 @@ import io
 from flask import render_template
 from sqlalchemy import select
 
-from onewindow.app import db
-from onewindow.cases import clock
+from onewindow import clock, db
 from onewindow_supervision.indicators import Row, indicators
 from onewindow_supervision.models import Card, MonthlyReport
 

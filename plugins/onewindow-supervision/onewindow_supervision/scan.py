@@ -41,9 +41,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from onewindow.cases.legal_clock import deemed_bounds, deemed_due
-from onewindow.cases.models import Case, CaseEvent, CaseMaterial, CaseState, CaseStep, MaterialStatus, StepState
-from onewindow.models.items import Item
+from onewindow import (
+    Case, CaseEvent, CaseMaterial, CaseState, CaseStep, Item, MaterialStatus, StepState, deemed_bounds, deemed_due,
+)
 from onewindow_supervision.models import Card, CardLevel, CardRule, Rectification, RectificationState, ScanState
 
 #: States in which the case's own clock runs (suspended: §45 stops it; correction: the

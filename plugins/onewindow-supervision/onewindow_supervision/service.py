@@ -2,41 +2,25 @@
 
 Screens are thin adapters over these functions. Each checks the actor's role (and
 department), writes, and leaves the commit to the caller's unit of work
-(:func:`unit_of_work`), so a refusal changes nothing.
+(:func:`onewindow.unit_of_work`), so a refusal changes nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
-from typing import Iterator
-
 from flask import current_app
 from sqlalchemy import func, select, text, update
 
-from onewindow.app import db
-from onewindow.cases import clock
-from onewindow.cases.core import Actor, require_department, require_role
-from onewindow.cases.models import FINAL_STATES, Case, CaseState
-from onewindow.errors import ValidationError
-from onewindow.models.org import Window
+from onewindow import (
+    DECIDING_ROLES, FINAL_STATES, Actor, Case, CaseState, ValidationError, Window, clock, db, require_department,
+    require_role,
+)
 from onewindow_supervision.models import (
     AppealState, BAD_LEVELS, Card, CardLevel, CardRule, Complaint, ComplaintChannel, ComplaintState,
     ComplaintTarget, Evaluation, EvaluationChannel, EvaluationLevel, Rectification, RectificationState,
 )
 
 RECORDING_ROLES = ("acceptor", "output_clerk", "supervisor")  # who records a review or a complaint
-DEPARTMENT_ROLES = ("approver", "chief_rep")
 SUPERVISOR = ("supervisor",)
-
-
-@contextlib.contextmanager
-def unit_of_work() -> Iterator[None]:
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _settings() -> dict:
@@ -94,7 +78,7 @@ def record_evaluation(case: Case, actor: Actor, level: EvaluationLevel | str,
 
 
 def open_rectification(evaluation: Evaluation) -> Rectification:
-    from onewindow.workdays import get_calendar
+    from onewindow import get_calendar
 
     days = int(_settings()["rectification_days"])
     rect = Rectification(evaluation=evaluation, case_id=evaluation.case.id, department_id=evaluation.department_id,
@@ -107,7 +91,7 @@ def open_rectification(evaluation: Evaluation) -> Rectification:
 
 def submit_measures(rect: Rectification, actor: Actor, measures: str) -> Rectification:
     """The department reports what it changed (整改措施)."""
-    require_department(actor, rect.department_id, DEPARTMENT_ROLES, "提交整改措施")
+    require_department(actor, rect.department_id, DECIDING_ROLES, "提交整改措施")
     if rect.state != RectificationState.open:
         raise ValidationError(f"整改 #{rect.id} 当前为“{rect.state}”，不能提交整改措施")
     rect.measures = _text(measures, "请填写整改措施")
@@ -131,7 +115,7 @@ def record_callback(rect: Rectification, actor: Actor, result: str, satisfied: b
 
 def appeal_evaluation(evaluation: Evaluation, actor: Actor, reason: str) -> Evaluation:
     """申诉: the department contests a mistaken or malicious review."""
-    require_department(actor, evaluation.department_id, DEPARTMENT_ROLES, "对评价提出申诉")
+    require_department(actor, evaluation.department_id, DECIDING_ROLES, "对评价提出申诉")
     if not evaluation.is_bad:
         raise ValidationError("只有差评可以申诉")
     if evaluation.appeal_state is not None:
@@ -200,7 +184,7 @@ def assign_complaint(complaint: Complaint, actor: Actor, department_id: int) -> 
 
 
 def handle_complaint(complaint: Complaint, actor: Actor, handling: str, reply: str) -> Complaint:
-    require_department(actor, complaint.department_id or -1, DEPARTMENT_ROLES, "办理投诉")
+    require_department(actor, complaint.department_id or -1, DECIDING_ROLES, "办理投诉")
     if complaint.state != ComplaintState.assigned:
         raise ValidationError(f"投诉 {complaint.number} 当前为“{complaint.state}”，交办后才能办理")
     complaint.handling = _text(handling, "请填写核查及处理情况")
@@ -251,4 +235,4 @@ def review_card(card: Card, actor: Actor, note: str) -> Card:
 
 __all__ = ["record_evaluation", "submit_measures", "record_callback", "appeal_evaluation", "decide_appeal",
            "file_complaint", "assign_complaint", "handle_complaint", "close_complaint", "record_material_demand",
-           "review_card", "unit_of_work", "CaseState"]
+           "review_card", "CaseState"]

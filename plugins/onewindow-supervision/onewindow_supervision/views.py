@@ -15,13 +15,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from onewindow.app import db
-from onewindow.cases import clock
-from onewindow.cases.core import Actor
-from onewindow.cases.models import Case
-from onewindow.errors import OneWindowError, ValidationError
-from onewindow.models.org import Department, Window
-from onewindow.security import DepartmentScope
+from onewindow import (
+    Actor, Case, Department, DepartmentScope, OneWindowError, ValidationError, Window, clock, db, unit_of_work,
+)
 from onewindow_supervision import forms, service
 from onewindow_supervision.indicators import indicators, open_cards_by
 from onewindow_supervision.models import (
@@ -249,7 +245,7 @@ class SupervisionDeskView(BaseView):
     def _form_page(self, form, title, action, done_url, subject=None):
         if form.validate_on_submit():
             try:
-                with service.unit_of_work():
+                with unit_of_work():
                     result = action(form)
                 flash(str(_l("Saved")), "success")
                 return redirect(done_url(result))

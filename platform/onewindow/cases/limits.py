@@ -1,0 +1,39 @@
+"""The time limits of a case, each formula written once (行政许可法 §42, §45, §82).
+
+All periods are working days counted from the day after the event (``clock.add_workdays``).
+Acceptance, the deemed acceptance and the recomputation after a holiday arrangement
+changes all call these, so a due date never depends on which path set it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from onewindow.cases import clock
+from onewindow.cases.models import Case, CaseStep
+from onewindow.models.items import HandlingType
+
+
+def limit_days(case: Case) -> int:
+    """The promised limit: none for an item decided on the spot (即办件)."""
+    return 0 if case.item.handling_type == HandlingType.immediate else case.item.promised_days
+
+
+def due_date(case: Case) -> tuple[dt.date, bool]:
+    """(due date, confirmed): accepted_on + promised + stopped (§45) + extended (§42) working days."""
+    return clock.add_workdays(case.accepted_on, limit_days(case) + case.stopped_days + case.extended_days)
+
+
+def correction_deadline(case: Case) -> dt.date:
+    """Last day for a correction notice (补正告知): the item's limit after receipt."""
+    return clock.add_workdays(case.received_at.date(), case.item.correction_limit_days)[0]
+
+
+def pre_review_due(case: Case) -> dt.date:
+    """Last day of the online pre-review (网上预审): the item's limit after receipt."""
+    return clock.add_workdays(case.received_at.date(), case.item.pre_review_days)[0]
+
+
+def step_due_date(step: CaseStep) -> dt.date:
+    """A department's step is due its days after it started."""
+    return clock.add_workdays(step.started_on, step.days)[0]
