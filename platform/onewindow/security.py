@@ -16,6 +16,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError as WTFormsValidationError
 
 from onewindow.models.staff import Staff
 from onewindow.plugins import menu, read
@@ -103,6 +104,13 @@ class DepartmentScope(BaseFilter):
         return query.filter(field == dept)
 
 
+def role_required(form, field) -> None:
+    """A staff member without a role can do nothing; FAB's own check also reads a
+    ``groups`` field this form does not have (a KeyError, i.e. a 500)."""
+    if not field.data:
+        raise WTFormsValidationError(_l("Choose at least one role"))
+
+
 class StaffUserView(UserDBModelView):
     """Centre admins manage staff with their region, department and windows."""
 
@@ -125,6 +133,7 @@ class StaffUserView(UserDBModelView):
         "roles", "region", "department", "windows",
     ]
     search_columns = ["username", "first_name", "last_name", "email", "department", "roles", "active"]
+    validators_columns = {"roles": [role_required]}
     label_columns = {
         "region": _l("Region"),
         "department": _l("Department"),
