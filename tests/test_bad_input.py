@@ -56,6 +56,8 @@ def test_every_list_screen_refuses_a_huge_page_and_an_unknown_sort_column(app, a
 
 
 def test_a_huge_id_in_a_path_is_not_found(admin):
+    # a 43-digit case number is a number, not an id: the case API looks it up (404 from it, with its message)
+    assert "办件" in admin.get(f"/api/v1/cases/{'1' * 43}").get_json()["message"]
     assert admin.get(f"/caseview/show/{HUGE}").status_code == 404
     response = admin.get(f"/api/v1/departments/{HUGE}")
     assert response.status_code == 404
@@ -143,3 +145,11 @@ def test_editing_a_user_to_have_no_role_is_refused_with_a_message(app, admin):
     assert "请至少选择一个角色" in _page_text(response)
     with app.app_context():
         assert [r.name for r in db.session.get(Staff, user_id).roles] == roles_before
+
+
+def test_fab_download_and_chart_paths_that_cannot_exist_are_not_found(admin):
+    assert admin.get("/users/download/NONE.txt").status_code == 404
+    assert admin.get("/departmentview/download/..%2Fonewindow.toml").status_code == 404
+    assert admin.get("/userstatschartview/chart/NONE").status_code == 404
+    assert admin.get("/userstatschartview/chart/99").status_code == 404
+    assert admin.get("/userstatschartview/chart/0").status_code == 200

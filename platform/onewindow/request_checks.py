@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import prison
 from flask import Flask, abort, current_app, jsonify, render_template, request
@@ -62,6 +63,7 @@ def is_api_request() -> bool:
 def check_request() -> None:
     """Validate path ids, FAB list arguments and API bodies of the current request."""
     _check_path_ids()
+    _check_fab_paths()
     if is_api_request():
         _check_api()
     elif _signed_in():
@@ -78,15 +80,34 @@ def _signed_in() -> bool:
 
 
 def _check_path_ids() -> None:
-    for value in (request.view_args or {}).values():
+    # Only ids: <int:…> arguments and FAB's <pk>; a case number is all digits too.
+    for name, value in (request.view_args or {}).items():
         if isinstance(value, int) and not isinstance(value, bool):
             number = value
-        elif isinstance(value, str) and value.isdigit() and len(value) >= 19:
+        elif name == "pk" and isinstance(value, str) and value.isdigit():
             number = int(value)
         else:
             continue
         if number > MAX_DB_INT:
             abort(404)  # no row can have this id
+
+
+def _check_fab_paths() -> None:
+    """FAB routes that read a path argument unchecked: 404 for what cannot exist."""
+    endpoint = request.endpoint or ""
+    args = request.view_args or {}
+    if endpoint.endswith(".download") and set(args) == {"filename"}:
+        # File columns only: no model here has one, and without UPLOAD_FOLDER FAB's
+        # download is a KeyError; a missing file a FileNotFoundError.
+        folder = current_app.config.get("UPLOAD_FOLDER")
+        if not folder or not (Path(folder) / str(args.get("filename", ""))).is_file():
+            abort(404)
+    elif endpoint.endswith(".chart") and "group_by" in args:
+        view = _endpoint_view()
+        definitions = getattr(view, "definitions", None)
+        value = str(args["group_by"])
+        if isinstance(definitions, list) and not (value.isdigit() and int(value) < len(definitions)):
+            abort(404)
 
 
 # --- FAB list screens --------------------------------------------------------
