@@ -153,3 +153,13 @@ def test_fab_download_and_chart_paths_that_cannot_exist_are_not_found(admin):
     assert admin.get("/userstatschartview/chart/NONE").status_code == 404
     assert admin.get("/userstatschartview/chart/99").status_code == 404
     assert admin.get("/userstatschartview/chart/0").status_code == 200
+
+
+def test_a_department_the_model_refuses_is_422_not_500(admin):
+    """Found by the OpenAPI fuzz run: the credit-code validator raised through FAB (500)."""
+    response = admin.post("/api/v1/departments/", json={"name": "某局", "credit_code": "JOINT", "region": 1})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert "统一社会信用代码" in body["message"] and body["problems"][0]["message"] == body["message"]
+    response = admin.put("/api/v1/departments/1", json={"credit_code": "JOINT"})
+    assert response.status_code == 422
