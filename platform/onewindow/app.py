@@ -74,6 +74,7 @@ def create_app(
     init_csrf(app)
     with app.app_context():
         appbuilder = init_appbuilder(app)
+        init_request_checks(app)  # after FAB's own before_request, which sets g.user
         register_views(appbuilder, host)
         collect_roles_and_grants(ow)
         collect_migration_locations(ow)
@@ -114,6 +115,12 @@ def init_security(app: Flask) -> None:
     from onewindow import auth
 
     auth.init_app(app)
+
+def init_request_checks(app: Flask) -> None:
+    """Bad query parameters and bodies answer 400 naming the parameter, never 500."""
+    from onewindow import request_checks
+
+    request_checks.init_app(app)
 
 
 def init_appbuilder(app: Flask) -> AppBuilder:

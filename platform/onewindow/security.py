@@ -2,9 +2,12 @@
 
 Roles are declared here as data (key → Chinese display name, key → permission list)
 and written by ``onewindow init``; plugins add roles and grants through hooks.
-Department scoping: rows that belong to a department are filtered to the current
-user's department for everyone who is not a centre admin or supervisor, in screens
-and APIs alike (``DepartmentScope`` as a FAB base filter).
+Department scoping is one rule, :func:`department_condition`: centre roles (admin,
+front office, output window, supervision) see every department's rows; department roles
+(approver, chief representative, seal admin) only their own department's; anyone else,
+or a department role without a department, nothing. Screens and APIs apply it through
+``DepartmentScope`` (a FAB base filter), the case scope (``cases.scope``) and the inbox
+through the function itself.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import false
+from wtforms.validators import ValidationError as WTFormsValidationError
 
 from onewindow.auth.manager import HardenedSecurity
 from onewindow.models.staff import Staff
@@ -37,10 +42,10 @@ CORE_ROLES: dict[str, str] = {
     "Public": "公众（未登录）",
 }
 
-#: Roles that see every department's rows.
-UNSCOPED_ROLES = {"admin", "supervisor"}
+#: Roles that work across departments and see every department's rows.
+CENTRE_ROLES = frozenset({"admin", "acceptor", "output_clerk", "supervisor"})
 #: Roles whose holders belong to a department (back office): they need a department,
-#: and they see only that department's cases [003 §二].
+#: and they see only that department's rows [003 §二].
 DEPARTMENT_ROLES = frozenset({"approver", "chief_rep", "seal_admin"})
 #: The department roles that act on a case for their department: pre-review, approve,
 #: return for correction, special procedures (§45), hand the result over.
@@ -86,29 +91,52 @@ def current_department_id() -> int | None:
 
 
 def is_unscoped(user) -> bool:
-    return bool(role_keys(user) & UNSCOPED_ROLES)
+    return bool(role_keys(user) & CENTRE_ROLES)
+
+
+def scoped_department(user) -> int | None | bool:
+    """``True``: every department; an id: that department only; ``None``: none (fails closed)."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return None
+    roles = role_keys(user)
+    if roles & CENTRE_ROLES:
+        return True
+    if roles & DEPARTMENT_ROLES:
+        return getattr(user, "department_id", None)
+    return None
+
+
+def department_condition(user, column):
+    """The department rule as SQL on ``column`` (a department id column); None = every row."""
+    scope = scoped_department(user)
+    if scope is True:
+        return None
+    if scope is None:
+        return false()
+    return column == scope
 
 
 class DepartmentScope(BaseFilter):
-    """Restrict rows to the current user's department unless the user is unscoped.
+    """Restrict rows to what :func:`department_condition` lets the current user see.
 
-    A user with no department who is not admin/supervisor sees nothing: scoping
-    fails closed. Used as ``base_filters = [["department_id", DepartmentScope, None]]``;
-    FAB then also answers 404 for /show/<id> and /edit/<id> of other rows.
+    Used as ``base_filters = [["department_id", DepartmentScope, None]]``; FAB then also
+    answers 404 for /show/<id> and /edit/<id> of other rows. On the ``id`` column of
+    ``Department`` it limits a department choice to the user's own department.
     """
 
     name = "Department scope"
     arg_name = "dept_scope"
 
     def apply(self, query, value):
-        user = getattr(g, "user", None)
-        if user is not None and getattr(user, "is_authenticated", False) and is_unscoped(user):
-            return query
-        field = getattr(self.model, self.column_name)
-        dept = current_department_id()
-        if dept is None:
-            return query.filter(field.is_(None) & field.isnot(None))  # always false
-        return query.filter(field == dept)
+        condition = department_condition(getattr(g, "user", None), getattr(self.model, self.column_name))
+        return query if condition is None else query.filter(condition)
+
+
+def role_required(form, field) -> None:
+    """A staff member without a role can do nothing; FAB's own check also reads a
+    ``groups`` field this form does not have (a KeyError, i.e. a 500)."""
+    if not field.data:
+        raise WTFormsValidationError(_l("Choose at least one role"))
 
 
 class StaffUserView(UserDBModelView):
@@ -133,6 +161,7 @@ class StaffUserView(UserDBModelView):
         "roles", "region", "department", "windows",
     ]
     search_columns = ["username", "first_name", "last_name", "email", "department", "roles", "active"]
+    validators_columns = {"roles": [role_required]}
     label_columns = {
         "region": _l("Region"),
         "department": _l("Department"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from onewindow.cases.models import ApplicantType, CaseState, Channel, MaterialStatus
+from onewindow.request_checks import MAX_PAGE
 
 MATERIAL_STATUSES = [s.name for s in MaterialStatus]
 OUTCOMES = ["accept", "accept_deferred", "request_correction", "reject", "submit"]
@@ -199,7 +200,7 @@ class CaseListArgs(Schema):
     due_before = fields.Date(load_default=None, metadata={"description": "due on or before this date"})
     department = fields.String(load_default=None, metadata={
         "description": "unified social credit code of the lead department or of a step's department"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 

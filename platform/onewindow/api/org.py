@@ -5,11 +5,31 @@ from __future__ import annotations
 from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 
+from onewindow.app import db
+from onewindow.errors import ValidationError
 from onewindow.models import Department, Staff, Window
 from onewindow.security import DepartmentScope
 
 
-class DepartmentApi(ModelRestApi):
+class RefusesInvalidRows:
+    """Model validators (``onewindow.validators``) refuse a row with ValidationError; FAB's
+    ``@safe`` would answer that 500. Answer 422 with the validator's message instead."""
+
+    def post_headless(self):
+        return self._refusing(super().post_headless)
+
+    def put_headless(self, pk):
+        return self._refusing(lambda: super(RefusesInvalidRows, self).put_headless(pk))
+
+    def _refusing(self, call):
+        try:
+            return call()
+        except ValidationError as exc:
+            db.session.rollback()
+            return self.response(422, message=str(exc), problems=[{"field": None, "message": str(exc)}])
+
+
+class DepartmentApi(RefusesInvalidRows, ModelRestApi):
     resource_name = "departments"
     datamodel = SQLAInterface(Department)
     allow_browser_login = True

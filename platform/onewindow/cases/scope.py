@@ -1,5 +1,5 @@
-"""Which cases a user may see: department roles see their own department's cases
-(as implementing department or as a step's department); others see all."""
+"""Which cases a user may see, by the department rule of :mod:`onewindow.security`: a
+department's cases are those it implements or has a step in; centre roles see all."""
 
 from __future__ import annotations
 
@@ -9,10 +9,7 @@ from sqlalchemy import false, select, union
 from sqlalchemy.orm import aliased
 
 from onewindow.cases.models import Case, CaseStep
-from onewindow.security import DEPARTMENT_ROLES, role_keys
-
-#: Roles that see every case (front office, output window, supervision, admin).
-CENTRE_ROLES = {"admin", "acceptor", "output_clerk", "supervisor"}
+from onewindow.security import scoped_department
 
 
 def case_condition(user):
@@ -28,11 +25,10 @@ def case_condition(user):
     for a small department) and a correlated ``EXISTS`` per row (seconds at 20,000 cases
     on SQLite).
     """
-    roles = role_keys(user)
-    if roles & CENTRE_ROLES:
+    dept = scoped_department(user)  # the one department rule (security)
+    if dept is True:
         return None
-    dept = getattr(user, "department_id", None)
-    if not (roles & DEPARTMENT_ROLES) or dept is None:
+    if dept is None:
         return false()
     lead = aliased(Case)
     return Case.id.in_(union(select(lead.id).where(lead.department_id == dept),
@@ -40,12 +36,9 @@ def case_condition(user):
 
 
 def may_see(user, case: Case) -> bool:
-    roles = role_keys(user)
-    if roles & CENTRE_ROLES:
-        return True
-    dept = getattr(user, "department_id", None)
-    if not (roles & DEPARTMENT_ROLES) or dept is None:
-        return False
+    dept = scoped_department(user)
+    if dept is True or dept is None:
+        return dept is True
     return case.department_id == dept or any(s.department_id == dept for s in case.steps)
 
 

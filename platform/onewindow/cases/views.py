@@ -22,7 +22,7 @@ from onewindow.cases.scope import CaseScope, may_see
 from onewindow.catalogue.forms import build_application_form
 from onewindow.models.items import Item, ItemStatus
 from onewindow.models.org import Window
-from onewindow.security import role_keys
+from onewindow.security import department_condition, role_keys
 from onewindow.validators import mask_resident_id
 
 ENGINE_ERRORS = (TransitionError, ApplicationInvalid, PermissionDenied, ConflictError)
@@ -284,9 +284,8 @@ class InboxView(BaseView):
     default_view = "index"
 
     def _dept_filter(self, query, column):
-        if role_keys(g.user) & {"admin", "supervisor"}:
-            return query
-        return query.filter(column == (g.user.department_id or -1))
+        condition = department_condition(g.user, column)  # the one department rule (security)
+        return query if condition is None else query.filter(condition)
 
     @expose("/")
     @has_access

@@ -6,6 +6,7 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
+from onewindow.security import DepartmentScope
 from onewindow_public_security.models import Capture
 
 
@@ -14,6 +15,8 @@ class PublicSecurityCaptureView(ModelView):
 
     datamodel = SQLAInterface(Capture)
     base_permissions = ["can_list", "can_show"]
+    # Photos and fingerprints: the public-security bureau's own records (issue #15).
+    base_filters = [["department_id", DepartmentScope, None]]
     base_order = ("id", "desc")
     list_title = _l("In-person captures")
     list_columns = ["case_number", "item_name", "applicant_name", "window", "captured_by", "captured_at"]

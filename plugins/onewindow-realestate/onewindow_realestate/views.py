@@ -33,6 +33,8 @@ LABELS = {
 
 class _Scoped(ModelView):
     base_filters = [["department_id", DepartmentScope, None]]
+    # A department records units of its own registration authority only (issue #15).
+    add_form_query_rel_fields = edit_form_query_rel_fields = {"department": [["id", DepartmentScope, None]]}
     base_order = ("id", "desc")
     label_columns = LABELS
 
