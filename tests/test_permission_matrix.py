@@ -10,7 +10,7 @@ change another's answers; within an identity the requests that may change data (
 ``delete``, ``action``, logout) run after all the reads.
 
 A route without a row fails, naming it; to add rows, run
-``OW_UPDATE_PERMISSION_MATRIX=1 python -m pytest tests/test_permission_matrix.py``, which
+``ONEWINDOW_UPDATE_PERMISSION_MATRIX=1 python -m pytest tests/test_permission_matrix.py``, which
 rewrites the table with the answers observed, and review the diff line by line before
 committing it (docs/api-errors.md, "Permission matrix").
 """
@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import pytest
 
 MATRIX = Path(__file__).with_name("permission_matrix.tsv")
-UPDATE = os.environ.get("OW_UPDATE_PERMISSION_MATRIX") == "1"
+UPDATE = os.environ.get("ONEWINDOW_UPDATE_PERMISSION_MATRIX") == "1"
 ANONYMOUS = "anonymous"
 #: Columns after route, method, url: anonymous, then one demo login per role (approver_re is
 #: the 不动产登记中心's approver: a second department to test scoping across departments).
@@ -167,7 +167,7 @@ def test_permission_matrix_every_route_every_role(_ow_databases, tmp_path, demo_
             if missing and not UPDATE:
                 pytest.fail(
                     f"{len(missing)} route(s) have no row in {MATRIX.name}: {', '.join(missing)}; add them with "
-                    f"OW_UPDATE_PERMISSION_MATRIX=1 python -m pytest {Path(__file__).name} and review the new "
+                    f"ONEWINDOW_UPDATE_PERMISSION_MATRIX=1 python -m pytest {Path(__file__).name} and review the new "
                     "rows (each role's answer) before committing")
             for route, (method, endpoint) in routes.items():
                 row = matrix.get(route) if not UPDATE else None

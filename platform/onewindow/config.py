@@ -22,7 +22,8 @@ from onewindow.errors import StartupError
 ENV_PREFIX = "ONEWINDOW_"
 #: ONEWINDOW_* variables that are not configuration keys: read by the CLI (INSTANCE), the
 #: test fixtures (TEST_*) and the e-licence seals (SEAL_KEK) through ``onewindow.environ``.
-CLI_VARIABLES = {"INSTANCE", "TEST_DATABASE_URL", "TEST_ARTIFACTS", "SEAL_KEK"}
+CLI_VARIABLES = {"INSTANCE", "TEST_DATABASE_URL", "TEST_ARTIFACTS", "SEAL_KEK", "FAULT_PAUSE", "DOCS_SCREENSHOTS",
+                 "UPDATE_PERMISSION_MATRIX"}
 CONFIG_FILE_NAME = "onewindow.toml"
 
 #: Every configuration key with its default. ``None`` means "computed at startup".
