@@ -84,11 +84,12 @@ def schema_problem(app) -> SchemaProblem | None:
 
 
 def _known_revision(script, revision: str) -> bool:
+    from alembic.script.revision import ResolutionError
     from alembic.util import CommandError
 
     try:
         return script.get_revision(revision) is not None
-    except CommandError:
+    except (CommandError, ResolutionError):
         return False
 
 

@@ -28,6 +28,8 @@ def register_jobs(register):
     register("core.silence_consent", "onewindow.cases.legal_clock:silence_consent", trigger="interval", minutes=minutes)
     register("core.deemed_acceptance", "onewindow.cases.legal_clock:deemed_acceptance", trigger="interval",
              minutes=minutes)
+    # the nightly signed checkpoint of every case's chain head (docs/operator/audit.md)
+    register("audit.checkpoint", "onewindow.cases.checkpoints:checkpoint_job", trigger="cron", hour=2, minute=30)
 
 
 @hookimpl
@@ -88,11 +90,6 @@ def register_commands(register):
         click.echo(f"wrote {len(exported['checkpoints'])} checkpoint(s) to {file}")
 
     register(audit)
-
-
-@hookimpl
-def register_jobs(register):
-    register("audit.checkpoint", "onewindow.cases.checkpoints:checkpoint_job", trigger="cron", hour=2, minute=30)
 
 
 @hookimpl
