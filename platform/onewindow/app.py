@@ -104,7 +104,7 @@ def init_database(app: Flask) -> None:
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("connect_args", {"timeout": 30})
     db.init_app(app)
     with app.app_context():
         engine = db.engine

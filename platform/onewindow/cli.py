@@ -117,18 +117,23 @@ def init(state: State, demo: bool) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option("--production", is_flag=True,
+              help="Serve with gunicorn: several worker processes, access log (see docs/operator/serving.md).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes with --production (default: SERVE_WORKERS).")
 @click.pass_obj
-def serve(state: State, host: str, port: int) -> None:
-    """Run the platform (development server; use gunicorn --preload in production)."""
-    from onewindow.migrate import current_heads
+def serve(state: State, host: str, port: int, production: bool, workers: int | None) -> None:
+    """Run the platform (development server; --production for gunicorn)."""
+    if production:
+        from onewindow.serving.production import run
 
-    applied, heads = current_heads(state.app)
-    if applied != heads:
-        raise StartupError(
-            "the database schema is not up to date "
-            f"(applied: {', '.join(sorted(applied)) or 'none'}; expected: {', '.join(sorted(heads))}); "
-            "run `onewindow init` first"
-        )
+        run(state.app, host, port, workers)  # gunicorn logs "Listening at: …" once it is up
+        return
+    if workers is not None:
+        raise StartupError("--workers needs --production (the development server is one process)")
+    from onewindow.serving import require_current_schema
+
+    require_current_schema(state.app)
     click.echo(f"OneWindow 一窗通 on http://{host}:{port}/  (Ctrl+C to stop)")
     state.app.run(host=host, port=port, debug=False, use_reloader=False)
 
