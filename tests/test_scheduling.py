@@ -57,7 +57,7 @@ def test_run_once_runs_every_job_inside_an_app_context(app):
 
 
 def test_only_one_leader_and_a_standby_takes_over(ow_database, tmp_path):
-    first, second = Leadership(ow_database, tmp_path), Leadership(ow_database, tmp_path)
+    first, second = Leadership(ow_database), Leadership(ow_database)
     try:
         assert first.try_acquire()
         assert not second.try_acquire()
@@ -78,12 +78,11 @@ def test_only_one_leader_and_a_standby_takes_over(ow_database, tmp_path):
 def test_killed_leader_process_releases_the_postgresql_lock(ow_database, tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; from onewindow.scheduling.leader import Leadership; "
-        f"l = Leadership({ow_database!r}, {str(tmp_path)!r}); "
-        "print(l.try_acquire(), flush=True); time.sleep(60)")],
+        f"l = Leadership({ow_database!r}); print(l.try_acquire(), flush=True); time.sleep(60)")],
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "True"
-        standby = Leadership(ow_database, tmp_path)
+        standby = Leadership(ow_database)
         assert not standby.try_acquire()
         holder.kill()
         holder.wait(timeout=10)

@@ -205,9 +205,20 @@ def init(state: State, demo: bool) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option("--production", is_flag=True,
+              help="Serve with gunicorn: several worker processes, access log (see docs/operator/serving.md).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes with --production (default: SERVE_WORKERS).")
 @click.pass_obj
-def serve(state: State, host: str, port: int) -> None:
-    """Run the platform (development server; use gunicorn --preload in production)."""
+def serve(state: State, host: str, port: int, production: bool, workers: int | None) -> None:
+    """Run the platform (development server; --production for gunicorn)."""
+    if production:
+        from onewindow.serving.production import run
+
+        run(state.app, host, port, workers)  # gunicorn logs "Listening at: …" once it is up
+        return
+    if workers is not None:
+        raise StartupError("--workers needs --production (the development server is one process)")
     state.require_schema()
     click.echo(f"OneWindow 一窗通 on http://{host}:{port}/  (Ctrl+C to stop)")
     state.app.run(host=host, port=port, debug=False, use_reloader=False)

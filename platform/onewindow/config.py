@@ -67,6 +67,20 @@ DEFAULTS: dict[str, Any] = {
     # Public lookups (progress, licence verification, holder look-up) per client address.
     "PUBLIC_LOOKUP_RATE_LIMIT": "30 per minute",
     "PASSWORD_MIN_LENGTH": 10,
+    # Production serving (`onewindow serve --production`, gunicorn): worker processes,
+    # threads per worker, seconds before a silent worker is restarted, the access log
+    # ("-" is standard output, "" turns it off, anything else is a file path).
+    "SERVE_WORKERS": 3,
+    "SERVE_THREADS": 1,
+    "SERVE_TIMEOUT": 60,
+    "SERVE_ACCESS_LOG": "-",
+    # Database connections kept per process, and how many more it may open at a peak.
+    "DATABASE_POOL_SIZE": 5,
+    "DATABASE_MAX_OVERFLOW": 10,
+    # How long an Idempotency-Key of the REST API answers repeats of its first request.
+    "IDEMPOTENCY_KEY_HOURS": 24,
+    # SQLite: how long the scheduler leader's lease lasts unless it renews it.
+    "SCHEDULER_LEASE_SECONDS": 30,
 }
 
 _LIST_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, list)}
@@ -224,6 +238,8 @@ def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         "SECRET_KEY": settings["SECRET_KEY"],
         "SQLALCHEMY_DATABASE_URI": settings["DATABASE_URL"],
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": settings["DATABASE_POOL_SIZE"],
+                                      "max_overflow": settings["DATABASE_MAX_OVERFLOW"]},
         "TESTING": settings["TESTING"],
         "DEBUG": settings["DEBUG"],
         "WTF_CSRF_ENABLED": settings["WTF_CSRF_ENABLED"],

@@ -49,7 +49,7 @@ def init_app(app: Flask) -> None:
         else:
             database.parent.mkdir(parents=True, exist_ok=True)
         create_private_file(database)  # SQLite gives its -wal and -shm files the same mode
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("connect_args", {"timeout": 30})
     db.init_app(app)
     with app.app_context():
         bound = db.engine

@@ -39,23 +39,30 @@ def initialise(app: Flask, demo: bool = False) -> InitReport:
     ensure_key(app)  # the audit checkpoint key, outside the database
     report = InitReport()
     report.tightened = tighten(Path(app.instance_path))  # older versions left 0644 files
-    ow = app.extensions["onewindow"]
+    report.grants = sync_permissions(app)
+    report.roles = app.extensions["onewindow"].roles
     with app.app_context():
-        sm = app.extensions["appbuilder"].sm
-        extra_roles = {k: v for k, v in ow.roles.items()}
-        for key in extra_roles:
-            sm.add_role(key)
-        # FAB writes every view's permissions and gives them all to the admin role.
-        app.extensions["appbuilder"].add_permissions(update_perms=True)
-        report.grants = sync_roles(sm, extra_roles, ow.grants)
-        _grant_everything_to_admin(sm)
-        report.roles = ow.roles
         if demo:
             from onewindow.demo import create_demo_staff, install_demo_pack
 
             report.demo = install_demo_pack(app)
             report.logins = create_demo_staff(Path(app.instance_path))
     return report
+
+
+def sync_permissions(app: Flask) -> dict[str, int]:
+    """Write every view's permissions, the roles and their grants (idempotent; `onewindow
+    init` and the production server's master, once before it forks its workers)."""
+    ow = app.extensions["onewindow"]
+    with app.app_context():
+        sm = app.appbuilder.sm
+        for key in ow.roles:
+            sm.add_role(key)
+        # FAB writes every view's permissions and gives them all to the admin role.
+        app.appbuilder.add_permissions(update_perms=True)
+        grants = sync_roles(sm, dict(ow.roles), ow.grants)
+        _grant_everything_to_admin(sm)
+        return grants
 
 
 def _grant_everything_to_admin(sm) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from onewindow.api import case_read
 from onewindow.api import case_schemas as s
 from onewindow.api.case_actions import TRANSITIONS, InputInvalid, create_case, load, run_transition
+from onewindow.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from onewindow.app import db
 from onewindow.cases.core import Actor
 from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied
@@ -188,7 +189,10 @@ class CaseApi(BaseApi):
           description: >-
             outcome accept, accept_deferred, request_correction or reject at the window
             (roles acceptor, chief_rep), or submit for online, postal and terminal
-            applications awaiting pre-review.
+            applications awaiting pre-review. Send an Idempotency-Key header to retry safely.
+          parameters:
+          - {in: header, name: Idempotency-Key, required: false, schema: {type: string, maxLength: 255},
+             description: "a repeat with the same key answers the first result and creates nothing"}
           requestBody:
             required: true
             content:
@@ -212,7 +216,7 @@ class CaseApi(BaseApi):
         def answer(case):
             return self.response(201, **s.CaseDetail().dump(case_read.detail(case, viewer)))
 
-        return self._engine_call(lambda: create_case(body, actor), answer)
+        return idempotent(lambda: self._engine_call(lambda: create_case(body, actor), answer), answer)
 
 
 def _transition_doc(name: str) -> str:
@@ -223,7 +227,7 @@ def _transition_doc(name: str) -> str:
                        "department and state; the answer is the case after the transition (CaseChange: "
                        "its fields, materials, steps, notices and the events this transition appended).",
         "parameters": [{"in": "path", "name": "number", "required": True, "schema": {"type": "string"},
-                        "description": "43-character case number"}],
+                        "description": "43-character case number"}, IDEMPOTENCY_PARAMETER],
         "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"$ref": f"#/components/schemas/{t.schema.__name__}"}}}},
         "responses": {
@@ -242,7 +246,7 @@ def _transition_doc(name: str) -> str:
 
 def _transition_endpoint(name: str):
     def endpoint(self, number: str):
-        return self._transition(number, name)
+        return idempotent(lambda: self._transition(number, name), self._detail)
 
     endpoint.__name__ = endpoint.__qualname__ = f"transition_{name}"
     endpoint.__doc__ = _transition_doc(name)

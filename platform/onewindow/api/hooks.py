@@ -32,3 +32,9 @@ def register_commands(register):
     from onewindow.api.case_cli import case_cli
 
     register(case_cli)
+
+
+@hookimpl
+def register_jobs(register):
+    # expired Idempotency-Keys (IDEMPOTENCY_KEY_HOURS) are deleted every hour
+    register("api.idempotency_cleanup", "onewindow.api.idempotency:delete_expired", hours=1)

@@ -13,6 +13,7 @@ import threading
 import click
 
 from onewindow.plugins import hookimpl
+from onewindow.scheduling import models  # noqa: F401  (the lease table, for the schema check)
 
 
 @click.command("scheduler")

@@ -1,51 +1,75 @@
 """Exactly one scheduler, however many processes start one (STACK: APScheduler 3).
 
 Every process that starts an APScheduler runs every job, so scheduler candidates
-elect a leader first:
+elect a leader first, in the database they share (never in a file of an instance
+folder: two instance folders on one database would both lead):
 
 - PostgreSQL: a session-level advisory lock (``pg_try_advisory_lock``) held on a
   dedicated connection. The server drops it the moment the leader's session ends —
   process killed, machine gone, connection cut — and a standby polling the lock
   takes over within one poll interval.
-- Any other database (SQLite: one machine by construction): an exclusive ``flock``
-  on ``<instance>/scheduler.lock``, which the kernel releases when the process dies.
+- Any other database (SQLite): a lease row in ``ow_scheduler_lease`` (holder, expiry).
+  The leader renews it every few seconds; a standby takes it once it has expired, so
+  a killed leader is replaced within the lease time (``SCHEDULER_LEASE_SECONDS``) plus
+  one poll.
 """
 
 from __future__ import annotations
 
-import fcntl
+import datetime as dt
 import logging
 import os
+import socket
 import threading
 import time
+import uuid
 import zlib
-from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, delete, insert, text, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import NullPool
+
+from onewindow.scheduling.models import SchedulerLease
 
 log = logging.getLogger("onewindow.scheduler")
 
 #: The advisory lock key: a fixed number derived from a name, so that any OneWindow
 #: process on the same database agrees on it (and it never collides with a small int).
 LOCK_KEY = zlib.crc32(b"onewindow.scheduler") + (1 << 32)
+LEASE_NAME = "scheduler"
+LEASE = SchedulerLease.__table__
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Leadership:
     """One candidate for scheduler leadership."""
 
-    def __init__(self, url: str, lock_dir: str | Path, key: int = LOCK_KEY):
+    def __init__(self, url: str, key: int = LOCK_KEY, lease_seconds: float = 30.0):
         self.url = url
         self.key = key
-        self.lock_path = Path(lock_dir) / "scheduler.lock"
+        self.lease_seconds = lease_seconds
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.is_postgres = url.startswith("postgresql")
         self._engine: Engine | None = None
         self._conn: Connection | None = None
-        self._fd: int | None = None
+        self._leased = False
 
     @property
     def held(self) -> bool:
-        return self._conn is not None or self._fd is not None
+        return self._conn is not None or self._leased
+
+    def _get_engine(self) -> Engine:
+        if self._engine is None:
+            # Own engine without pooling: the PostgreSQL lock lives exactly as long as its connection.
+            if self.is_postgres:
+                self._engine = create_engine(self.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+            else:
+                self._engine = create_engine(self.url, poolclass=NullPool, connect_args={"timeout": 30})
+        return self._engine
 
     def try_acquire(self) -> bool:
         """Take the lock if nobody holds it; never blocks."""
@@ -53,13 +77,10 @@ class Leadership:
             return True
         if self.is_postgres:
             return self._try_pg()
-        return self._try_file()
+        return self._try_lease()
 
     def _try_pg(self) -> bool:
-        if self._engine is None:
-            # Own engine without pooling: the lock lives exactly as long as this connection.
-            self._engine = create_engine(self.url, poolclass=_null_pool(), isolation_level="AUTOCOMMIT")
-        conn = self._engine.connect()
+        conn = self._get_engine().connect()
         try:
             got = bool(conn.execute(text("select pg_try_advisory_lock(:k)"), {"k": self.key}).scalar())
         except Exception:
@@ -71,23 +92,42 @@ class Leadership:
             conn.close()
         return got
 
-    def _try_file(self) -> bool:
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
-        return True
+    def _try_lease(self) -> bool:
+        now = _utcnow()
+        until = now + dt.timedelta(seconds=self.lease_seconds)
+        with self._get_engine().begin() as conn:
+            taken = conn.execute(update(LEASE).where(
+                LEASE.c.name == LEASE_NAME, (LEASE.c.holder == self.holder) | (LEASE.c.expires_at < now),
+            ).values(holder=self.holder, acquired_at=now, expires_at=until)).rowcount == 1
+        if not taken:
+            try:
+                with self._get_engine().begin() as conn:
+                    conn.execute(insert(LEASE).values(name=LEASE_NAME, holder=self.holder, acquired_at=now,
+                                                      expires_at=until))
+                taken = True
+            except IntegrityError:  # someone holds an unexpired lease
+                taken = False
+        self._leased = taken
+        return taken
+
+    def _renew_lease(self) -> bool:
+        until = _utcnow() + dt.timedelta(seconds=self.lease_seconds)
+        with self._get_engine().begin() as conn:
+            return conn.execute(update(LEASE).where(LEASE.c.name == LEASE_NAME, LEASE.c.holder == self.holder)
+                                .values(expires_at=until)).rowcount == 1
 
     def still_held(self) -> bool:
-        """A leader checks this between jobs: a lost connection means a standby may lead now."""
-        if self._fd is not None:
-            return True
+        """The leader checks this between jobs and renews its lease: a lost connection or an
+        expired lease taken by another means a standby may lead now."""
+        if self._leased:
+            try:
+                if self._renew_lease():
+                    return True
+            except Exception as exc:  # the database is unreachable: the lease will lapse
+                log.warning("scheduler could not renew its lease: %s", exc)
+            log.warning("scheduler lost its lease; giving up leadership")
+            self._leased = False
+            return False
         if self._conn is None:
             return False
         try:
@@ -105,10 +145,13 @@ class Leadership:
             except Exception:  # already gone: the server released it with the session
                 pass
             self._drop_pg()
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        if self._leased:
+            try:
+                with self._get_engine().begin() as conn:
+                    conn.execute(delete(LEASE).where(LEASE.c.name == LEASE_NAME, LEASE.c.holder == self.holder))
+            except Exception:  # unreachable: the lease expires by itself
+                pass
+            self._leased = False
 
     def _drop_pg(self) -> None:
         try:
@@ -143,9 +186,3 @@ class Leadership:
                 return False
             stop.wait(poll)
         return False
-
-
-def _null_pool():
-    from sqlalchemy.pool import NullPool
-
-    return NullPool

@@ -26,6 +26,8 @@ RUN_JOB = "onewindow.scheduling.runner:run_job"
 
 #: The application of this scheduler process (one per process; set by ``serve``/``run_once``).
 _app: Flask | None = None
+#: Its leadership while ``serve`` runs: a job starts only while the lease still holds.
+_leadership: Leadership | None = None
 
 
 def run_job(ref: str) -> Any:
@@ -34,6 +36,11 @@ def run_job(ref: str) -> Any:
 
     if _app is None:
         raise RuntimeError("run_job called outside a scheduler process (no application bound)")
+    if _leadership is not None and not _leadership.is_postgres and not _leadership.still_held():
+        # a leader whose lease lapsed (stalled, database unreachable) must not run what its
+        # successor runs; the advisory lock of PostgreSQL cannot lapse while its session lives
+        log.warning("scheduled job %s skipped: this scheduler no longer leads", ref)
+        return None
     with _app.app_context():
         try:
             return resolve(ref)()
@@ -113,7 +120,12 @@ def serve(app: Flask, standby_poll: float = 15.0, check_every: float = 5.0,
           stop: threading.Event | None = None) -> None:
     """Stand by until elected, run the scheduler while the lock holds, stand by again if it is lost."""
     stop = stop or threading.Event()
-    leadership = Leadership(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
+    lease = float(app.extensions["onewindow"].settings["SCHEDULER_LEASE_SECONDS"])
+    leadership = Leadership(app.config["SQLALCHEMY_DATABASE_URI"], lease_seconds=lease)
+    # a leader renews its lease well before it lapses, however long it was told to wait
+    check_every = min(check_every, lease / 3)
+    global _leadership
+    _leadership = leadership
     try:
         while not stop.is_set():
             if not leadership.wait(standby_poll, stop):
@@ -128,4 +140,5 @@ def serve(app: Flask, standby_poll: float = 15.0, check_every: float = 5.0,
             finally:
                 scheduler.shutdown(wait=True)
     finally:
+        _leadership = None
         leadership.dispose()
