@@ -46,16 +46,40 @@ def add_bench_item(dept, basic_code: str = "999000000001", materials: int = 4):
     of ``dept`` (added to the session, not committed)."""
     from onewindow.app import db
     from onewindow.models.items import (
-        HandlingType, Item, ItemType, Material, MaterialForm, MaterialSource, Necessity, RoutingStep, ServiceMode,
+        HandlingType,
+        Item,
+        ItemType,
+        Material,
+        MaterialForm,
+        MaterialSource,
+        Necessity,
+        RoutingStep,
+        ServiceMode,
     )
 
     item_type = db.session.query(ItemType).first() or ItemType(code="01", name="行政许可")
-    item = Item(basic_code=basic_code, implementation_code=f"{dept.credit_code}3{basic_code}",
-                name="基准测试事项", item_type=item_type, department=dept, legal_days=20, promised_days=5,
-                handling_type=HandlingType.promised, service_mode=ServiceMode.window_post)
+    item = Item(
+        basic_code=basic_code,
+        implementation_code=f"{dept.credit_code}3{basic_code}",
+        name="基准测试事项",
+        item_type=item_type,
+        department=dept,
+        legal_days=20,
+        promised_days=5,
+        handling_type=HandlingType.promised,
+        service_mode=ServiceMode.window_post,
+    )
     for i in range(materials):
-        item.materials.append(Material(position=i + 1, name=f"材料{i + 1}", necessity=Necessity.required,
-                                       form=MaterialForm.original, copies=1, source=MaterialSource.applicant))
+        item.materials.append(
+            Material(
+                position=i + 1,
+                name=f"材料{i + 1}",
+                necessity=Necessity.required,
+                form=MaterialForm.original,
+                copies=1,
+                source=MaterialSource.applicant,
+            )
+        )
     item.steps.append(RoutingStep(position=1, department=dept, is_lead=True, days=5))
     db.session.add(item)
     return item
@@ -75,7 +99,7 @@ def interleaved(rounds: int, sides: dict[str, Callable[[int], object]]) -> dict[
     out: dict[str, list] = {name: [] for name in sides}
     names = list(sides)
     for r in range(rounds):
-        for name in (names if r % 2 == 0 else names[::-1]):
+        for name in names if r % 2 == 0 else names[::-1]:
             out[name].append(sides[name](r))
     return out
 
@@ -89,5 +113,4 @@ def describe(ratios: Sequence[float]) -> str:
     """``median (min–max over N rounds)`` of pair ratios."""
     if not ratios:
         return "n/a"
-    return (f"{statistics.median(ratios):.2f}x (rounds: {min(ratios):.2f}–{max(ratios):.2f}, "
-            f"n={len(ratios)})")
+    return f"{statistics.median(ratios):.2f}x (rounds: {min(ratios):.2f}–{max(ratios):.2f}, n={len(ratios)})"

@@ -48,6 +48,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import PERSON, add_bench_item, describe, interleaved, pair_ratios, throwaway_database  # noqa: E402
+
 DAY = dt.date(2026, 11, 23)
 #: Lifecycles each worker runs before the clock starts (engine and baseline alike): a web
 #: worker lives long, so the first requests' one-off costs (the working-day calendar
@@ -95,8 +96,10 @@ def _engine_worker(url, instance, item_id, count, fresh, profile, ready, go, out
                 db.session.rollback()
 
     with app.app_context(), travel_to(DAY):
-        actors = {u: engine.Actor.of(db.session.query(Staff).filter_by(username=u).one())
-                  for u in ("acceptor", "approver", "output_clerk")}
+        actors = {
+            u: engine.Actor.of(db.session.query(Staff).filter_by(username=u).one())
+            for u in ("acceptor", "approver", "output_clerk")
+        }
         item = db.session.get(Item, item_id)
         statuses = {m.id: MaterialStatus.submitted for m in item.materials}
         db.session.commit()
@@ -128,6 +131,7 @@ def _engine_worker(url, instance, item_id, count, fresh, profile, ready, go, out
         profiler = None
         if profile:
             import cProfile
+
             profiler = cProfile.Profile()
             profiler.enable()
         start = time.perf_counter()
@@ -147,7 +151,9 @@ def _row_counts(url, instance) -> dict[str, int]:
 
     app = create_app({"DATABASE_URL": url}, instance_path=instance)
     with app.app_context():
-        counts = {t.__tablename__: db.session.query(t).count() for t in (Case, CaseMaterial, CaseStep, CaseEvent, Notice)}
+        counts = {
+            t.__tablename__: db.session.query(t).count() for t in (Case, CaseMaterial, CaseStep, CaseEvent, Notice)
+        }
         db.session.remove()
         db.engine.dispose()
     return counts
@@ -167,12 +173,24 @@ def _baseline_worker(url, item_id, material_ids, dept_id, count, offset, per_cas
     notices = per_case["ow_case_notice"]
 
     def event_rows(case_id, seqs):
-        return [{"case_id": case_id, "seq": s, "action": "x", "to_state": "delivered", "actor": "a", "at": now,
-                 "reason": "", "payload": {}, "prev_hash": "0" * 64, "hash": "1" * 64} for s in seqs]
+        return [
+            {
+                "case_id": case_id,
+                "seq": s,
+                "action": "x",
+                "to_state": "delivered",
+                "actor": "a",
+                "at": now,
+                "reason": "",
+                "payload": {},
+                "prev_hash": "0" * 64,
+                "hash": "1" * 64,
+            }
+            for s in seqs
+        ]
 
     def notice_rows(case_id, k):
-        return [{"case_id": case_id, "kind": "k", "issued_at": now, "issued_by": "a", "content": {}}
-                for _ in range(k)]
+        return [{"case_id": case_id, "kind": "k", "issued_at": now, "issued_by": "a", "content": {}} for _ in range(k)]
 
     # events/notices per transition: accept writes what is left after the other three
     tail = 3
@@ -184,18 +202,49 @@ def _baseline_worker(url, item_id, material_ids, dept_id, count, offset, per_cas
     def lifecycle(n):
         conn = eng.connect()
         tx = conn.begin()
-        case_id = conn.execute(insert(cases).values(
-            number=f"B{n:042d}", query_code="ABCDEFGH", item_id=item_id, department_id=dept_id,
-            state="in_review", channel="window", applicant_type="person", applicant_name="张三",
-            applicant_id=PERSON, data={}, received_at=now, due_confirmed=True, stopped_days=0,
-            extended_days=0, simulated=False, corrections_issued=0, confidential=False, updated_at=now,
-            version=1)).inserted_primary_key[0]
-        conn.execute(insert(CaseMaterial.__table__), [
-            {"case_id": case_id, "material_id": m, "position": i, "name": f"材料{i}", "status": "submitted"}
-            for i, m in enumerate(material_ids[:per_case["ow_case_material"]])])
-        step_id = conn.execute(insert(steps).values(
-            case_id=case_id, position=1, department_id=dept_id, is_lead=True, parallel=False, task="", days=5,
-            silence_consents=False, state="active")).inserted_primary_key[0]
+        case_id = conn.execute(
+            insert(cases).values(
+                number=f"B{n:042d}",
+                query_code="ABCDEFGH",
+                item_id=item_id,
+                department_id=dept_id,
+                state="in_review",
+                channel="window",
+                applicant_type="person",
+                applicant_name="张三",
+                applicant_id=PERSON,
+                data={},
+                received_at=now,
+                due_confirmed=True,
+                stopped_days=0,
+                extended_days=0,
+                simulated=False,
+                corrections_issued=0,
+                confidential=False,
+                updated_at=now,
+                version=1,
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            insert(CaseMaterial.__table__),
+            [
+                {"case_id": case_id, "material_id": m, "position": i, "name": f"材料{i}", "status": "submitted"}
+                for i, m in enumerate(material_ids[: per_case["ow_case_material"]])
+            ],
+        )
+        step_id = conn.execute(
+            insert(steps).values(
+                case_id=case_id,
+                position=1,
+                department_id=dept_id,
+                is_lead=True,
+                parallel=False,
+                task="",
+                days=5,
+                silence_consents=False,
+                state="active",
+            )
+        ).inserted_primary_key[0]
         conn.execute(insert(CaseEvent.__table__), event_rows(case_id, range(1, events - tail + 1)))
         conn.execute(insert(Notice.__table__), notice_rows(case_id, notices - tail))
         for seq, state in enumerate(("approved", "at_output", "delivered"), start=events - tail + 1):
@@ -226,6 +275,7 @@ def _guarded(target, *args):
         target(*args)
     except BaseException:
         import traceback
+
         ready.put(1)
         out.put(("error", traceback.format_exc()))
 
@@ -271,11 +321,21 @@ def main() -> None:
 
     def engine_side(fresh):
         def run(r):
-            result = _run(_engine_worker, args.workers, lambda w: (
-                url, instance, item_id, shares[w], fresh,
-                args.profile if w == 0 and not fresh and r == 0 else None))
+            result = _run(
+                _engine_worker,
+                args.workers,
+                lambda w: (
+                    url,
+                    instance,
+                    item_id,
+                    shares[w],
+                    fresh,
+                    args.profile if w == 0 and not fresh and r == 0 else None,
+                ),
+            )
             engine_runs[0] += args.cases + args.workers * WARMUP
             return result
+
         return run
 
     def baseline_side(per_transition):
@@ -285,45 +345,78 @@ def main() -> None:
                 fixed["per_case"] = {t: c // engine_runs[0] for t, c in rows.items()}
                 eng = create_engine(url)
                 with eng.connect() as conn:
-                    fixed["materials"] = [row[0] for row in conn.execute(text(
-                        "select id from ow_item_material where item_id = :i order by position"), {"i": item_id})]
-                    fixed["dept"] = conn.execute(text("select department_id from ow_item where id = :i"),
-                                                 {"i": item_id}).scalar()
+                    fixed["materials"] = [
+                        row[0]
+                        for row in conn.execute(
+                            text("select id from ow_item_material where item_id = :i order by position"), {"i": item_id}
+                        )
+                    ]
+                    fixed["dept"] = conn.execute(
+                        text("select department_id from ow_item where id = :i"), {"i": item_id}
+                    ).scalar()
                 eng.dispose()
             base = (2 * r + (0 if per_transition else 1)) * (args.cases + args.workers * WARMUP)
-            seconds, _ = _run(_baseline_worker, args.workers, lambda w: (
-                url, item_id, fixed["materials"], fixed["dept"], shares[w], base + offsets[w], fixed["per_case"],
-                per_transition))
+            seconds, _ = _run(
+                _baseline_worker,
+                args.workers,
+                lambda w: (
+                    url,
+                    item_id,
+                    fixed["materials"],
+                    fixed["dept"],
+                    shares[w],
+                    base + offsets[w],
+                    fixed["per_case"],
+                    per_transition,
+                ),
+            )
             return seconds, 0
+
         return run
 
     try:
         item_id = _prepare(url, instance)
-        runs = interleaved(args.rounds, {
-            "case kept": engine_side(False), "case reread": engine_side(True),
-            "per transition": baseline_side(True), "per lifecycle": baseline_side(False),
-        })
+        runs = interleaved(
+            args.rounds,
+            {
+                "case kept": engine_side(False),
+                "case reread": engine_side(True),
+                "per transition": baseline_side(True),
+                "per lifecycle": baseline_side(False),
+            },
+        )
     finally:
         drop()
 
     dialect = make_url(url).get_backend_name()
-    print(f"database: {dialect}; workers: {args.workers}; rounds: {args.rounds}; lifecycles per side and round: "
-          f"{args.cases}; rows per lifecycle: " + ", ".join(f"{t}={c}" for t, c in fixed["per_case"].items()))
+    print(
+        f"database: {dialect}; workers: {args.workers}; rounds: {args.rounds}; lifecycles per side and round: "
+        f"{args.cases}; rows per lifecycle: " + ", ".join(f"{t}={c}" for t, c in fixed["per_case"].items())
+    )
     rates = {label: [args.cases / seconds for seconds, _ in results] for label, results in runs.items()}
     for label in ("case kept", "case reread"):
-        how = ("one session drives the case through its 4 transitions" if label == "case kept" else
-               "each transition reads the case afresh, as a web request does")
+        how = (
+            "one session drives the case through its 4 transitions"
+            if label == "case kept"
+            else "each transition reads the case afresh, as a web request does"
+        )
         retries = sum(r for _, r in runs[label])
-        print(f"engine   ({label}): {statistics.median(rates[label]):8.1f} lifecycles/s median "
-              f"(rounds: {', '.join(f'{x:.1f}' for x in rates[label])}; conflicts retried: {retries}; {how})")
+        print(
+            f"engine   ({label}): {statistics.median(rates[label]):8.1f} lifecycles/s median "
+            f"(rounds: {', '.join(f'{x:.1f}' for x in rates[label])}; conflicts retried: {retries}; {how})"
+        )
     for label in ("per transition", "per lifecycle"):
-        print(f"baseline ({label}): {statistics.median(rates[label]):8.1f} lifecycles/s median "
-              f"(rounds: {', '.join(f'{x:.1f}' for x in rates[label])}; Core writes of the same rows, "
-              f"one transaction {label})")
+        print(
+            f"baseline ({label}): {statistics.median(rates[label]):8.1f} lifecycles/s median "
+            f"(rounds: {', '.join(f'{x:.1f}' for x in rates[label])}; Core writes of the same rows, "
+            f"one transaction {label})"
+        )
     for label in ("case kept", "case reread"):
         ratios = pair_ratios(rates["per transition"], rates[label])
-        print(f"ratio baseline (per transition)/engine ({label}), pair by pair: {describe(ratios)} (target ≤ 4x); "
-              f"engine {statistics.median(rates[label]):.1f}/s (target ≥ 200/s on 2 cores)")
+        print(
+            f"ratio baseline (per transition)/engine ({label}), pair by pair: {describe(ratios)} (target ≤ 4x); "
+            f"engine {statistics.median(rates[label]):.1f}/s (target ≥ 200/s on 2 cores)"
+        )
 
 
 if __name__ == "__main__":

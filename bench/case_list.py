@@ -41,9 +41,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import PERSON, describe, pair_ratios, percentile, throwaway_database  # noqa: E402
 
 #: (state, events that brought a case there) — a quarter of the cases each
-STATES = [("in_review", ["accept"]), ("approved", ["accept", "approve_step", "decide"]),
-          ("delivered", ["accept", "approve_step", "decide", "hand_to_output", "deliver_pickup"]),
-          ("at_output", ["accept", "approve_step", "decide", "hand_to_output"])]
+STATES = [
+    ("in_review", ["accept"]),
+    ("approved", ["accept", "approve_step", "decide"]),
+    ("delivered", ["accept", "approve_step", "decide", "hand_to_output", "deliver_pickup"]),
+    ("at_output", ["accept", "approve_step", "decide", "hand_to_output"]),
+]
 #: screen → the same list through the API (issue #22: screen p95 ≤ 2× the API's)
 SAME_LIST = {"screen": "api", "screen state=": "api state=", "inbox": "api state=", "output": "api at_output"}
 
@@ -62,7 +65,7 @@ def main():
     args = parser.parse_args()
 
     from onewindow.app import create_app, db
-    from onewindow.cases.models import Case, CaseStep
+    from onewindow.cases.models import Case
     from onewindow.models import Department
     from onewindow.models.items import HandlingType, Item, ItemType, ServiceMode
     from onewindow.setup import initialise
@@ -76,9 +79,17 @@ def main():
         with app.app_context():
             depts = db.session.query(Department).order_by(Department.id).all()
             item_type = db.session.query(ItemType).first() or ItemType(code="01", name="行政许可")
-            item = Item(basic_code="999000000002", implementation_code=f"{depts[0].credit_code}3999000000002",
-                        name="基准测试事项", item_type=item_type, department=depts[0], legal_days=20,
-                        promised_days=5, handling_type=HandlingType.promised, service_mode=ServiceMode.window_post)
+            item = Item(
+                basic_code="999000000002",
+                implementation_code=f"{depts[0].credit_code}3999000000002",
+                name="基准测试事项",
+                item_type=item_type,
+                department=depts[0],
+                legal_days=20,
+                promised_days=5,
+                handling_type=HandlingType.promised,
+                service_mode=ServiceMode.window_post,
+            )
             db.session.add(item)
             db.session.commit()
             item_id = item.id
@@ -90,47 +101,81 @@ def main():
                     rows = []
                     for n in range(base, min(args.cases, base + batch)):
                         dept = depts[n % len(depts)]
-                        rows.append({
-                            "number": f"{n:043d}", "query_code": "ABCDEFGH", "item_id": item_id,
-                            "department_id": dept.id, "state": STATES[n % 4][0], "channel": "window",
-                            "applicant_type": "person", "applicant_name": "张三", "applicant_id": PERSON, "data": {},
-                            "received_at": now, "due_date": dt.date(2026, 12, 1) + dt.timedelta(days=n % 60),
-                            "due_confirmed": True, "stopped_days": 0, "extended_days": 0, "simulated": False,
-                            "corrections_issued": 0, "confidential": False, "updated_at": now, "version": 1,
-                            "chain_seq": len(STATES[n % 4][1]), "accepted_by": "acceptor",
-                        })
+                        rows.append(
+                            {
+                                "number": f"{n:043d}",
+                                "query_code": "ABCDEFGH",
+                                "item_id": item_id,
+                                "department_id": dept.id,
+                                "state": STATES[n % 4][0],
+                                "channel": "window",
+                                "applicant_type": "person",
+                                "applicant_name": "张三",
+                                "applicant_id": PERSON,
+                                "data": {},
+                                "received_at": now,
+                                "due_date": dt.date(2026, 12, 1) + dt.timedelta(days=n % 60),
+                                "due_confirmed": True,
+                                "stopped_days": 0,
+                                "extended_days": 0,
+                                "simulated": False,
+                                "corrections_issued": 0,
+                                "confidential": False,
+                                "updated_at": now,
+                                "version": 1,
+                                "chain_seq": len(STATES[n % 4][1]),
+                                "accepted_by": "acceptor",
+                            }
+                        )
                     conn.execute(insert(Case.__table__), rows)
-                step = ("INSERT INTO ow_case_step (case_id, position, department_id, is_lead, parallel, task, days, "
-                        "silence_consents, state, started_on, due_date) SELECT id, {pos}, {dept}, {lead}, false, '', 5, "
-                        "false, CASE WHEN state = 'in_review' THEN 'active' ELSE 'approved' END, :day, due_date "
-                        "FROM ow_case{where}")
-                conn.execute(text(step.format(pos=1, dept="department_id", lead="true", where="")),
-                             {"day": dt.date(2026, 11, 23)})
+                step = (
+                    "INSERT INTO ow_case_step (case_id, position, department_id, is_lead, parallel, task, days, "
+                    "silence_consents, state, started_on, due_date) SELECT id, {pos}, {dept}, {lead}, false, '', 5, "
+                    "false, CASE WHEN state = 'in_review' THEN 'active' ELSE 'approved' END, :day, due_date "
+                    "FROM ow_case{where}"
+                )
+                conn.execute(
+                    text(step.format(pos=1, dept="department_id", lead="true", where="")),
+                    {"day": dt.date(2026, 11, 23)},
+                )
                 # a third of the cases also need a second department (联合审批): the next one in the list
                 ids = [d.id for d in depts]
-                second = "CASE " + " ".join(f"WHEN department_id = {a} THEN {b}"
-                                            for a, b in zip(ids, ids[1:] + ids[:1])) + " END"
-                conn.execute(text(step.format(pos=2, dept=second, lead="false", where=" WHERE id % 3 = 0")),
-                             {"day": dt.date(2026, 11, 23)})
+                second = (
+                    "CASE "
+                    + " ".join(f"WHEN department_id = {a} THEN {b}" for a, b in zip(ids, ids[1:] + ids[:1]))
+                    + " END"
+                )
+                conn.execute(
+                    text(step.format(pos=2, dept=second, lead="false", where=" WHERE id % 3 = 0")),
+                    {"day": dt.date(2026, 11, 23)},
+                )
                 for seq, action in enumerate(STATES[2][1], start=1):
                     states = [state for state, actions in STATES if len(actions) >= seq]
-                    conn.execute(text(
-                        "INSERT INTO ow_case_event (case_id, seq, action, to_state, actor, at, reason, payload, "
-                        "prev_hash, hash) SELECT id, :seq, :action, state, 'acceptor', :at, '', '{}', :h0, :h1 "
-                        "FROM ow_case WHERE state IN (" + ", ".join(f"'{x}'" for x in states) + ")"),
-                        {"seq": seq, "action": action, "at": now, "h0": "0" * 64, "h1": "1" * 64})
+                    conn.execute(
+                        text(
+                            "INSERT INTO ow_case_event (case_id, seq, action, to_state, actor, at, reason, payload, "
+                            "prev_hash, hash) SELECT id, :seq, :action, state, 'acceptor', :at, '', '{}', :h0, :h1 "
+                            "FROM ow_case WHERE state IN (" + ", ".join(f"'{x}'" for x in states) + ")"
+                        ),
+                        {"seq": seq, "action": action, "at": now, "h0": "0" * 64, "h1": "1" * 64},
+                    )
             load_seconds = time.perf_counter() - start
             if db.engine.dialect.name == "postgresql":
                 db.session.remove()  # no open transaction, so VACUUM can mark the pages all-visible
                 with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                     for table in ("ow_case", "ow_case_step", "ow_case_event"):
                         conn.execute(text(f"VACUUM ANALYZE {table}"))
-                    visible = conn.execute(text(
-                        "SELECT min(relallvisible::float / greatest(relpages, 1)) FROM pg_class "
-                        "WHERE relname IN ('ow_case', 'ow_case_step', 'ow_case_event')")).scalar()
+                    visible = conn.execute(
+                        text(
+                            "SELECT min(relallvisible::float / greatest(relpages, 1)) FROM pg_class "
+                            "WHERE relname IN ('ow_case', 'ow_case_step', 'ow_case_event')"
+                        )
+                    ).scalar()
                 if visible < 0.9:
-                    print(f"warning: only {visible:.0%} of the pages are all-visible after VACUUM "
-                          "(a long transaction elsewhere?): index-only scans will read the heap")
+                    print(
+                        f"warning: only {visible:.0%} of the pages are all-visible after VACUUM "
+                        "(a long transaction elsewhere?): index-only scans will read the heap"
+                    )
 
         def baseline():
             t = time.perf_counter()
@@ -138,16 +183,23 @@ def main():
                 conn.execute(text("SELECT * FROM ow_case ORDER BY id DESC LIMIT 20")).fetchall()
             return time.perf_counter() - t
 
-
         results, counts, ratios = {}, {}, {}
         endpoints = {
-            "admin": (("screen", "/caseview/list/"), ("api", "/api/v1/cases/"),
-                      ("screen state=", "/caseview/list/?_flt_0_state=in_review"),
-                      ("api state=", "/api/v1/cases/?state=in_review"), ("output", "/output/"),
-                      ("api at_output", "/api/v1/cases/?state=at_output&page_size=100")),
-            "approver": (("screen", "/caseview/list/"), ("api", "/api/v1/cases/"),
-                         ("screen state=", "/caseview/list/?_flt_0_state=in_review"),
-                         ("api state=", "/api/v1/cases/?state=in_review&page_size=100"), ("inbox", "/inbox/")),
+            "admin": (
+                ("screen", "/caseview/list/"),
+                ("api", "/api/v1/cases/"),
+                ("screen state=", "/caseview/list/?_flt_0_state=in_review"),
+                ("api state=", "/api/v1/cases/?state=in_review"),
+                ("output", "/output/"),
+                ("api at_output", "/api/v1/cases/?state=at_output&page_size=100"),
+            ),
+            "approver": (
+                ("screen", "/caseview/list/"),
+                ("api", "/api/v1/cases/"),
+                ("screen state=", "/caseview/list/?_flt_0_state=in_review"),
+                ("api state=", "/api/v1/cases/?state=in_review&page_size=100"),
+                ("inbox", "/inbox/"),
+            ),
         }
         per_round = max(1, args.requests // args.rounds)
         base_all = []
@@ -157,11 +209,11 @@ def main():
             samples = {label: [] for label, _ in paths}
             p95s = {label: [] for label, _ in paths}
             base_p95 = []
-            for label, path in paths:
+            for _label, path in paths:
                 client.get(path)  # warm-up, not timed: compiles the templates once
             for r in range(args.rounds):
                 base = []
-                for label, path in (paths if r % 2 == 0 else paths[::-1]):
+                for label, path in paths if r % 2 == 0 else paths[::-1]:
                     round_samples = []
                     for _ in range(per_round):  # the endpoint and the baseline, request by request
                         t = time.perf_counter()
@@ -191,14 +243,18 @@ def main():
         else:
             drop()
 
-    print(f"database: {make_url(url).get_backend_name()}; cases: {args.cases:,} (bulk load {load_seconds:.1f} s); "
-          f"requests per endpoint: {per_round * args.rounds} in {args.rounds} rounds")
+    print(
+        f"database: {make_url(url).get_backend_name()}; cases: {args.cases:,} (bulk load {load_seconds:.1f} s); "
+        f"requests per endpoint: {per_round * args.rounds} in {args.rounds} rounds"
+    )
     b50, b95 = _percentiles(base_all)
     print(f"baseline  SELECT … ORDER BY id DESC LIMIT 20: p50 {b50:7.1f} ms  p95 {b95:7.1f} ms")
     for label, (p50, p95) in results.items():
         verdict = "meets" if p95 < 300 else "MISSES"
-        print(f"{label:<28} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  ({verdict} p95 < 300 ms; "
-              f"p95 / baseline p95 by round: {describe(ratios[label + ' / baseline'])})")
+        print(
+            f"{label:<28} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  ({verdict} p95 < 300 ms; "
+            f"p95 / baseline p95 by round: {describe(ratios[label + ' / baseline'])})"
+        )
     for label, values in ratios.items():
         if "target" in label:
             verdict = "meets" if statistics.median(values) <= 2 else "MISSES"

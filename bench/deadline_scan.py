@@ -67,11 +67,25 @@ def seed(app, n: int, seed_value: int = 8) -> None:
         db.session.flush()
         items = []
         for warn in (1, 2, 3):
-            item = Item(basic_code=f"90000000000{warn}", implementation_code=f"{dept.credit_code}39000000000{warn}",
-                        name=f"基准事项{warn}", item_type=item_type, department=dept, legal_days=20, promised_days=10,
-                        handling_type="promised", correction_limit_days=5, extension_days=0,
-                        service_mode="window_post", visits_required=1, postal_delivery=True,
-                        in_person_required=False, routing_mode="sequential", warning_days=warn, legal_basis="基准")
+            item = Item(
+                basic_code=f"90000000000{warn}",
+                implementation_code=f"{dept.credit_code}39000000000{warn}",
+                name=f"基准事项{warn}",
+                item_type=item_type,
+                department=dept,
+                legal_days=20,
+                promised_days=10,
+                handling_type="promised",
+                correction_limit_days=5,
+                extension_days=0,
+                service_mode="window_post",
+                visits_required=1,
+                postal_delivery=True,
+                in_person_required=False,
+                routing_mode="sequential",
+                warning_days=warn,
+                legal_basis="基准",
+            )
             db.session.add(item)
             items.append(item)
         db.session.commit()
@@ -83,20 +97,67 @@ def seed(app, n: int, seed_value: int = 8) -> None:
             for i in range(base, min(base + CHUNK, n)):
                 due = TODAY + dt.timedelta(days=rnd.randint(-40, 40))
                 acceptor, link = f"acceptor{i % 40:02d}", f"{i:064x}"  # 40 window staff; a stand-in hash
-                cases.append(dict(
-                    id=i + 1, number=f"B{i:042d}", query_code="ABCD1234", item_id=item_ids[i % 3],
-                    department_id=dept_id, state="in_review", channel="window", applicant_type="person",
-                    applicant_name="张三", applicant_id="440304200002291236", data={}, received_at=NOW,
-                    accepted_on=due - dt.timedelta(days=14), due_date=due, due_confirmed=True, stopped_days=0,
-                    extended_days=0, simulated=False, corrections_issued=0, confidential=False, updated_at=NOW,
-                    accepted_by=acceptor, chain_seq=1, chain_hash=link, version=1))
-                events.append(dict(id=i + 1, case_id=i + 1, seq=1, action="accept", from_state=None,
-                                   to_state="in_review", actor=acceptor, at=NOW, reason="", payload={},
-                                   prev_hash="0" * 64, hash=link))
-                steps.append(dict(id=i + 1, case_id=i + 1, position=1, department_id=dept_id, is_lead=True,
-                                  parallel=False, task="审批", days=8, silence_consents=False, state="active",
-                                  started_on=due - dt.timedelta(days=14),
-                                  due_date=due - dt.timedelta(days=rnd.randint(0, 3))))
+                cases.append(
+                    dict(
+                        id=i + 1,
+                        number=f"B{i:042d}",
+                        query_code="ABCD1234",
+                        item_id=item_ids[i % 3],
+                        department_id=dept_id,
+                        state="in_review",
+                        channel="window",
+                        applicant_type="person",
+                        applicant_name="张三",
+                        applicant_id="440304200002291236",
+                        data={},
+                        received_at=NOW,
+                        accepted_on=due - dt.timedelta(days=14),
+                        due_date=due,
+                        due_confirmed=True,
+                        stopped_days=0,
+                        extended_days=0,
+                        simulated=False,
+                        corrections_issued=0,
+                        confidential=False,
+                        updated_at=NOW,
+                        accepted_by=acceptor,
+                        chain_seq=1,
+                        chain_hash=link,
+                        version=1,
+                    )
+                )
+                events.append(
+                    dict(
+                        id=i + 1,
+                        case_id=i + 1,
+                        seq=1,
+                        action="accept",
+                        from_state=None,
+                        to_state="in_review",
+                        actor=acceptor,
+                        at=NOW,
+                        reason="",
+                        payload={},
+                        prev_hash="0" * 64,
+                        hash=link,
+                    )
+                )
+                steps.append(
+                    dict(
+                        id=i + 1,
+                        case_id=i + 1,
+                        position=1,
+                        department_id=dept_id,
+                        is_lead=True,
+                        parallel=False,
+                        task="审批",
+                        days=8,
+                        silence_consents=False,
+                        state="active",
+                        started_on=due - dt.timedelta(days=14),
+                        due_date=due - dt.timedelta(days=rnd.randint(0, 3)),
+                    )
+                )
             with db.engine.begin() as conn:
                 conn.execute(case_t.insert(), cases)
                 conn.execute(step_t.insert(), steps)
@@ -107,13 +168,16 @@ def seed(app, n: int, seed_value: int = 8) -> None:
             # first scan set the hint bits of two million rows and autovacuum start mid-run.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")
-        print(f"seeded {n:,} open cases + {n:,} active steps + {n:,} acceptance events "
-              f"in {time.perf_counter() - started:.1f} s")
+        print(
+            f"seeded {n:,} open cases + {n:,} active steps + {n:,} acceptance events "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
 
 
 def run_scan(app, today: dt.date, full: bool = False) -> tuple[float, dict]:
-    from onewindow.cases.clock import travel_to
     from onewindow_supervision.jobs import deadline_scan
+
+    from onewindow.cases.clock import travel_to
 
     with app.app_context(), travel_to(dt.datetime.combine(today, dt.time(8, 0))):
         started = time.perf_counter()
@@ -131,22 +195,24 @@ def baseline(app, today: dt.date) -> float:
     with app.app_context():
         started = time.perf_counter()
         with db.engine.connect() as conn:
-            conn.execute(text("SELECT count(*) FROM ow_case WHERE state = 'in_review' AND due_date <= :h"),
-                         {"h": horizon}).scalar()
-            conn.execute(text("SELECT count(*) FROM ow_case_step WHERE state = 'active' AND due_date <= :h"),
-                         {"h": horizon}).scalar()
+            conn.execute(
+                text("SELECT count(*) FROM ow_case WHERE state = 'in_review' AND due_date <= :h"), {"h": horizon}
+            ).scalar()
+            conn.execute(
+                text("SELECT count(*) FROM ow_case_step WHERE state = 'active' AND due_date <= :h"), {"h": horizon}
+            ).scalar()
         return time.perf_counter() - started
 
 
 def naive_check(app, today: dt.date) -> tuple[bool, int, int]:
     """Recompute every case's and step's card in Python; compare with the open cards."""
+    from onewindow_supervision.models import Card
     from sqlalchemy import select
 
     from onewindow.app import db
     from onewindow.cases.models import Case, CaseStep
     from onewindow.models.items import Item
     from onewindow.workdays import get_calendar
-    from onewindow_supervision.models import Card
 
     with app.app_context():
         cal = get_calendar()
@@ -161,13 +227,20 @@ def naive_check(app, today: dt.date) -> tuple[bool, int, int]:
         for cid, due, warn in rows:
             if (lv := level(due, warn)) is not None:
                 expected.add(("case_due", cid, lv))
-        rows = db.session.execute(select(CaseStep.id, CaseStep.due_date, Item.warning_days)
-                                  .join(Case, Case.id == CaseStep.case_id).join(Item, Item.id == Case.item_id))
+        rows = db.session.execute(
+            select(CaseStep.id, CaseStep.due_date, Item.warning_days)
+            .join(Case, Case.id == CaseStep.case_id)
+            .join(Item, Item.id == Case.item_id)
+        )
         for sid, due, warn in rows:
             if (lv := level(due, warn)) is not None:
                 expected.add(("step_due", sid, lv))
-        actual = {(r.name, s, lv.name) for r, s, lv in db.session.execute(
-            select(Card.rule, Card.subject_id, Card.level).where(Card.cleared_at.is_(None)))}
+        actual = {
+            (r.name, s, lv.name)
+            for r, s, lv in db.session.execute(
+                select(Card.rule, Card.subject_id, Card.level).where(Card.cleared_at.is_(None))
+            )
+        }
         return expected == actual, len(expected), len(actual)
 
 
@@ -196,8 +269,9 @@ def throwaway_database(url: str | None):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
-    parser.add_argument("--url", default=None,
-                        help="a PostgreSQL server (any database on it; the benchmark creates and drops its own)")
+    parser.add_argument(
+        "--url", default=None, help="a PostgreSQL server (any database on it; the benchmark creates and drops its own)"
+    )
     args = parser.parse_args(argv)
     with throwaway_database(args.url) as url:
         return run(url, args.cases)
@@ -212,8 +286,12 @@ def run(url: str | None, cases: int) -> int:
     seed(app, cases)
     ok_all = True
     next_day = TODAY + dt.timedelta(days=1)
-    runs = [("first scan (full backfill)", TODAY, False), ("steady-state scan", TODAY, False),
-            ("next working day", next_day, False), ("nightly full scan", next_day, True)]
+    runs = [
+        ("first scan (full backfill)", TODAY, False),
+        ("steady-state scan", TODAY, False),
+        ("next working day", next_day, False),
+        ("nightly full scan", next_day, True),
+    ]
     baseline(app, TODAY)  # warm the pages once, as the scans' own first reads would
     for label, day, full in runs:
         before = baseline(app, day)
@@ -222,9 +300,11 @@ def run(url: str | None, cases: int) -> int:
         ok, expected, actual = naive_check(app, day)
         ok_all &= ok
         ratio = seconds / max((before + after) / 2, 1e-6)
-        print(f"{label:<27} {seconds:6.2f} s  (baseline before/after {before:.2f}/{after:.2f} s, ratio {ratio:.1f}x; "
-              f"target < 5 s)  {counts}  open cards {actual:,} vs naive {expected:,}: "
-              f"{'MATCH' if ok else 'MISMATCH'}")
+        print(
+            f"{label:<27} {seconds:6.2f} s  (baseline before/after {before:.2f}/{after:.2f} s, ratio {ratio:.1f}x; "
+            f"target < 5 s)  {counts}  open cards {actual:,} vs naive {expected:,}: "
+            f"{'MATCH' if ok else 'MISMATCH'}"
+        )
     with app.app_context():
         from onewindow.app import db
 

@@ -95,8 +95,9 @@ def prepare(url: str, instance: Path, background: int) -> tuple[int, str, list[i
         actors = {u: engine.Actor.of(db.session.query(Staff).filter_by(username=u).one()) for u in USERS}
         statuses = {m: MaterialStatus.submitted for m in materials}
         for n in range(background):
-            case = engine.accept(engine.Application(item, ApplicantType.person, f"等候{n}", PERSON),
-                                 actors["acceptor"], statuses)
+            case = engine.accept(
+                engine.Application(item, ApplicantType.person, f"等候{n}", PERSON), actors["acceptor"], statuses
+            )
             if n % 10 == 0:  # a tenth already decided and waiting at the output window
                 engine.approve_step(case, case.steps[0].id, actors["approver"], "同意")
                 engine.hand_to_output(case, actors["approver"], "许可证1份")
@@ -127,8 +128,9 @@ def engine_worker(url: str, instance: str, item_id: int, commands, results) -> N
         def lifecycles(n):
             for _ in range(n):
                 item = db.session.get(Item, item_id)
-                case = engine.accept(engine.Application(item, ApplicantType.person, "张三", PERSON),
-                                     actors["acceptor"], statuses)
+                case = engine.accept(
+                    engine.Application(item, ApplicantType.person, "张三", PERSON), actors["acceptor"], statuses
+                )
                 case = fresh(case.id)
                 engine.approve_step(case, case.steps[0].id, actors["approver"], "同意")
                 case = fresh(case.id)
@@ -184,9 +186,16 @@ def serve_gunicorn(url: str, instance: str, port: int, workers: int, threads: in
 
     class Server(BaseApplication):
         def load_config(self):
-            for key, value in {"bind": f"127.0.0.1:{port}", "workers": workers, "threads": threads,
-                               "worker_class": "gthread", "preload_app": True, "post_fork": post_fork,
-                               "loglevel": "warning", "timeout": 120}.items():
+            for key, value in {
+                "bind": f"127.0.0.1:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "preload_app": True,
+                "post_fork": post_fork,
+                "loglevel": "warning",
+                "timeout": 120,
+            }.items():
                 self.cfg.set(key, value)
 
         def load(self):
@@ -204,12 +213,12 @@ class Server:
         if args.server == "command":
             cmd = args.server_cmd.format(port=self.port, instance=instance)
             env = {**os.environ, "ONEWINDOW_DATABASE_URL": url}
-            self.popen = subprocess.Popen(shlex.split(cmd), env=env, start_new_session=True,
-                                          stdout=subprocess.DEVNULL)
+            self.popen = subprocess.Popen(shlex.split(cmd), env=env, start_new_session=True, stdout=subprocess.DEVNULL)
         else:
             ctx = mp.get_context("spawn")
-            target, extra = ((serve_threaded, ()) if args.server == "threaded"
-                             else (serve_gunicorn, (args.workers, args.threads)))
+            target, extra = (
+                (serve_threaded, ()) if args.server == "threaded" else (serve_gunicorn, (args.workers, args.threads))
+            )
             self.proc = ctx.Process(target=target, args=(url, str(instance), self.port, *extra), daemon=False)
             self.proc.start()
         deadline = time.monotonic() + 120
@@ -228,7 +237,7 @@ class Server:
             time.sleep(0.3)
 
     def alive(self) -> bool:
-        return (self.proc.is_alive() if self.proc else self.popen.poll() is None)
+        return self.proc.is_alive() if self.proc else self.popen.poll() is None
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.is_alive():
@@ -255,8 +264,14 @@ class Client:
         self.tokens: dict[str, str] = {}
         self.cookies: dict[str, str] = {}
         for user in USERS:
-            body = self.call("login api", "POST", "/api/v1/security/login", None, 200, json_body={
-                "username": user, "password": logins[user], "provider": "db", "refresh": True})
+            body = self.call(
+                "login api",
+                "POST",
+                "/api/v1/security/login",
+                None,
+                200,
+                json_body={"username": user, "password": logins[user], "provider": "db", "refresh": True},
+            )
             self.tokens[user] = body["access_token"]
             self.cookies[user] = self.login_screens(user, logins[user])
 
@@ -286,6 +301,7 @@ class Client:
             headers["Content-Type"] = "application/json"
         if form is not None:
             from urllib.parse import urlencode
+
             data = urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if user is not None and cookie is None:
@@ -328,25 +344,59 @@ class Client:
     def lifecycle(self, code, materials, screens: bool) -> None:
         if screens:
             self.screen("screen workbench", "/workbench/", "acceptor")
-        case = self.call("api create (accept)", "POST", "/api/v1/cases/", "acceptor", 201, json_body={
-            "item_code": code, "channel": "window", "outcome": "accept",
-            "applicant": {"type": "person", "name": "张三", "id": PERSON},
-            "materials": {str(m): "submitted" for m in materials}})
+        case = self.call(
+            "api create (accept)",
+            "POST",
+            "/api/v1/cases/",
+            "acceptor",
+            201,
+            json_body={
+                "item_code": code,
+                "channel": "window",
+                "outcome": "accept",
+                "applicant": {"type": "person", "name": "张三", "id": PERSON},
+                "materials": {str(m): "submitted" for m in materials},
+            },
+        )
         number = case["number"]
         if screens:
             self.screen("screen inbox", "/inbox/", "approver")
-            self.call("api list in_review (approver)", "GET", "/api/v1/cases/?state=in_review&page_size=100",
-                      "approver", 200)
-        self.call("api approve_step", "POST", f"/api/v1/cases/{number}/approve_step", "approver", 200,
-                  json_body={"opinion": "同意"})
-        self.call("api hand_to_output", "POST", f"/api/v1/cases/{number}/hand_to_output", "approver", 200,
-                  json_body={"result_description": "许可证1份"})
+            self.call(
+                "api list in_review (approver)", "GET", "/api/v1/cases/?state=in_review&page_size=100", "approver", 200
+            )
+        self.call(
+            "api approve_step",
+            "POST",
+            f"/api/v1/cases/{number}/approve_step",
+            "approver",
+            200,
+            json_body={"opinion": "同意"},
+        )
+        self.call(
+            "api hand_to_output",
+            "POST",
+            f"/api/v1/cases/{number}/hand_to_output",
+            "approver",
+            200,
+            json_body={"result_description": "许可证1份"},
+        )
         if screens:
             self.screen("screen output window", "/output/", "output_clerk")
-            self.call("api list at_output (output clerk)", "GET", "/api/v1/cases/?state=at_output&page_size=100",
-                      "output_clerk", 200)
-        self.call("api deliver_pickup", "POST", f"/api/v1/cases/{number}/deliver_pickup", "output_clerk", 200,
-                  json_body={"signee_name": "张三", "signee_id": PERSON})
+            self.call(
+                "api list at_output (output clerk)",
+                "GET",
+                "/api/v1/cases/?state=at_output&page_size=100",
+                "output_clerk",
+                200,
+            )
+        self.call(
+            "api deliver_pickup",
+            "POST",
+            f"/api/v1/cases/{number}/deliver_pickup",
+            "output_clerk",
+            200,
+            json_body={"signee_name": "张三", "signee_id": PERSON},
+        )
         if screens:
             self.screen("screen case page", f"/caseview/show/{case['id']}", "acceptor")
             self.call("api detail", "GET", f"/api/v1/cases/{number}", "acceptor", 200)
@@ -354,8 +404,10 @@ class Client:
 
 TRANSITION_LABELS = ("api create (accept)", "api approve_step", "api hand_to_output", "api deliver_pickup")
 #: list screen → the same list through the API, in the same phase
-LIST_PAIRS = {"screen inbox": "api list in_review (approver)",
-              "screen output window": "api list at_output (output clerk)"}
+LIST_PAIRS = {
+    "screen inbox": "api list in_review (approver)",
+    "screen output window": "api list at_output (output clerk)",
+}
 
 
 class Phase:
@@ -432,13 +484,17 @@ def pooled(phases: list[Phase]) -> tuple[dict[str, list[float]], dict[str, int]]
 
 
 def report(args, dialect, results, engine_seconds, clients_n) -> None:
-    print(f"database: {dialect}; server: {args.server}"
-          + (f" ({args.workers} workers × {args.threads} threads)" if args.server == "gunicorn" else "")
-          + f"; clients: {clients_n}; rounds: {args.rounds}; lifecycles per client and phase: {args.lifecycles}; "
-          f"waiting cases: {args.background}")
+    print(
+        f"database: {dialect}; server: {args.server}"
+        + (f" ({args.workers} workers × {args.threads} threads)" if args.server == "gunicorn" else "")
+        + f"; clients: {clients_n}; rounds: {args.rounds}; lifecycles per client and phase: {args.lifecycles}; "
+        f"waiting cases: {args.background}"
+    )
     per_transition_engine = [s / (args.lifecycles * 4) for s in engine_seconds]
-    print(f"\nengine: {statistics.median(per_transition_engine) * 1000:.2f} ms per transition "
-          f"(median of rounds; {args.lifecycles / statistics.median(engine_seconds):.1f} lifecycles/s, one process)")
+    print(
+        f"\nengine: {statistics.median(per_transition_engine) * 1000:.2f} ms per transition "
+        f"(median of rounds; {args.lifecycles / statistics.median(engine_seconds):.1f} lifecycles/s, one process)"
+    )
     for name, phases in results.items():
         samples, errors = pooled(phases)
         seconds = sum(p.seconds for p in phases)
@@ -449,8 +505,10 @@ def report(args, dialect, results, engine_seconds, clients_n) -> None:
         print(f"  {'endpoint':<36} {'n':>5} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} errors")
         for label in sorted(set(samples) | set(errors)):
             v = samples.get(label, [])
-            print(f"  {label:<36} {len(v):5d} {ms(percentile(v, .5))} {ms(percentile(v, .95))} "
-                  f"{ms(percentile(v, .99))} {errors.get(label, 0)}")
+            print(
+                f"  {label:<36} {len(v):5d} {ms(percentile(v, 0.5))} {ms(percentile(v, 0.95))} "
+                f"{ms(percentile(v, 0.99))} {errors.get(label, 0)}"
+            )
         shown = sorted(set(m for p in phases for m in p.messages))[:3]
         for m in shown:
             print(f"  error: {m}")
@@ -464,30 +522,44 @@ def report(args, dialect, results, engine_seconds, clients_n) -> None:
 
     print("\nratios (median of the rounds' pair ratios) against issue #22 item 6:")
     ratio = pair_ratios([mean_transition(p) for p in results["api x1"]], per_transition_engine)
-    print(f"  API transition / engine transition, 1 client: {describe(ratio)}  (target ≤ 3x)  "
-          f"{'meets' if statistics.median(ratio) <= 3 else 'MISSES'}")
+    print(
+        f"  API transition / engine transition, 1 client: {describe(ratio)}  (target ≤ 3x)  "
+        f"{'meets' if statistics.median(ratio) <= 3 else 'MISSES'}"
+    )
     ratio = pair_ratios([rate(p) for p in results["api xN"]], [rate(p) for p in results["api x1"]])
     errors = sum(sum(p.errors.values()) for ps in results.values() for p in ps)
-    print(f"  throughput {clients_n} clients / 1 client: {describe(ratio)}  (target ≥ 1.5x)  "
-          f"{'meets' if statistics.median(ratio) >= 1.5 else 'MISSES'}; errors in all phases: {errors} "
-          f"(target 0)")
+    print(
+        f"  throughput {clients_n} clients / 1 client: {describe(ratio)}  (target ≥ 1.5x)  "
+        f"{'meets' if statistics.median(ratio) >= 1.5 else 'MISSES'}; errors in all phases: {errors} "
+        f"(target 0)"
+    )
     screens = results["screens xN"]
     for screen, api in LIST_PAIRS.items():
-        ratio = pair_ratios([percentile(p.samples.get(screen, []), .95) for p in screens],
-                            [percentile(p.samples.get(api, []), .95) for p in screens])
-        print(f"  {screen} p95 / {api} p95: {describe(ratio)}  (target ≤ 2x)  "
-              f"{'meets' if statistics.median(ratio) <= 2 else 'MISSES'}")
+        ratio = pair_ratios(
+            [percentile(p.samples.get(screen, []), 0.95) for p in screens],
+            [percentile(p.samples.get(api, []), 0.95) for p in screens],
+        )
+        print(
+            f"  {screen} p95 / {api} p95: {describe(ratio)}  (target ≤ 2x)  "
+            f"{'meets' if statistics.median(ratio) <= 2 else 'MISSES'}"
+        )
     samples, _ = pooled(screens)
     for screen in ("screen workbench", "screen case page", "screen inbox", "screen output window"):
-        p95 = percentile(samples.get(screen, []), .95) * 1000
+        p95 = percentile(samples.get(screen, []), 0.95) * 1000
         target = "  (target < 300 ms)" if screen in ("screen workbench", "screen case page") else ""
-        print(f"  {screen} p95 with {clients_n} clients: {p95:.0f} ms{target}"
-              + (f"  {'meets' if p95 < 300 else 'MISSES'}" if target else ""))
+        print(
+            f"  {screen} p95 with {clients_n} clients: {p95:.0f} ms{target}"
+            + (f"  {'meets' if p95 < 300 else 'MISSES'}" if target else "")
+        )
     trivial = [statistics.median(p.samples[TRIVIAL_LABEL]) for p in results["trivial xN"] if p.samples[TRIVIAL_LABEL]]
-    api = [statistics.median([x for label in TRANSITION_LABELS for x in p.samples.get(label, [])])
-           for p in results["api xN"]]
-    print(f"  API transition p50 / trivial request p50, {clients_n} clients: {describe(pair_ratios(api, trivial))}"
-          "  (for reference)")
+    api = [
+        statistics.median([x for label in TRANSITION_LABELS for x in p.samples.get(label, [])])
+        for p in results["api xN"]
+    ]
+    print(
+        f"  API transition p50 / trivial request p50, {clients_n} clients: {describe(pair_ratios(api, trivial))}"
+        "  (for reference)"
+    )
 
 
 TRIVIAL_LABEL = "trivial (static file)"
@@ -535,23 +607,33 @@ def main() -> None:
 
         def api_phase(name, group, screens):
             def run(r):
-                return run_clients(group, Phase(name), lambda c: c.lifecycle(code, materials, screens),
-                                   args.lifecycles, args.phase_seconds)
+                return run_clients(
+                    group,
+                    Phase(name),
+                    lambda c: c.lifecycle(code, materials, screens),
+                    args.lifecycles,
+                    args.phase_seconds,
+                )
+
             return run
 
         def trivial(r):
             def fetch(c):
                 for _ in range(10):
                     c.call(TRIVIAL_LABEL, "GET", TRIVIAL, None, 200)
+
             return run_clients(clients, Phase("trivial xN"), fetch, args.lifecycles, args.phase_seconds)
 
-        results = interleaved(args.rounds, {
-            "engine": engine_round,
-            "api x1": api_phase("api x1", clients[:1], False),
-            "api xN": api_phase("api xN", clients, False),
-            "screens xN": api_phase("screens xN", clients, True),
-            "trivial xN": trivial,
-        })
+        results = interleaved(
+            args.rounds,
+            {
+                "engine": engine_round,
+                "api x1": api_phase("api x1", clients[:1], False),
+                "api xN": api_phase("api xN", clients, False),
+                "screens xN": api_phase("screens xN", clients, True),
+                "trivial xN": trivial,
+            },
+        )
         engine_seconds = results.pop("engine")
         commands.put(None)
         engine_proc.join(60)
@@ -562,6 +644,7 @@ def main() -> None:
             engine_proc.terminate()
         drop()
     from sqlalchemy.engine import make_url
+
     report(args, make_url(url).get_backend_name(), results, engine_seconds, args.clients)
 
 

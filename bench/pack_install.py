@@ -44,9 +44,19 @@ def generate(target: Path, count: int, materials: int, style: str = "json") -> N
     org.pop("staff", None)
     (target / "organisation.yaml").write_text(yaml.safe_dump(org, allow_unicode=True), encoding="utf-8")
     shutil.copy(DEMO / "item_types.yaml", target / "item_types.yaml")
-    (target / "pack.yaml").write_text(yaml.safe_dump({
-        "key": "bench-city", "version": "1.0.0", "title": "基准测试事项包", "region": "369921",
-        "defaults": {"exercise_level": "4", "correction_limit_days": 3}}, allow_unicode=True), encoding="utf-8")
+    (target / "pack.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "key": "bench-city",
+                "version": "1.0.0",
+                "title": "基准测试事项包",
+                "region": "369921",
+                "defaults": {"exercise_level": "4", "correction_limit_days": 3},
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     departments = [d["credit_code"] for d in org["departments"]]
     per_file = 1000
     for start in range(0, count, per_file):
@@ -54,27 +64,58 @@ def generate(target: Path, count: int, materials: int, style: str = "json") -> N
         for n in range(start, min(start + per_file, count)):
             dept = departments[n % len(departments)]
             other = departments[(n + 1) % len(departments)]
-            items.append({
-                "basic_code": f"01{n:010d}", "name": f"基准事项{n:05d}号许可", "type": "01", "department": dept,
-                "zone": 6, "windows": ["F01", "F02"], "legal_basis": "《中华人民共和国行政许可法》第十二条",
-                "conditions": "符合法定条件。", "legal_days": 20, "promised_days": 10, "handling_type": "promised",
-                "service_mode": "online_prereview", "visits_required": 1, "online_depth": 3,
-                "fees": [{"name": "工本费", "standard": "10元/件", "basis": "财综〔2007〕34号"}],
-                "routing": {"mode": "sequential", "steps": [
-                    {"department": dept, "lead": True, "days": 6, "task": "审查"},
-                    {"department": other, "days": 3, "task": "会签"}]},
-                "fields": [{"name": "applicant_name", "label": "申请人", "type": "text"},
-                           {"name": "id_number", "label": "身份证号码", "type": "id_number"},
-                           {"name": "phone", "label": "联系电话", "type": "phone"}],
-                "materials": [{"name": f"申请材料第{m + 1}项（事项{n}）", "necessity": "deferrable" if m == 7 else "required",
-                               "form": "original", "copies": 1, "source": "applicant", "standard": "签字盖章"}
-                              for m in range(materials)],
-                "guide": f"基准事项{n}的办事指南。", "faq": [{"q": "需要到现场吗？", "a": "需要到窗口一次。"}],
-            })
+            items.append(
+                {
+                    "basic_code": f"01{n:010d}",
+                    "name": f"基准事项{n:05d}号许可",
+                    "type": "01",
+                    "department": dept,
+                    "zone": 6,
+                    "windows": ["F01", "F02"],
+                    "legal_basis": "《中华人民共和国行政许可法》第十二条",
+                    "conditions": "符合法定条件。",
+                    "legal_days": 20,
+                    "promised_days": 10,
+                    "handling_type": "promised",
+                    "service_mode": "online_prereview",
+                    "visits_required": 1,
+                    "online_depth": 3,
+                    "fees": [{"name": "工本费", "standard": "10元/件", "basis": "财综〔2007〕34号"}],
+                    "routing": {
+                        "mode": "sequential",
+                        "steps": [
+                            {"department": dept, "lead": True, "days": 6, "task": "审查"},
+                            {"department": other, "days": 3, "task": "会签"},
+                        ],
+                    },
+                    "fields": [
+                        {"name": "applicant_name", "label": "申请人", "type": "text"},
+                        {"name": "id_number", "label": "身份证号码", "type": "id_number"},
+                        {"name": "phone", "label": "联系电话", "type": "phone"},
+                    ],
+                    "materials": [
+                        {
+                            "name": f"申请材料第{m + 1}项（事项{n}）",
+                            "necessity": "deferrable" if m == 7 else "required",
+                            "form": "original",
+                            "copies": 1,
+                            "source": "applicant",
+                            "standard": "签字盖章",
+                        }
+                        for m in range(materials)
+                    ],
+                    "guide": f"基准事项{n}的办事指南。",
+                    "faq": [{"q": "需要到现场吗？", "a": "需要到窗口一次。"}],
+                }
+            )
         document = {"items": items}
-        text = (json.dumps(document, ensure_ascii=False, indent=1) if style == "json" else
-                yaml.dump(document, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), allow_unicode=True,
-                          sort_keys=False))
+        text = (
+            json.dumps(document, ensure_ascii=False, indent=1)
+            if style == "json"
+            else yaml.dump(
+                document, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), allow_unicode=True, sort_keys=False
+            )
+        )
         (target / f"items-{start // per_file:02d}.yaml").write_text(text, encoding="utf-8")
 
 
@@ -106,9 +147,15 @@ def run_one(url: str, pack_dir: Path) -> dict:
         db.engine.dispose()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     shutil.rmtree(instance, ignore_errors=True)
-    return {"validate_s": round(validate_s, 2), "install_s": round(install_s, 2), "peak_mb": round(peak_mb),
-            "validate_cpu": round(validate_cpu, 2), "install_cpu": round(install_cpu, 2),
-            "load": round(os.getloadavg()[0], 1), **counts}
+    return {
+        "validate_s": round(validate_s, 2),
+        "install_s": round(install_s, 2),
+        "peak_mb": round(peak_mb),
+        "validate_cpu": round(validate_cpu, 2),
+        "install_cpu": round(install_cpu, 2),
+        "load": round(os.getloadavg()[0], 1),
+        **counts,
+    }
 
 
 def _pg_database(server_url: str, action: str, name: str) -> str:
@@ -117,8 +164,12 @@ def _pg_database(server_url: str, action: str, name: str) -> str:
 
     engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'{action} DATABASE {"IF EXISTS " if action == "DROP" else ""}"{name}"'
-                          + (" WITH (FORCE)" if action == "DROP" else "")))
+        conn.execute(
+            text(
+                f'{action} DATABASE {"IF EXISTS " if action == "DROP" else ""}"{name}"'
+                + (" WITH (FORCE)" if action == "DROP" else "")
+            )
+        )
     engine.dispose()
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
@@ -127,10 +178,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--materials", type=int, default=8)
-    parser.add_argument("--style", choices=["json", "yaml"], default="json",
-                        help="syntax of the generated item files (both are YAML; json is JSON-syntax YAML)")
-    parser.add_argument("--pg", default=getenv("TEST_DATABASE_URL"),
-                        help="PostgreSQL server URL (a throwaway database is created there)")
+    parser.add_argument(
+        "--style",
+        choices=["json", "yaml"],
+        default="json",
+        help="syntax of the generated item files (both are YAML; json is JSON-syntax YAML)",
+    )
+    parser.add_argument(
+        "--pg",
+        default=getenv("TEST_DATABASE_URL"),
+        help="PostgreSQL server URL (a throwaway database is created there)",
+    )
     parser.add_argument("--run", help=argparse.SUPPRESS)
     parser.add_argument("--pack", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -141,16 +199,22 @@ def main() -> None:
     try:
         t = time.perf_counter()
         generate(work / "pack", args.items, args.materials, args.style)
-        print(f"generated {args.items} items × {args.materials} materials ({args.style} syntax) "
-              f"in {time.perf_counter() - t:.1f} s")
+        print(
+            f"generated {args.items} items × {args.materials} materials ({args.style} syntax) "
+            f"in {time.perf_counter() - t:.1f} s"
+        )
         runs = [("SQLite", f"sqlite:///{work / 'bench.db'}", None)]
         if args.pg:
             name = f"ow_bench_{uuid.uuid4().hex[:8]}"
             runs.append(("PostgreSQL", _pg_database(args.pg, "CREATE", name), name))
         for label, url, pg_name in runs:
             try:
-                out = subprocess.run([sys.executable, __file__, "--run", url, "--pack", str(work / "pack")],
-                                     capture_output=True, text=True, check=True)
+                out = subprocess.run(
+                    [sys.executable, __file__, "--run", url, "--pack", str(work / "pack")],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
                 figures = json.loads(out.stdout.strip().splitlines()[-1])
             except subprocess.CalledProcessError as exc:
                 print(f"{label}: failed\n{exc.stderr}")
@@ -159,11 +223,15 @@ def main() -> None:
                 if pg_name:
                     _pg_database(args.pg, "DROP", pg_name)
             verdict = ", ".join(f"{k} {'OK' if figures[k] < v else 'OVER'} (< {v:g})" for k, v in TARGETS.items())
-            print(f"{label:<10} validate {figures['validate_s']:6.2f} s   install {figures['install_s']:6.2f} s   "
-                  f"peak {figures['peak_mb']:5d} MB   rows: {figures['items']} items, {figures['materials']} materials")
-            print(f"{'':<10} Python CPU: validate {figures['validate_cpu']:.2f} s, "
-                  f"install {figures['install_cpu']:.2f} s; load average {figures['load']} "
-                  "(wall times grow with other work on the machine)")
+            print(
+                f"{label:<10} validate {figures['validate_s']:6.2f} s   install {figures['install_s']:6.2f} s   "
+                f"peak {figures['peak_mb']:5d} MB   rows: {figures['items']} items, {figures['materials']} materials"
+            )
+            print(
+                f"{'':<10} Python CPU: validate {figures['validate_cpu']:.2f} s, "
+                f"install {figures['install_cpu']:.2f} s; load average {figures['load']} "
+                "(wall times grow with other work on the machine)"
+            )
             print(f"{'':<10} {verdict}")
     finally:
         shutil.rmtree(work, ignore_errors=True)

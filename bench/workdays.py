@@ -61,8 +61,10 @@ def main() -> None:
     build = time.perf_counter() - begin
     rng = random.Random(82)  # 行政许可法 §82
     first = dt.date(2004, 1, 1).toordinal()
-    cases = [(dt.date.fromordinal(first + rng.randrange(0, 365 * 22)), rng.randint(1, args.max_days))
-             for _ in range(args.samples)]
+    cases = [
+        (dt.date.fromordinal(first + rng.randrange(0, 365 * 22)), rng.randint(1, args.max_days))
+        for _ in range(args.samples)
+    ]
     assert all(cal.add_workdays(s, n) == naive_add(cal, s, n) for s, n in cases[:2000]), "results differ"
 
     fast, slow = rates([cal.add_workdays, lambda s, n: naive_add(cal, s, n)], cases)

@@ -1,6 +1,6 @@
 """Fill empty Chinese translations from TRANSLATIONS (developer tool; idempotent).
 
-    python scripts/update_catalog.py && python scripts/translate_zh.py
+python scripts/update_catalog.py && python scripts/translate_zh.py
 """
 
 from __future__ import annotations
@@ -50,8 +50,7 @@ TRANSLATIONS = {
     "Pre-handling window": "前置办理窗口",
     "Self-service terminal": "自助服务终端",
     "OneWindow": "一窗通",
-    "One-window acceptance, integrated service: hand in once, at one window; departments approve behind the counter; one output window hands the result out.":
-        "一窗受理、集成服务：申请材料一次提交、一窗受理，部门后台分类审批，统一窗口出件。",
+    "One-window acceptance, integrated service: hand in once, at one window; departments approve behind the counter; one output window hands the result out.": "一窗受理、集成服务：申请材料一次提交、一窗受理，部门后台分类审批，统一窗口出件。",
     "Signed in as": "当前登录",
     "Staff sign-in": "工作人员登录",
     "Plugin key": "插件标识",

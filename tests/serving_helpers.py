@@ -50,14 +50,29 @@ class ProductionServer:
         self.instance = instance
         self.log_path = instance.parent / f"server-{self.port}.log"
         self.access_log = instance.parent / f"access-{self.port}.log"
-        env = {**os.environ, "ONEWINDOW_DATABASE_URL": database_url, "ONEWINDOW_INSTANCE": str(instance),
-               "ONEWINDOW_SERVE_ACCESS_LOG": str(self.access_log), **(extra_env or {})}
-        command = [str(Path(sys.executable).parent / "onewindow"), "serve", "--production",
-                   "--workers", str(workers), "--host", "127.0.0.1", "--port", str(self.port)]
+        env = {
+            **os.environ,
+            "ONEWINDOW_DATABASE_URL": database_url,
+            "ONEWINDOW_INSTANCE": str(instance),
+            "ONEWINDOW_SERVE_ACCESS_LOG": str(self.access_log),
+            **(extra_env or {}),
+        }
+        command = [
+            str(Path(sys.executable).parent / "onewindow"),
+            "serve",
+            "--production",
+            "--workers",
+            str(workers),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         self.log = open(self.log_path, "w")
         # its own session: the master and its workers form one process group to kill
-        self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            command, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -120,15 +135,18 @@ class HttpClient:
 
     def api(self, method: str, path: str, body=None, headers=None) -> tuple[int, dict | None]:
         if self.token is None:
-            status, raw = self._send("POST", "/api/v1/security/login", {
-                "username": self.username, "password": self.password, "provider": "db", "refresh": False},
-                {"Content-Type": "application/json"})
+            status, raw = self._send(
+                "POST",
+                "/api/v1/security/login",
+                {"username": self.username, "password": self.password, "provider": "db", "refresh": False},
+                {"Content-Type": "application/json"},
+            )
             assert status == 200, (status, raw[:300])
             self.token = json.loads(raw)["access_token"]
-        all_headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json",
-                       **(headers or {})}
-        status, raw = self._send(method, path, body if body is not None else ({} if method == "POST" else None),
-                                 all_headers)
+        all_headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json", **(headers or {})}
+        status, raw = self._send(
+            method, path, body if body is not None else ({} if method == "POST" else None), all_headers
+        )
         try:
             return status, json.loads(raw) if raw else None
         except ValueError:
@@ -140,8 +158,9 @@ class HttpClient:
             status, raw = self._send("GET", "/login/")
             token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', raw)
             assert status == 200 and token, status
-            form = urllib.parse.urlencode({"username": self.username, "password": self.password,
-                                           "csrf_token": token.group(1).decode()}).encode()
+            form = urllib.parse.urlencode(
+                {"username": self.username, "password": self.password, "csrf_token": token.group(1).decode()}
+            ).encode()
             status, _ = self._send("POST", "/login/", form, {"Content-Type": "application/x-www-form-urlencoded"})
             assert status in (200, 302), status
             self.signed_in = True
@@ -161,8 +180,17 @@ class LoadResult:
         return [(w, s) for w, s in self.statuses if s >= 500]
 
 
-def run_load(base: str, logins: dict[str, str], item_code: str, material_ids: list[int], *, clients: int = 8,
-             seconds: float = 20, pages: bool = True, stop: threading.Event | None = None) -> LoadResult:
+def run_load(
+    base: str,
+    logins: dict[str, str],
+    item_code: str,
+    material_ids: list[int],
+    *,
+    clients: int = 8,
+    seconds: float = 20,
+    pages: bool = True,
+    stop: threading.Event | None = None,
+) -> LoadResult:
     """``clients`` threads each run lifecycles (create → approve → hand over → deliver) until
     ``seconds`` pass or ``stop`` is set; every 2xx transition is recorded as acknowledged."""
     result = LoadResult()
@@ -184,11 +212,22 @@ def run_load(base: str, logins: dict[str, str], item_code: str, material_ids: li
             try:
                 for action, user, body in LIFECYCLE:
                     if action is None:
-                        status, case = users[user].api("POST", "/api/v1/cases/", {
-                            "item_code": item_code, "channel": "window", "outcome": "accept",
-                            "applicant": {"type": "person", "name": f"客户{n}-{round_}", "id": PERSON,
-                                          "phone": "13800000000"},
-                            "materials": {str(m): "submitted" for m in material_ids}})
+                        status, case = users[user].api(
+                            "POST",
+                            "/api/v1/cases/",
+                            {
+                                "item_code": item_code,
+                                "channel": "window",
+                                "outcome": "accept",
+                                "applicant": {
+                                    "type": "person",
+                                    "name": f"客户{n}-{round_}",
+                                    "id": PERSON,
+                                    "phone": "13800000000",
+                                },
+                                "materials": {str(m): "submitted" for m in material_ids},
+                            },
+                        )
                         what = "create"
                         if 200 <= status < 300:
                             number = case["number"]
@@ -206,8 +245,12 @@ def run_load(base: str, logins: dict[str, str], item_code: str, material_ids: li
                     with result.lock:
                         result.lifecycles += 1
                 if pages and number and round_ % 2 == 1:
-                    for user, path in (("acceptor", "/workbench/"), ("approver", "/inbox/"),
-                                       ("output_clerk", "/output/"), ("acceptor", f"/workbench/case/{number}")):
+                    for user, path in (
+                        ("acceptor", "/workbench/"),
+                        ("approver", "/inbox/"),
+                        ("output_clerk", "/output/"),
+                        ("acceptor", f"/workbench/case/{number}"),
+                    ):
                         status = users[user].page(path)
                         with result.lock:
                             result.statuses.append((path, status))
@@ -231,9 +274,12 @@ def events_in_database(url: str, numbers: set[str]) -> dict[tuple[str, str], int
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text(
-                "select c.number, e.action, count(*) from ow_case_event e join ow_case c on c.id = e.case_id "
-                "group by c.number, e.action")).all()
+            rows = conn.execute(
+                text(
+                    "select c.number, e.action, count(*) from ow_case_event e join ow_case c on c.id = e.case_id "
+                    "group by c.number, e.action"
+                )
+            ).all()
     finally:
         engine.dispose()
     return {(n, a): k for n, a, k in rows if n in numbers or not numbers}

@@ -5,10 +5,10 @@ import threading
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
+from test_cases_api import accepted, api, application, item_info, jwt  # noqa: F401  (fixtures)
 
 from onewindow.app import db
 from onewindow.cases.models import Case, CaseEvent
-from test_cases_api import accepted, api, application, item_info, jwt  # noqa: F401  (fixtures)
 
 
 def count(app, model, **where):
@@ -46,8 +46,10 @@ def test_same_key_with_another_body_is_refused_with_422(app, client, jwt, body):
 
 
 def test_keys_are_per_user(app, client, jwt, body):
-    assert client.post("/api/v1/cases/", json=body,
-                       headers={**jwt("acceptor"), "Idempotency-Key": "shared"}).status_code == 201
+    assert (
+        client.post("/api/v1/cases/", json=body, headers={**jwt("acceptor"), "Idempotency-Key": "shared"}).status_code
+        == 201
+    )
     response = client.post("/api/v1/cases/", json=body, headers={**jwt("chief_rep"), "Idempotency-Key": "shared"})
     assert "Idempotent-Replayed" not in response.headers
 
@@ -60,8 +62,9 @@ def test_repeated_transition_with_the_same_key_records_one_event(app, client, jw
     assert first.status_code == again.status_code == 200 and again.get_json() == first.get_json()
     assert count(app, CaseEvent, action="approve_step") == 1
     # the same key on another transition is another request
-    response = client.post(f"/api/v1/cases/{number}/hand_to_output", json={"result_description": "许可证1份"},
-                           headers=headers)
+    response = client.post(
+        f"/api/v1/cases/{number}/hand_to_output", json={"result_description": "许可证1份"}, headers=headers
+    )
     assert response.status_code == 422 and count(app, CaseEvent, action="hand_to_output") == 0
 
 
@@ -91,8 +94,9 @@ def test_an_expired_key_is_forgotten_and_the_cleanup_job_deletes_it(app, client,
 def test_the_default_expiry_is_24_hours(app, client, jwt, body):
     from onewindow.api.idempotency import TABLE
 
-    assert client.post("/api/v1/cases/", json=body,
-                       headers={**jwt("acceptor"), "Idempotency-Key": "e"}).status_code == 201
+    assert (
+        client.post("/api/v1/cases/", json=body, headers={**jwt("acceptor"), "Idempotency-Key": "e"}).status_code == 201
+    )
     with app.app_context():
         row = db.session.execute(select(TABLE)).one()
         assert row.expires_at - row.created_at == dt.timedelta(hours=24)

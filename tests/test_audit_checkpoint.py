@@ -18,7 +18,14 @@ from onewindow.app import db
 from onewindow.cases import engine
 from onewindow.cases.audit import verify_all
 from onewindow.cases.checkpoints import (
-    AuditCheckpoint, AuditKeyError, ensure_key, key_path, merkle_root, leaf, take_checkpoint, verify_checkpoints,
+    AuditCheckpoint,
+    AuditKeyError,
+    ensure_key,
+    key_path,
+    leaf,
+    merkle_root,
+    take_checkpoint,
+    verify_checkpoints,
 )
 from onewindow.cases.clock import travel_to
 from onewindow.cases.core import GENESIS, event_digest
@@ -39,8 +46,13 @@ def ctx(app):
 
 def _case(item_id, acceptor, approver):
     item = db.session.get(Item, item_id)
-    application = engine.Application(item=item, applicant_type=ApplicantType.person, applicant_name="张三",
-                                     applicant_id=PERSON, channel=Channel.window)
+    application = engine.Application(
+        item=item,
+        applicant_type=ApplicantType.person,
+        applicant_name="张三",
+        applicant_id=PERSON,
+        channel=Channel.window,
+    )
     with travel_to(dt.date(2026, 11, 23)):
         case = engine.accept(application, acceptor, {m.id: MaterialStatus.submitted for m in item.materials})
         engine.approve_step(case, case.steps[0].id, approver, "同意")
@@ -51,16 +63,20 @@ def _rewrite_with_recomputed_hashes(case_id: int, seq: int, reason: str) -> None
     """What an attacker with database access only does: change an event, then recompute
     the hash of it and of every later event, and the head kept on the case row."""
     number = db.session.scalar(select(Case.number).where(Case.id == case_id))
-    db.session.execute(text("UPDATE ow_case_event SET reason = :r WHERE case_id = :c AND seq = :s"),
-                       {"r": reason, "c": case_id, "s": seq})
+    db.session.execute(
+        text("UPDATE ow_case_event SET reason = :r WHERE case_id = :c AND seq = :s"),
+        {"r": reason, "c": case_id, "s": seq},
+    )
     db.session.commit()
     db.session.expire_all()
     previous = GENESIS
     for event in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)):
         event.prev_hash = previous
         digest = event_digest(number, event)
-        db.session.execute(text("UPDATE ow_case_event SET prev_hash = :p, hash = :h WHERE id = :i"),
-                           {"p": previous, "h": digest, "i": event.id})
+        db.session.execute(
+            text("UPDATE ow_case_event SET prev_hash = :p, hash = :h WHERE id = :i"),
+            {"p": previous, "h": digest, "i": event.id},
+        )
         previous = digest
     db.session.execute(text("UPDATE ow_case SET chain_hash = :h WHERE id = :c"), {"h": previous, "c": case_id})
     db.session.commit()
@@ -109,8 +125,10 @@ def test_a_checkpoint_signed_by_another_key_is_reported(ctx, make_item, actor):
     private_hex, public_hex = crypto.generate_keypair()  # the attacker's own key
     cp = db.session.scalar(select(AuditCheckpoint))
     signature = crypto.sign(private_hex, public_hex, crypto.canonical_bytes(cp.signed_document()))
-    db.session.execute(text("UPDATE ow_audit_checkpoint SET signature = :s, key_fingerprint = :f"),
-                       {"s": signature, "f": crypto.fingerprint(public_hex)})
+    db.session.execute(
+        text("UPDATE ow_audit_checkpoint SET signature = :s, key_fingerprint = :f"),
+        {"s": signature, "f": crypto.fingerprint(public_hex)},
+    )
     db.session.commit()
     _checked, problems = verify_checkpoints(db.session)
     assert len(problems) == 1 and "另一把密钥" in problems[0].problem

@@ -32,8 +32,13 @@ def source(app, make_item, actor, ow_database, tmp_path):
     with app.app_context():
         ensure_key(app)
         item = db.session.get(Item, make_item())
-        application = engine.Application(item=item, applicant_type=ApplicantType.person, applicant_name="张三",
-                                         applicant_id="440304200002291236", channel=Channel.window)
+        application = engine.Application(
+            item=item,
+            applicant_type=ApplicantType.person,
+            applicant_name="张三",
+            applicant_id="440304200002291236",
+            channel=Channel.window,
+        )
         with travel_to(dt.date(2026, 11, 23)):
             engine.accept(application, actor("acceptor"), {m.id: MaterialStatus.submitted for m in item.materials})
         take_checkpoint(db.session)
@@ -78,14 +83,16 @@ def test_backup_then_restore_round_trip_gives_the_same_database_files_and_keys(s
     with tarfile.open(archive) as tar:
         manifest = json.loads(tar.extractfile("manifest.json").read())
     assert {"instance/uploads/材料.txt", "instance/audit-sm2.key", "instance/secret_key"} <= set(manifest["files"])
-    assert ("database.sqlite" if source["ONEWINDOW_DATABASE_URL"].startswith("sqlite") else "database.pgdump") \
-        in manifest["files"]
+    assert (
+        "database.sqlite" if source["ONEWINDOW_DATABASE_URL"].startswith("sqlite") else "database.pgdump"
+    ) in manifest["files"]
 
     restored = _run(["restore", str(archive)], empty_target)
     assert restored.exit_code == 0, restored.output
     assert "file hashes and audit verify OK" in restored.output
     assert database_fingerprint(empty_target["ONEWINDOW_DATABASE_URL"]) == database_fingerprint(
-        source["ONEWINDOW_DATABASE_URL"])
+        source["ONEWINDOW_DATABASE_URL"]
+    )
     instance = tmp_path / "restored"
     assert (instance / "uploads" / "材料.txt").read_text(encoding="utf-8") == "营业执照副本"
     assert (instance / "audit-sm2.key").read_bytes() == (tmp_path / "instance" / "audit-sm2.key").read_bytes()

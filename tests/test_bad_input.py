@@ -21,17 +21,20 @@ def _page_text(response) -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("query, parameter, allowed", [
-    (f"page_CaseView={HUGE}", "page_CaseView", "0 到 100000"),
-    ("page_CaseView=abc", "page_CaseView", "0 到 100000"),
-    ("page_CaseView=-1", "page_CaseView", "0 到 100000"),
-    ("psize_CaseView=abc", "psize_CaseView", "1 到 100"),
-    ("psize_CaseView=0", "psize_CaseView", "1 到 100"),
-    ("_oc_CaseView=nope&_od_CaseView=asc", "_oc_CaseView", "number"),
-    ("_oc_CaseView=number&_od_CaseView=sideways", "_od_CaseView", "asc"),
-    ("_flt_0_state=x", "_flt_0_state", "submitted"),
-    ("_flt_9_state=submitted", "_flt_9_state", "0 到"),
-])
+@pytest.mark.parametrize(
+    "query, parameter, allowed",
+    [
+        (f"page_CaseView={HUGE}", "page_CaseView", "0 到 100000"),
+        ("page_CaseView=abc", "page_CaseView", "0 到 100000"),
+        ("page_CaseView=-1", "page_CaseView", "0 到 100000"),
+        ("psize_CaseView=abc", "psize_CaseView", "1 到 100"),
+        ("psize_CaseView=0", "psize_CaseView", "1 到 100"),
+        ("_oc_CaseView=nope&_od_CaseView=asc", "_oc_CaseView", "number"),
+        ("_oc_CaseView=number&_od_CaseView=sideways", "_od_CaseView", "asc"),
+        ("_flt_0_state=x", "_flt_0_state", "submitted"),
+        ("_flt_9_state=submitted", "_flt_9_state", "0 到"),
+    ],
+)
 def test_case_list_refuses_bad_list_parameters_with_400_naming_them(admin, query, parameter, allowed):
     response = admin.get(f"/caseview/list/?{query}")
     assert response.status_code == 400
@@ -40,8 +43,9 @@ def test_case_list_refuses_bad_list_parameters_with_400_naming_them(admin, query
 
 
 def test_case_list_still_answers_good_parameters(admin):
-    response = admin.get("/caseview/list/?page_CaseView=0&psize_CaseView=25&_oc_CaseView=number&_od_CaseView=desc"
-                         "&_flt_0_state=submitted")
+    response = admin.get(
+        "/caseview/list/?page_CaseView=0&psize_CaseView=25&_oc_CaseView=number&_od_CaseView=desc&_flt_0_state=submitted"
+    )
     assert response.status_code == 200
 
 
@@ -115,8 +119,15 @@ def test_anonymous_bad_list_parameters_go_to_login_and_reveal_no_columns(client)
 
 
 def _user_form(**extra):
-    data = {"first_name": "测", "last_name": "试", "username": "norole", "email": "norole@example.cn",
-            "active": "y", "password": "Zq7!long-enough-pw", "conf_password": "Zq7!long-enough-pw"}
+    data = {
+        "first_name": "测",
+        "last_name": "试",
+        "username": "norole",
+        "email": "norole@example.cn",
+        "active": "y",
+        "password": "Zq7!long-enough-pw",
+        "conf_password": "Zq7!long-enough-pw",
+    }
     data.update(extra)
     return data
 
@@ -139,8 +150,9 @@ def test_editing_a_user_to_have_no_role_is_refused_with_a_message(app, admin):
     with app.app_context():
         user = db.session.query(Staff).filter_by(username="acceptor").one()
         user_id, roles_before = user.id, [r.name for r in user.roles]
-    response = admin.post(f"/users/edit/{user_id}", data=_user_form(username="acceptor",
-                                                                    email="acceptor-new@example.cn"))
+    response = admin.post(
+        f"/users/edit/{user_id}", data=_user_form(username="acceptor", email="acceptor-new@example.cn")
+    )
     assert response.status_code == 200
     assert "请至少选择一个角色" in _page_text(response)
     with app.app_context():

@@ -1,8 +1,6 @@
 """The case flow in real Chromium: accept at the window, approve in the department inbox,
 hand out at the output window, look the case up publicly."""
 
-import re
-
 import pytest
 
 from onewindow.app import db
@@ -93,8 +91,9 @@ def test_a_refused_rejection_in_the_browser_stays_a_rejection(page, live_server,
         assert case.state.name == "rejected" and case.due_date is None
 
 
-def test_the_approver_reads_the_case_and_extends_then_returns_it_in_the_browser(page, live_server, demo_logins,
-                                                                                 make_item, app):
+def test_the_approver_reads_the_case_and_extends_then_returns_it_in_the_browser(
+    page, live_server, demo_logins, make_item, app
+):
     """On the case page the department sees the application as entered and its actions:
     the chief representative extends the limit (§42), the approver returns the case for
     correction naming the problem; the applicant's notice lists just that material."""
@@ -130,4 +129,6 @@ def test_the_approver_reads_the_case_and_extends_then_returns_it_in_the_browser(
     assert "补正" in page.inner_text("#ow-case-state")
     with app.app_context():
         notice = [n for n in db.session.get(Case, pk).notices if n.kind == "correction"][-1]
-        assert [(i["material"], i["problem"]) for i in notice.content["items"]] == [("身份证明", "身份证明复印件不清晰")]
+        assert [(i["material"], i["problem"]) for i in notice.content["items"]] == [
+            ("身份证明", "身份证明复印件不清晰")
+        ]

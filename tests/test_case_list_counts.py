@@ -40,4 +40,3 @@ def test_screen_says_more_than_past_the_cap_and_keeps_scope_and_masking(app, thr
     assert not any(n in other.get("/caseview/list/").get_data(as_text=True) for n in three_cases)
     page = own.get("/caseview/list/?_flt_0_state=delivered").get_data(as_text=True)
     assert not any(n in page for n in three_cases)
-

@@ -22,9 +22,14 @@ def ctx(app):
 
 def application(item_id, **kw):
     item = db.session.get(Item, item_id)
-    return engine.Application(item=item, applicant_type=kw.pop("applicant_type", ApplicantType.person),
-                              applicant_name=kw.pop("name", "张三"), applicant_id=kw.pop("applicant_id", PERSON),
-                              channel=kw.pop("channel", Channel.window), **kw)
+    return engine.Application(
+        item=item,
+        applicant_type=kw.pop("applicant_type", ApplicantType.person),
+        applicant_name=kw.pop("name", "张三"),
+        applicant_id=kw.pop("applicant_id", PERSON),
+        channel=kw.pop("channel", Channel.window),
+        **kw,
+    )
 
 
 def all_present(item_id):
@@ -72,8 +77,13 @@ def test_deferred_acceptance_only_for_materials_marked_deferrable(ctx, make_item
     statuses[materials[2].id] = MaterialStatus.missing
     with travel_to(dt.date(2026, 11, 23)):
         with pytest.raises(TransitionError, match="“身份证明” 是必要材料，不能容缺"):
-            engine.accept_deferred(application(item_id), actor("acceptor"), statuses,
-                                   commitment="十日内补交", supply_deadline=dt.date(2026, 11, 27))
+            engine.accept_deferred(
+                application(item_id),
+                actor("acceptor"),
+                statuses,
+                commitment="十日内补交",
+                supply_deadline=dt.date(2026, 11, 27),
+            )
 
 
 def test_deferred_acceptance_records_commitment_and_blocks_release(ctx, make_item, actor):
@@ -82,9 +92,13 @@ def test_deferred_acceptance_records_commitment_and_blocks_release(ctx, make_ite
     statuses = {m.id: MaterialStatus.submitted for m in materials}
     statuses[materials[2].id] = MaterialStatus.missing  # 场所使用证明 is deferrable
     with travel_to(dt.date(2026, 11, 23)):
-        case = engine.accept_deferred(application(item_id), actor("acceptor"), statuses,
-                                      commitment="本人承诺于11月27日前补交场所使用证明",
-                                      supply_deadline=dt.date(2026, 11, 27))
+        case = engine.accept_deferred(
+            application(item_id),
+            actor("acceptor"),
+            statuses,
+            commitment="本人承诺于11月27日前补交场所使用证明",
+            supply_deadline=dt.date(2026, 11, 27),
+        )
         commitment = next(n for n in case.notices if n.kind == "deferral_commitment")
         assert case.simulated and commitment.content["deferred"] == ["场所使用证明"]
         step = case.steps[0]
@@ -110,14 +124,26 @@ def test_correction_notice_lists_every_missing_material_at_once(ctx, make_item, 
 
 def test_correction_notice_lists_only_the_materials_marked_missing_or_faulty(ctx, make_item, actor):
     """一次性告知 of exactly what is wrong: what the window checked as handed in is not on it."""
-    item_id = make_item(materials=[("申请书", "required", "applicant", None), ("身份证明", "required", "applicant", None),
-                                   ("营业执照", "required", "applicant", None), ("场所使用证明", "required", "applicant", None),
-                                   ("委托书", "deferrable", "applicant", None)])
+    item_id = make_item(
+        materials=[
+            ("申请书", "required", "applicant", None),
+            ("身份证明", "required", "applicant", None),
+            ("营业执照", "required", "applicant", None),
+            ("场所使用证明", "required", "applicant", None),
+            ("委托书", "deferrable", "applicant", None),
+        ]
+    )
     m = db.session.get(Item, item_id).materials
-    marks = {m[0].id: MaterialStatus.submitted, m[1].id: MaterialStatus.submitted, m[2].id: MaterialStatus.submitted,
-             m[3].id: MaterialStatus.missing, m[4].id: MaterialStatus.faulty}
-    case = engine.request_correction(application(item_id), actor("acceptor"), {m[4].id: "委托书缺少委托人签名"},
-                                     materials=marks)
+    marks = {
+        m[0].id: MaterialStatus.submitted,
+        m[1].id: MaterialStatus.submitted,
+        m[2].id: MaterialStatus.submitted,
+        m[3].id: MaterialStatus.missing,
+        m[4].id: MaterialStatus.faulty,
+    }
+    case = engine.request_correction(
+        application(item_id), actor("acceptor"), {m[4].id: "委托书缺少委托人签名"}, materials=marks
+    )
     notice = next(n for n in case.notices if n.kind == "correction")
     listed = {entry["material"]: entry["problem"] for entry in notice.content["items"]}
     assert listed == {"场所使用证明": "未提交", "委托书": "委托书缺少委托人签名"}
@@ -129,8 +155,12 @@ def test_a_material_marked_faulty_needs_its_problem_written_out(ctx, make_item, 
     item_id = make_item()
     m = db.session.get(Item, item_id).materials
     with pytest.raises(TransitionError, match="身份证明.*需补正"):
-        engine.request_correction(application(item_id), actor("acceptor"), {},
-                                  materials={m[0].id: "submitted", m[1].id: "faulty", m[2].id: "submitted"})
+        engine.request_correction(
+            application(item_id),
+            actor("acceptor"),
+            {},
+            materials={m[0].id: "submitted", m[1].id: "faulty", m[2].id: "submitted"},
+        )
     assert db.session.query(Case).count() == 0
 
 
@@ -140,8 +170,12 @@ def test_second_correction_notice_needs_a_recorded_reason(ctx, make_item, actor)
     case = engine.request_correction(application(item_id), actor("acceptor"), {first_material: "未签名"})
     with pytest.raises(TransitionError, match="一次性告知"):
         engine.request_correction(case, actor("acceptor"), {first_material: "印章不清"})
-    engine.request_correction(case, actor("acceptor"), {first_material: "印章不清"},
-                              override_reason="申请人补正时更换了申请书，新材料存在新问题")
+    engine.request_correction(
+        case,
+        actor("acceptor"),
+        {first_material: "印章不清"},
+        override_reason="申请人补正时更换了申请书，新材料存在新问题",
+    )
     assert case.corrections_issued == 2
     assert case.events[-1].reason.startswith("申请人补正时更换")
 
@@ -184,8 +218,13 @@ def test_invalid_resident_id_is_refused_with_the_check_digit(ctx, make_item, act
 def test_company_applicant_needs_valid_credit_code(ctx, make_item, actor):
     item_id = make_item()
     with pytest.raises(ApplicationInvalid, match="统一社会信用代码"):
-        engine.accept(application(item_id, applicant_type=ApplicantType.company, applicant_id="91440300MA5G7K2L83",
-                                  name="某公司"), actor("acceptor"), all_present(item_id))
+        engine.accept(
+            application(
+                item_id, applicant_type=ApplicantType.company, applicant_id="91440300MA5G7K2L83", name="某公司"
+            ),
+            actor("acceptor"),
+            all_present(item_id),
+        )
 
 
 def test_in_person_item_is_refused_on_online_channel(ctx, make_item, actor):
@@ -219,6 +258,7 @@ def test_online_application_is_pre_reviewed_within_two_working_days(ctx, make_it
 
 def _window(code):
     from onewindow.models.org import Window
+
     return db.session.query(Window).filter_by(code=code).one()
 
 
@@ -231,8 +271,11 @@ def test_an_item_is_accepted_only_at_a_window_serving_its_department(ctx, make_i
     assert db.session.query(Case).count() == 0
     case = engine.accept(application(item_id, window=_window("A01")), actor("acceptor"), all_present(item_id))
     assert case.state == CaseState.in_review
-    other = engine.accept(application(item_id, window=_window("F01"), window_override="A01 窗口设备故障，经值班长同意"),
-                          actor("acceptor"), all_present(item_id))
+    other = engine.accept(
+        application(item_id, window=_window("F01"), window_override="A01 窗口设备故障，经值班长同意"),
+        actor("acceptor"),
+        all_present(item_id),
+    )
     override = next(e for e in other.events if e.action == "accept_at_other_window")
     assert override.reason == "A01 窗口设备故障，经值班长同意" and override.payload["window"] == "F01"
 
@@ -251,9 +294,19 @@ def test_deferred_supply_deadline_may_not_fall_after_the_due_date(ctx, make_item
     statuses[db.session.get(Item, item_id).materials[2].id] = MaterialStatus.missing
     with travel_to(dt.date(2026, 11, 23)):  # due 2026-11-30
         with pytest.raises(TransitionError, match="晚于办结期限 2026-11-30"):
-            engine.accept_deferred(application(item_id), actor("acceptor"), statuses,
-                                   commitment="承诺补交", supply_deadline=dt.date(2026, 12, 1))
+            engine.accept_deferred(
+                application(item_id),
+                actor("acceptor"),
+                statuses,
+                commitment="承诺补交",
+                supply_deadline=dt.date(2026, 12, 1),
+            )
         assert db.session.query(Case).count() == 0
-        case = engine.accept_deferred(application(item_id), actor("acceptor"), statuses,
-                                      commitment="承诺补交", supply_deadline=dt.date(2026, 11, 30))
+        case = engine.accept_deferred(
+            application(item_id),
+            actor("acceptor"),
+            statuses,
+            commitment="承诺补交",
+            supply_deadline=dt.date(2026, 11, 30),
+        )
     assert case.supply_deadline == dt.date(2026, 11, 30)

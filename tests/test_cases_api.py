@@ -13,10 +13,25 @@ PERSON = "440304200002291236"
 OTHER_PERSON = "11010519491231002X"
 AMR = "11369921102345608H"  # 市场监管局: users approver and chief_rep
 TRANSITION_NAMES = [
-    "pre_review", "accept", "accept_deferred", "request_correction", "reject", "supply_material",
-    "approve_step", "deny_step", "return_for_correction", "decide_on_the_spot", "suspend", "resume",
-    "extend", "hand_to_output", "refuse_at_output", "deliver_pickup", "deliver_post",
-    "confirm_post_delivery", "withdraw",
+    "pre_review",
+    "accept",
+    "accept_deferred",
+    "request_correction",
+    "reject",
+    "supply_material",
+    "approve_step",
+    "deny_step",
+    "return_for_correction",
+    "decide_on_the_spot",
+    "suspend",
+    "resume",
+    "extend",
+    "hand_to_output",
+    "refuse_at_output",
+    "deliver_pickup",
+    "deliver_post",
+    "confirm_post_delivery",
+    "withdraw",
 ]
 
 
@@ -27,8 +42,10 @@ def jwt(client, demo_logins):
 
     def _headers(username):
         if username not in tokens:
-            response = client.post("/api/v1/security/login", json={
-                "username": username, "password": demo_logins[username], "provider": "db", "refresh": True})
+            response = client.post(
+                "/api/v1/security/login",
+                json={"username": username, "password": demo_logins[username], "provider": "db", "refresh": True},
+            )
             assert response.status_code == 200, response.get_data(as_text=True)
             tokens[username] = response.get_json()["access_token"]
         return {"Authorization": f"Bearer {tokens[username]}"}
@@ -55,7 +72,9 @@ def item_info(app, item_id):
 
 def application(code, material_ids, **kw):
     body = {
-        "item_code": code, "channel": "window", "outcome": "accept",
+        "item_code": code,
+        "channel": "window",
+        "outcome": "accept",
         "applicant": {"type": "person", "name": "张三", "id": PERSON, "phone": "13800000000"},
         "materials": {str(m): "submitted" for m in material_ids},
     }
@@ -84,11 +103,16 @@ def test_full_lifecycle_through_the_api(api, accepted):
     status, case = api("post", f"/api/v1/cases/{number}/approve_step", "approver", json={"opinion": "同意"})
     assert status == 200, case
     assert case["state"] == "approved" and case["steps"][0]["decided_by"] == "approver"
-    status, case = api("post", f"/api/v1/cases/{number}/hand_to_output", "approver",
-                       json={"result_description": "许可证正本1份"})
+    status, case = api(
+        "post", f"/api/v1/cases/{number}/hand_to_output", "approver", json={"result_description": "许可证正本1份"}
+    )
     assert status == 200 and case["state"] == "at_output"
-    status, case = api("post", f"/api/v1/cases/{number}/deliver_pickup", "output_clerk",
-                       json={"signee_name": "张三", "signee_id": PERSON})
+    status, case = api(
+        "post",
+        f"/api/v1/cases/{number}/deliver_pickup",
+        "output_clerk",
+        json={"signee_name": "张三", "signee_id": PERSON},
+    )
     assert status == 200, case
     assert case["state"] == "delivered"
     assert "receipt_sheet" in [n["kind"] for n in case["notices"]]
@@ -105,8 +129,9 @@ def test_transition_answers_only_the_events_it_appended(api, accepted):
     assert "events" not in case and "data" not in case
     assert [(e["seq"], e["action"]) for e in case["new_events"]] == [(2, "approve_step"), (3, "decide")]
     assert case["state"] == "approved" and case["steps"][0]["state"] == "approved"
-    status, case = api("post", f"/api/v1/cases/{number}/hand_to_output", "approver",
-                       json={"result_description": "许可证正本1份"})
+    status, case = api(
+        "post", f"/api/v1/cases/{number}/hand_to_output", "approver", json={"result_description": "许可证正本1份"}
+    )
     assert [e["action"] for e in case["new_events"]] == ["hand_to_output"]
     status, detail = api("get", f"/api/v1/cases/{number}", "approver")
     assert [e["seq"] for e in detail["events"]] == [1, 2, 3, 4]
@@ -126,8 +151,9 @@ def test_approver_of_another_department_neither_sees_nor_approves(api, accepted)
 
 def test_engine_role_check_answers_403(api, accepted):
     number = accepted()["number"]
-    status, body = api("post", f"/api/v1/cases/{number}/approve_step", "output_clerk",
-                       json={"opinion": "同意", "step_id": 1})
+    status, body = api(
+        "post", f"/api/v1/cases/{number}/approve_step", "output_clerk", json={"opinion": "同意", "step_id": 1}
+    )
     assert status == 403 and "无权" in body["message"]
 
 
@@ -141,8 +167,9 @@ def test_supervisor_reads_but_cannot_change(api, accepted):
 
 def test_wrong_state_is_422_with_the_engine_message(api, accepted):
     number = accepted()["number"]
-    status, body = api("post", f"/api/v1/cases/{number}/hand_to_output", "approver",
-                       json={"result_description": "许可证1份"})
+    status, body = api(
+        "post", f"/api/v1/cases/{number}/hand_to_output", "approver", json={"result_description": "许可证1份"}
+    )
     assert status == 422
     assert "当前状态为" in body["message"] and body["problems"][0]["message"] == body["message"]
 
@@ -152,8 +179,12 @@ def test_stale_version_is_a_409_conflict(api, accepted):
     number, version = case["number"], case["version"]
     status, _ = api("post", f"/api/v1/cases/{number}/approve_step", "approver", json={"opinion": "同意"})
     assert status == 200
-    status, body = api("post", f"/api/v1/cases/{number}/hand_to_output", "approver",
-                       json={"result_description": "许可证1份", "version": version})
+    status, body = api(
+        "post",
+        f"/api/v1/cases/{number}/hand_to_output",
+        "approver",
+        json={"result_description": "许可证1份", "version": version},
+    )
     assert status == 409 and "刷新" in body["message"]
 
 
@@ -176,15 +207,20 @@ def test_malformed_body_is_400_naming_each_field(app, api, make_item):
     assert status == 400
     assert {p["field"] for p in answer["problems"]} == {"applicant.id", f"materials.{materials[0]}.value"}
     assert "applicant.id" in answer["message"]
-    status, answer = api("post", "/api/v1/cases/", "acceptor", json=application(code, materials,
-                                                                             outcome="accept_deferred"))
+    status, answer = api(
+        "post", "/api/v1/cases/", "acceptor", json=application(code, materials, outcome="accept_deferred")
+    )
     assert status == 400
     assert {p["field"] for p in answer["problems"]} == {"commitment", "supply_deadline"}
 
 
 def test_unknown_item_code_and_unknown_case(api):
-    status, answer = api("post", "/api/v1/cases/", "acceptor",
-                         json=application("1" * 31, [], applicant={"type": "person", "name": "张三", "id": PERSON}))
+    status, answer = api(
+        "post",
+        "/api/v1/cases/",
+        "acceptor",
+        json=application("1" * 31, [], applicant={"type": "person", "name": "张三", "id": PERSON}),
+    )
     assert status == 422 and answer["problems"][0]["field"] == "item_code"
     status, _ = api("get", "/api/v1/cases/" + "0" * 43, "acceptor")
     assert status == 404
@@ -192,23 +228,43 @@ def test_unknown_item_code_and_unknown_case(api):
 
 def test_correction_at_the_window_then_acceptance(app, api, make_item):
     code, materials = item_info(app, make_item())
-    status, case = api("post", "/api/v1/cases/", "acceptor", json=application(
-        code, materials, outcome="request_correction", materials={}, problems={str(materials[0]): "未签名"}))
+    status, case = api(
+        "post",
+        "/api/v1/cases/",
+        "acceptor",
+        json=application(
+            code, materials, outcome="request_correction", materials={}, problems={str(materials[0]): "未签名"}
+        ),
+    )
     assert status == 201 and case["state"] == "correction"
-    status, case = api("post", f"/api/v1/cases/{case['number']}/accept", "acceptor",
-                       json={"materials": {str(m): "submitted" for m in materials}})
+    status, case = api(
+        "post",
+        f"/api/v1/cases/{case['number']}/accept",
+        "acceptor",
+        json={"materials": {str(m): "submitted" for m in materials}},
+    )
     assert status == 200 and case["state"] == "in_review"
 
 
 def test_correction_notice_through_the_api_lists_only_what_the_window_marked(app, api, make_item):
     code, materials = item_info(app, make_item())
     marks = {str(materials[0]): "submitted", str(materials[1]): "faulty", str(materials[2]): "missing"}
-    status, case = api("post", "/api/v1/cases/", "acceptor", json=application(
-        code, materials, outcome="request_correction", materials=marks,
-        problems={str(materials[1]): "身份证复印件不清晰"}))
+    status, case = api(
+        "post",
+        "/api/v1/cases/",
+        "acceptor",
+        json=application(
+            code,
+            materials,
+            outcome="request_correction",
+            materials=marks,
+            problems={str(materials[1]): "身份证复印件不清晰"},
+        ),
+    )
     assert status == 201 and case["state"] == "correction"
     with app.app_context():
         from onewindow.cases.models import Case as CaseRow
+
         stored = db.session.query(CaseRow).filter_by(number=case["number"]).one()
         notice = next(n for n in stored.notices if n.kind == "correction")
         listed = {entry["material"]: entry["problem"] for entry in notice.content["items"]}

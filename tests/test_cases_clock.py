@@ -21,8 +21,11 @@ def ctx(app):
 def accept_on(item_id, actor, day):
     item = db.session.get(Item, item_id)
     with travel_to(day):
-        return engine.accept(engine.Application(item, ApplicantType.person, "张三", "440304200002291236"),
-                             actor, {m.id: MaterialStatus.submitted for m in item.materials})
+        return engine.accept(
+            engine.Application(item, ApplicantType.person, "张三", "440304200002291236"),
+            actor,
+            {m.id: MaterialStatus.submitted for m in item.materials},
+        )
 
 
 def test_national_day_2026_is_not_counted(ctx, make_item, actor):
@@ -36,8 +39,15 @@ def test_december_acceptance_running_into_2027_is_flagged_then_recomputed(ctx, m
     # nobody has confirmed 2027 yet: weekends only, so 1 January counts, and the date is flagged
     assert case.due_date == dt.date(2027, 1, 18)
     assert case.due_confirmed is False
-    import_arrangement({"year": 2027, "source": "国务院办公厅关于2027年部分节假日安排的通知（测试）",
-                        "holidays": [["2027-01-01", "2027-01-03", "元旦"]], "workdays": []}, "admin")
+    import_arrangement(
+        {
+            "year": 2027,
+            "source": "国务院办公厅关于2027年部分节假日安排的通知（测试）",
+            "holidays": [["2027-01-01", "2027-01-03", "元旦"]],
+            "workdays": [],
+        },
+        "admin",
+    )
     db.session.expire_all()
     case = db.session.query(Case).filter_by(number=case.number).one()
     assert case.due_date == dt.date(2027, 1, 19)

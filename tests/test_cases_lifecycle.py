@@ -9,22 +9,30 @@ from flask import current_app
 from sqlalchemy import select, text
 
 from onewindow.app import db
-from onewindow.environ import getenv
-from onewindow.plugins import hookimpl
 from onewindow.cases import engine
 from onewindow.cases.audit import verify_all
 from onewindow.cases.clock import travel_to
 from onewindow.cases.errors import ConflictError, PermissionDenied, TransitionError
 from onewindow.cases.models import (
-    ApplicantType, Case, CaseEvent, CaseMaterial, CaseState, CaseStep, Channel, MaterialStatus, StepState,
+    ApplicantType,
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    CaseState,
+    CaseStep,
+    Channel,
+    MaterialStatus,
+    StepState,
 )
+from onewindow.environ import getenv
 from onewindow.models import Staff
 from onewindow.models.items import Item
+from onewindow.plugins import hookimpl
 
 PERSON = "440304200002291236"
-AMR = "11369921102345608H"   # 市场监管局
-RE = "113699211024247953"    # 不动产登记中心
-TAX = "11369921102820747H"   # 税务局
+AMR = "11369921102345608H"  # 市场监管局
+RE = "113699211024247953"  # 不动产登记中心
+TAX = "11369921102820747H"  # 税务局
 HOUSING = "11369921102662363Q"  # 住建局
 
 
@@ -47,8 +55,13 @@ def registered(plugin):
 
 def accepted(item_id, acceptor, when=dt.date(2026, 11, 23)):
     item = db.session.get(Item, item_id)
-    app_ = engine.Application(item=item, applicant_type=ApplicantType.person, applicant_name="张三",
-                              applicant_id=PERSON, channel=Channel.window)
+    app_ = engine.Application(
+        item=item,
+        applicant_type=ApplicantType.person,
+        applicant_name="张三",
+        applicant_id=PERSON,
+        channel=Channel.window,
+    )
     with travel_to(when):
         return engine.accept(app_, acceptor, {m.id: MaterialStatus.submitted for m in item.materials})
 
@@ -67,16 +80,18 @@ def test_sequential_routing_goes_to_the_lead_then_on_in_order(ctx, make_item, ac
 
 
 def test_parallel_routing_fans_out_at_once(ctx, make_item, actor):
-    item_id = make_item(routing="parallel", department=RE,
-                        steps=[(RE, 3, True, False), (TAX, 2, False, True), (HOUSING, 2, False, True)])
+    item_id = make_item(
+        routing="parallel",
+        department=RE,
+        steps=[(RE, 3, True, False), (TAX, 2, False, True), (HOUSING, 2, False, True)],
+    )
     case = accepted(item_id, actor("acceptor"))
     assert [s.state for s in case.steps] == [StepState.active] * 3
     assert len([n for n in case.notices if n.kind == "handover"]) == 3
 
 
 def test_silent_parallel_step_counts_as_consent_at_its_deadline(ctx, make_item, actor):
-    item_id = make_item(routing="parallel", department=RE,
-                        steps=[(RE, 3, True, False), (TAX, 2, False, True)])
+    item_id = make_item(routing="parallel", department=RE, steps=[(RE, 3, True, False), (TAX, 2, False, True)])
     case = accepted(item_id, actor("acceptor"))  # Mon 23 Nov; tax step due Wed 25 Nov
     lead, tax = case.steps
     with travel_to(dt.date(2026, 11, 24)):
@@ -272,7 +287,7 @@ def test_a_transition_shows_its_event_and_reads_other_rows_afresh_after_its_comm
         other.execute(text("update ab_user set phone = '0791-12345678' where id = :i"), {"i": approver_id})
     assert approver.phone == "0791-12345678"
     assert (True, "approve_step") in seen
-    assert [e.action for e in case.events][len(before):] == ["approve_step", "decide"]
+    assert [e.action for e in case.events][len(before) :] == ["approve_step", "decide"]
     assert all(e.id is not None and e.case_id == case.id for e in case.events)
     assert case.state == CaseState.approved and case.version == 2
 
@@ -308,8 +323,10 @@ def test_a_transition_read_before_another_workers_commit_is_not_a_conflict(app, 
                 if after is written:
                     written.set()
 
-    threads = [threading.Thread(target=act, args=("a", None, read)),
-               threading.Thread(target=act, args=("b", read, written))]
+    threads = [
+        threading.Thread(target=act, args=("a", None, read)),
+        threading.Thread(target=act, args=("b", read, written)),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -368,10 +385,12 @@ def test_a_transitions_rows_read_back_from_another_connection_as_the_case_holds_
     def stored():  # the rows as another connection reads them (typed by the tables' columns)
         with db.engine.connect() as other:
             row = other.execute(select(cases).where(cases.c.id == case.id)).one()
-            materials = other.execute(select(materials_t).where(materials_t.c.case_id == case.id)
-                                      .order_by(materials_t.c.position)).all()
-            steps = other.execute(select(steps_t).where(steps_t.c.case_id == case.id)
-                                  .order_by(steps_t.c.position)).all()
+            materials = other.execute(
+                select(materials_t).where(materials_t.c.case_id == case.id).order_by(materials_t.c.position)
+            ).all()
+            steps = other.execute(
+                select(steps_t).where(steps_t.c.case_id == case.id).order_by(steps_t.c.position)
+            ).all()
         return row, materials, steps
 
     row, materials, steps = stored()
@@ -382,9 +401,11 @@ def test_a_transitions_rows_read_back_from_another_connection_as_the_case_holds_
     assert (row.chain_seq, row.chain_hash) == (case.events[-1].seq, case.events[-1].hash)
     assert (row.received_at, row.due_date, row.number) == (case.received_at, case.due_date, case.number)
     assert [(m.id, m.case_id, m.material_id, m.status) for m in materials] == [
-        (m.id, case.id, m.material_id, m.status) for m in case.materials]
+        (m.id, case.id, m.material_id, m.status) for m in case.materials
+    ]
     assert [(s.id, s.case_id, s.department_id, s.state, s.due_date) for s in steps] == [
-        (s.id, case.id, s.department_id, s.state, s.due_date) for s in case.steps]
+        (s.id, case.id, s.department_id, s.state, s.due_date) for s in case.steps
+    ]
     lead = next(s for s in case.steps if s.is_lead)
     with travel_to(dt.date(2026, 11, 24)):
         engine.approve_step(case, lead.id, actor("approver"), "同意")
@@ -402,10 +423,13 @@ def test_a_transition_failing_after_its_rows_are_written_leaves_case_and_session
     case = accepted(item_id, actor("acceptor"))
     step_id, seq = case.steps[0].id, case.chain_seq
     with db.engine.begin() as other:
-        other.execute(text(
-            "insert into ow_case_event (case_id, seq, action, to_state, actor, at, reason, payload, "
-            "prev_hash, hash) values (:c, :s, 'approve_step', 'approved', 'someone', :at, '', '{}', :h, :h)"),
-            {"c": case.id, "s": seq + 1, "at": dt.datetime(2026, 11, 24, 9), "h": "f" * 64})
+        other.execute(
+            text(
+                "insert into ow_case_event (case_id, seq, action, to_state, actor, at, reason, payload, "
+                "prev_hash, hash) values (:c, :s, 'approve_step', 'approved', 'someone', :at, '', '{}', :h, :h)"
+            ),
+            {"c": case.id, "s": seq + 1, "at": dt.datetime(2026, 11, 24, 9), "h": "f" * 64},
+        )
     with pytest.raises(ConflictError):
         with travel_to(dt.date(2026, 11, 24)):
             engine.approve_step(case, step_id, actor("approver"), "同意")
@@ -413,7 +437,9 @@ def test_a_transition_failing_after_its_rows_are_written_leaves_case_and_session
     assert case.steps[0].state == StepState.active and case.steps[0].decided_by is None
     with db.engine.connect() as other:
         assert other.execute(text("select state, version from ow_case where id = :i"), {"i": case.id}).one() == (
-            "in_review", 1)
+            "in_review",
+            1,
+        )
         assert other.execute(text("select state from ow_case_step where id = :i"), {"i": step_id}).scalar() == "active"
 
 
@@ -468,12 +494,20 @@ def test_a_transition_that_also_writes_another_table_is_flushed_by_the_orm_whole
     with registered(Writer()):
         engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
     with db.engine.connect() as other:
-        assert other.execute(text("select last from ow_case_serial where prefix = :p"),
-                             {"p": f"plugin-{case.id}"}).scalar() == 7
+        assert (
+            other.execute(
+                text("select last from ow_case_serial where prefix = :p"), {"p": f"plugin-{case.id}"}
+            ).scalar()
+            == 7
+        )
         assert other.execute(text("select state, version from ow_case where id = :i"), {"i": case.id}).one() == (
-            "approved", 2)
-        assert other.execute(text("select state from ow_case_step where case_id = :i"),
-                             {"i": case.id}).scalar() == "approved"
+            "approved",
+            2,
+        )
+        assert (
+            other.execute(text("select state from ow_case_step where case_id = :i"), {"i": case.id}).scalar()
+            == "approved"
+        )
 
 
 @pytest.mark.skipif(not getenv("TEST_DATABASE_URL"), reason="PostgreSQL row locks")
@@ -544,8 +578,10 @@ def test_a_result_whose_licence_is_unsealed_is_neither_handed_out_nor_posted(ctx
     engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
     assert case.licence_identifier, "the decision issues the e-licence"
     engine.hand_to_output(case, actor("approver"), "食品经营许可证1份")
-    for deliver in (lambda: engine.deliver_pickup(case, actor("output_clerk"), "张三", PERSON),
-                    lambda: engine.deliver_post(case, actor("output_clerk"), "EMS1234567890CN")):
+    for deliver in (
+        lambda: engine.deliver_pickup(case, actor("output_clerk"), "张三", PERSON),
+        lambda: engine.deliver_post(case, actor("output_clerk"), "EMS1234567890CN"),
+    ):
         with pytest.raises(TransitionError, match="尚未加盖电子印章"):
             deliver()
         assert case.state == CaseState.at_output
@@ -572,8 +608,9 @@ def test_postal_signing_date_is_not_in_the_future_and_recorded_within_one_workin
         with pytest.raises(TransitionError, match="超过1个工作日"):
             engine.confirm_post_delivery(case, actor("output_clerk"), "张三", dt.date(2026, 11, 24))
         assert case.state == CaseState.posted
-        engine.confirm_post_delivery(case, actor("output_clerk"), "张三", dt.date(2026, 11, 24),
-                                     late_reason="邮政回执于今日才送达中心")
+        engine.confirm_post_delivery(
+            case, actor("output_clerk"), "张三", dt.date(2026, 11, 24), late_reason="邮政回执于今日才送达中心"
+        )
     event = case.events[-1]
     assert case.state == CaseState.delivered
     assert event.payload["late"] is True and event.reason == "邮政回执于今日才送达中心"

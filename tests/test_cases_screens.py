@@ -15,8 +15,14 @@ def _accept_form(item):
     from onewindow.models.org import Window
 
     a01 = db.session.query(Window).filter_by(code="A01").one()
-    form = {"applicant_type": "person", "applicant_name": "张三", "applicant_id": PERSON, "channel": "window",
-            "outcome": "accept", "window_id": str(a01.id)}
+    form = {
+        "applicant_type": "person",
+        "applicant_name": "张三",
+        "applicant_id": PERSON,
+        "channel": "window",
+        "outcome": "accept",
+        "window_id": str(a01.id),
+    }
     form.update({f"m{m.id}": "submitted" for m in item.materials})
     return form
 
@@ -65,8 +71,11 @@ def test_other_departments_case_page_is_404(app, make_item, login, actor):
     item_id = make_item()
     with app.app_context():
         item = db.session.get(Item, item_id)
-        case = engine.accept(engine.Application(item, ApplicantType.person, "张三", PERSON), actor("acceptor"),
-                             {m.id: MaterialStatus.submitted for m in item.materials})
+        case = engine.accept(
+            engine.Application(item, ApplicantType.person, "张三", PERSON),
+            actor("acceptor"),
+            {m.id: MaterialStatus.submitted for m in item.materials},
+        )
         pk = case.id
     own, other = app.test_client(), app.test_client()
     login(own, "approver")
@@ -102,16 +111,21 @@ def test_a_failed_rejection_keeps_the_outcome_and_every_value(app, make_item, cl
         assert notice.content["basis"] == "《行政许可法》第三十二条"
 
 
-def test_correction_from_the_workbench_lists_only_the_materials_marked_missing_or_faulty(app, make_item, client,
-                                                                                         login):
+def test_correction_from_the_workbench_lists_only_the_materials_marked_missing_or_faulty(app, make_item, client, login):
     item_id = make_item()
     login(client, "acceptor")
     with app.app_context():
         item = db.session.get(Item, item_id)
         form = _accept_form(item)
         first, second, third = (m.id for m in item.materials)
-    form.update({"outcome": "request_correction", f"m{second}": "faulty", f"p{second}": "身份证复印件模糊",
-                 f"m{third}": "missing"})
+    form.update(
+        {
+            "outcome": "request_correction",
+            f"m{second}": "faulty",
+            f"p{second}": "身份证复印件模糊",
+            f"m{third}": "missing",
+        }
+    )
     assert client.post(f"/workbench/new/{item_id}", data=form).status_code == 302
     with app.app_context():
         case = db.session.query(Case).one()
@@ -165,8 +179,9 @@ def test_the_department_returns_a_case_for_correction_from_the_case_page(app, ma
     page = approver.get(f"/caseview/show/{pk}").get_data(as_text=True)
     assert 'id="ow-action-return_for_correction"' in page and 'id="ow-action-approve_step"' in page
     assert 'id="ow-case-data"' in page
-    response = approver.post(f"/caseview/act/{pk}/return_for_correction",
-                             data={f"problem-{material}": "身份证明已过有效期"})
+    response = approver.post(
+        f"/caseview/act/{pk}/return_for_correction", data={f"problem-{material}": "身份证明已过有效期"}
+    )
     assert response.status_code == 302
     with app.app_context():
         case = db.session.get(Case, pk)
@@ -182,13 +197,19 @@ def test_a_deferred_material_is_registered_from_the_case_page_and_the_result_rel
     item_id, form = _accepted_case(app, make_item, acceptor)
     with app.app_context():
         deferred = db.session.get(Item, item_id).materials[2].id
-    form.update({"outcome": "accept_deferred", f"m{deferred}": "missing", "commitment": "三日内补交",
-                 "supply_deadline": "2026-11-26"})
+    form.update(
+        {
+            "outcome": "accept_deferred",
+            f"m{deferred}": "missing",
+            "commitment": "三日内补交",
+            "supply_deadline": "2026-11-26",
+        }
+    )
     with travel_to(dt.date(2026, 11, 23)):
         assert acceptor.post(f"/workbench/new/{item_id}", data=form).status_code == 302
         with app.app_context():
             case = db.session.query(Case).one()
-            pk, step_id = case.id, case.steps[0].id
+            pk = case.id
         approver.post(f"/caseview/act/{pk}/approve_step", data={"opinion": "同意（模拟审批）"})
         page = acceptor.get(f"/caseview/show/{pk}").get_data(as_text=True)
         assert 'id="ow-action-supply_material"' in page

@@ -10,8 +10,20 @@ from click.testing import CliRunner
 
 from onewindow.cli import cli
 
-COMMANDS = [[], ["init"], ["serve"], ["user"], ["user", "create"], ["plugins"], ["db"], ["db", "upgrade"],
-            ["db", "check"], ["db", "revision"], ["backup"], ["restore"]]
+COMMANDS = [
+    [],
+    ["init"],
+    ["serve"],
+    ["user"],
+    ["user", "create"],
+    ["plugins"],
+    ["db"],
+    ["db", "upgrade"],
+    ["db", "check"],
+    ["db", "revision"],
+    ["backup"],
+    ["restore"],
+]
 
 
 @pytest.fixture
@@ -33,22 +45,38 @@ def test_plugins_command_lists_key_version_status(cli_env):
 
 
 def test_user_create_with_department(cli_env):
-    result = CliRunner().invoke(cli, ["user", "create", "--username", "li4", "--password", "s3cret-pass",
-                                      "--role", "approver", "--department", "11369921102503987F"], env=cli_env)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "user",
+            "create",
+            "--username",
+            "li4",
+            "--password",
+            "s3cret-pass",
+            "--role",
+            "approver",
+            "--department",
+            "11369921102503987F",
+        ],
+        env=cli_env,
+    )
     assert result.exit_code == 0, result.output
     assert "created user li4" in result.output
 
 
 def test_user_create_refuses_unknown_role_with_the_choices(cli_env):
-    result = CliRunner().invoke(cli, ["user", "create", "--username", "x", "--password", "s3cret-pass",
-                                      "--role", "boss"], env=cli_env)
+    result = CliRunner().invoke(
+        cli, ["user", "create", "--username", "x", "--password", "s3cret-pass", "--role", "boss"], env=cli_env
+    )
     assert result.exit_code == 1
     assert "--role 'boss' is not a role; choose one of: admin, acceptor" in result.output
 
 
 def test_department_role_requires_a_department(cli_env):
-    result = CliRunner().invoke(cli, ["user", "create", "--username", "x", "--password", "s3cret-pass",
-                                      "--role", "seal_admin"], env=cli_env)
+    result = CliRunner().invoke(
+        cli, ["user", "create", "--username", "x", "--password", "s3cret-pass", "--role", "seal_admin"], env=cli_env
+    )
     assert result.exit_code == 1
     assert "give --department" in result.output
 
@@ -70,12 +98,14 @@ def test_serve_refuses_an_uninitialised_database(tmp_path):
 def test_init_demo_on_empty_database_prints_logins_and_is_repeatable(tmp_path):
     env = {**os.environ, "ONEWINDOW_INSTANCE": str(tmp_path / "inst")}
     env.pop("ONEWINDOW_DATABASE_URL", None)
-    first = subprocess.run([sys.executable, "-m", "onewindow.cli", "init", "--demo"], env=env,
-                           capture_output=True, text=True)
+    first = subprocess.run(
+        [sys.executable, "-m", "onewindow.cli", "init", "--demo"], env=env, capture_output=True, text=True
+    )
     assert first.returncode == 0, first.stderr
     assert "admin" in first.stdout and "departments +15" in first.stdout
-    second = subprocess.run([sys.executable, "-m", "onewindow.cli", "init", "--demo"], env=env,
-                            capture_output=True, text=True)
+    second = subprocess.run(
+        [sys.executable, "-m", "onewindow.cli", "init", "--demo"], env=env, capture_output=True, text=True
+    )
     assert "departments +0" in second.stdout
     admin_line = next(line for line in first.stdout.splitlines() if line.split()[:2] == ["admin", "admin"])
     password = admin_line.split()[2]

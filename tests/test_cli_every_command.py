@@ -85,8 +85,9 @@ def _synthesised(command: click.Command, tmp: Path) -> list[str]:
 
 
 def _run(args, instance: Path):
-    return CliRunner().invoke(cli, ["--instance", str(instance), *args], env={"ONEWINDOW_DATABASE_URL": None,
-                                                                          "ONEWINDOW_INSTANCE": None})
+    return CliRunner().invoke(
+        cli, ["--instance", str(instance), *args], env={"ONEWINDOW_DATABASE_URL": None, "ONEWINDOW_INSTANCE": None}
+    )
 
 
 def _assert_one_error_line(result, what):
@@ -103,8 +104,18 @@ def _no_traceback(result, what):
 
 def test_the_walk_finds_core_and_plugin_commands(tmp_path):
     names = {" ".join(path) for path, _ in _every_command(tmp_path / "inst")}
-    assert {"init", "serve", "pack validate", "pack uninstall", "calendar check", "case show",
-            "licence verify", "scheduler", "supervision scan", "intermediary redraw"} <= names
+    assert {
+        "init",
+        "serve",
+        "pack validate",
+        "pack uninstall",
+        "calendar check",
+        "case show",
+        "licence verify",
+        "scheduler",
+        "supervision scan",
+        "intermediary redraw",
+    } <= names
     stale = sorted(set(SAMPLES) - names)
     assert not stale, f"SAMPLES lists commands that do not exist: {stale}"
 
@@ -149,8 +160,14 @@ def test_every_command_on_an_empty_instance_works_or_fails_in_one_line(tmp_path)
 def test_pack_validate_on_a_fresh_machine_checks_the_pack_on_its_own(tmp_path):
     """A county's first step, before `onewindow init`: the real entry point, a bare folder."""
     env = {"PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "onewindow.cli", "pack", "validate", DEMO_PACK],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "onewindow.cli", "pack", "validate", DEMO_PACK],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert "checked on its own" in done.stdout
     assert "pack demo-county 1.0.0 is valid" in done.stdout
@@ -208,8 +225,11 @@ def test_pack_validate_checks_against_the_installed_organisation(db_cli):
 
 def test_an_outdated_database_is_named_with_the_command_to_run(db_cli):
     _set_revisions(db_cli.engine, "s0005_card_backfill_indexes", "s0004_card_open_bytewise")
-    for args in (["pack", "list"], ["pack", "validate", DEMO_PACK], ["user", "create", "--username", "x",
-                                                                    "--password", "s3cret-pass", "--role", "acceptor"]):
+    for args in (
+        ["pack", "list"],
+        ["pack", "validate", DEMO_PACK],
+        ["user", "create", "--username", "x", "--password", "s3cret-pass", "--role", "acceptor"],
+    ):
         result = db_cli(*args)
         line = _assert_one_error_line(result, " ".join(args))
         assert "the database schema is not up to date" in line and "s0004_card_open_bytewise" in line

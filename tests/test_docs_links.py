@@ -6,8 +6,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 #: Pages written alongside these docs on other branches; linked before they land.
-WRITTEN_ELSEWHERE = {"docs/operator/serving.md", "docs/operator/backups.md", "docs/operator/security.md",
-                     "docs/operator/audit.md", "docs/plugin-api.md", "bench/RESULTS.md"}
+WRITTEN_ELSEWHERE = {
+    "docs/operator/serving.md",
+    "docs/operator/backups.md",
+    "docs/operator/security.md",
+    "docs/operator/audit.md",
+    "docs/plugin-api.md",
+    "bench/RESULTS.md",
+}
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 

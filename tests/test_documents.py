@@ -19,7 +19,7 @@ from onewindow.models.items import Item
 
 PERSON = "440304200002291236"
 AMR = "11369921102345608H"  # 市场监管局 (approver, chief_rep, seal_admin belong here)
-RE = "113699211024247953"   # 不动产登记中心 (approver_re)
+RE = "113699211024247953"  # 不动产登记中心 (approver_re)
 TAX = "11369921102820747H"  # 税务局
 
 
@@ -31,8 +31,14 @@ def ctx(app):
 
 def application(item_id, name="张三", window=None):
     item = db.session.get(Item, item_id)
-    return engine.Application(item=item, applicant_type=ApplicantType.person, applicant_name=name,
-                              applicant_id=PERSON, channel=Channel.window, window=window)
+    return engine.Application(
+        item=item,
+        applicant_type=ApplicantType.person,
+        applicant_name=name,
+        applicant_id=PERSON,
+        channel=Channel.window,
+        window=window,
+    )
 
 
 def notices_of_every_kind(make_item, actor) -> dict[str, Notice]:
@@ -42,9 +48,13 @@ def notices_of_every_kind(make_item, actor) -> dict[str, Notice]:
     statuses = {m.id: MaterialStatus.submitted for m in materials}
     statuses[materials[2].id] = MaterialStatus.missing  # 场所使用证明 is deferrable
     with travel_to(dt.date(2026, 11, 23)):
-        case = engine.accept_deferred(application(item_id), actor("acceptor"), statuses,
-                                      commitment="本人承诺于11月27日前补交场所使用证明",
-                                      supply_deadline=dt.date(2026, 11, 27))
+        case = engine.accept_deferred(
+            application(item_id),
+            actor("acceptor"),
+            statuses,
+            commitment="本人承诺于11月27日前补交场所使用证明",
+            supply_deadline=dt.date(2026, 11, 27),
+        )
         engine.supply_material(case, actor("acceptor"), materials[2].id)
         engine.suspend(case, actor("approver"), "检测", "委托第三方检测设备", expected_days=3)
         engine.resume(case, actor("approver"), "检测合格")
@@ -52,10 +62,15 @@ def notices_of_every_kind(make_item, actor) -> dict[str, Notice]:
         engine.approve_step(case, case.steps[1].id, actor("admin"), "无异议")  # no tax-office user in the demo
         engine.hand_to_output(case, actor("approver"), "食品经营许可证正本1份")
         engine.deliver_pickup(case, actor("output_clerk"), "张三", PERSON)
-        corrected = engine.request_correction(application(item_id, "李四"), actor("acceptor"),
-                                              {materials[0].id: "申请书未签名"})
-        rejected = engine.reject(application(item_id, "王五"), actor("acceptor"), "申请事项依法不需要取得行政许可",
-                                 basis="《中华人民共和国行政许可法》第十二条")
+        corrected = engine.request_correction(
+            application(item_id, "李四"), actor("acceptor"), {materials[0].id: "申请书未签名"}
+        )
+        rejected = engine.reject(
+            application(item_id, "王五"),
+            actor("acceptor"),
+            "申请事项依法不需要取得行政许可",
+            basis="《中华人民共和国行政许可法》第十二条",
+        )
     found: dict[str, Notice] = {}
     for c in (case, corrected, rejected):
         for notice in c.notices:
@@ -84,16 +99,29 @@ def test_qr_code_points_to_the_configured_public_base_url(make_app, make_item, a
     app = make_app(config={"PUBLIC_BASE_URL": "https://zwfw.example.gov.cn/"})
     with app.app_context():
         item_id = make_item()
-        case = engine.accept(application(item_id), actor("acceptor"),
-                             {m.id: MaterialStatus.submitted for m in db.session.get(Item, item_id).materials})
+        case = engine.accept(
+            application(item_id),
+            actor("acceptor"),
+            {m.id: MaterialStatus.submitted for m in db.session.get(Item, item_id).materials},
+        )
         assert progress_url(case) == f"https://zwfw.example.gov.cn/progress/{case.number}?code={case.query_code}"
 
 
 def test_acceptance_notice_states_dates_place_query_code_and_materials(ctx, make_item, actor):
     notice = notices_of_every_kind(make_item, actor)["acceptance"]
     html = render_notice_html(notice)
-    for text in ["张三：", "决定予以受理", "食品经营许可", notice.case.query_code, "统一出件窗口", "申请书",
-                 "容缺后补", "2026年11月23日", "受理人（签字）", "申请人（签收）"]:
+    for text in [
+        "张三：",
+        "决定予以受理",
+        "食品经营许可",
+        notice.case.query_code,
+        "统一出件窗口",
+        "申请书",
+        "容缺后补",
+        "2026年11月23日",
+        "受理人（签字）",
+        "申请人（签收）",
+    ]:
         assert text in html, text
 
 
@@ -107,7 +135,13 @@ def test_unconfirmed_due_date_is_flagged_on_the_acceptance_notice(ctx, make_item
 
 def test_deferral_commitment_carries_commitment_deadline_consequence_and_signature(ctx, make_item, actor):
     html = render_notice_html(notices_of_every_kind(make_item, actor)["deferral_commitment"])
-    for text in ["场所使用证明", "本人承诺于11月27日前补交", "2026年11月27日前", "逾期未补交的", "承诺人（签字或盖章）"]:
+    for text in [
+        "场所使用证明",
+        "本人承诺于11月27日前补交",
+        "2026年11月27日前",
+        "逾期未补交的",
+        "承诺人（签字或盖章）",
+    ]:
         assert text in html, text
 
 
@@ -152,8 +186,9 @@ def test_unknown_kind_from_a_plugin_prints_every_field(ctx, make_item, actor):
 
     case = notices_of_every_kind(make_item, actor)["acceptance"].case
     with unit_of_work():
-        odd = issue_notice(case, "fire_inspection", actor("approver"),
-                           {"number": case.number, "inspector_note": "通道畅通"})
+        odd = issue_notice(
+            case, "fire_inspection", actor("approver"), {"number": case.number, "inspector_note": "通道畅通"}
+        )
     html = render_notice_html(odd)
     assert "办件文书" in html and "通道畅通" in html and case.number in html
 
@@ -194,8 +229,11 @@ def test_every_notice_prints_as_pdf_in_a_cjk_font(ctx, make_item, actor, tmp_pat
 def _issue(app, make_item, actor, department=AMR):
     with app.app_context():
         item_id = make_item(department=department)
-        case = engine.accept(application(item_id), actor("acceptor"),
-                             {m.id: MaterialStatus.submitted for m in db.session.get(Item, item_id).materials})
+        case = engine.accept(
+            application(item_id),
+            actor("acceptor"),
+            {m.id: MaterialStatus.submitted for m in db.session.get(Item, item_id).materials},
+        )
         return case.number, {n.kind: n.id for n in case.notices}
 
 
@@ -235,8 +273,11 @@ def test_department_user_cannot_download_another_departments_notice(app, client,
 def test_department_with_a_step_in_the_case_may_download(app, client, login, make_item, actor):
     with app.app_context():
         item_id = make_item(department=AMR, routing="parallel", steps=[(AMR, 3, True, False), (RE, 2, False, False)])
-        case = engine.accept(application(item_id), actor("acceptor"),
-                             {m.id: MaterialStatus.submitted for m in db.session.get(Item, item_id).materials})
+        case = engine.accept(
+            application(item_id),
+            actor("acceptor"),
+            {m.id: MaterialStatus.submitted for m in db.session.get(Item, item_id).materials},
+        )
         handover = next(n.id for n in case.notices if n.kind == "handover" and n.department_id != case.department_id)
     login(client, "approver_re")
     assert client.get(f"/documents/notice/{handover}.html").status_code == 200

@@ -41,8 +41,12 @@ def test_the_seal_key_is_taken_from_its_old_name_with_a_warning(tmp_path, monkey
 
 
 def test_the_variables_that_are_not_configuration_keys_do_not_stop_the_platform():
-    environ = {"ONEWINDOW_TEST_DATABASE_URL": "sqlite://", "ONEWINDOW_TEST_ARTIFACTS": "/tmp/a",
-               "ONEWINDOW_SEAL_KEK": "11" * 32, "ONEWINDOW_DEFAULT_LOCALE": "en"}
+    environ = {
+        "ONEWINDOW_TEST_DATABASE_URL": "sqlite://",
+        "ONEWINDOW_TEST_ARTIFACTS": "/tmp/a",
+        "ONEWINDOW_SEAL_KEK": "11" * 32,
+        "ONEWINDOW_DEFAULT_LOCALE": "en",
+    }
     assert config.load_env(environ) == {"DEFAULT_LOCALE": "en"}
 
 

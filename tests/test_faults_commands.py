@@ -25,16 +25,26 @@ STARTUP_SECONDS = 180
 def kill_midway(args: list[str], point: str, ow_database: str, tmp_path) -> None:
     """Run ``onewindow <args>``, SIGKILL it when it reaches ``point``."""
     marker = tmp_path / f"{point}.reached"
-    env = {**os.environ, "ONEWINDOW_DATABASE_URL": ow_database, "ONEWINDOW_INSTANCE": str(tmp_path / "instance"),
-           "ONEWINDOW_FAULT_PAUSE": f"{point}:{marker}"}
-    proc = subprocess.Popen([sys.executable, "-c", "from onewindow.cli import main; main()", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "ONEWINDOW_DATABASE_URL": ow_database,
+        "ONEWINDOW_INSTANCE": str(tmp_path / "instance"),
+        "ONEWINDOW_FAULT_PAUSE": f"{point}:{marker}",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from onewindow.cli import main; main()", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + STARTUP_SECONDS
     try:
         while not marker.exists():
             if proc.poll() is not None:
-                pytest.fail(f"onewindow {' '.join(args)} ended ({proc.returncode}) before {point}: "
-                            f"{proc.stdout.read().decode(errors='replace')}")
+                pytest.fail(
+                    f"onewindow {' '.join(args)} ended ({proc.returncode}) before {point}: "
+                    f"{proc.stdout.read().decode(errors='replace')}"
+                )
             if time.monotonic() > deadline:
                 pytest.fail(f"onewindow {' '.join(args)} did not reach {point} in {STARTUP_SECONDS}s")
             time.sleep(0.1)
@@ -55,8 +65,9 @@ def test_kill_9_of_pack_install_midway_leaves_the_database_unchanged(app, ow_dat
     pack_dir = tmp_path / "demo-county"
     shutil.copytree(DEMO_DIR, pack_dir)
     manifest = yaml.safe_load((pack_dir / "pack.yaml").read_text(encoding="utf-8"))
-    (pack_dir / "pack.yaml").write_text(yaml.safe_dump({**manifest, "version": "1.1.0"}, allow_unicode=True),
-                                        encoding="utf-8")
+    (pack_dir / "pack.yaml").write_text(
+        yaml.safe_dump({**manifest, "version": "1.1.0"}, allow_unicode=True), encoding="utf-8"
+    )
     items_file = pack_dir / "items" / "enterprise.yaml"
     items = yaml.safe_load(items_file.read_text(encoding="utf-8"))
     for item in items["items"]:  # every item of the file changes: supersede + insert per item
@@ -69,9 +80,12 @@ def test_kill_9_of_pack_install_midway_leaves_the_database_unchanged(app, ow_dat
 
 
 def test_kill_9_of_calendar_import_midway_leaves_the_database_unchanged(app, ow_database, tmp_path):
-    arrangement = {"year": 2027, "source": "国务院办公厅关于2027年部分节假日安排的通知（测试）",
-                   "holidays": [["2027-01-01", "2027-01-03", "元旦"], ["2027-02-06", "2027-02-14", "春节"]],
-                   "workdays": [["2027-02-20", "调休上班"]]}
+    arrangement = {
+        "year": 2027,
+        "source": "国务院办公厅关于2027年部分节假日安排的通知（测试）",
+        "holidays": [["2027-01-01", "2027-01-03", "元旦"], ["2027-02-06", "2027-02-14", "春节"]],
+        "workdays": [["2027-02-20", "调休上班"]],
+    }
     path = tmp_path / "2027.json"
     path.write_text(json.dumps(arrangement, ensure_ascii=False), encoding="utf-8")
     before = database_fingerprint(ow_database)
@@ -87,8 +101,13 @@ def test_without_the_kill_the_same_commands_do_change_the_database(app, ow_datab
     before = database_fingerprint(ow_database)
     env = {**os.environ, "ONEWINDOW_DATABASE_URL": ow_database, "ONEWINDOW_INSTANCE": str(tmp_path / "instance")}
     env.pop("ONEWINDOW_FAULT_PAUSE", None)
-    done = subprocess.run([sys.executable, "-c", "from onewindow.cli import main; main()", "calendar", "import",
-                           str(path)], env=env, capture_output=True, text=True, timeout=STARTUP_SECONDS)
+    done = subprocess.run(
+        [sys.executable, "-c", "from onewindow.cli import main; main()", "calendar", "import", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=STARTUP_SECONDS,
+    )
     assert done.returncode == 0, done.stderr
     after = database_fingerprint(ow_database)
     assert after["ow_calendar_day"] != before["ow_calendar_day"]

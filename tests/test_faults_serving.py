@@ -11,13 +11,17 @@ from test_serving_production import item  # noqa: F401  (fixture)
 
 
 def test_kill_9_of_the_production_server_loses_no_acknowledged_transition_and_doubles_none(
-        ow_database, tmp_path, demo_logins, item):
+    ow_database, tmp_path, demo_logins, item
+):
     server = ProductionServer(ow_database, tmp_path / "instance", workers=3)
     stop, outcome = threading.Event(), {}
     try:
         server.wait_ready()
-        load = threading.Thread(target=lambda: outcome.setdefault("result", run_load(
-            server.base, demo_logins, *item, clients=8, seconds=40, pages=False, stop=stop)))
+        load = threading.Thread(
+            target=lambda: outcome.setdefault(
+                "result", run_load(server.base, demo_logins, *item, clients=8, seconds=40, pages=False, stop=stop)
+            )
+        )
         load.start()
         deadline = time.monotonic() + 40
         while time.monotonic() < deadline and len(server.access_log.read_text().splitlines()) < 60:

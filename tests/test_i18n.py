@@ -14,7 +14,9 @@ def _extracted_ids():
     ids = set()
     for folder in [ROOT / "platform", ROOT / "plugins"]:
         for _file, _line, message, _comments, _ctx in extract_from_dir(
-            folder, METHODS, keywords={"_": None, "_l": None, "lazy_gettext": None, "gettext": None},
+            folder,
+            METHODS,
+            keywords={"_": None, "_l": None, "lazy_gettext": None, "gettext": None},
         ):
             if isinstance(message, tuple):
                 message = message[0]

@@ -22,7 +22,14 @@ from onewindow.licences.types import install_pack_types
 from onewindow.licences.verification import qr_svg, verify_licence, verify_url
 from onewindow.models import Department, Staff
 from onewindow.models.items import (
-    HandlingType, Item, ItemType, Material, MaterialForm, MaterialSource, Necessity, ServiceMode,
+    HandlingType,
+    Item,
+    ItemType,
+    Material,
+    MaterialForm,
+    MaterialSource,
+    Necessity,
+    ServiceMode,
 )
 
 MARKET = "11369921102345608H"  # 云溪县市场监督管理局 (demo seal_admin, approver, chief_rep belong here)
@@ -31,7 +38,7 @@ COMPANY = "91440300MA5G7K2L82"
 PERSON = "440304200002291236"
 BASE_URL = "https://zwfw.yunxi.example.cn"
 
-PLUGIN = '''
+PLUGIN = """
 from onewindow.plugins import hookimpl
 
 @hookimpl
@@ -47,20 +54,26 @@ def register_licence_types(register):
 def licence_data(case, licence_type):
     if licence_type.code == "test.food":
         return {"inspection_note": "现场核查符合要求", "scope": "预包装食品销售"}
-'''
+"""
 
-BUSINESS_LICENCE = {"code": "test.bizlicence", "name": "营业执照", "type_oid": "11100", "fields": [
-    {"name": "business_name", "label": "名称", "required": True, "mask": "none"},
-    {"name": "address", "label": "住所", "mask": "address"},
-]}
+BUSINESS_LICENCE = {
+    "code": "test.bizlicence",
+    "name": "营业执照",
+    "type_oid": "11100",
+    "fields": [
+        {"name": "business_name", "label": "名称", "required": True, "mask": "none"},
+        {"name": "address", "label": "住所", "mask": "address"},
+    ],
+}
 
 
 @pytest.fixture
 def lic_app(make_app, throwaway_plugin, monkeypatch):
     monkeypatch.delenv("ONEWINDOW_SEAL_KEK", raising=False)
     monkeypatch.delenv("OW_SEAL_KEK", raising=False)  # its old name, still read
-    app = make_app(plugins=[("testlicences", throwaway_plugin(PLUGIN, key="testlicences"))],
-                   config={"PUBLIC_BASE_URL": BASE_URL})
+    app = make_app(
+        plugins=[("testlicences", throwaway_plugin(PLUGIN, key="testlicences"))], config={"PUBLIC_BASE_URL": BASE_URL}
+    )
     with app.app_context():
         yield app
 
@@ -76,14 +89,29 @@ def _user(name) -> Staff:
 def _item(basic_code, name, licence_type_code, materials=()) -> Item:
     item_type = db.session.query(ItemType).filter_by(code="T1").one_or_none() or ItemType(code="T1", name="行政许可")
     dept = _department()
-    item = Item(basic_code=basic_code, implementation_code=f"{dept.credit_code}3{basic_code}", name=name,
-                item_type=item_type, department=dept, legal_days=20, promised_days=5,
-                handling_type=HandlingType.promised, service_mode=ServiceMode.window_post,
-                licence_type_code=licence_type_code)
+    item = Item(
+        basic_code=basic_code,
+        implementation_code=f"{dept.credit_code}3{basic_code}",
+        name=name,
+        item_type=item_type,
+        department=dept,
+        legal_days=20,
+        promised_days=5,
+        handling_type=HandlingType.promised,
+        service_mode=ServiceMode.window_post,
+        licence_type_code=licence_type_code,
+    )
     for n, (mname, code) in enumerate(materials, start=1):
-        item.materials.append(Material(position=n, name=mname, necessity=Necessity.required, form=MaterialForm.original,
-                                       source=MaterialSource.government if code else MaterialSource.applicant,
-                                       licence_type_code=code))
+        item.materials.append(
+            Material(
+                position=n,
+                name=mname,
+                necessity=Necessity.required,
+                form=MaterialForm.original,
+                source=MaterialSource.government if code else MaterialSource.applicant,
+                licence_type_code=code,
+            )
+        )
     db.session.add(item)
     db.session.commit()
     return item
@@ -92,19 +120,30 @@ def _item(basic_code, name, licence_type_code, materials=()) -> Item:
 @pytest.fixture
 def world(lic_app):
     """市场监管局 with a seal, the business-licence type from a pack, two items."""
-    install_pack_types(SimpleNamespace(key="demo-county", sections={"core.licences": {"types": [BUSINESS_LICENCE]}}), db.session)
+    install_pack_types(
+        SimpleNamespace(key="demo-county", sections={"core.licences": {"types": [BUSINESS_LICENCE]}}), db.session
+    )
     seals.create_seal(db.session, _department(), "admin")
     db.session.commit()
     register = _item("000201001000", "企业设立登记", "test.bizlicence")
-    food = _item("000201002000", "食品经营许可", "test.food",
-                 materials=[("营业执照", "test.bizlicence"), ("食品安全管理制度", None)])
+    food = _item(
+        "000201002000",
+        "食品经营许可",
+        "test.food",
+        materials=[("营业执照", "test.bizlicence"), ("食品安全管理制度", None)],
+    )
     return SimpleNamespace(register=register, food=food)
 
 
 def _case(item, number="36992120261125000001", applicant_id=COMPANY, applicant_type="company", **data):
-    return SimpleNamespace(number=number, item=item, applicant_name="云溪县好味餐饮有限公司", applicant_type=applicant_type,
-                           applicant_id=applicant_id, data={"business_name": "云溪县好味餐饮有限公司",
-                                                            "address": "云溪县城南街道行政中心路8号", **data})
+    return SimpleNamespace(
+        number=number,
+        item=item,
+        applicant_name="云溪县好味餐饮有限公司",
+        applicant_type=applicant_type,
+        applicant_id=applicant_id,
+        data={"business_name": "云溪县好味餐饮有限公司", "address": "云溪县城南街道行政中心路8号", **data},
+    )
 
 
 def _issue_and_seal(case) -> Licence:
@@ -207,9 +246,11 @@ def test_only_the_departments_seal_admin_can_seal(world):
 
     licence = library.issue_for_case(_case(world.register))
     other = create_staff(username="seal_re", password="s3cret-pass", roles=["seal_admin"], department_code=REAL_ESTATE)
-    for user, message in [(_user("admin"), "only the seal administrator"),
-                          (_user("approver"), "only the seal administrator"),
-                          (other, "seal administrator of another department")]:
+    for user, message in [
+        (_user("admin"), "only the seal administrator"),
+        (_user("approver"), "only the seal administrator"),
+        (other, "seal administrator of another department"),
+    ]:
         with pytest.raises(seals.SealRefused, match=message):
             seals.seal_licence(db.session, licence, user)
         assert licence.status == LicenceStatus.pending_seal and licence.signature is None
@@ -238,7 +279,9 @@ def test_private_key_is_stored_encrypted_and_never_shown(world, lic_app, login):
     assert private not in seal.private_key_enc and private not in repr(seal)
     client = lic_app.test_client()
     login(client, "admin")
-    pages = client.get("/sealview/list/").get_data(as_text=True) + client.get(f"/sealview/show/{seal.id}").get_data(as_text=True)
+    pages = client.get("/sealview/list/").get_data(as_text=True) + client.get(f"/sealview/show/{seal.id}").get_data(
+        as_text=True
+    )
     assert seal.key_id in pages
     assert private not in pages and seal.private_key_enc[20:60] not in pages
 
@@ -251,8 +294,9 @@ def test_sealed_licence_verifies_as_valid(world):
 
 def test_changing_one_byte_of_sealed_licence_fails_verification(world, lic_app):
     licence = _issue_and_seal(_case(world.register))
-    raw = db.session.execute(text("select CAST(data AS TEXT) from ow_licence where id = :id"),
-                             {"id": licence.id}).scalar()
+    raw = db.session.execute(
+        text("select CAST(data AS TEXT) from ow_licence where id = :id"), {"id": licence.id}
+    ).scalar()
     # "…路8号" → "…路9号": one byte of the stored JSON (escaped or not) changes
     tampered = raw.replace("8\\u53f7", "9\\u53f7").replace("8号", "9号")
     assert len(tampered) == len(raw) and sum(a != b for a, b in zip(raw, tampered)) == 1
@@ -342,8 +386,9 @@ def test_valid_licence_satisfies_government_material_of_a_later_application(worl
 
 
 def test_public_verify_page_needs_no_login_and_masks_personal_data(world, lic_app):
-    licence = _issue_and_seal(_case(world.food, number="P1", applicant_id=PERSON, applicant_type="person",
-                                    legal_rep_id=PERSON))
+    licence = _issue_and_seal(
+        _case(world.food, number="P1", applicant_id=PERSON, applicant_type="person", legal_rep_id=PERSON)
+    )
     client = lic_app.test_client()
     page = client.get(f"/licences/verify/{licence.identifier}")
     assert page.status_code == 200
@@ -484,7 +529,10 @@ def test_cli_creates_and_rotates_a_departments_seal(lic_app):
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 # The demo pack's licence types; until the proposal is merged into the pack, read it from handoff/.
-DEMO_TYPES = [ROOT / "item_packs/demo-county/licence_types.yaml", ROOT / "handoff/licences-demo-pack-licence_types.yaml"]
+DEMO_TYPES = [
+    ROOT / "item_packs/demo-county/licence_types.yaml",
+    ROOT / "handoff/licences-demo-pack-licence_types.yaml",
+]
 
 
 def test_demo_decision_yields_sealed_licence_that_verifies_fails_tampered_revokes_and_is_shared(lic_app):
@@ -492,10 +540,20 @@ def test_demo_decision_yields_sealed_licence_that_verifies_fails_tampered_revoke
 
     from onewindow.licences.types import SECTION
 
-    register = (db.session.query(Item).filter_by(licence_type_code="business_licence", is_current=True)
-                .order_by(Item.id).first())
-    later = next((m.item for m in db.session.query(Material).filter_by(licence_type_code="business_licence")
-                  if m.source == MaterialSource.government and m.item.is_current), None)
+    register = (
+        db.session.query(Item)
+        .filter_by(licence_type_code="business_licence", is_current=True)
+        .order_by(Item.id)
+        .first()
+    )
+    later = next(
+        (
+            m.item
+            for m in db.session.query(Material).filter_by(licence_type_code="business_licence")
+            if m.source == MaterialSource.government and m.item.is_current
+        ),
+        None,
+    )
     if register is None or later is None:
         pytest.skip("the demo pack has no item issuing a business licence and another needing it")
     path = next(p for p in DEMO_TYPES if p.exists())
@@ -526,15 +584,22 @@ def test_demo_decision_yields_sealed_licence_that_verifies_fails_tampered_revoke
 
 
 def test_a_plugin_can_name_the_holder_of_a_new_company(make_app, throwaway_plugin, world):
-    plugin = throwaway_plugin(f'''
+    plugin = throwaway_plugin(
+        f'''
         from onewindow.plugins import hookimpl
 
         @hookimpl
         def licence_data(case, licence_type):
             return {{"_holder": {{"name": "云溪县新设有限公司", "id": "{COMPANY}", "id_type": "credit_code"}}}}
-    ''', key="holderplugin")
+    ''',
+        key="holderplugin",
+    )
     app = make_app(plugins=[("holderplugin", plugin)])
     with app.app_context():
         item = db.session.get(Item, world.register.id)
         licence = library.issue_for_case(_case(item, applicant_id=PERSON, applicant_type="person"))
-        assert (licence.holder, licence.holder_id, licence.holder_id_type.name) == ("云溪县新设有限公司", COMPANY, "credit_code")
+        assert (licence.holder, licence.holder_id, licence.holder_id_type.name) == (
+            "云溪县新设有限公司",
+            COMPANY,
+            "credit_code",
+        )

@@ -18,8 +18,10 @@ MAX_EXAMPLES = 3
 
 @pytest.fixture
 def admin_token(client, demo_logins):
-    response = client.post("/api/v1/security/login", json={
-        "username": "admin", "password": demo_logins["admin"], "provider": "db", "refresh": False})
+    response = client.post(
+        "/api/v1/security/login",
+        json={"username": "admin", "password": demo_logins["admin"], "provider": "db", "refresh": False},
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()["access_token"]
 
@@ -43,13 +45,19 @@ def test_no_operation_of_the_openapi_answers_a_server_error(app, admin_token):
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def call(case):
             response = case.call(headers=auth)
             assert response.status_code < 500, (
                 f"{case.method} {case.formatted_path} answered {response.status_code}: {response.text[:300]}; "
-                f"reproduce with: {case.as_curl_command(headers=auth)}")
+                f"reproduce with: {case.as_curl_command(headers=auth)}"
+            )
 
         try:
             call()

@@ -39,9 +39,14 @@ def test_department_form_shows_checksum_error(client, login, app):
     with app.app_context():
         region_id = db.session.query(Region).filter_by(code="369921").one().id
         before = db.session.query(Department).count()
-    page = client.post("/departmentview/add", data={
-        "name": "云溪县审计局", "credit_code": "91440300MA5G7K2L83", "region": str(region_id),
-    }).get_data(as_text=True)
+    page = client.post(
+        "/departmentview/add",
+        data={
+            "name": "云溪县审计局",
+            "credit_code": "91440300MA5G7K2L83",
+            "region": str(region_id),
+        },
+    ).get_data(as_text=True)
     assert "最后一位应为 2" in page
     with app.app_context():
         assert db.session.query(Department).count() == before

@@ -14,6 +14,9 @@ def test_platform_folder_is_not_a_package():
 def test_stdlib_platform_module_still_works_from_repo_root():
     out = subprocess.run(
         [sys.executable, "-c", "import platform, sqlalchemy, onewindow; print(platform.python_implementation())"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.strip() in {"CPython", "PyPy"}

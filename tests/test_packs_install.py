@@ -74,13 +74,16 @@ def test_a_broken_pack_is_refused_and_leaves_the_database_untouched(app, tmp_pat
 
 
 def test_a_failure_during_install_rolls_everything_back(make_app, throwaway_plugin, tmp_path):
-    plugin = throwaway_plugin('''
+    plugin = throwaway_plugin(
+        """
         from onewindow.plugins import hookimpl
 
         @hookimpl
         def install_pack(pack, session):
             raise RuntimeError("disk full")
-    ''', key="failing")
+    """,
+        key="failing",
+    )
     app = make_app(plugins=[("failing", plugin)])
     pack_dir = copy_demo(tmp_path, version="1.1.0")
     edit_items(pack_dir, "items/enterprise.yaml", lambda items: items[0].update(promised_days=2))
@@ -102,6 +105,7 @@ def test_upgrade_versions_changed_items_and_keeps_cancelled_ones(app, tmp_path):
         items[:] = [it for it in items if it["basic_code"] != DEREGISTER]
         items.append({**establish, "basic_code": "011009000000", "name": "农民专业合作社设立登记"})
         del items[-1]["change"]
+
     edit_items(pack_dir, "items/enterprise.yaml", change)
     with app.app_context():
         new_pack = load_pack(pack_dir)
@@ -115,7 +119,9 @@ def test_upgrade_versions_changed_items_and_keeps_cancelled_ones(app, tmp_path):
         install(new_pack, app, db.session, "admin")
         versions = db.session.query(Item).filter(Item.basic_code == ESTABLISH).order_by(Item.version).all()
         assert [(v.version, v.is_current, v.status) for v in versions] == [
-            (1, False, ItemStatus.superseded), (2, True, ItemStatus.active)]
+            (1, False, ItemStatus.superseded),
+            (2, True, ItemStatus.active),
+        ]
         assert versions[1].promised_days == 2 and versions[0].promised_days == 1  # cases keep their version
         event = db.session.query(ItemEvent).filter_by(item_id=versions[1].id).one()
         assert event.action == ItemAction.change and event.reason.startswith("县政府办〔2026〕12号")

@@ -10,10 +10,10 @@ import yaml
 from click.testing import CliRunner
 
 from onewindow.app import db
+from onewindow.catalogue.commands import pack
 from onewindow.catalogue.install import check
 from onewindow.catalogue.packs import load_pack
 from onewindow.catalogue.schema import SCHEMA_PATH, checker
-from onewindow.catalogue.commands import pack
 from onewindow.cli import State
 from onewindow.demo import DEMO_DIR
 
@@ -46,7 +46,13 @@ def test_demo_pack_is_valid_and_has_sixty_items_in_six_areas(app):
     pack = load_pack(DEMO_DIR)
     assert len(pack.items) >= 60
     assert {it.get("service_area") for it in pack.items} == {
-        "enterprise", "realestate", "public_security", "construction", "intermediary", None}
+        "enterprise",
+        "realestate",
+        "public_security",
+        "construction",
+        "intermediary",
+        None,
+    }
     assert "中文博彩平台" not in "".join(p.read_text(encoding="utf-8") for p in DEMO_DIR.rglob("*.yaml"))
 
 
@@ -84,11 +90,19 @@ def test_compiled_schema_agrees_with_jsonschema(change):
 
 def test_catch_all_material_is_refused_naming_file_item_material_and_fix(app, tmp_path):
     pack_dir = copy_demo(tmp_path)
-    edit_item(pack_dir, ENTERPRISE, ESTABLISH, lambda it: it["materials"].append(
-        {"name": "其他相关材料", "necessity": "required", "form": "copy", "source": "applicant"}))
+    edit_item(
+        pack_dir,
+        ENTERPRISE,
+        ESTABLISH,
+        lambda it: it["materials"].append(
+            {"name": "其他相关材料", "necessity": "required", "form": "copy", "source": "applicant"}
+        ),
+    )
     found = problems(app, pack_dir, "item_packs/demo-county")
-    assert found == [f'item_packs/demo-county/{ENTERPRISE}: item {ESTABLISH} 企业设立登记: material 7 "其他相关材料": '
-                     '"其他相关材料" is vague wording or a catch-all; list the documents by name']
+    assert found == [
+        f'item_packs/demo-county/{ENTERPRISE}: item {ESTABLISH} 企业设立登记: material 7 "其他相关材料": '
+        '"其他相关材料" is vague wording or a catch-all; list the documents by name'
+    ]
 
 
 @pytest.mark.parametrize("name", ["房屋产权证明等材料", "申请人有关证明", "其他材料", "根据情况需要的补充说明"])
@@ -118,18 +132,29 @@ def test_routing_has_exactly_one_lead_department(app, tmp_path, leads):
     def change(it):
         for i, step in enumerate(it["routing"]["steps"]):
             step["lead"] = i < leads
+
     edit_item(pack_dir, "items/realestate.yaml", "070202000000", change)
     assert any(f"routing.steps: has {leads} lead departments; mark exactly one" in p for p in problems(app, pack_dir))
 
 
 def test_every_broken_reference_is_reported_at_once(app, tmp_path):
     pack_dir = copy_demo(tmp_path)
-    edit_item(pack_dir, ENTERPRISE, ESTABLISH, lambda it: it.update(
-        department="91440300MA5G7K2L82", zone=9, windows=["Z99"], form_key="nobody.form", type="99"))
+    edit_item(
+        pack_dir,
+        ENTERPRISE,
+        ESTABLISH,
+        lambda it: it.update(
+            department="91440300MA5G7K2L82", zone=9, windows=["Z99"], form_key="nobody.form", type="99"
+        ),
+    )
     found = "\n".join(problems(app, pack_dir))
-    for text in ["department: 91440300MA5G7K2L82 is not a department", "zone: zone 9 is not declared",
-                 "windows: window Z99 is not declared", "form_key: no loaded plugin registers the form",
-                 "type: '99' is not in item_types"]:
+    for text in [
+        "department: 91440300MA5G7K2L82 is not a department",
+        "zone: zone 9 is not declared",
+        "windows: window Z99 is not declared",
+        "form_key: no loaded plugin registers the form",
+        "type: '99' is not in item_types",
+    ]:
         assert text in found
 
 
@@ -145,11 +170,14 @@ def test_code_formats_and_checksums_are_checked(app, tmp_path):
 def test_duplicate_codes_are_refused(app, tmp_path):
     pack_dir = copy_demo(tmp_path)
     edit_item(pack_dir, ENTERPRISE, "011002000000", lambda it: it.update(basic_code=ESTABLISH))
-    assert any("implementation code 11369921102345608H4011001000000 is also used by" in p for p in problems(app, pack_dir))
+    assert any(
+        "implementation code 11369921102345608H4011001000000 is also used by" in p for p in problems(app, pack_dir)
+    )
 
 
 def test_plugin_checks_its_own_section_through_the_hook(make_app, throwaway_plugin, tmp_path):
-    plugin = throwaway_plugin('''
+    plugin = throwaway_plugin(
+        """
         from onewindow.plugins import hookimpl
 
         @hookimpl
@@ -157,7 +185,9 @@ def test_plugin_checks_its_own_section_through_the_hook(make_app, throwaway_plug
             for i, row in enumerate(pack.sections.get("fees", [])):
                 if row.get("amount", 0) < 0:
                     report(pack.file("fees.yaml"), f"fee {i + 1}", "amount", "must not be negative")
-    ''', key="fees")
+    """,
+        key="fees",
+    )
     app = make_app(plugins=[("fees", plugin)])
     pack_dir = copy_demo(tmp_path)
     (pack_dir / "fees.yaml").write_text("fees:\n  - {amount: -5}\n", encoding="utf-8")

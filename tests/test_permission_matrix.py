@@ -29,8 +29,17 @@ UPDATE = os.environ.get("ONEWINDOW_UPDATE_PERMISSION_MATRIX") == "1"
 ANONYMOUS = "anonymous"
 #: Columns after route, method, url: anonymous, then one demo login per role (approver_re is
 #: the 不动产登记中心's approver: a second department to test scoping across departments).
-IDENTITIES = [ANONYMOUS, "admin", "acceptor", "approver", "approver_re", "chief_rep", "seal_admin",
-              "output_clerk", "supervisor"]
+IDENTITIES = [
+    ANONYMOUS,
+    "admin",
+    "acceptor",
+    "approver",
+    "approver_re",
+    "chief_rep",
+    "seal_admin",
+    "output_clerk",
+    "supervisor",
+]
 FIXED = ["route", "method", "url"]
 HEADER_COMMENT = (
     "# Permission matrix: the answer each identity gets from each route (tests/test_permission_matrix.py).\n"
@@ -124,18 +133,33 @@ def _seed(app) -> None:
         except ImportError:  # plugin not installed
             Capture = None
         if Capture is not None and police is not None:
-            db.session.add(Capture(case_number="MATRIX-CAPTURE-1", item_name="普通护照签发", applicant_name="张三",
-                                   department_id=police.id, captured_by="acceptor",
-                                   captured_at=dt.datetime(2026, 12, 1, 9, 0)))
+            db.session.add(
+                Capture(
+                    case_number="MATRIX-CAPTURE-1",
+                    item_name="普通护照签发",
+                    applicant_name="张三",
+                    department_id=police.id,
+                    captured_by="acceptor",
+                    captured_at=dt.datetime(2026, 12, 1, 9, 0),
+                )
+            )
         try:
             from onewindow_realestate.models import PropertyUnit
         except ImportError:
             PropertyUnit = None
         if PropertyUnit is not None and estate is not None:
-            db.session.add(PropertyUnit(unit_number="530100001001GB00001F0001000", location="云溪县示范路 1 号",
-                                        area=88, use="住宅", right_type="国有建设用地使用权/房屋所有权",
-                                        owner_name="赵六", owner_id="440304200002291236",
-                                        department_id=estate.id))
+            db.session.add(
+                PropertyUnit(
+                    unit_number="530100001001GB00001F0001000",
+                    location="云溪县示范路 1 号",
+                    area=88,
+                    use="住宅",
+                    right_type="国有建设用地使用权/房屋所有权",
+                    owner_name="赵六",
+                    owner_id="440304200002291236",
+                    department_id=estate.id,
+                )
+            )
         db.session.commit()
 
 
@@ -157,8 +181,9 @@ def test_permission_matrix_every_route_every_role(_ow_databases, tmp_path, demo_
     routes = None
     for identity in IDENTITIES:
         url = _ow_databases.clone()
-        app = create_app({"DATABASE_URL": url, "TESTING": True, "WTF_CSRF_ENABLED": False},
-                         instance_path=tmp_path / identity)
+        app = create_app(
+            {"DATABASE_URL": url, "TESTING": True, "WTF_CSRF_ENABLED": False}, instance_path=tmp_path / identity
+        )
         app.config["PROPAGATE_EXCEPTIONS"] = False  # a 500 is an answer to record, not a crash
         _seed(app)
         if routes is None:
@@ -168,22 +193,30 @@ def test_permission_matrix_every_route_every_role(_ow_databases, tmp_path, demo_
                 pytest.fail(
                     f"{len(missing)} route(s) have no row in {MATRIX.name}: {', '.join(missing)}; add them with "
                     f"ONEWINDOW_UPDATE_PERMISSION_MATRIX=1 python -m pytest {Path(__file__).name} and review the new "
-                    "rows (each role's answer) before committing")
+                    "rows (each role's answer) before committing"
+                )
             for route, (method, endpoint) in routes.items():
                 row = matrix.get(route) if not UPDATE else None
-                observed[route] = {"route": route, "method": method,
-                                   "url": (row or {}).get("url") or _proposed_url(app, route, endpoint)}
+                observed[route] = {
+                    "route": route,
+                    "method": method,
+                    "url": (row or {}).get("url") or _proposed_url(app, route, endpoint),
+                }
         client = app.test_client()
         token = None
         if identity != ANONYMOUS:
-            response = client.post("/api/v1/security/login", json={
-                "username": identity, "password": demo_logins[identity], "provider": "db"})
+            response = client.post(
+                "/api/v1/security/login",
+                json={"username": identity, "password": demo_logins[identity], "provider": "db"},
+            )
             assert response.status_code == 200, f"API login of {identity} failed: {response.status_code}"
             token = response.get_json()["access_token"]
             response = client.post("/login/", data={"username": identity, "password": demo_logins[identity]})
             assert response.status_code == 302, f"login of {identity} failed"
-        plan = sorted(((r, routes[r][0], observed[r]["url"], routes[r][1]) for r in routes),
-                      key=lambda row: (_changes_data(row[0], row[1], row[3]), "logout" in row[0], row[0]))
+        plan = sorted(
+            ((r, routes[r][0], observed[r]["url"], routes[r][1]) for r in routes),
+            key=lambda row: (_changes_data(row[0], row[1], row[3]), "logout" in row[0], row[0]),
+        )
         for route, answer in _probe(app, client, plan, token).items():
             observed[route][identity] = answer
         with app.app_context():
@@ -193,15 +226,23 @@ def test_permission_matrix_every_route_every_role(_ow_databases, tmp_path, demo_
 
     if UPDATE:
         _write_matrix(observed)
-    server_errors = [f"{route} as {who}: {row[who]}" for route, row in observed.items() for who in IDENTITIES
-                     if row[who].startswith("5")]
+    server_errors = [
+        f"{route} as {who}: {row[who]}"
+        for route, row in observed.items()
+        for who in IDENTITIES
+        if row[who].startswith("5")
+    ]
     assert not server_errors, "server errors: " + "; ".join(server_errors)
     if UPDATE:
         pytest.skip(f"{MATRIX.name} rewritten from the observed answers: review the diff")
     stale = sorted(set(matrix) - set(routes))
     assert not stale, f"rows for routes that no longer exist in {MATRIX.name}: {', '.join(stale)}; delete them"
-    mismatches = [f"{route} ({observed[route]['url']}) as {who}: expected {matrix[route][who]}, got {row[who]}"
-                  for route, row in sorted(observed.items()) for who in IDENTITIES if row[who] != matrix[route][who]]
+    mismatches = [
+        f"{route} ({observed[route]['url']}) as {who}: expected {matrix[route][who]}, got {row[who]}"
+        for route, row in sorted(observed.items())
+        for who in IDENTITIES
+        if row[who] != matrix[route][who]
+    ]
     assert not mismatches, f"{len(mismatches)} answer(s) differ from {MATRIX.name}:\n" + "\n".join(mismatches)
 
 
@@ -211,18 +252,22 @@ def test_permission_matrix_every_route_every_role(_ow_databases, tmp_path, demo_
 @pytest.fixture
 def seeded(app):
     _seed(app)
-    from onewindow.app import db
     from onewindow_public_security.models import Capture
     from onewindow_realestate.models import PropertyUnit
+
+    from onewindow.app import db
 
     with app.app_context():
         return {"capture": db.session.query(Capture.id).scalar(), "unit": db.session.query(PropertyUnit.id).scalar()}
 
 
-@pytest.mark.parametrize("username, status", [("approver", 404), ("approver_re", 404), ("chief_rep", 404),
-                                              ("acceptor", 200), ("supervisor", 200)])
-def test_in_person_captures_are_seen_by_public_security_and_the_centre_only(app, client, login, seeded,
-                                                                            username, status):
+@pytest.mark.parametrize(
+    "username, status",
+    [("approver", 404), ("approver_re", 404), ("chief_rep", 404), ("acceptor", 200), ("supervisor", 200)],
+)
+def test_in_person_captures_are_seen_by_public_security_and_the_centre_only(
+    app, client, login, seeded, username, status
+):
     login(client, username)
     assert client.get(f"/publicsecuritycaptureview/show/{seeded['capture']}").status_code == status
     listing = client.get("/publicsecuritycaptureview/list/").get_data(as_text=True)
@@ -230,9 +275,10 @@ def test_in_person_captures_are_seen_by_public_security_and_the_centre_only(app,
 
 
 def test_a_department_cannot_create_a_property_unit_under_another_department(app, client, login, seeded):
+    from onewindow_realestate.models import PropertyUnit
+
     from onewindow.app import db
     from onewindow.models import Department, Staff
-    from onewindow_realestate.models import PropertyUnit
 
     with app.app_context():
         own = db.session.query(Staff).filter_by(username="approver").one().department_id
@@ -240,9 +286,19 @@ def test_a_department_cannot_create_a_property_unit_under_another_department(app
     login(client, "approver")
     form = client.get("/propertyunitview/add").get_data(as_text=True)
     assert f'value="{other}"' not in form
-    response = client.post("/propertyunitview/add", data={
-        "unit_number": "530100001001GB00001F0001999", "location": "别处", "area": "10", "use": "住宅",
-        "right_type": "房屋所有权", "owner_name": "某某", "owner_id": "440304200002291236", "department": str(other)})
+    response = client.post(
+        "/propertyunitview/add",
+        data={
+            "unit_number": "530100001001GB00001F0001999",
+            "location": "别处",
+            "area": "10",
+            "use": "住宅",
+            "right_type": "房屋所有权",
+            "owner_name": "某某",
+            "owner_id": "440304200002291236",
+            "department": str(other),
+        },
+    )
     assert response.status_code == 200  # the form again, with the refused choice
     with app.app_context():
         assert db.session.query(PropertyUnit).filter_by(location="别处").count() == 0
@@ -261,8 +317,11 @@ def test_the_inbox_applies_the_department_rule(app):
         staff = {s.username: s for s in db.session.query(Staff)}
         assert department_condition(staff["admin"], CaseStep.department_id) is None
         assert department_condition(staff["acceptor"], CaseStep.department_id) is None
-        own = str(select(CaseStep.id).where(department_condition(staff["approver"], CaseStep.department_id))
-                  .compile(compile_kwargs={"literal_binds": True}))
+        own = str(
+            select(CaseStep.id)
+            .where(department_condition(staff["approver"], CaseStep.department_id))
+            .compile(compile_kwargs={"literal_binds": True})
+        )
         assert f"department_id = {staff['approver'].department_id}" in own
         staff["approver"].department_id = None
         nothing = department_condition(staff["approver"], CaseStep.department_id)

@@ -45,21 +45,28 @@ def outside_public_api(source: str) -> list[tuple[int, str]]:
 def test_built_in_plugins_import_only_the_public_api():
     sources = plugin_sources()
     assert len({p.parts[len(PLUGINS.parts)] for p in sources}) >= 6, "the built-in plugins were not found"
-    offences = [f"{path.relative_to(PLUGINS.parent)}:{line}: {what}"
-                for path in sources for line, what in outside_public_api(path.read_text(encoding="utf-8"))]
-    assert not offences, ("plugins must import only names of onewindow.__all__ (or onewindow.testing); "
-                          "add the name to onewindow/__init__.py's _PUBLIC if plugins need it:\n"
-                          + "\n".join(offences))
+    offences = [
+        f"{path.relative_to(PLUGINS.parent)}:{line}: {what}"
+        for path in sources
+        for line, what in outside_public_api(path.read_text(encoding="utf-8"))
+    ]
+    assert not offences, (
+        "plugins must import only names of onewindow.__all__ (or onewindow.testing); "
+        "add the name to onewindow/__init__.py's _PUBLIC if plugins need it:\n" + "\n".join(offences)
+    )
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("from onewindow.app import db", [(1, "from onewindow.app import ...")]),
-    ("import onewindow.cases.core", [(1, "import onewindow.cases.core")]),
-    ("from onewindow import db, errors", [(1, "from onewindow import errors")]),
-    ("import onewindow\nonewindow.cases", [(2, "onewindow.cases")]),
-    ("from onewindow import Case, db, hookimpl, unit_of_work\nimport onewindow\nonewindow.engine", []),
-    ("from onewindow.testing import make_item\nfrom onewindow_supervision import models", []),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("from onewindow.app import db", [(1, "from onewindow.app import ...")]),
+        ("import onewindow.cases.core", [(1, "import onewindow.cases.core")]),
+        ("from onewindow import db, errors", [(1, "from onewindow import errors")]),
+        ("import onewindow\nonewindow.cases", [(2, "onewindow.cases")]),
+        ("from onewindow import Case, db, hookimpl, unit_of_work\nimport onewindow\nonewindow.engine", []),
+        ("from onewindow.testing import make_item\nfrom onewindow_supervision import models", []),
+    ],
+)
 def test_the_import_check_tells_public_from_internal(source, expected):
     assert outside_public_api(source) == expected
 
@@ -100,8 +107,10 @@ def test_one_unit_of_work_commits_or_rolls_back_everything(app):
 
 
 def test_importing_onewindow_loads_neither_the_framework_nor_the_app():
-    code = ("import sys, onewindow; heavy = sorted(m for m in sys.modules if m.startswith(('flask_appbuilder', "
-            "'onewindow.app', 'onewindow.cases', 'sqlalchemy'))); print(heavy)")
+    code = (
+        "import sys, onewindow; heavy = sorted(m for m in sys.modules if m.startswith(('flask_appbuilder', "
+        "'onewindow.app', 'onewindow.cases', 'sqlalchemy'))); print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

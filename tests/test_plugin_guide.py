@@ -13,15 +13,16 @@ HEADING = re.compile(r"^#### `(\w+)(?:\(([^)]*)\))?`", flags=re.M)
 
 
 def _hooks():
-    return {name: fn for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
-            if hasattr(fn, "onewindow_spec")}
+    return {name: fn for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if hasattr(fn, "onewindow_spec")}
 
 
 def _documented() -> dict[str, list[str] | None]:
     """Hook name → the parameter names its heading shows (None: no signature shown)."""
     guide = PLUGIN_GUIDE.read_text(encoding="utf-8")
-    return {m.group(1): None if m.group(2) is None else [p.strip() for p in m.group(2).split(",") if p.strip()]
-            for m in HEADING.finditer(guide)}
+    return {
+        m.group(1): None if m.group(2) is None else [p.strip() for p in m.group(2).split(",") if p.strip()]
+        for m in HEADING.finditer(guide)
+    }
 
 
 def test_every_hookspec_has_a_docstring():
@@ -39,8 +40,9 @@ def test_plugin_guide_documents_every_hook():
 
 def test_plugin_guide_shows_each_hooks_signature():
     documented = _documented()
-    wrong = {name: (documented.get(name), list(inspect.signature(fn).parameters))
-             for name, fn in _hooks().items()
-             if documented.get(name) != list(inspect.signature(fn).parameters)}
-    assert not wrong, ("the guide's '#### `hook(params)`' headings differ from hookspecs.py "
-                       f"(guide, code): {wrong}")
+    wrong = {
+        name: (documented.get(name), list(inspect.signature(fn).parameters))
+        for name, fn in _hooks().items()
+        if documented.get(name) != list(inspect.signature(fn).parameters)
+    }
+    assert not wrong, f"the guide's '#### `hook(params)`' headings differ from hookspecs.py (guide, code): {wrong}"

@@ -38,21 +38,42 @@ def pages(make_app, monkeypatch):
     with app.app_context():
         dept = db.session.query(Department).filter_by(credit_code=MARKET).one()
         seals.create_seal(db.session, dept, "admin")
-        item_type = db.session.query(ItemType).filter_by(code="T1").one_or_none() or ItemType(code="T1", name="行政许可")
-        item = Item(basic_code="000301001000", implementation_code=f"{MARKET}3000301001000", name="不动产登记",
-                    item_type=item_type, department=dept, legal_days=20, promised_days=5,
-                    handling_type=HandlingType.promised, service_mode=ServiceMode.window_post,
-                    licence_type_code=CERTIFICATE)
+        item_type = db.session.query(ItemType).filter_by(code="T1").one_or_none() or ItemType(
+            code="T1", name="行政许可"
+        )
+        item = Item(
+            basic_code="000301001000",
+            implementation_code=f"{MARKET}3000301001000",
+            name="不动产登记",
+            item_type=item_type,
+            department=dept,
+            legal_days=20,
+            promised_days=5,
+            handling_type=HandlingType.promised,
+            service_mode=ServiceMode.window_post,
+            licence_type_code=CERTIFICATE,
+        )
         db.session.add(item)
         db.session.commit()
         yield SimpleNamespace(app=app, client=app.test_client(), item=item)
 
 
 def _certificate(pages, n=1) -> Licence:
-    case = SimpleNamespace(number=f"3699212026120200000{n}", item=pages.item, applicant_name=OWNER,
-                           applicant_type="person", applicant_id=OWNER_ID,
-                           data={"holder": OWNER, "location": ADDRESS, "unit_number": "369921001001GB00001F00010001",
-                                 "area": "89.50", "use": "住宅", "right_type": "国有建设用地使用权/房屋所有权"})
+    case = SimpleNamespace(
+        number=f"3699212026120200000{n}",
+        item=pages.item,
+        applicant_name=OWNER,
+        applicant_type="person",
+        applicant_id=OWNER_ID,
+        data={
+            "holder": OWNER,
+            "location": ADDRESS,
+            "unit_number": "369921001001GB00001F00010001",
+            "area": "89.50",
+            "use": "住宅",
+            "right_type": "国有建设用地使用权/房屋所有权",
+        },
+    )
     licence = library.issue_for_case(case)
     seal_admin = db.session.query(Staff).filter_by(username="seal_admin").one()
     seals.seal_licence(db.session, licence, seal_admin)
@@ -150,13 +171,16 @@ def test_a_type_with_an_undeclared_or_public_personal_field_is_refused():
 
 
 def test_a_plugin_type_without_masks_stops_startup(make_app, throwaway_plugin):
-    plugin = throwaway_plugin('''
+    plugin = throwaway_plugin(
+        """
 from onewindow.plugins import hookimpl
 
 @hookimpl
 def register_licence_types(register):
     register("t.leaky", name="泄露证", type_oid="99", fields=[{"name": "owner", "label": "权利人"}])
-''', key="leaky")
+""",
+        key="leaky",
+    )
     with pytest.raises(StartupError, match="owner"):
         make_app(plugins=[("leaky", plugin)], sync=False)
 
@@ -180,7 +204,9 @@ def test_verify_code_migration_gives_every_existing_licence_its_own_random_code(
             "holder_id_type, issuer, issuer_code, department_id, issue_date, region, region_code, valid_from, data, "
             "status, access_code, created_at) VALUES (?, ?, 1, ?, 1, '不动产权证书', ?, '赵六', ?, 'resident_id', "
             "'云溪县', ?, 1, '2026-11-01', '云溪县', '369921', '2026-11-01', '{}', 'active', 'ACCESS2345', "
-            "'2026-11-01 09:00:00')", (n, f"ident-{n}", n, f"N{n}", OWNER_ID, MARKET))
+            "'2026-11-01 09:00:00')",
+            (n, f"ident-{n}", n, f"N{n}", OWNER_ID, MARKET),
+        )
     raw.commit()
     raw.close()
     upgrade(app)
@@ -194,10 +220,21 @@ def test_verify_code_migration_gives_every_existing_licence_its_own_random_code(
 
 def _bare_row(raw, table: str) -> None:
     """Row id 1 of ``table`` with a placeholder in every required column."""
-    required = [(name, kind) for _cid, name, kind, notnull, default, pk in raw.execute(f"PRAGMA table_info({table})")
-                if (notnull or pk) and default is None]
-    values = [1 if name == "id" or "INT" in kind.upper() or "BOOL" in kind.upper()
-              else "{}" if "JSON" in kind.upper() else "2026-11-01" if "DATE" in kind.upper() else f"x{name}"[:8]
-              for name, kind in required]
-    raw.execute(f"INSERT INTO {table} ({', '.join(n for n, _k in required)}) VALUES ({', '.join('?' * len(values))})",
-                values)
+    required = [
+        (name, kind)
+        for _cid, name, kind, notnull, default, pk in raw.execute(f"PRAGMA table_info({table})")
+        if (notnull or pk) and default is None
+    ]
+    values = [
+        1
+        if name == "id" or "INT" in kind.upper() or "BOOL" in kind.upper()
+        else "{}"
+        if "JSON" in kind.upper()
+        else "2026-11-01"
+        if "DATE" in kind.upper()
+        else f"x{name}"[:8]
+        for name, kind in required
+    ]
+    raw.execute(
+        f"INSERT INTO {table} ({', '.join(n for n, _k in required)}) VALUES ({', '.join('?' * len(values))})", values
+    )

@@ -28,10 +28,17 @@ def _accepted(app, make_item, actor, *, confidential=False, approve=True):
         item = db.session.get(Item, item_id)
         item.confidential = confidential
         db.session.commit()
-        application = engine.Application(item=item, applicant_type=ApplicantType.person, applicant_name="张三丰",
-                                         applicant_id=PERSON, channel=Channel.window)
+        application = engine.Application(
+            item=item,
+            applicant_type=ApplicantType.person,
+            applicant_name="张三丰",
+            applicant_id=PERSON,
+            channel=Channel.window,
+        )
         with travel_to(dt.date(2026, 11, 23)):
-            case = engine.accept(application, actor("acceptor"), {m.id: MaterialStatus.submitted for m in item.materials})
+            case = engine.accept(
+                application, actor("acceptor"), {m.id: MaterialStatus.submitted for m in item.materials}
+            )
             if approve:
                 engine.approve_step(case, case.steps[0].id, actor("approver"), INTERNAL_OPINION)
         return case.number, case.query_code
@@ -75,12 +82,17 @@ def test_wrong_code_and_unknown_number_get_the_same_404(app, client, make_item, 
     number, code = _accepted(app, make_item, actor)
     wrong_code = "2" * 8 if code != "2" * 8 else "3" * 8
     unknown = number[:-4] + "9999"
-    answers = [client.get(f"/progress/{number}?code={wrong_code}"), client.get(f"/progress/{unknown}?code={code}"),
-               client.get(f"/progress/{number}")]
+    answers = [
+        client.get(f"/progress/{number}?code={wrong_code}"),
+        client.get(f"/progress/{unknown}?code={code}"),
+        client.get(f"/progress/{number}"),
+    ]
     assert {a.status_code for a in answers} == {404}
     assert len({_error(a.get_data(as_text=True)) for a in answers}) == 1
-    api = [client.get(f"/api/v1/public/progress/{number}?code={wrong_code}"),
-           client.get(f"/api/v1/public/progress/{unknown}?code={code}")]
+    api = [
+        client.get(f"/api/v1/public/progress/{number}?code={wrong_code}"),
+        client.get(f"/api/v1/public/progress/{unknown}?code={code}"),
+    ]
     assert {a.status_code for a in api} == {404}
     assert api[0].get_json() == api[1].get_json()
     assert "食品经营许可" not in answers[0].get_data(as_text=True)

@@ -40,8 +40,9 @@ def accept_cases(app, item_id, actor, count, hand_out_every=0):
         item = db.session.get(Item, item_id)
         statuses = {m.id: MaterialStatus.submitted for m in item.materials}
         for n in range(count):
-            case = engine.accept(engine.Application(item, ApplicantType.person, f"申请人{n}", PERSON),
-                                 actor("acceptor"), statuses)
+            case = engine.accept(
+                engine.Application(item, ApplicantType.person, f"申请人{n}", PERSON), actor("acceptor"), statuses
+            )
             if hand_out_every and n % hand_out_every == 0:
                 engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
                 engine.hand_to_output(case, actor("approver"), "许可证1份")
@@ -81,9 +82,11 @@ def test_a_screen_checks_its_menu_without_a_query_per_entry(app, login):
 def test_a_grant_revoked_in_another_process_is_refused_on_the_next_request(app, client, login):
     login(client, "approver")
     assert client.get("/inbox/").status_code == 200
-    revoke = ("FROM ab_permission_view_role WHERE role_id = (SELECT id FROM ab_role WHERE name = 'approver') "
-              "AND permission_view_id IN (SELECT pv.id FROM ab_permission_view pv "
-              "JOIN ab_view_menu v ON v.id = pv.view_menu_id WHERE v.name = 'InboxView')")
+    revoke = (
+        "FROM ab_permission_view_role WHERE role_id = (SELECT id FROM ab_role WHERE name = 'approver') "
+        "AND permission_view_id IN (SELECT pv.id FROM ab_permission_view pv "
+        "JOIN ab_view_menu v ON v.id = pv.view_menu_id WHERE v.name = 'InboxView')"
+    )
     with app.app_context():  # as another worker would: straight to the database, not through this cache
         with db.engine.begin() as conn:
             kept = conn.execute(text(f"SELECT id, permission_view_id, role_id {revoke}")).all()
@@ -92,8 +95,10 @@ def test_a_grant_revoked_in_another_process_is_refused_on_the_next_request(app, 
     assert client.get("/inbox/").status_code != 200
     with app.app_context():
         with db.engine.begin() as conn:
-            conn.execute(text("INSERT INTO ab_permission_view_role (id, permission_view_id, role_id) "
-                              "VALUES (:i, :p, :r)"), [{"i": i, "p": p, "r": r} for i, p, r in kept])
+            conn.execute(
+                text("INSERT INTO ab_permission_view_role (id, permission_view_id, role_id) VALUES (:i, :p, :r)"),
+                [{"i": i, "p": p, "r": r} for i, p, r in kept],
+            )
     assert client.get("/inbox/").status_code == 200
 
 
@@ -101,25 +106,47 @@ def test_a_transition_answer_does_not_grow_with_the_timeline(app, make_item, act
     from onewindow.cases.models import Case, CaseEvent
 
     item_id = make_item()
-    token = client.post("/api/v1/security/login", json={
-        "username": "acceptor", "password": demo_logins["acceptor"], "provider": "db"}).get_json()["access_token"]
+    token = client.post(
+        "/api/v1/security/login", json={"username": "acceptor", "password": demo_logins["acceptor"], "provider": "db"}
+    ).get_json()["access_token"]
     with app.app_context(), travel_to(dt.date(2026, 11, 23)):
         item = db.session.get(Item, item_id)
         statuses = {m.id: MaterialStatus.submitted for m in item.materials}
-        numbers = [engine.accept(engine.Application(item, ApplicantType.person, "张三", PERSON),
-                                 actor("acceptor"), statuses).number for _ in range(3)]
+        numbers = [
+            engine.accept(
+                engine.Application(item, ApplicantType.person, "张三", PERSON), actor("acceptor"), statuses
+            ).number
+            for _ in range(3)
+        ]
         long_one = db.session.query(Case).filter_by(number=numbers[2]).one()
         # a long history (stand-in events below the chain head the engine appends to)
-        db.session.execute(CaseEvent.__table__.insert(), [
-            {"case_id": long_one.id, "seq": -n, "action": "note", "to_state": "in_review", "actor": "acceptor",
-             "at": dt.datetime(2026, 11, 23, 9), "reason": "沟通记录" * 5, "payload": {}, "prev_hash": "0" * 64,
-             "hash": "1" * 64} for n in range(1, 51)])
+        db.session.execute(
+            CaseEvent.__table__.insert(),
+            [
+                {
+                    "case_id": long_one.id,
+                    "seq": -n,
+                    "action": "note",
+                    "to_state": "in_review",
+                    "actor": "acceptor",
+                    "at": dt.datetime(2026, 11, 23, 9),
+                    "reason": "沟通记录" * 5,
+                    "payload": {},
+                    "prev_hash": "0" * 64,
+                    "hash": "1" * 64,
+                }
+                for n in range(1, 51)
+            ],
+        )
         db.session.commit()
     answers, counts = [], []
     for number in numbers:  # the first fills the per-process caches; compare the other two
         with statements(app) as seen:
-            response = client.post(f"/api/v1/cases/{number}/withdraw", json={"reason": "申请人撤回"},
-                                   headers={"Authorization": f"Bearer {token}"})
+            response = client.post(
+                f"/api/v1/cases/{number}/withdraw",
+                json={"reason": "申请人撤回"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
         assert response.status_code == 200, response.get_json()
         answers.append(response.get_json())
         counts.append(len(seen))

@@ -8,13 +8,12 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
 from onewindow.scheduling.leader import Leadership
 
-JOB = '''
+JOB = """
 import os, time
 from onewindow.plugins import hookimpl
 
@@ -26,9 +25,9 @@ def tick():
 @hookimpl
 def register_jobs(register):
     register("slotjob.tick", "slotjob:tick", trigger="cron", second="*/2")
-'''
+"""
 
-SCHEDULER = '''
+SCHEDULER = """
 import logging, sys
 from onewindow.app import create_app
 from onewindow.scheduling import runner
@@ -37,7 +36,7 @@ logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
 app = create_app({"DATABASE_URL": sys.argv[1], "SCHEDULER_LEASE_SECONDS": 3}, instance_path=sys.argv[2],
                  plugins=[("slotjob", slotjob)])
 runner.serve(app, standby_poll=0.3, check_every=1.0)
-'''
+"""
 
 
 def _wait(predicate, timeout: float, what: str):
@@ -53,16 +52,25 @@ def _wait(predicate, timeout: float, what: str):
 def test_two_schedulers_one_leader_killed_leader_replaced_and_no_slot_runs_twice(ow_database, tmp_path):
     (tmp_path / "slotjob.py").write_text(textwrap.dedent(JOB))
     slots = tmp_path / "slots.txt"
-    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-           "OW_SLOT_FILE": str(slots)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        "OW_SLOT_FILE": str(slots),
+    }
     env.pop("ONEWINDOW_DATABASE_URL", None)
     procs, logs = [], []
     for name in ("a", "b"):  # different instance folders: nothing shared but the database
         log = tmp_path / f"{name}.log"
         logs.append(log)
-        procs.append(subprocess.Popen([sys.executable, "-c", SCHEDULER, ow_database, str(tmp_path / f"inst-{name}")],
-                                      env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT,
-                                      start_new_session=True))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", SCHEDULER, ow_database, str(tmp_path / f"inst-{name}")],
+                env=env,
+                stdout=open(log, "w"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
 
     def leaders():
         return [i for i, log in enumerate(logs) if "leadership acquired" in log.read_text()]

@@ -22,13 +22,16 @@ def test_jobs_of_every_plugin_are_collected(app):
 
 
 def test_a_job_id_registered_twice_stops_startup_naming_both(make_app, throwaway_plugin):
-    plugin = throwaway_plugin('''
+    plugin = throwaway_plugin(
+        """
         from onewindow.plugins import hookimpl
 
         @hookimpl
         def register_jobs(register):
             register("supervision.deadline_scan", "onewindow_supervision.jobs:deadline_scan", minutes=1)
-    ''', key="dupjob")
+    """,
+        key="dupjob",
+    )
     app = make_app(plugins=[("dupjob", plugin)], sync=False)
     with pytest.raises(DuplicateRegistration, match="supervision.deadline_scan.*plugin 'supervision'.*plugin 'dupjob'"):
         collect_jobs(app.extensions["onewindow"].plugins)
@@ -76,10 +79,18 @@ def test_only_one_leader_and_a_standby_takes_over(ow_database, tmp_path):
 
 @pytest.mark.skipif(not getenv("TEST_DATABASE_URL"), reason="PostgreSQL advisory lock")
 def test_killed_leader_process_releases_the_postgresql_lock(ow_database, tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from onewindow.scheduling.leader import Leadership; "
-        f"l = Leadership({ow_database!r}); print(l.try_acquire(), flush=True); time.sleep(60)")],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from onewindow.scheduling.leader import Leadership; "
+                f"l = Leadership({ow_database!r}); print(l.try_acquire(), flush=True); time.sleep(60)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "True"
         standby = Leadership(ow_database)
@@ -94,8 +105,9 @@ def test_killed_leader_process_releases_the_postgresql_lock(ow_database, tmp_pat
         holder.kill()
 
 
-def test_scheduler_command_once_raises_cards_without_anyone_opening_a_page(ow_database, tmp_path, app, make_item,
-                                                                           actor):
+def test_scheduler_command_once_raises_cards_without_anyone_opening_a_page(
+    ow_database, tmp_path, app, make_item, actor
+):
     import datetime as dt
 
     from onewindow.app import db
@@ -107,12 +119,16 @@ def test_scheduler_command_once_raises_cards_without_anyone_opening_a_page(ow_da
     with app.app_context():  # a case accepted a month ago with a 5-day limit: overdue now
         item = db.session.get(Item, make_item(promised=5))
         with travel_to(today() - dt.timedelta(days=30)):
-            engine.accept(engine.Application(item, ApplicantType.person, "张三", "440304200002291236"),
-                          actor("acceptor"), {m.id: MaterialStatus.submitted for m in item.materials})
+            engine.accept(
+                engine.Application(item, ApplicantType.person, "张三", "440304200002291236"),
+                actor("acceptor"),
+                {m.id: MaterialStatus.submitted for m in item.materials},
+            )
         db.session.remove()
     env = {**os.environ, "ONEWINDOW_DATABASE_URL": ow_database, "ONEWINDOW_INSTANCE": str(tmp_path / "inst")}
-    result = subprocess.run([sys.executable, "-m", "onewindow.scheduling", "--once"], env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "onewindow.scheduling", "--once"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert "supervision.deadline_scan: ok" in result.stdout and "licences.expire: ok" in result.stdout
     with create_engine(ow_database).connect() as conn:
@@ -134,9 +150,13 @@ def test_the_legal_clock_runs_with_the_supervision_plugin_disabled(app, make_app
 
     item_id = make_item(correction_limit=3)
     with app.app_context():
-        application = engine.Application(item=db.session.get(Item, item_id), applicant_type=ApplicantType.person,
-                                          applicant_name="张三", applicant_id="440304200002291236",
-                                          channel=Channel.online)
+        application = engine.Application(
+            item=db.session.get(Item, item_id),
+            applicant_type=ApplicantType.person,
+            applicant_name="张三",
+            applicant_id="440304200002291236",
+            channel=Channel.online,
+        )
         with travel_to(dt.date(2026, 11, 23)):
             case_id = engine.submit(application, actor("acceptor")).id
     bare = make_app(config={"PLUGINS_DISABLED": ["supervision"]}, sync=False)

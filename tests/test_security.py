@@ -1,14 +1,12 @@
 """Roles seeded by the platform; department-scoped rows in screens and APIs."""
 
-import pytest
-
 from onewindow.app import db
 from onewindow.models import Department, Staff
 from onewindow.security import CORE_ROLES
 from onewindow.setup import initialise
 
 AMR = "11369921102345608H"  # 市场监管局 (approver's department)
-RE = "113699211024247953"   # 不动产登记中心 (approver_re's department)
+RE = "113699211024247953"  # 不动产登记中心 (approver_re's department)
 
 
 def _staff_id(app, username):
@@ -73,9 +71,15 @@ def test_staff_api_is_scoped_like_the_screen(app, login):
 
 def test_jwt_api_login_is_scoped_too(app, demo_logins):
     client = app.test_client()
-    token = client.post("/api/v1/security/login", json={
-        "username": "approver_re", "password": demo_logins["approver_re"], "provider": "db", "refresh": True,
-    }).get_json()["access_token"]
+    token = client.post(
+        "/api/v1/security/login",
+        json={
+            "username": "approver_re",
+            "password": demo_logins["approver_re"],
+            "provider": "db",
+            "refresh": True,
+        },
+    ).get_json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     names = {r["username"] for r in client.get("/api/v1/staff/", headers=headers).get_json()["result"]}
     assert names == {"approver_re", "seal_admin_re"}  # the staff of 不动产登记中心 only

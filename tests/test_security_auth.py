@@ -22,8 +22,9 @@ def _ui_login(client, username, password):
 
 
 def _api_login(client, username, password):
-    return client.post("/api/v1/security/login",
-                       json={"username": username, "password": password, "provider": "db", "refresh": True})
+    return client.post(
+        "/api/v1/security/login", json={"username": username, "password": password, "provider": "db", "refresh": True}
+    )
 
 
 def _signed_in(client) -> bool:
@@ -167,15 +168,18 @@ def test_api_login_is_limited_per_address(make_app):
 # --- password policy --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("password, username, reason", [
-    ("1", "li4", "至少 10 个字符"),
-    ("12345678", "li4", "至少 10 个字符"),
-    ("1234567890", "li4", "最常见的密码"),
-    ("Password123", "li4", "最常见的密码"),
-    ("aaaaaaaaaaaa", "li4", "最常见的密码"),
-    ("zhangsan2026", "zhangsan", "用户名"),
-    ("Acceptor-secure", "acceptor", "用户名"),
-])
+@pytest.mark.parametrize(
+    "password, username, reason",
+    [
+        ("1", "li4", "至少 10 个字符"),
+        ("12345678", "li4", "至少 10 个字符"),
+        ("1234567890", "li4", "最常见的密码"),
+        ("Password123", "li4", "最常见的密码"),
+        ("aaaaaaaaaaaa", "li4", "最常见的密码"),
+        ("zhangsan2026", "zhangsan", "用户名"),
+        ("Acceptor-secure", "acceptor", "用户名"),
+    ],
+)
 def test_password_policy_refuses(app, password, username, reason):
     with app.app_context():
         assert reason in password_problem(password, username)
@@ -187,8 +191,16 @@ def test_password_policy_accepts_a_long_uncommon_password(app):
 
 
 def _add_user_form(password, username="li4"):
-    return {"first_name": "四", "last_name": "李", "username": username, "active": "y",
-            "email": f"{username}@example.invalid", "roles": "", "password": password, "conf_password": password}
+    return {
+        "first_name": "四",
+        "last_name": "李",
+        "username": username,
+        "active": "y",
+        "email": f"{username}@example.invalid",
+        "roles": "",
+        "password": password,
+        "conf_password": password,
+    }
 
 
 def _role_id(app, name):
@@ -229,8 +241,11 @@ def test_admin_reset_password_screen_refuses_a_weak_password(app, client, login,
     login(client, "admin")
     with app.app_context():
         pk = db.session.query(Staff).filter_by(username="acceptor").one().id
-    page = client.post(f"/resetpassword/form?pk={pk}", data={"password": "acceptor123", "conf_password": "acceptor123"},
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        f"/resetpassword/form?pk={pk}",
+        data={"password": "acceptor123", "conf_password": "acceptor123"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "不得是或包含用户名" in page
     assert _api_login(app.test_client(), "acceptor", demo_logins["acceptor"]).status_code == 200
 
@@ -239,8 +254,9 @@ def test_cli_refuses_12345678(ow_database, tmp_path):
     from onewindow.cli import cli
 
     env = {"ONEWINDOW_DATABASE_URL": ow_database, "ONEWINDOW_INSTANCE": str(tmp_path / "inst")}
-    result = CliRunner().invoke(cli, ["user", "create", "--username", "li4", "--password", "12345678",
-                                      "--role", "acceptor"], env=env)
+    result = CliRunner().invoke(
+        cli, ["user", "create", "--username", "li4", "--password", "12345678", "--role", "acceptor"], env=env
+    )
     assert result.exit_code == 1
     assert "--password: 密码至少 10 个字符" in result.output
 
@@ -262,12 +278,17 @@ def test_database_storage_shares_login_limits_between_processes(make_app):
     """Two app instances (two processes of one deployment) count in the same table."""
     config = {"RATE_LIMIT_STORAGE_URL": "database", "AUTH_RATE_LIMIT": "3 per minute", "LOGIN_MAX_FAILURES": 100}
     first, second = make_app(config=config).test_client(), make_app(config=config).test_client()
-    answers = [_api_login(first, "u1", "x").status_code, _api_login(second, "u2", "x").status_code,
-               _api_login(first, "u3", "x").status_code, _api_login(second, "u4", "x").status_code]
+    answers = [
+        _api_login(first, "u1", "x").status_code,
+        _api_login(second, "u2", "x").status_code,
+        _api_login(first, "u3", "x").status_code,
+        _api_login(second, "u4", "x").status_code,
+    ]
     assert answers == [401, 401, 401, 429]
 
 
 def test_database_storage_counts_public_lookups_too(make_app):
-    client = make_app(config={"RATE_LIMIT_STORAGE_URL": "database",
-                              "PUBLIC_LOOKUP_RATE_LIMIT": "2 per minute"}).test_client()
+    client = make_app(
+        config={"RATE_LIMIT_STORAGE_URL": "database", "PUBLIC_LOOKUP_RATE_LIMIT": "2 per minute"}
+    ).test_client()
     assert [client.get("/progress/X?code=Y").status_code for _ in range(3)] == [404, 404, 429]

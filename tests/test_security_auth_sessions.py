@@ -25,8 +25,9 @@ def _copy_session(app, source):
 
 
 def _tokens(client, username, password):
-    response = client.post("/api/v1/security/login",
-                           json={"username": username, "password": password, "provider": "db", "refresh": True})
+    response = client.post(
+        "/api/v1/security/login", json={"username": username, "password": password, "provider": "db", "refresh": True}
+    )
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 
@@ -140,8 +141,9 @@ def test_refresh_token_older_than_the_bound_is_401(app, demo_logins):
 
 def test_refresh_bound_is_configurable(make_app, demo_logins):
     api = make_app(config={"JWT_REFRESH_TOKEN_EXPIRES_HOURS": 8}).test_client()
-    claims = jwt.decode(_tokens(api, "acceptor", demo_logins["acceptor"])["refresh_token"],
-                        options={"verify_signature": False})
+    claims = jwt.decode(
+        _tokens(api, "acceptor", demo_logins["acceptor"])["refresh_token"], options={"verify_signature": False}
+    )
     assert claims["exp"] - claims["iat"] == 8 * 3600
 
 
@@ -151,23 +153,37 @@ def _tamper(token: str) -> str:
     return ".".join([header, flipped, signature])
 
 
-@pytest.mark.parametrize("case", ["tampered", "bad signature", "garbage", "empty bearer", "not bearer",
-                                  "expired", "refresh used as access", "none algorithm", "deleted user"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "tampered",
+        "bad signature",
+        "garbage",
+        "empty bearer",
+        "not bearer",
+        "expired",
+        "refresh used as access",
+        "none algorithm",
+        "deleted user",
+    ],
+)
 def test_every_bad_token_is_401_never_422(app, demo_logins, case):
     api = app.test_client()
     access = _tokens(api, "acceptor", demo_logins["acceptor"])
     token, refresh = access["access_token"], access["refresh_token"]
     headers = {
         "tampered": _bearer(_tamper(token)),
-        "bad signature": _bearer(jwt.encode(jwt.decode(token, options={"verify_signature": False}), "not-the-key",
-                                            algorithm="HS256")),
+        "bad signature": _bearer(
+            jwt.encode(jwt.decode(token, options={"verify_signature": False}), "not-the-key", algorithm="HS256")
+        ),
         "garbage": _bearer("abc.def.ghi"),
         "empty bearer": {"Authorization": "Bearer "},
         "not bearer": {"Authorization": f"Token {token}"},
         "expired": _bearer(_resign(app, token, exp=int(dt.datetime.now(dt.timezone.utc).timestamp()) - 60)),
         "refresh used as access": _bearer(refresh),
-        "none algorithm": _bearer(jwt.encode(jwt.decode(token, options={"verify_signature": False}), None,
-                                             algorithm="none")),
+        "none algorithm": _bearer(
+            jwt.encode(jwt.decode(token, options={"verify_signature": False}), None, algorithm="none")
+        ),
         "deleted user": _bearer(_resign(app, token, sub="999999")),
     }[case]
     response = api.get("/api/v1/staff/", headers=headers)

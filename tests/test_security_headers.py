@@ -97,8 +97,10 @@ def test_init_tightens_an_existing_instance_folder(app):
 
 
 def test_100_wrong_progress_codes_get_429(client):
-    answers = [client.get(f"/progress/1136992110234560831234567890120261123{n:04d}?code=WRONG{n}").status_code
-               for n in range(100)]
+    answers = [
+        client.get(f"/progress/1136992110234560831234567890120261123{n:04d}?code=WRONG{n}").status_code
+        for n in range(100)
+    ]
     assert answers.count(404) == 30 and answers[-1] == 429
     page = client.get("/progress/X?code=Y")
     assert page.status_code == 429 and "请求过于频繁" in page.get_data(as_text=True)
@@ -133,8 +135,9 @@ def test_an_uploaded_pack_is_owner_only(app, client, login, tmp_path):
     login(client, "admin")
     pack = tmp_path / "upload" / "demo-county"
     shutil.copytree(DEMO_DIR, pack)
-    page = client.post("/packs/upload/", data={"archive": (zipped(pack), "pack.zip")},
-                       content_type="multipart/form-data").get_data(as_text=True)
+    page = client.post(
+        "/packs/upload/", data={"archive": (zipped(pack), "pack.zip")}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
     assert "apply-pack" in page
     uploads = Path(app.instance_path) / "pack-uploads"
     files = [p for p in uploads.rglob("*") if p.is_file()]

@@ -4,10 +4,10 @@ clients — no 5xx, and every acknowledged transition is in the database exactly
 from collections import Counter
 
 import pytest
+from serving_helpers import ProductionServer, events_in_database, run_load
 
 from onewindow.app import db
 from onewindow.models.items import Item
-from serving_helpers import ProductionServer, events_in_database, run_load
 
 
 @pytest.fixture
@@ -18,7 +18,8 @@ def item(app, make_item):
 
 
 def test_production_server_with_three_workers_answers_concurrent_lifecycles_without_5xx(
-        ow_database, tmp_path, demo_logins, item):
+    ow_database, tmp_path, demo_logins, item
+):
     server = ProductionServer(ow_database, tmp_path / "instance", workers=3)
     try:
         server.wait_ready()
@@ -50,10 +51,13 @@ def test_production_server_refuses_a_database_whose_schema_is_not_current(tmp_pa
     from pathlib import Path
 
     url = f"sqlite:///{tmp_path / 'empty.db'}"
-    result = subprocess.run([str(Path(sys.executable).parent / "onewindow"), "serve", "--production"],
-                            env={"PATH": "/usr/bin:/bin", "ONEWINDOW_DATABASE_URL": url,
-                                 "ONEWINDOW_INSTANCE": str(tmp_path / "inst")},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "onewindow"), "serve", "--production"],
+        env={"PATH": "/usr/bin:/bin", "ONEWINDOW_DATABASE_URL": url, "ONEWINDOW_INSTANCE": str(tmp_path / "inst")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "schema is not up to date" in result.stderr and "onewindow init" in result.stderr
 

@@ -24,7 +24,7 @@ ARRANGEMENT_2027 = {
     "workdays": [["2027-02-20", "调休上班"]],
 }
 
-RECORDER = '''
+RECORDER = """
     from onewindow.plugins import hookimpl
 
     calls = []
@@ -34,7 +34,7 @@ RECORDER = '''
         from onewindow.workdays import get_calendar
         # The hook sees the committed change (the case engine recomputes here).
         calls.append((list(years), get_calendar().is_confirmed(years[0])))
-'''
+"""
 
 
 @pytest.fixture
@@ -45,8 +45,10 @@ def recorder(throwaway_plugin, make_app):
 
 
 def _counts():
-    return (db.session.scalar(select(func.count()).select_from(CalendarYear)),
-            db.session.scalar(select(func.count()).select_from(CalendarDay)))
+    return (
+        db.session.scalar(select(func.count()).select_from(CalendarYear)),
+        db.session.scalar(select(func.count()).select_from(CalendarDay)),
+    )
 
 
 def test_december_2026_limit_into_2027_is_unconfirmed_until_the_arrangement_is_imported(recorder):
@@ -76,9 +78,9 @@ def test_invalid_arrangement_lists_every_problem_and_writes_nothing(app, tmp_pat
         "source": "",
         "holidays": [
             ["2027-01-01", "2027-01-03", "元旦"],
-            ["2027-02-14", "2027-02-06", "春节"],        # reversed
-            ["2026-12-31", "2026-12-31", "跨年"],        # not in 2027
-            ["2027-01-03", "2027-01-04", "重复"],        # overlaps 元旦
+            ["2027-02-14", "2027-02-06", "春节"],  # reversed
+            ["2026-12-31", "2026-12-31", "跨年"],  # not in 2027
+            ["2027-01-03", "2027-01-04", "重复"],  # overlaps 元旦
         ],
         "workdays": [["2027-01-02", "调休上班"], ["2027-03-03", "调休上班"], ["2027-13-01", "x"]],
         "colour": "red",
@@ -186,7 +188,8 @@ def test_admin_uploads_an_arrangement_and_sees_every_problem(app, client, login)
     page = client.post(
         "/calendarimportview/form",
         data={"file": (io.BytesIO(json.dumps(bad).encode()), "2027.json")},
-        content_type="multipart/form-data", follow_redirects=True,
+        content_type="multipart/form-data",
+        follow_redirects=True,
     ).get_data(as_text=True)
     assert "2027.json: 2" in page and "2027-01-01 is also a holiday" in page and "2027-03-03 is a weekday" in page
     with app.app_context():
@@ -194,7 +197,8 @@ def test_admin_uploads_an_arrangement_and_sees_every_problem(app, client, login)
     page = client.post(
         "/calendarimportview/form",
         data={"file": (io.BytesIO(json.dumps(ARRANGEMENT_2027).encode()), "2027.json")},
-        content_type="multipart/form-data", follow_redirects=True,
+        content_type="multipart/form-data",
+        follow_redirects=True,
     ).get_data(as_text=True)
     assert "imported the 2027 arrangement" in page
     with app.app_context():

@@ -105,12 +105,21 @@ def test_shipped_2026_arrangement_is_the_official_one(cal):
     arrangement = load_arrangement(ROOT / "item_packs/calendar/2026.json")
     data = json.loads((ROOT / "item_packs/calendar/2026.json").read_text(encoding="utf-8"))
     assert [h[:2] for h in data["holidays"]] == [
-        ["2026-01-01", "2026-01-03"], ["2026-02-15", "2026-02-23"], ["2026-04-04", "2026-04-06"],
-        ["2026-05-01", "2026-05-05"], ["2026-06-19", "2026-06-21"], ["2026-09-25", "2026-09-27"],
+        ["2026-01-01", "2026-01-03"],
+        ["2026-02-15", "2026-02-23"],
+        ["2026-04-04", "2026-04-06"],
+        ["2026-05-01", "2026-05-05"],
+        ["2026-06-19", "2026-06-21"],
+        ["2026-09-25", "2026-09-27"],
         ["2026-10-01", "2026-10-07"],
     ]
     assert sorted(arrangement.workdays) == [
-        D(2026, 1, 4), D(2026, 2, 14), D(2026, 2, 28), D(2026, 5, 9), D(2026, 9, 20), D(2026, 10, 10),
+        D(2026, 1, 4),
+        D(2026, 2, 14),
+        D(2026, 2, 28),
+        D(2026, 5, 9),
+        D(2026, 9, 20),
+        D(2026, 10, 10),
     ]
     assert all(not chinese_calendar.is_workday(d) for d in arrangement.holidays)
     assert all(chinese_calendar.is_workday(d) for d in arrangement.workdays)

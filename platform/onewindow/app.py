@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from flask import Flask
 from flask_appbuilder import AppBuilder
-
-import importlib
 
 from onewindow import config as config_module
 from onewindow import db as database
@@ -32,6 +31,7 @@ CORE_PARTS: list[tuple[str, str]] = [
     ("core.scheduling", "onewindow.scheduling.hooks"),
     ("core.auth", "onewindow.auth.hooks"),
 ]
+
 
 @dataclass
 class OneWindow:
@@ -115,6 +115,7 @@ def init_security(app: Flask) -> None:
     from onewindow import auth
 
     auth.init_app(app)
+
 
 def init_request_checks(app: Flask) -> None:
     """Bad query parameters and bodies answer 400 naming the parameter, never 500."""

@@ -30,6 +30,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -63,8 +64,10 @@ def pg_tool(name: str) -> str:
         return found
     candidates = glob.glob(f"/usr/lib/postgresql/*/bin/{name}") + glob.glob(f"/usr/pgsql-*/bin/{name}")
     if not candidates:
-        raise BackupError(f"{name} was not found on PATH nor under /usr/lib/postgresql/*/bin; install the "
-                          "PostgreSQL client tools (Debian: postgresql-client) of the server's version or newer")
+        raise BackupError(
+            f"{name} was not found on PATH nor under /usr/lib/postgresql/*/bin; install the "
+            "PostgreSQL client tools (Debian: postgresql-client) of the server's version or newer"
+        )
 
     def version(path: str) -> tuple[int, ...]:
         part = Path(path).parts[-3].removeprefix("pgsql-")
@@ -106,8 +109,11 @@ def _instance_files(instance: Path, skip: set[Path]) -> dict[str, Path]:
     found = {}
     for path in sorted(instance.rglob("*")):
         resolved = path.resolve()
-        if not path.is_file() or resolved in skip or any(resolved == s.with_name(s.name + suffix)
-                                                         for s in skip for suffix in ("-journal", "-wal", "-shm")):
+        if (
+            not path.is_file()
+            or resolved in skip
+            or any(resolved == s.with_name(s.name + suffix) for s in skip for suffix in ("-journal", "-wal", "-shm"))
+        ):
             continue
         found[f"instance/{path.relative_to(instance).as_posix()}"] = path
     return found
@@ -144,8 +150,18 @@ def backup(settings: dict[str, Any], instance: Path, dest: Path, include_keys: b
             dialect = "sqlite"
         else:
             dump = tmp_path / PG_MEMBER
-            done = subprocess.run([pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
-                                   f"--file={dump}", f"--dbname={libpq_url(url)}"], capture_output=True, text=True)
+            done = subprocess.run(
+                [
+                    pg_tool("pg_dump"),
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-privileges",
+                    f"--file={dump}",
+                    f"--dbname={libpq_url(url)}",
+                ],
+                capture_output=True,
+                text=True,
+            )
             if done.returncode:
                 raise BackupError(f"pg_dump failed ({done.returncode}): {done.stderr.strip()}")
             members[PG_MEMBER] = dump
@@ -156,8 +172,13 @@ def backup(settings: dict[str, Any], instance: Path, dest: Path, include_keys: b
         members.update(files)
         if include_keys:
             members.update(_key_files(settings, instance))
-        manifest = {"format": FORMAT, "created_at": stamp, "dialect": dialect, "keys_included": include_keys,
-                    "files": {m: {"sha256": sha256_file(p), "size": p.stat().st_size} for m, p in members.items()}}
+        manifest = {
+            "format": FORMAT,
+            "created_at": stamp,
+            "dialect": dialect,
+            "keys_included": include_keys,
+            "files": {m: {"sha256": sha256_file(p), "size": p.stat().st_size} for m, p in members.items()},
+        }
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds keys: owner only
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
@@ -193,8 +214,10 @@ def read_archive(archive: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
                 handle = tar.extractfile(member)
                 data = handle.read() if handle else b""
                 if hashlib.sha256(data).hexdigest() != expected["sha256"]:
-                    raise BackupError(f"{archive}: {member} does not match its SHA-256 in the manifest; "
-                                      "the archive is damaged or altered — restore another backup")
+                    raise BackupError(
+                        f"{archive}: {member} does not match its SHA-256 in the manifest; "
+                        "the archive is damaged or altered — restore another backup"
+                    )
                 contents[member] = data
     except (tarfile.TarError, KeyError, OSError, ValueError) as exc:
         if isinstance(exc, BackupError):
@@ -225,20 +248,27 @@ def restore(settings: dict[str, Any], instance: Path, archive: Path, force: bool
     url = settings["DATABASE_URL"]
     dialect = "sqlite" if _is_sqlite(url) else "postgresql"
     if manifest["dialect"] != dialect:
-        raise BackupError(f"{archive} holds a {manifest['dialect']} database; the target ({make_url(url).render_as_string()}) "
-                          f"is {dialect}; restore into a {manifest['dialect']} database")
+        raise BackupError(
+            f"{archive} holds a {manifest['dialect']} database; the target ({make_url(url).render_as_string()}) "
+            f"is {dialect}; restore into a {manifest['dialect']} database"
+        )
     tables = database_tables(url) if dialect == "postgresql" or _sqlite_path(url).exists() else []
     if tables and not force:
-        raise BackupError(f"the target database already has {len(tables)} table(s) "
-                          f"({make_url(url).render_as_string()}); restore refuses to overwrite it — restore into an "
-                          "empty database, or pass --force to replace it")
+        raise BackupError(
+            f"the target database already has {len(tables)} table(s) "
+            f"({make_url(url).render_as_string()}); restore refuses to overwrite it — restore into an "
+            "empty database, or pass --force to replace it"
+        )
     written = _write_files(instance, settings, contents)
     if dialect == "sqlite":
         _restore_sqlite(url, contents[SQLITE_MEMBER])
     else:
         _restore_postgresql(url, contents[PG_MEMBER], drop_first=bool(tables))
-    problems = [f"{member}: written file does not match its SHA-256" for member, path in written.items()
-                if sha256_file(path) != manifest["files"][member]["sha256"]]
+    problems = [
+        f"{member}: written file does not match its SHA-256"
+        for member, path in written.items()
+        if sha256_file(path) != manifest["files"][member]["sha256"]
+    ]
     return RestoreResult(dialect, len(written), problems)
 
 
@@ -288,9 +318,19 @@ def _restore_postgresql(url: str, data: bytes, drop_first: bool) -> None:
     with tempfile.NamedTemporaryFile(suffix=".pgdump", delete=False) as tmp:
         tmp.write(data)
     try:
-        done = subprocess.run([pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--single-transaction",
-                               "--exit-on-error", f"--dbname={libpq_url(url)}", tmp.name],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                pg_tool("pg_restore"),
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                f"--dbname={libpq_url(url)}",
+                tmp.name,
+            ],
+            capture_output=True,
+            text=True,
+        )
     finally:
         os.unlink(tmp.name)
     if done.returncode:
@@ -305,6 +345,7 @@ def verify_restored(app) -> list[str]:
 
     with app.app_context():
         _checked, broken = verify_all()
+        problems: Sequence[object]
         try:
             _signed, problems = verify_checkpoints(db.session, last=0)
         except AuditKeyError as exc:  # a backup taken with --no-keys: put the key back first

@@ -70,17 +70,25 @@ def schema_problem(app) -> SchemaProblem | None:
     with app.app_context():
         url = db.engine.url.render_as_string(hide_password=True)
     if not applied:
-        return SchemaProblem("uninitialised", f"the database {url} is not initialised (no migrations applied); "
-                                              "run `onewindow init` first")
+        return SchemaProblem(
+            "uninitialised",
+            f"the database {url} is not initialised (no migrations applied); run `onewindow init` first",
+        )
     script = ScriptDirectory.from_config(alembic_config(app))
     unknown = sorted(rev for rev in applied if not _known_revision(script, rev))
     if unknown:
-        return SchemaProblem("unknown", f"the database {url} has migration(s) {', '.join(unknown)} that no loaded "
-                                        "part of OneWindow provides (a plugin that was once active is disabled or "
-                                        "not installed); enable or install it again (see `onewindow plugins`)")
-    return SchemaProblem("outdated", "the database schema is not up to date "
-                                     f"(applied: {', '.join(sorted(applied))}; expected: {', '.join(sorted(heads))}); "
-                                     "run `onewindow init` first")
+        return SchemaProblem(
+            "unknown",
+            f"the database {url} has migration(s) {', '.join(unknown)} that no loaded "
+            "part of OneWindow provides (a plugin that was once active is disabled or "
+            "not installed); enable or install it again (see `onewindow plugins`)",
+        )
+    return SchemaProblem(
+        "outdated",
+        "the database schema is not up to date "
+        f"(applied: {', '.join(sorted(applied))}; expected: {', '.join(sorted(heads))}); "
+        "run `onewindow init` first",
+    )
 
 
 def _known_revision(script, revision: str) -> bool:
@@ -205,10 +213,17 @@ def init(state: State, demo: bool) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
-@click.option("--production", is_flag=True,
-              help="Serve with gunicorn: several worker processes, access log (see docs/operator/serving.md).")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes with --production (default: SERVE_WORKERS).")
+@click.option(
+    "--production",
+    is_flag=True,
+    help="Serve with gunicorn: several worker processes, access log (see docs/operator/serving.md).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes with --production (default: SERVE_WORKERS).",
+)
 @click.pass_obj
 def serve(state: State, host: str, port: int, production: bool, workers: int | None) -> None:
     """Run the platform (development server; --production for gunicorn)."""
@@ -233,7 +248,9 @@ def user() -> None:
 @click.option("--username", required=True, help="Login name.")
 @click.option("--password", required=True, help="Initial password.")
 @click.option("--role", "roles", required=True, multiple=True, help="Role key, e.g. acceptor; repeat for several.")
-@click.option("--department", default=None, help="Department's unified social credit code (required for department roles).")
+@click.option(
+    "--department", default=None, help="Department's unified social credit code (required for department roles)."
+)
 @click.option("--first-name", default=None, help="Given name (default: the username).")
 @click.option("--last-name", default="", help="Family name.")
 @click.option("--email", default=None, help="E-mail (default: <username>@staff.invalid).")
@@ -244,8 +261,13 @@ def user_create(state: State, username, password, roles, department, first_name,
 
     with current_app_context():
         staff = create_staff(
-            username=username, password=password, roles=list(roles), department_code=department,
-            first_name=first_name, last_name=last_name, email=email,
+            username=username,
+            password=password,
+            roles=list(roles),
+            department_code=department,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
         )
         click.echo(f"created user {staff.username} with role(s) {', '.join(roles)}")
 
@@ -274,8 +296,13 @@ def plugins_list(state: State) -> None:
 @click.pass_obj
 def plugins_disable(state: State, key: str) -> None:
     """Stop loading a plugin (its screens, jobs and hooks go; its tables and data stay)."""
-    _switch_plugin(state, key, False, "its screens, jobs and hooks are gone from the next start; its tables and "
-                   f"data stay (remove them with `onewindow plugins purge {key} --yes`)")
+    _switch_plugin(
+        state,
+        key,
+        False,
+        "its screens, jobs and hooks are gone from the next start; its tables and "
+        f"data stay (remove them with `onewindow plugins purge {key} --yes`)",
+    )
 
 
 @plugins.command("enable")
@@ -283,8 +310,12 @@ def plugins_disable(state: State, key: str) -> None:
 @click.pass_obj
 def plugins_enable(state: State, key: str) -> None:
     """Load a disabled plugin again from the next start."""
-    _switch_plugin(state, key, True, "restart the platform; run `onewindow init` first "
-                   "if it brings migrations the database does not have yet")
+    _switch_plugin(
+        state,
+        key,
+        True,
+        "restart the platform; run `onewindow init` first if it brings migrations the database does not have yet",
+    )
 
 
 def _switch_plugin(state: State, key: str, enabled: bool, explanation: str) -> None:
@@ -307,11 +338,15 @@ def plugins_purge(state: State, key: str, yes: bool) -> None:
         status = {p.key: p.status for p in ow.plugins.plugins}.get(key)
         if status == "loaded":
             raise StartupError(f"plugin {key} is enabled; run `onewindow plugins disable {key}` first")
-        raise StartupError(f"plugin {key!r} is not a disabled plugin with migrations "
-                           f"(installed: {', '.join(p.key for p in ow.plugins.plugins)})")
+        raise StartupError(
+            f"plugin {key!r} is not a disabled plugin with migrations "
+            f"(installed: {', '.join(p.key for p in ow.plugins.plugins)})"
+        )
     if not yes:
-        raise StartupError(f"purging drops every table of plugin {key} and its data for good; "
-                           f"back the database up, then run `onewindow plugins purge {key} --yes`")
+        raise StartupError(
+            f"purging drops every table of plugin {key} and its data for good; "
+            f"back the database up, then run `onewindow plugins purge {key} --yes`"
+        )
     dropped = purge_branch(state.app, key)
     click.echo(f"plugin {key}: dropped {len(dropped)} table(s): {', '.join(dropped) or 'none'}")
 
@@ -368,8 +403,10 @@ def backup_cmd(state: State, dest: Path, no_keys: bool) -> None:
 
     settings = state.app.extensions["onewindow"].settings
     result = backup(settings, Path(state.app.instance_path), dest, include_keys=not no_keys)
-    click.echo(f"wrote {result.archive}: {result.dialect} database and {len(result.members) - 1} file(s), "
-               "SHA-256 of each in manifest.json (the archive holds keys unless --no-keys: keep it like them)")
+    click.echo(
+        f"wrote {result.archive}: {result.dialect} database and {len(result.members) - 1} file(s), "
+        "SHA-256 of each in manifest.json (the archive holds keys unless --no-keys: keep it like them)"
+    )
 
 
 @cli.command("restore")
@@ -390,8 +427,9 @@ def restore_cmd(state: State, archive: Path, force: bool) -> None:
         click.echo(f"  {problem}")
     if problems:
         raise StartupError(f"restored {archive}, but verification found {len(problems)} problem(s) (listed above)")
-    click.echo(f"restored {archive}: {result.dialect} database and {result.files} file(s); "
-               "file hashes and audit verify OK")
+    click.echo(
+        f"restored {archive}: {result.dialect} database and {result.files} file(s); file hashes and audit verify OK"
+    )
 
 
 def main() -> None:

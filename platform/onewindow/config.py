@@ -22,8 +22,15 @@ from onewindow.errors import StartupError
 ENV_PREFIX = "ONEWINDOW_"
 #: ONEWINDOW_* variables that are not configuration keys: read by the CLI (INSTANCE), the
 #: test fixtures (TEST_*) and the e-licence seals (SEAL_KEK) through ``onewindow.environ``.
-CLI_VARIABLES = {"INSTANCE", "TEST_DATABASE_URL", "TEST_ARTIFACTS", "SEAL_KEK", "FAULT_PAUSE", "DOCS_SCREENSHOTS",
-                 "UPDATE_PERMISSION_MATRIX"}
+CLI_VARIABLES = {
+    "INSTANCE",
+    "TEST_DATABASE_URL",
+    "TEST_ARTIFACTS",
+    "SEAL_KEK",
+    "FAULT_PAUSE",
+    "DOCS_SCREENSHOTS",
+    "UPDATE_PERMISSION_MATRIX",
+}
 CONFIG_FILE_NAME = "onewindow.toml"
 
 #: Every configuration key with its default. ``None`` means "computed at startup".
@@ -90,9 +97,7 @@ _INT_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, int) and not isinst
 
 def _unknown(key: str, source: str) -> StartupError:
     known = ", ".join(sorted(DEFAULTS))
-    return StartupError(
-        f"{source}: unknown configuration key {key!r}; known keys are: {known}"
-    )
+    return StartupError(f"{source}: unknown configuration key {key!r}; known keys are: {known}")
 
 
 def _coerce(key: str, value: Any, source: str) -> Any:
@@ -135,7 +140,7 @@ def load_env(environ: Mapping[str, str]) -> dict[str, Any]:
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX):
             continue
-        key = name[len(ENV_PREFIX):]
+        key = name[len(ENV_PREFIX) :]
         if key in CLI_VARIABLES:
             continue
         if key not in DEFAULTS:
@@ -185,8 +190,10 @@ def write_plugins_disabled(instance_path: Path, keys: list[str]) -> Path:
     top = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("[")), len(lines))
     at = [i for i, ln in enumerate(lines[:top]) if ln.split("=")[0].strip() == "PLUGINS_DISABLED"]
     if at and not lines[at[0]].rstrip().endswith("]"):
-        raise StartupError(f"{path}:{at[0] + 1}: PLUGINS_DISABLED spans several lines; "
-                           "write it on one line (PLUGINS_DISABLED = [\"a\", \"b\"]) and run the command again")
+        raise StartupError(
+            f"{path}:{at[0] + 1}: PLUGINS_DISABLED spans several lines; "
+            'write it on one line (PLUGINS_DISABLED = ["a", "b"]) and run the command again'
+        )
     if at:
         lines[at[0]] = line
     else:
@@ -222,8 +229,10 @@ def rate_limit_storage(settings: Mapping[str, Any]) -> dict[str, Any]:
     if url == "database":
         from onewindow.auth.ratelimit_storage import SCHEME
 
-        return {"RATELIMIT_STORAGE_URI": f"{SCHEME}://",
-                "RATELIMIT_STORAGE_OPTIONS": {"database_url": settings["DATABASE_URL"]}}
+        return {
+            "RATELIMIT_STORAGE_URI": f"{SCHEME}://",
+            "RATELIMIT_STORAGE_OPTIONS": {"database_url": settings["DATABASE_URL"]},
+        }
     return {"RATELIMIT_STORAGE_URI": url}
 
 
@@ -238,8 +247,10 @@ def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         "SECRET_KEY": settings["SECRET_KEY"],
         "SQLALCHEMY_DATABASE_URI": settings["DATABASE_URL"],
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": settings["DATABASE_POOL_SIZE"],
-                                      "max_overflow": settings["DATABASE_MAX_OVERFLOW"]},
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_size": settings["DATABASE_POOL_SIZE"],
+            "max_overflow": settings["DATABASE_MAX_OVERFLOW"],
+        },
         "TESTING": settings["TESTING"],
         "DEBUG": settings["DEBUG"],
         "WTF_CSRF_ENABLED": settings["WTF_CSRF_ENABLED"],

@@ -18,7 +18,12 @@ ORG = "Organisation"
 def register_views(register):
     from onewindow.api.org import DepartmentApi, StaffApi, WindowApi
     from onewindow.views.org import (
-        CentreView, DepartmentStaffView, DepartmentView, RegionView, WindowView, ZoneView,
+        CentreView,
+        DepartmentStaffView,
+        DepartmentView,
+        RegionView,
+        WindowView,
+        ZoneView,
     )
     from onewindow.views.plugins_page import PluginsView
 
@@ -29,8 +34,14 @@ def register_views(register):
     register(ZoneView, name="Zones", label=_l("Zones"), **org)
     register(WindowView, name="Windows", label=_l("Windows"), **org)
     register(DepartmentStaffView, name="Department staff", label=_l("Department staff"), **org)
-    register(PluginsView, name="Plugins", label=_l("Plugins"), category="Security",
-             category_label=_l("Security"), icon="fa-puzzle-piece")
+    register(
+        PluginsView,
+        name="Plugins",
+        label=_l("Plugins"),
+        category="Security",
+        category_label=_l("Security"),
+        icon="fa-puzzle-piece",
+    )
     register(DepartmentApi)
     register(WindowApi)
     register(StaffApi)

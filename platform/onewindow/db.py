@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
     if url.startswith("sqlite:///"):
         from onewindow.auth.files import create_private_file, private_folder
 
-        database = Path(url[len("sqlite:///"):])
+        database = Path(url[len("sqlite:///") :])
         if database.parent == Path(app.instance_path):
             private_folder(database.parent)
         else:
@@ -59,7 +59,7 @@ def init_app(app: Flask) -> None:
             with bound.connect() as conn:
                 conn.execute(text("select 1"))
         except SQLAlchemyError as exc:
-            reason = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise StartupError(
                 f"database {bound.url.render_as_string(hide_password=True)} is unreachable: {reason}; "
                 "check ONEWINDOW_DATABASE_URL (or DATABASE_URL in instance/onewindow.toml)"

@@ -59,9 +59,16 @@ def create_demo_staff(instance_path: Path, path: Path = DEMO_DIR / "organisation
         if db.session.query(Staff).filter_by(username=row["username"]).first():
             continue
         password = _demo_password(row["username"])
-        create_staff(username=row["username"], password=password, roles=[row["role"]],
-                     department_code=row.get("department"), first_name=row.get("first_name"),
-                     last_name=row.get("last_name", ""), window_codes=row.get("windows"), commit=False)
+        create_staff(
+            username=row["username"],
+            password=password,
+            roles=[row["role"]],
+            department_code=row.get("department"),
+            first_name=row.get("first_name"),
+            last_name=row.get("last_name", ""),
+            window_codes=row.get("windows"),
+            commit=False,
+        )
         known[row["username"]] = (password, row["role"])
     db.session.commit()
     lines = ["# OneWindow demo logins (generated at install; not a secret of the repository)"]

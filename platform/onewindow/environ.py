@@ -28,8 +28,11 @@ def getenv(name: str, default: str | None = None, environ: Mapping[str, str] | N
         return value
     value = env.get(OLD_PREFIX + name)
     if value is not None:
-        warnings.warn(f"environment variable {OLD_PREFIX}{name} is an old name: rename it to {PREFIX}{name} "
-                      f"({OLD_PREFIX}{name} will stop being read in a later release)",
-                      RenamedVariableWarning, stacklevel=2)
+        warnings.warn(
+            f"environment variable {OLD_PREFIX}{name} is an old name: rename it to {PREFIX}{name} "
+            f"({OLD_PREFIX}{name} will stop being read in a later release)",
+            RenamedVariableWarning,
+            stacklevel=2,
+        )
         return value
     return default

@@ -38,8 +38,11 @@ def _disabled_revisions(app: Flask, script: ScriptDirectory) -> set[str]:
     folders = [Path(d).resolve() for d in app.extensions["onewindow"].disabled_branches.values()]
     if not folders:
         return set()
-    return {rev.revision for rev in script.walk_revisions()
-            if any(Path(rev.path).resolve().is_relative_to(folder) for folder in folders)}
+    return {
+        rev.revision
+        for rev in script.walk_revisions()
+        if any(Path(rev.path).resolve().is_relative_to(folder) for folder in folders)
+    }
 
 
 def _enabled_heads(app: Flask, script: ScriptDirectory) -> set[str]:

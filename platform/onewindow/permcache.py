@@ -19,10 +19,15 @@ every worker, and a request sees one consistent set of grants.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from flask import g, has_app_context
 from flask_appbuilder.security.sqla.models import (
-    Permission, PermissionView, Role, ViewMenu, assoc_permissionview_role,
+    Permission,
+    PermissionView,
+    Role,
+    ViewMenu,
+    assoc_permissionview_role,
 )
 from sqlalchemy import func, select
 
@@ -34,10 +39,19 @@ FINGERPRINT = select(
     select(func.coalesce(func.sum(_GRANTS.c.id), 0)).scalar_subquery(),
     select(func.coalesce(func.sum(_GRANTS.c.permission_view_id * 7919 + _GRANTS.c.role_id), 0)).scalar_subquery(),
     select(func.count()).select_from(PermissionView).scalar_subquery(),
-    select(func.coalesce(func.sum(PermissionView.id * 7919 + PermissionView.permission_id * 104729
-                                  + PermissionView.view_menu_id), 0)).scalar_subquery(),
+    select(
+        func.coalesce(
+            func.sum(PermissionView.id * 7919 + PermissionView.permission_id * 104729 + PermissionView.view_menu_id), 0
+        )
+    ).scalar_subquery(),
 )
 _REQUEST_KEY = "ow_permission_fingerprint"
+
+
+if TYPE_CHECKING:  # a mixin of FAB's security manager: type-check it as one
+    from flask_appbuilder.security.sqla.manager import SecurityManager as _SecurityManagerBase
+else:
+    _SecurityManagerBase = object
 
 
 class GrantCache:
@@ -87,7 +101,7 @@ class GrantCache:
             self._fingerprint = None
 
 
-class CachedPermissions:
+class CachedPermissions(_SecurityManagerBase):
     """Security-manager mixin: FAB's permission checks answered from a :class:`GrantCache`.
 
     Overrides the two public look-ups FAB's ``has_access`` and ``protect`` end in; the
@@ -102,8 +116,7 @@ class CachedPermissions:
 
     def exist_permission_on_roles(self, view_name: str, permission_name: str, role_ids) -> bool:
         key = ("ids", *sorted(set(role_ids)))
-        return (permission_name, view_name) in self.grant_cache.pairs(
-            self.session, key, Role.id.in_(list(key[1:])))
+        return (permission_name, view_name) in self.grant_cache.pairs(self.session, key, Role.id.in_(list(key[1:])))
 
     def is_item_public(self, permission_name: str, view_name: str) -> bool:
         name = self.auth_role_public

@@ -27,6 +27,7 @@ hookimpl = pluggy.HookimplMarker(hookspecs.PROJECT)
 
 # --- permission pairs for ``register_permissions`` -----------------------------
 
+
 def can(view: str, *methods: str) -> list[tuple[str, str]]:
     """``can("CaseView", "list", "show")`` → ``[("can_list", "CaseView"), ("can_show", "CaseView")]``."""
     return [(f"can_{m}", view) for m in methods]
@@ -92,8 +93,10 @@ def set_plugin_enabled(instance_path: Path, key: str, *, enabled: bool) -> list[
         raise StartupError(f"no installed plugin has the key {key!r}; installed: {', '.join(installed) or 'none'}")
     variable = f"{config.ENV_PREFIX}PLUGINS_DISABLED"
     if variable in os.environ:
-        raise StartupError(f"the environment variable {variable} overrides PLUGINS_DISABLED of "
-                           f"{instance_path / config.CONFIG_FILE_NAME}; unset it (or change it there) first")
+        raise StartupError(
+            f"the environment variable {variable} overrides PLUGINS_DISABLED of "
+            f"{instance_path / config.CONFIG_FILE_NAME}; unset it (or change it there) first"
+        )
     file_values, _ = config.load_file(instance_path / config.CONFIG_FILE_NAME)
     disabled = [k for k in file_values.get("PLUGINS_DISABLED", []) if k != key]
     if not enabled:
@@ -220,8 +223,9 @@ def build_plugin_host(
         dist_name = dist.metadata["Name"] if dist else ""
         if ep.name in disabled:
             pm.set_blocked(ep.name)
-            host.plugins.append(PluginInfo(ep.name, version, ep.value, "disabled", dist_name,
-                                           migrations=migrations_folder(ep.value)))
+            host.plugins.append(
+                PluginInfo(ep.name, version, ep.value, "disabled", dist_name, migrations=migrations_folder(ep.value))
+            )
             continue
         try:
             plugin = ep.load()
@@ -238,8 +242,9 @@ def build_plugin_host(
     for key, plugin in extra_plugins:
         if key in disabled:
             name = getattr(plugin, "__name__", "")
-            host.plugins.append(PluginInfo(key, "test", repr(plugin), "disabled",
-                                           migrations=migrations_folder(name) if name else None))
+            host.plugins.append(
+                PluginInfo(key, "test", repr(plugin), "disabled", migrations=migrations_folder(name) if name else None)
+            )
             continue
         _register(pm, plugin, key)
         version = getattr(plugin, "__version__", "0")
@@ -271,8 +276,9 @@ def _register(pm: pluggy.PluginManager, plugin: object, key: str) -> None:
         raise StartupError(f"plugin {key!r} has an invalid hook implementation: {exc}") from None
 
 
-def call_register_hook(host: PluginHost, hook_name: str, registry: Registry,
-                       key_of: Callable[[tuple, dict], str]) -> list[tuple[str, tuple, dict]]:
+def call_register_hook(
+    host: PluginHost, hook_name: str, registry: Registry, key_of: Callable[[tuple, dict], str]
+) -> list[tuple[str, tuple, dict]]:
     """Run a register hook, enforce unique keys, return the calls in order."""
     calls = host.collect(hook_name)
     for source, args, kwargs in calls:

@@ -114,7 +114,7 @@ def _check_fab_paths() -> None:
 
 
 def _views_by_name() -> dict[str, object]:
-    appbuilder = current_app.appbuilder
+    appbuilder = current_app.extensions["appbuilder"]
     return {type(view).__name__: view for view in appbuilder.baseviews}
 
 
@@ -150,23 +150,41 @@ def _check_list_arg(kind: str, name: str, value: str, view) -> None:
         _whole_number(name, value, 1, MAX_PAGE_SIZE)
     elif kind == "_od":
         if value not in ("asc", "desc"):
-            raise BadParameter(name, gettext(
-                "Parameter %(name)s is the sort direction: asc or desc; got \u201c%(value)s\u201d",
-                name=name, value=value))
+            raise BadParameter(
+                name,
+                gettext(
+                    "Parameter %(name)s is the sort direction: asc or desc; got \u201c%(value)s\u201d",
+                    name=name,
+                    value=value,
+                ),
+            )
     elif kind == "_oc":
         allowed = list(getattr(view, "order_columns", None) or [])
         if value not in allowed:
-            raise BadParameter(name, gettext(
-                "Parameter %(name)s: \u201c%(value)s\u201d is not a sortable column; sortable columns: %(allowed)s",
-                name=name, value=value, allowed=", ".join(allowed) or gettext("none")))
+            raise BadParameter(
+                name,
+                gettext(
+                    "Parameter %(name)s: \u201c%(value)s\u201d is not a sortable column; sortable columns: %(allowed)s",
+                    name=name,
+                    value=value,
+                    allowed=", ".join(allowed) or gettext("none"),
+                ),
+            )
 
 
 def _whole_number(name: str, value: str, low: int, high: int) -> int:
     text = (value or "").strip()
     if not (text.isdigit() and low <= int(text) <= high):
-        raise BadParameter(name, gettext(
-            "Parameter %(name)s must be a whole number from %(low)s to %(high)s; got \u201c%(value)s\u201d",
-            name=name, low=low, high=high, value=value))
+        raise BadParameter(
+            name,
+            gettext(
+                "Parameter %(name)s must be a whole number from %(low)s to %(high)s; got \u201c%(value)s\u201d",
+                name=name,
+                low=low,
+                high=high,
+                value=value,
+            ),
+        )
     return int(text)
 
 
@@ -177,9 +195,16 @@ def _check_filter(view, name: str, index: int, column: str, values: list[str]) -
         return  # FAB ignores filters on columns that are not searchable
     kinds = datamodel.get_filters(search_columns).get_search_filters().get(column) or []
     if index >= len(kinds):
-        raise BadParameter(name, gettext(
-            "Parameter %(name)s: filter number %(index)s does not exist for column %(column)s; use 0 to %(last)s",
-            name=name, index=index, column=column, last=max(len(kinds) - 1, 0)))
+        raise BadParameter(
+            name,
+            gettext(
+                "Parameter %(name)s: filter number %(index)s does not exist for column %(column)s; use 0 to %(last)s",
+                name=name,
+                index=index,
+                column=column,
+                last=max(len(kinds) - 1, 0),
+            ),
+        )
     for value in values:
         _check_filter_value(datamodel, name, column, value)
 
@@ -191,22 +216,41 @@ def _check_filter_value(datamodel, name: str, column: str, value: str) -> None:
         enum_type = datamodel.list_columns[column].type
         allowed = [str(v) for v in getattr(enum_type, "enums", [])]
         if value not in allowed:
-            raise BadParameter(name, gettext(
-                "Parameter %(name)s: \u201c%(value)s\u201d is not a value of %(column)s; allowed: %(allowed)s",
-                name=name, value=value, column=column, allowed=", ".join(allowed)))
+            raise BadParameter(
+                name,
+                gettext(
+                    "Parameter %(name)s: \u201c%(value)s\u201d is not a value of %(column)s; allowed: %(allowed)s",
+                    name=name,
+                    value=value,
+                    column=column,
+                    allowed=", ".join(allowed),
+                ),
+            )
     elif datamodel.is_integer(column):
         text = value.strip().lstrip("-")
         if not (text.isdigit() and int(text) <= MAX_DB_INT):
-            raise BadParameter(name, gettext(
-                "Parameter %(name)s: %(column)s is a whole number; got \u201c%(value)s\u201d",
-                name=name, column=column, value=value))
+            raise BadParameter(
+                name,
+                gettext(
+                    "Parameter %(name)s: %(column)s is a whole number; got \u201c%(value)s\u201d",
+                    name=name,
+                    column=column,
+                    value=value,
+                ),
+            )
     elif datamodel.is_date(column) or datamodel.is_datetime(column):
         try:
             dt.datetime.fromisoformat(value.strip())
         except ValueError:
-            raise BadParameter(name, gettext(
-                "Parameter %(name)s: %(column)s is a date like 2026-12-01; got \u201c%(value)s\u201d",
-                name=name, column=column, value=value)) from None
+            raise BadParameter(
+                name,
+                gettext(
+                    "Parameter %(name)s: %(column)s is a date like 2026-12-01; got \u201c%(value)s\u201d",
+                    name=name,
+                    column=column,
+                    value=value,
+                ),
+            ) from None
 
 
 # --- REST API ----------------------------------------------------------------
@@ -218,9 +262,10 @@ def _check_api() -> None:
         if body is None and request.get_data().strip() != b"null":
             raise BadParameter("body", gettext("The request body is not valid JSON; send a JSON object"))
         if not isinstance(body, dict):
-            raise BadParameter("body", gettext(
-                "The request body must be a JSON object ({\u2026}), not %(kind)s",
-                kind=_json_kind(body)))
+            raise BadParameter(
+                "body",
+                gettext("The request body must be a JSON object ({\u2026}), not %(kind)s", kind=_json_kind(body)),
+            )
     raw = request.args.get("q")
     if raw:
         try:
@@ -270,16 +315,23 @@ def api_error_shape(response):
 def _bad_parameter(exc: BadParameter):
     if is_api_request():
         return error_response(400, exc.message, [{"field": exc.field, "message": exc.message}])
-    appbuilder = current_app.appbuilder
-    return render_template("onewindow/bad_request.html", appbuilder=appbuilder,
-                           base_template=appbuilder.base_template, message=exc.message,
-                           field=exc.field, title=gettext("Bad request")), 400
+    appbuilder = current_app.extensions["appbuilder"]
+    return render_template(
+        "onewindow/bad_request.html",
+        appbuilder=appbuilder,
+        base_template=appbuilder.base_template,
+        message=exc.message,
+        field=exc.field,
+        title=gettext("Bad request"),
+    ), 400
 
 
 def _schema_error(exc: SchemaError):
     problems = [{"field": field, "message": message} for field, message in _flatten(exc.messages)]
-    message = gettext("The request does not match the schema: %(details)s",
-                      details="; ".join(f"{p['field']}: {p['message']}" for p in problems))
+    message = gettext(
+        "The request does not match the schema: %(details)s",
+        details="; ".join(f"{p['field']}: {p['message']}" for p in problems),
+    )
     if is_api_request():
         return error_response(400, message, problems)
     return _bad_parameter(BadParameter(problems[0]["field"] if problems else "", message))

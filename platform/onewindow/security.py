@@ -62,11 +62,9 @@ _SELF_SERVICE = [
 ]
 
 
-_ORG_READ = (
-    read("RegionView", "DepartmentView", "CentreView", "ZoneView", "WindowView", "DepartmentApi", "WindowApi",
-         api=True)
-    + menu("Organisation", "Departments", "Zones", "Windows")
-)
+_ORG_READ = read(
+    "RegionView", "DepartmentView", "CentreView", "ZoneView", "WindowView", "DepartmentApi", "WindowApi", api=True
+) + menu("Organisation", "Departments", "Zones", "Windows")
 _DEPT_STAFF = read("DepartmentStaffView", "StaffApi", api=True) + menu("Department staff")
 
 #: Core grants: role key → (permission, view menu) pairs. The admin role gets everything.
@@ -153,12 +151,30 @@ class StaffUserView(UserDBModelView):
         (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
     ]
     add_columns = [
-        "first_name", "last_name", "username", "active", "email", "phone",
-        "roles", "region", "department", "windows", "password", "conf_password",
+        "first_name",
+        "last_name",
+        "username",
+        "active",
+        "email",
+        "phone",
+        "roles",
+        "region",
+        "department",
+        "windows",
+        "password",
+        "conf_password",
     ]
     edit_columns = [
-        "first_name", "last_name", "username", "active", "email", "phone",
-        "roles", "region", "department", "windows",
+        "first_name",
+        "last_name",
+        "username",
+        "active",
+        "email",
+        "phone",
+        "roles",
+        "region",
+        "department",
+        "windows",
     ]
     search_columns = ["username", "first_name", "last_name", "email", "department", "roles", "active"]
     validators_columns = {"roles": [role_required]}

@@ -21,12 +21,13 @@ class InitReport:
     tightened: list[Path] = field(default_factory=list)
 
     def summary(self) -> str:
-        lines = ["database schema is up to date; roles: "
-                 + ", ".join(f"{k} {v}" for k, v in self.roles.items())]
+        lines = ["database schema is up to date; roles: " + ", ".join(f"{k} {v}" for k, v in self.roles.items())]
         if self.tightened:
             lines.append(f"instance folder: made {len(self.tightened)} file(s) and folder(s) owner-only (0600/0700)")
         if self.demo is not None:
-            lines.append("demo pack item_packs/demo-county installed: " + ", ".join(f"{k} +{v}" for k, v in self.demo.items()))
+            lines.append(
+                "demo pack item_packs/demo-county installed: " + ", ".join(f"{k} +{v}" for k, v in self.demo.items())
+            )
             lines.append("demo logins (also in instance/demo-logins.txt):")
             lines += [f"  {role:<13} {user:<13} {password}" for user, password, role in self.logins]
         return "\n".join(lines)
@@ -55,11 +56,11 @@ def sync_permissions(app: Flask) -> dict[str, int]:
     init` and the production server's master, once before it forks its workers)."""
     ow = app.extensions["onewindow"]
     with app.app_context():
-        sm = app.appbuilder.sm
+        sm = app.extensions["appbuilder"].sm
         for key in ow.roles:
             sm.add_role(key)
         # FAB writes every view's permissions and gives them all to the admin role.
-        app.appbuilder.add_permissions(update_perms=True)
+        app.extensions["appbuilder"].add_permissions(update_perms=True)
         grants = sync_roles(sm, dict(ow.roles), ow.grants)
         _grant_everything_to_admin(sm)
         return grants

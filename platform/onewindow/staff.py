@@ -11,9 +11,18 @@ from onewindow.models import Department, Staff, Window
 from onewindow.security import DEPARTMENT_ROLES
 
 
-def create_staff(*, username: str, password: str, roles: list[str], department_code: str | None = None,
-                 first_name: str | None = None, last_name: str = "", email: str | None = None,
-                 window_codes: list[str] | None = None, commit: bool = True) -> Staff:
+def create_staff(
+    *,
+    username: str,
+    password: str,
+    roles: list[str],
+    department_code: str | None = None,
+    first_name: str | None = None,
+    last_name: str = "",
+    email: str | None = None,
+    window_codes: list[str] | None = None,
+    commit: bool = True,
+) -> Staff:
     sm = current_app.extensions["appbuilder"].sm
     ow = current_app.extensions["onewindow"]
     if not username.strip():
@@ -51,8 +60,13 @@ def create_staff(*, username: str, password: str, roles: list[str], department_c
             raise ValidationError(f"window {code!r} does not exist")
         windows.append(window)
     user = sm.add_user(
-        username=username, first_name=first_name or username, last_name=last_name or "-",
-        email=email or f"{username}@staff.invalid", role=role_objs, password=password, commit=False,
+        username=username,
+        first_name=first_name or username,
+        last_name=last_name or "-",
+        email=email or f"{username}@staff.invalid",
+        role=role_objs,
+        password=password,
+        commit=False,
     )
     if not user:
         raise ValidationError(f"user {username!r} could not be created (e-mail already used?)")

@@ -261,8 +261,14 @@ def throwaway_plugin(tmp_path):
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 ARTIFACTS = Path(getenv("TEST_ARTIFACTS") or "test-artifacts")
 
@@ -321,15 +327,38 @@ def make_item(app):
     from onewindow.app import db
     from onewindow.models import Department
     from onewindow.models.items import (
-        HandlingType, Item, ItemType, Material, MaterialForm, MaterialSource, Necessity, RoutingMode,
-        RoutingStep, ServiceMode,
+        HandlingType,
+        Item,
+        ItemType,
+        Material,
+        MaterialForm,
+        MaterialSource,
+        Necessity,
+        RoutingMode,
+        RoutingStep,
+        ServiceMode,
     )
 
     counter = itertools.count(1)
 
-    def _make(*, name="测试事项", department="11369921102345608H", handling="promised", promised=5, legal=20,
-              routing="sequential", steps=None, materials=None, correction_limit=5, extension_days=10,
-              in_person=False, postal=True, visits=1, licence_type_code=None, warning_days=1):
+    def _make(
+        *,
+        name="测试事项",
+        department="11369921102345608H",
+        handling="promised",
+        promised=5,
+        legal=20,
+        routing="sequential",
+        steps=None,
+        materials=None,
+        correction_limit=5,
+        extension_days=10,
+        in_person=False,
+        postal=True,
+        visits=1,
+        licence_type_code=None,
+        warning_days=1,
+    ):
         with app.app_context():
             dept = db.session.query(Department).filter_by(credit_code=department).one()
             item_type = db.session.query(ItemType).filter_by(code="01").one_or_none()
@@ -338,26 +367,54 @@ def make_item(app):
                 db.session.add(item_type)
             basic = f"9{next(counter):011d}"
             item = Item(
-                basic_code=basic, implementation_code=f"{dept.credit_code}3{basic}", name=name,
-                item_type=item_type, department=dept, legal_days=legal, promised_days=promised,
-                handling_type=HandlingType[handling], correction_limit_days=correction_limit,
-                extension_days=extension_days, service_mode=ServiceMode.window_post, visits_required=visits,
-                postal_delivery=postal, in_person_required=in_person, routing_mode=RoutingMode[routing],
-                licence_type_code=licence_type_code, warning_days=warning_days, legal_basis="测试依据",
+                basic_code=basic,
+                implementation_code=f"{dept.credit_code}3{basic}",
+                name=name,
+                item_type=item_type,
+                department=dept,
+                legal_days=legal,
+                promised_days=promised,
+                handling_type=HandlingType[handling],
+                correction_limit_days=correction_limit,
+                extension_days=extension_days,
+                service_mode=ServiceMode.window_post,
+                visits_required=visits,
+                postal_delivery=postal,
+                in_person_required=in_person,
+                routing_mode=RoutingMode[routing],
+                licence_type_code=licence_type_code,
+                warning_days=warning_days,
+                legal_basis="测试依据",
             )
-            for position, (m_name, necessity, source, licence) in enumerate(materials or [
-                ("申请书", "required", "applicant", None),
-                ("身份证明", "required", "applicant", None),
-                ("场所使用证明", "deferrable", "applicant", None),
-            ], start=1):
-                item.materials.append(Material(position=position, name=m_name, necessity=Necessity[necessity],
-                                               form=MaterialForm.original, copies=1,
-                                               source=MaterialSource[source], licence_type_code=licence))
-            for position, (code, days, lead, silence) in enumerate(steps or [(department, promised, True, False)],
-                                                                   start=1):
+            for position, (m_name, necessity, source, licence) in enumerate(
+                materials
+                or [
+                    ("申请书", "required", "applicant", None),
+                    ("身份证明", "required", "applicant", None),
+                    ("场所使用证明", "deferrable", "applicant", None),
+                ],
+                start=1,
+            ):
+                item.materials.append(
+                    Material(
+                        position=position,
+                        name=m_name,
+                        necessity=Necessity[necessity],
+                        form=MaterialForm.original,
+                        copies=1,
+                        source=MaterialSource[source],
+                        licence_type_code=licence,
+                    )
+                )
+            for position, (code, days, lead, silence) in enumerate(
+                steps or [(department, promised, True, False)], start=1
+            ):
                 step_dept = db.session.query(Department).filter_by(credit_code=code).one()
-                item.steps.append(RoutingStep(position=position, department=step_dept, is_lead=lead, days=days,
-                                              silence_consents=silence))
+                item.steps.append(
+                    RoutingStep(
+                        position=position, department=step_dept, is_lead=lead, days=days, silence_consents=silence
+                    )
+                )
             db.session.add(item)
             db.session.commit()
             return item.id

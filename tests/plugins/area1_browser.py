@@ -50,8 +50,10 @@ def seal_in_browser(page, live_server, demo_logins, app, number, seal_admin):
     with app.app_context():
         case = db.session.query(Case).filter_by(number=number).one()
         licence_id = db.session.query(Licence).filter_by(identifier=case.licence_identifier).one().id
-        department, has_seal = case.department.name, db.session.query(Seal).filter_by(
-            department_id=case.department_id, active=True).count()
+        department, has_seal = (
+            case.department.name,
+            db.session.query(Seal).filter_by(department_id=case.department_id, active=True).count(),
+        )
     if not has_seal:
         sign_in(page, live_server, "admin", demo_logins["admin"])
         page.goto(f"{live_server}/sealview/create")

@@ -10,15 +10,15 @@ from onewindow.cases.models import ApplicantType, Channel, MaterialStatus
 from onewindow.models import Window
 from onewindow.models.items import Item
 
-PERSON = "440304200002291236"       # valid synthetic resident ID (GB 11643)
+PERSON = "440304200002291236"  # valid synthetic resident ID (GB 11643)
 PERSON2 = "11010519491231002X"
-BAD_ID = "440304200002291237"       # wrong check digit
-AMR = "11369921102345608H"          # 市场监管局
-RE = "113699211024247953"           # 不动产登记中心
-TAX = "11369921102820747H"          # 税务局
-HR = "11369921102979125H"           # 人社局
-HOUSING = "11369921102662363Q"      # 住建局
-POLICE = "11369921102503987F"       # 公安局
+BAD_ID = "440304200002291237"  # wrong check digit
+AMR = "11369921102345608H"  # 市场监管局
+RE = "113699211024247953"  # 不动产登记中心
+TAX = "11369921102820747H"  # 税务局
+HR = "11369921102979125H"  # 人社局
+HOUSING = "11369921102662363Q"  # 住建局
+POLICE = "11369921102503987F"  # 公安局
 MONDAY = dt.date(2026, 11, 23)
 
 
@@ -34,11 +34,19 @@ def window(code: str) -> Window:
     return db.session.query(Window).filter_by(code=code).one()
 
 
-def application(item, data, *, name="王五", ident=PERSON, kind=ApplicantType.person, channel=Channel.window,
-                window_code=None):
-    return engine.Application(item=item, applicant_type=kind, applicant_name=name, applicant_id=ident,
-                              channel=channel, data=data, phone="13800000000",
-                              window=window(window_code) if window_code else None)
+def application(
+    item, data, *, name="王五", ident=PERSON, kind=ApplicantType.person, channel=Channel.window, window_code=None
+):
+    return engine.Application(
+        item=item,
+        applicant_type=kind,
+        applicant_name=name,
+        applicant_id=ident,
+        channel=channel,
+        data=data,
+        phone="13800000000",
+        window=window(window_code) if window_code else None,
+    )
 
 
 def accept(actor, app_, when=MONDAY, statuses=None):
@@ -77,7 +85,8 @@ def seal_result(case):
         seals.create_seal(db.session, department, "admin")
     username = f"seal_{department.credit_code[-6:].lower()}"
     user = db.session.query(Staff).filter_by(username=username).one_or_none() or create_staff(
-        username=username, password="Seal-Admin-2026-x", roles=["seal_admin"], department_code=department.credit_code)
+        username=username, password="Seal-Admin-2026-x", roles=["seal_admin"], department_code=department.credit_code
+    )
     licence = db.session.query(Licence).filter_by(identifier=case.licence_identifier).one()
     seals.seal_licence(db.session, licence, user)
     db.session.commit()

@@ -11,18 +11,24 @@ from onewindow.cases.clock import travel_to
 from onewindow.cases.core import Actor
 from onewindow.models import Department
 
-DRC = "11369921102583171C"       # 发改局
-NR = "113699211027415555"        # 自然资源局
-HOUSING = "11369921102662363Q"   # 住建局
-FIRE = "11369921102899934R"      # 消防救援大队
-ECO = "11369921103137501X"       # 生态环境局
+DRC = "11369921102583171C"  # 发改局
+NR = "113699211027415555"  # 自然资源局
+HOUSING = "11369921102662363Q"  # 住建局
+FIRE = "11369921102899934R"  # 消防救援大队
+ECO = "11369921103137501X"  # 生态环境局
 OWNER = "91440300MA5G7K2L82"
 MON = dt.date(2026, 11, 23)
 FORM = {  # 一表制: the fields every construction item of the demo pack asks for
-    "company_name": "云溪新材料有限公司", "credit_code": OWNER, "contact_name": "王五",
-    "contact_id": "440304200002291236", "phone": "13800000000", "address": "云溪县工业园区1号",
-    "project_name": "年产5万吨新材料项目", "project_code": "2026-369921-47-01-000123",
-    "total_investment": "12000", "site": "云溪县工业园区",
+    "company_name": "云溪新材料有限公司",
+    "credit_code": OWNER,
+    "contact_name": "王五",
+    "contact_id": "440304200002291236",
+    "phone": "13800000000",
+    "address": "云溪县工业园区1号",
+    "project_name": "年产5万吨新材料项目",
+    "project_code": "2026-369921-47-01-000123",
+    "total_investment": "12000",
+    "site": "云溪县工业园区",
 }
 ADMIN = Actor("admin", frozenset({"admin"}))
 
@@ -43,9 +49,15 @@ def project(code="2026-369921-47-01-000123"):
     from onewindow_construction import service
 
     with travel_to(MON):
-        created = service.create_project(code=code, name="年产5万吨新材料项目", owner_name="云溪新材料有限公司",
-                                         owner_credit_code=OWNER, site="云溪县工业园区", total_investment=12000,
-                                         by="acceptor")
+        created = service.create_project(
+            code=code,
+            name="年产5万吨新材料项目",
+            owner_name="云溪新材料有限公司",
+            owner_credit_code=OWNER,
+            site="云溪县工业园区",
+            total_investment=12000,
+            by="acceptor",
+        )
     db.session.commit()
     return created
 

@@ -10,13 +10,13 @@ from onewindow.cases.clock import travel_to
 from onewindow.models import Department
 from onewindow.validators import uscc_check_char
 
-DRC = "11369921102583171C"       # 发改局
-NR = "113699211027415555"        # 自然资源局
-ECO = "11369921103137501X"       # 生态环境局
+DRC = "11369921102583171C"  # 发改局
+NR = "113699211027415555"  # 自然资源局
+ECO = "11369921103137501X"  # 生态环境局
 OWNER = "91440300MA5G7K2L82"
-POSTED = dt.date(2026, 11, 23)   # Monday
-CLOSES = dt.date(2026, 11, 27)   # Friday: sign-up window 23–27 Nov
-AFTER = dt.date(2026, 11, 30)    # selection day
+POSTED = dt.date(2026, 11, 23)  # Monday
+CLOSES = dt.date(2026, 11, 27)  # Friday: sign-up window 23–27 Nov
+AFTER = dt.date(2026, 11, 30)  # selection day
 
 
 def uscc(n: int) -> str:
@@ -38,10 +38,15 @@ def market(app):
 def agency(n: int, types=("安全评价",), linked=(), name=None):
     from onewindow_intermediary import service
 
-    created = service.register_agency(name=name or f"云溪第{n}评价咨询有限公司", credit_code=uscc(n),
-                                      service_types=list(types), qualifications=["安全评价机构资质乙级"],
-                                      staff=[f"评价师{n} 一级安全评价师"],
-                                      linked_department_ids=[department_id(c) for c in linked], by="acceptor")
+    created = service.register_agency(
+        name=name or f"云溪第{n}评价咨询有限公司",
+        credit_code=uscc(n),
+        service_types=list(types),
+        qualifications=["安全评价机构资质乙级"],
+        staff=[f"评价师{n} 一级安全评价师"],
+        linked_department_ids=[department_id(c) for c in linked],
+        by="acceptor",
+    )
     db.session.commit()
     return created
 
@@ -51,10 +56,17 @@ def purchase(method="lowest_price", ceiling=50000, service_type="安全评价", 
 
     with travel_to(POSTED):
         created = service.post_purchase(
-            title=title or f"云溪化工仓储项目{service_type}（{method}）", owner_name="云溪化工有限公司",
-            owner_credit_code=OWNER, service_type=service_type, budget_ceiling=ceiling, method=method,
-            signup_opens=POSTED, signup_closes=CLOSES, approving_department_id=department_id(approving),
-            by="acceptor")
+            title=title or f"云溪化工仓储项目{service_type}（{method}）",
+            owner_name="云溪化工有限公司",
+            owner_credit_code=OWNER,
+            service_type=service_type,
+            budget_ceiling=ceiling,
+            method=method,
+            signup_opens=POSTED,
+            signup_closes=CLOSES,
+            approving_department_id=department_id(approving),
+            by="acceptor",
+        )
     db.session.commit()
     return created
 

@@ -3,10 +3,10 @@ phase's cases; a later phase is refused while the earlier one is open; the dashb
 
 import pytest
 from construction_helpers import FORM, MON, project
+from onewindow_construction.models import ConstructionProject
 
 from onewindow.app import db
 from onewindow.cases.clock import travel_to
-from onewindow_construction.models import ConstructionProject
 
 pytestmark = pytest.mark.browser
 

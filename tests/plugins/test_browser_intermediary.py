@@ -3,10 +3,10 @@ desk, see the seed and the re-run check, then read the public directory without 
 
 import pytest
 from intermediary_helpers import AFTER, agency, purchase, sign_up
+from onewindow_intermediary.models import Purchase
 
 from onewindow.app import db
 from onewindow.cases.clock import travel_to
-from onewindow_intermediary.models import Purchase
 
 pytestmark = pytest.mark.browser
 

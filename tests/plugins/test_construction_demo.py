@@ -5,8 +5,15 @@ import datetime as dt
 
 import pytest
 from construction_helpers import (  # noqa: F401  (site is a fixture)
-    MON, add_and_pay, approve_all, open_cases, project, sign_all, site,
+    MON,
+    add_and_pay,
+    approve_all,
+    open_cases,
+    project,
+    sign_all,
+    site,
 )
+from onewindow_construction import service
 
 from onewindow.app import db
 from onewindow.cases import engine
@@ -14,7 +21,6 @@ from onewindow.cases.clock import travel_to
 from onewindow.cases.models import ApplicantType, CaseState, MaterialStatus
 from onewindow.errors import ValidationError
 from onewindow.models.items import Item
-from onewindow_construction import service
 
 
 def test_demo_project_goes_through_the_five_phases(site, actor):
@@ -89,13 +95,24 @@ def test_dashboard_shows_phase_progress(site, actor, client, login):
 
 def _accept_standalone(basic_code, acceptor):
     item = db.session.query(Item).filter_by(basic_code=basic_code, is_current=True).one()
-    application = engine.Application(item=item, applicant_type=ApplicantType.company, applicant_name="某公司",
-                                     applicant_id="91440300MA5G7K2L82",
-                                     data={"company_name": "某公司", "credit_code": "91440300MA5G7K2L82",
-                                           "contact_name": "王五", "contact_id": "440304200002291236",
-                                           "phone": "13800000000", "address": "云溪县", "project_name": "x",
-                                           "project_code": "2026-369921-47-01-000999", "total_investment": "1",
-                                           "site": "云溪县"})
+    application = engine.Application(
+        item=item,
+        applicant_type=ApplicantType.company,
+        applicant_name="某公司",
+        applicant_id="91440300MA5G7K2L82",
+        data={
+            "company_name": "某公司",
+            "credit_code": "91440300MA5G7K2L82",
+            "contact_name": "王五",
+            "contact_id": "440304200002291236",
+            "phone": "13800000000",
+            "address": "云溪县",
+            "project_name": "x",
+            "project_code": "2026-369921-47-01-000999",
+            "total_investment": "1",
+            "site": "云溪县",
+        },
+    )
     with travel_to(MON):
         return engine.accept(application, acceptor, {m.id: MaterialStatus.submitted for m in item.materials})
 

@@ -6,16 +6,28 @@ from decimal import Decimal
 
 import pytest
 from construction_helpers import (  # noqa: F401  (site is a fixture)
-    DRC, ECO, FIRE, HOUSING, MON, NR, add_and_pay, approve_all, dept_actor, open_cases, project, sign_all, site,
+    DRC,
+    ECO,
+    FIRE,
+    HOUSING,
+    MON,
+    NR,
+    add_and_pay,
+    approve_all,
+    dept_actor,
+    open_cases,
+    project,
+    sign_all,
+    site,
 )
+from onewindow_construction import service
+from onewindow_construction.models import ConstructionProjectCase, PhaseState
 
 from onewindow.app import db
 from onewindow.cases.clock import travel_to
 from onewindow.cases.errors import ApplicationInvalid
 from onewindow.cases.models import Case, CaseState
 from onewindow.errors import ValidationError
-from onewindow_construction import service
-from onewindow_construction.models import ConstructionProjectCase, PhaseState
 
 
 def _states(p):
@@ -33,8 +45,9 @@ def test_project_has_five_phases_in_order_with_their_lead_departments(site):
 
 def test_project_code_must_have_the_national_format(site):
     with pytest.raises(ValidationError, match="项目代码“2026-1”格式不正确"):
-        service.create_project(code="2026-1", name="x", owner_name="y", owner_credit_code="91440300MA5G7K2L82",
-                               by="acceptor")
+        service.create_project(
+            code="2026-1", name="x", owner_name="y", owner_credit_code="91440300MA5G7K2L82", by="acceptor"
+        )
 
 
 def test_one_form_opens_one_case_per_item_running_in_parallel(site, actor):
@@ -127,7 +140,9 @@ def test_staged_fees_are_listed_and_collected_together(site, actor):
         service.add_fee(p, "acceptance", "竣工测绘费", "12000", "acceptor")
     notice = service.fee_notice(p, "permit")
     assert [(f["name"], f["amount"]) for f in notice["fees"]] == [
-        ("城市基础设施配套费", Decimal("360000.00")), ("防空地下室易地建设费", Decimal("84000.50"))]
+        ("城市基础设施配套费", Decimal("360000.00")),
+        ("防空地下室易地建设费", Decimal("84000.50")),
+    ]
     assert notice["total"] == Decimal("444000.50") == notice["unpaid"]
     with travel_to(MON):
         paid = service.pay_stage(p, "permit", "PJ-2026-0002", "acceptor")

@@ -2,12 +2,12 @@
 share split first), parallel approval, the register entry, pickup at the output window."""
 
 import pytest
-from area1_browser import seal_in_browser, approve_in_inbox, hand_to_output, pick_up, sign_in
+from area1_browser import approve_in_inbox, hand_to_output, pick_up, seal_in_browser, sign_in
 from area1_helpers import PERSON, PERSON2
+from onewindow_enterprise.models import Enterprise
 
 from onewindow.app import db
 from onewindow.cases.models import Case
-from onewindow_enterprise.models import Enterprise
 
 pytestmark = pytest.mark.browser
 
@@ -17,12 +17,23 @@ def test_establishment_from_one_form_to_the_business_licence(page, live_server, 
     page.goto(f"{live_server}/enterprise/name-check/?name=云溪县青山科技有限公司")
     assert page.locator("#ow-name-result.ow-name-free").count() == 1
     page.goto(f"{live_server}/enterprise/establish/")
-    for name, value in {"applicant_name": "王五", "applicant_id": PERSON, "company_name": "云溪县青山科技有限公司",
-                        "registered_capital": "100", "address": "云溪县云溪镇人民路1号",
-                        "business_scope": "软件开发", "legal_rep_name": "王五", "legal_rep_id": PERSON,
-                        "phone": "13800000000", "shareholders-0-name": "王五", "shareholders-0-id_number": PERSON,
-                        "shareholders-0-share": "60", "shareholders-1-name": "赵六",
-                        "shareholders-1-id_number": PERSON2, "shareholders-1-share": "30"}.items():
+    for name, value in {
+        "applicant_name": "王五",
+        "applicant_id": PERSON,
+        "company_name": "云溪县青山科技有限公司",
+        "registered_capital": "100",
+        "address": "云溪县云溪镇人民路1号",
+        "business_scope": "软件开发",
+        "legal_rep_name": "王五",
+        "legal_rep_id": PERSON,
+        "phone": "13800000000",
+        "shareholders-0-name": "王五",
+        "shareholders-0-id_number": PERSON,
+        "shareholders-0-share": "60",
+        "shareholders-1-name": "赵六",
+        "shareholders-1-id_number": PERSON2,
+        "shareholders-1-share": "30",
+    }.items():
         page.fill(f"[name='{name}']", value)
     page.click("#ow-establish-submit")
     page.wait_for_selector("#ow-establish-form")

@@ -7,8 +7,21 @@ from decimal import Decimal
 
 import pytest
 from area1_helpers import (
-    AMR, BAD_ID, HR, MONDAY, PERSON, PERSON2, TAX, accept, application, approve_all, deliver, item_by_form,
+    AMR,
+    BAD_ID,
+    HR,
+    MONDAY,
+    PERSON,
+    PERSON2,
+    TAX,
+    accept,
+    application,
+    approve_all,
+    deliver,
+    item_by_form,
 )
+from onewindow_enterprise import codes, service
+from onewindow_enterprise.models import Enterprise
 from sqlalchemy.exc import OperationalError
 
 from onewindow.app import db
@@ -18,19 +31,24 @@ from onewindow.cases.errors import ApplicationInvalid, ConflictError
 from onewindow.cases.models import ApplicantType, StepState
 from onewindow.licences.models import Licence
 from onewindow.validators import uscc_problem
-from onewindow_enterprise import codes, service
-from onewindow_enterprise.models import Enterprise
 
 NAME = "云溪县青山科技有限公司"
 
 
 def establishment(name=NAME, shares=("60", "40"), legal_rep_id=PERSON, **extra):
     data = {
-        "company_name": name, "company_type": "有限责任公司（自然人投资或控股）", "registered_capital": "100",
-        "address": "云溪县云溪镇人民路1号", "business_scope": "软件开发；信息技术咨询服务",
-        "legal_rep_name": "王五", "legal_rep_id": legal_rep_id, "phone": "13800000000",
-        "shareholders": [{"name": f"股东{n}", "id_number": ident, "share": share}
-                         for n, (ident, share) in enumerate(zip([PERSON, PERSON2, "91440300MA5G7K2L82"], shares), 1)],
+        "company_name": name,
+        "company_type": "有限责任公司（自然人投资或控股）",
+        "registered_capital": "100",
+        "address": "云溪县云溪镇人民路1号",
+        "business_scope": "软件开发；信息技术咨询服务",
+        "legal_rep_name": "王五",
+        "legal_rep_id": legal_rep_id,
+        "phone": "13800000000",
+        "shareholders": [
+            {"name": f"股东{n}", "id_number": ident, "share": share}
+            for n, (ident, share) in enumerate(zip([PERSON, PERSON2, "91440300MA5G7K2L82"], shares), 1)
+        ],
     }
     data.update(extra)
     return data
@@ -63,7 +81,10 @@ def test_establishment_runs_from_one_form_to_the_delivered_business_licence(ctx,
     case = accept(actor("acceptor"), application(item_by_form(service.ESTABLISH), establishment()))
     # 多证合一: the registration authority leads, tax and social security handle in parallel
     assert [(s.department.credit_code, s.is_lead, s.parallel, s.state) for s in case.steps] == [
-        (AMR, True, True, StepState.active), (TAX, False, True, StepState.active), (HR, False, True, StepState.active)]
+        (AMR, True, True, StepState.active),
+        (TAX, False, True, StepState.active),
+        (HR, False, True, StepState.active),
+    ]
     approve_all(case, staff)
     assert case.state.name == "approved"
     enterprise = db.session.query(Enterprise).filter_by(case_number=case.number).one()
@@ -94,8 +115,10 @@ def test_duplicate_name_is_refused_with_the_conflicting_name(ctx, actor, staff):
     first = establish(actor, staff)
     code = db.session.query(Enterprise).filter_by(case_number=first.number).one().uscc
     with pytest.raises(ApplicationInvalid) as excinfo:  # full-width brackets and spaces do not make a new name
-        accept(actor("acceptor"), application(item_by_form(service.ESTABLISH),
-                                              establishment(name="云溪县 青山科技有限公司")))
+        accept(
+            actor("acceptor"),
+            application(item_by_form(service.ESTABLISH), establishment(name="云溪县 青山科技有限公司")),
+        )
     message = problems_of(excinfo)["企业名称"]
     assert NAME in message and code in message
 
@@ -171,8 +194,10 @@ def change_or_close(item_key, code, name=NAME, **data):
 def test_change_finds_the_enterprise_by_its_code_and_applies_the_change(ctx, actor, staff):
     first = establish(actor, staff)
     code = db.session.query(Enterprise).filter_by(case_number=first.number).one().uscc
-    case = accept(actor("acceptor"), change_or_close(service.CHANGE, code, change_items="住所",
-                                                     new_value="云溪县城南街道新华路8号"))
+    case = accept(
+        actor("acceptor"),
+        change_or_close(service.CHANGE, code, change_items="住所", new_value="云溪县城南街道新华路8号"),
+    )
     approve_all(case, staff)
     enterprise = db.session.query(Enterprise).filter_by(uscc=code).one()
     assert enterprise.address == "云溪县城南街道新华路8号" and enterprise.last_case_number == case.number
@@ -187,7 +212,9 @@ def test_change_refuses_a_bad_checksum_and_an_unknown_code(ctx, actor):
     unknown = codes.build_uscc("369921", 999)
     with pytest.raises(ApplicationInvalid) as excinfo:
         accept(actor("acceptor"), change_or_close(service.CHANGE, unknown, change_items="住所"))
-    assert problems_of(excinfo)["统一社会信用代码"] == f"本辖区企业登记簿中没有统一社会信用代码为 {unknown} 的企业，请核对"
+    assert (
+        problems_of(excinfo)["统一社会信用代码"] == f"本辖区企业登记簿中没有统一社会信用代码为 {unknown} 的企业，请核对"
+    )
 
 
 def test_deregistration_closes_the_enterprise_revokes_its_licence_and_frees_the_name(ctx, actor, staff):

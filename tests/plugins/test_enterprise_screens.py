@@ -3,14 +3,14 @@ plugin leaves the core and the other plugins working."""
 
 import pytest
 from area1_helpers import AMR, PERSON
+from onewindow_enterprise import service
+from onewindow_enterprise.models import Enterprise
 from test_enterprise_registration import NAME, establishment
 
 from onewindow.app import db
-from onewindow.models.org import Window
 from onewindow.cases.models import Case
 from onewindow.models.items import Item
-from onewindow_enterprise import service
-from onewindow_enterprise.models import Enterprise
+from onewindow.models.org import Window
 
 
 @pytest.fixture
@@ -19,8 +19,10 @@ def api(client, demo_logins):
 
     def _call(method, url, username, **kw):
         if username not in tokens:
-            response = client.post("/api/v1/security/login", json={
-                "username": username, "password": demo_logins[username], "provider": "db", "refresh": True})
+            response = client.post(
+                "/api/v1/security/login",
+                json={"username": username, "password": demo_logins[username], "provider": "db", "refresh": True},
+            )
             tokens[username] = response.get_json()["access_token"]
         response = getattr(client, method)(url, headers={"Authorization": f"Bearer {tokens[username]}"}, **kw)
         return response.status_code, response.get_json()
@@ -32,9 +34,14 @@ def establishment_body(app, **kw):
     with app.app_context():
         item = db.session.query(Item).filter_by(form_key=service.ESTABLISH, is_current=True).one()
         code, materials = item.implementation_code, [m.id for m in item.materials]
-    return {"item_code": code, "channel": "window", "outcome": "accept",
-            "applicant": {"type": "person", "name": "王五", "id": PERSON, "phone": "13800000000"},
-            "materials": {str(m): "submitted" for m in materials}, "data": establishment(**kw)}
+    return {
+        "item_code": code,
+        "channel": "window",
+        "outcome": "accept",
+        "applicant": {"type": "person", "name": "王五", "id": PERSON, "phone": "13800000000"},
+        "materials": {str(m): "submitted" for m in materials},
+        "data": establishment(**kw),
+    }
 
 
 def test_establishment_lifecycle_through_the_api(app, api):
@@ -45,19 +52,29 @@ def test_establishment_lifecycle_through_the_api(app, api):
     status, case = api("post", f"/api/v1/cases/{number}/approve_step", "approver", json={"opinion": "同意"})
     assert status == 200, case
     for step in [s for s in case["steps"] if s["state"] == "active"]:
-        status, case = api("post", f"/api/v1/cases/{number}/approve_step", "admin",
-                           json={"opinion": "同意", "step_id": step["id"]})
+        status, case = api(
+            "post", f"/api/v1/cases/{number}/approve_step", "admin", json={"opinion": "同意", "step_id": step["id"]}
+        )
         assert status == 200, case
     assert case["state"] == "approved" and case["licence_identifier"]
-    status, case = api("post", f"/api/v1/cases/{number}/hand_to_output", "approver",
-                       json={"result_description": "营业执照正本1份、副本1份"})
+    status, case = api(
+        "post",
+        f"/api/v1/cases/{number}/hand_to_output",
+        "approver",
+        json={"result_description": "营业执照正本1份、副本1份"},
+    )
     with app.app_context():
         from area1_helpers import seal_result
+
         from onewindow.cases.models import Case as _Case
 
         seal_result(db.session.query(_Case).filter_by(number=number).one())
-    status, case = api("post", f"/api/v1/cases/{number}/deliver_pickup", "output_clerk",
-                       json={"signee_name": "王五", "signee_id": PERSON})
+    status, case = api(
+        "post",
+        f"/api/v1/cases/{number}/deliver_pickup",
+        "output_clerk",
+        json={"signee_name": "王五", "signee_id": PERSON},
+    )
     assert status == 200 and case["state"] == "delivered"
     with app.app_context():
         assert db.session.query(Enterprise).filter_by(case_number=number).one().name == NAME
@@ -91,10 +108,18 @@ def test_one_form_screen_accepts_an_establishment(app, client, login):
 
 def test_one_form_screen_shows_every_problem(client, login):
     login(client, "acceptor")
-    response = client.post("/enterprise/establish/", data={
-        "applicant_name": "王五", "applicant_id": PERSON, "company_name": "云溪县青山科技有限公司",
-        "legal_rep_id": "440304200002291237", "shareholders-0-name": "甲", "shareholders-0-id_number": PERSON,
-        "shareholders-0-share": "70"})
+    response = client.post(
+        "/enterprise/establish/",
+        data={
+            "applicant_name": "王五",
+            "applicant_id": PERSON,
+            "company_name": "云溪县青山科技有限公司",
+            "legal_rep_id": "440304200002291237",
+            "shareholders-0-name": "甲",
+            "shareholders-0-id_number": PERSON,
+            "shareholders-0-share": "70",
+        },
+    )
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "合计为 70%" in text and "法定代表人身份证号码" in text
@@ -137,8 +162,11 @@ def test_disabling_one_area_plugin_leaves_the_core_and_the_others_working(make_a
     client = app.test_client()
     login(client, "acceptor")
     assert client.get("/workbench/").status_code == 200
-    urls = {"enterprise": "/enterprise/name-check/", "realestate": "/realestate/deed-tax/",
-            "public_security": "/publicsecuritycaptureview/list/"}
+    urls = {
+        "enterprise": "/enterprise/name-check/",
+        "realestate": "/realestate/deed-tax/",
+        "public_security": "/publicsecuritycaptureview/list/",
+    }
     for other, url in urls.items():
         if other in installed:
             assert client.get(url).status_code == (404 if other == key else 200), url
@@ -159,9 +187,19 @@ def test_acceptance_workbench_renders_the_plugin_form_with_its_rows(app, client,
     form = {f"f_{k}": v for k, v in data.items() if k != "shareholders"}
     for n, row in enumerate(data["shareholders"]):
         form.update({f"f_shareholders-{n}-{k}": v for k, v in row.items()})
-    form.update({"f_shareholders-2-name": "", "f_shareholders-2-share": "", "applicant_type": "person",
-                 "applicant_name": "王五", "applicant_id": PERSON, "channel": "window", "outcome": "accept",
-                 "window_id": window_id, **materials})
+    form.update(
+        {
+            "f_shareholders-2-name": "",
+            "f_shareholders-2-share": "",
+            "applicant_type": "person",
+            "applicant_name": "王五",
+            "applicant_id": PERSON,
+            "channel": "window",
+            "outcome": "accept",
+            "window_id": window_id,
+            **materials,
+        }
+    )
     response = client.post(f"/workbench/new/{item_id}", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():

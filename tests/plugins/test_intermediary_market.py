@@ -6,20 +6,30 @@ from decimal import Decimal
 
 import pytest
 from intermediary_helpers import (  # noqa: F401  (market is a fixture)
-    AFTER, ECO, NR, agency, market, purchase, select, sign_up, uscc, with_bids,
+    AFTER,
+    ECO,
+    NR,
+    agency,
+    market,
+    purchase,
+    select,
+    sign_up,
+    uscc,
+    with_bids,
 )
+from onewindow_intermediary import service
+from onewindow_intermediary.models import Agency, AgencyStatus, ComplaintState, PurchaseState
 
 from onewindow.app import db
 from onewindow.cases.clock import travel_to
 from onewindow.errors import ValidationError
-from onewindow_intermediary import service
-from onewindow_intermediary.models import Agency, AgencyStatus, ComplaintState, PurchaseState
 
 
 def test_registration_checks_the_credit_code_checksum(market):
     with pytest.raises(ValidationError, match="统一社会信用代码"):
-        service.register_agency(name="坏码咨询公司", credit_code="91369921MA0000001X", service_types=["安全评价"],
-                                by="acceptor")
+        service.register_agency(
+            name="坏码咨询公司", credit_code="91369921MA0000001X", service_types=["安全评价"], by="acceptor"
+        )
     assert db.session.query(Agency).count() == 0
 
 
@@ -106,10 +116,18 @@ def test_selection_waits_for_the_end_of_the_sign_up_window(market):
 
 def test_purchase_refuses_a_window_that_ends_before_it_starts(market):
     with travel_to(dt.date(2026, 11, 23)), pytest.raises(ValidationError, match="早于报名开始日"):
-        service.post_purchase(title="t", owner_name="o", owner_credit_code="91440300MA5G7K2L82",
-                              service_type="测绘", budget_ceiling=100, method="lowest_price",
-                              signup_opens=dt.date(2026, 11, 27), signup_closes=dt.date(2026, 11, 24),
-                              approving_department_id=1, by="acceptor")
+        service.post_purchase(
+            title="t",
+            owner_name="o",
+            owner_credit_code="91440300MA5G7K2L82",
+            service_type="测绘",
+            budget_ceiling=100,
+            method="lowest_price",
+            signup_opens=dt.date(2026, 11, 27),
+            signup_closes=dt.date(2026, 11, 24),
+            approving_department_id=1,
+            by="acceptor",
+        )
 
 
 def _through_filing(p):

@@ -5,12 +5,12 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 from intermediary_helpers import market, select, with_bids  # noqa: F401  (market is a fixture)
-
-from onewindow.app import db
-from onewindow.errors import ValidationError
 from onewindow_intermediary import selection as methods
 from onewindow_intermediary import service
 from onewindow_intermediary.models import Method, PurchaseState
+
+from onewindow.app import db
+from onewindow.errors import ValidationError
 
 
 def test_lowest_price_selects_the_lowest_quote(market):
@@ -43,6 +43,7 @@ def test_random_draw_is_reproducible_from_its_seed(market):
     check = service.recheck(p)
     assert check["matches"] and check["recomputed"] == chosen.result_bid_id
     import random  # anyone can re-run it with the published data alone
+
     candidates = [c["bid_id"] for c in chosen.inputs["candidates"]]
     assert candidates[random.Random(chosen.seed).randrange(len(candidates))] == chosen.result_bid_id
 
@@ -53,8 +54,9 @@ def test_different_seeds_can_pick_different_agencies(market):
 
 
 def test_redraw_command_reports_a_match(market, app):
-    from onewindow.cli import State
     from onewindow_intermediary.cli import intermediary_cli
+
+    from onewindow.cli import State
 
     p = with_bids("random_draw", [30000, 31000, 32000])
     select(p, seed="abc")
@@ -79,9 +81,9 @@ def test_quality_price_combines_quality_and_price(market):
     chosen = select(p)
     scores = chosen.inputs["scores"]
     totals = {c["bid_id"]: Decimal(scores[str(c["bid_id"])]["total"]) for c in chosen.inputs["candidates"]}
-    assert totals[p.bids[0].id] == Decimal("85.50")   # 63 + 30000/40000×30 = 63 + 22.5
-    assert totals[p.bids[1].id] == Decimal("79.00")   # 49 + 30
-    assert totals[p.bids[2].id] == Decimal("81.00")   # 56 + 25
+    assert totals[p.bids[0].id] == Decimal("85.50")  # 63 + 30000/40000×30 = 63 + 22.5
+    assert totals[p.bids[1].id] == Decimal("79.00")  # 49 + 30
+    assert totals[p.bids[2].id] == Decimal("81.00")  # 56 + 25
     assert chosen.result_bid_id == p.bids[0].id
     assert service.recheck(p)["matches"]
 

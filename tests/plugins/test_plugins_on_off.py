@@ -9,9 +9,9 @@ import pytest
 from area1_helpers import PERSON, RE, accept, application, item_by_form
 from click.testing import CliRunner
 from construction_helpers import open_cases, project
-from test_enterprise_registration import establishment
 from intermediary_helpers import agency
 from sqlalchemy import inspect
+from test_enterprise_registration import establishment
 
 from onewindow.app import db
 from onewindow.cases.core import Actor
@@ -33,22 +33,45 @@ def populate(acceptor) -> dict[str, list[str]]:
     from onewindow_realestate.models import PropertyUnit
     from onewindow_realestate.service import TRANSFER
 
-    db.session.add(PropertyUnit(
-        unit_number=UNIT, location="云溪县云溪镇人民路1号1栋101室", area=Decimal("85.50"), use="住宅",
-        right_type="国有建设用地使用权/房屋所有权", owner_name="王五", owner_id=PERSON, mortgaged=False,
-        department=db.session.query(Department).filter_by(credit_code=RE).one()))
+    db.session.add(
+        PropertyUnit(
+            unit_number=UNIT,
+            location="云溪县云溪镇人民路1号1栋101室",
+            area=Decimal("85.50"),
+            use="住宅",
+            right_type="国有建设用地使用权/房屋所有权",
+            owner_name="王五",
+            owner_id=PERSON,
+            mortgaged=False,
+            department=db.session.query(Department).filter_by(credit_code=RE).one(),
+        )
+    )
     db.session.commit()
     agency(1)
-    transfer = {"applicant_name": "王五", "id_number": PERSON, "property_address": "云溪县云溪镇人民路1号1栋101室",
-                "unit_number": UNIT, "phone": "13800000000", "buyer_name": "赵六", "buyer_id": "11010519491231002X",
-                "price": "1000000"}
-    passport = {"applicant_name": "王五", "id_number": PERSON, "phone": "13800000000", "address": "云溪县人民路1号",
-                "gender": "男", "birth_date": "2000-02-29"}
+    transfer = {
+        "applicant_name": "王五",
+        "id_number": PERSON,
+        "property_address": "云溪县云溪镇人民路1号1栋101室",
+        "unit_number": UNIT,
+        "phone": "13800000000",
+        "buyer_name": "赵六",
+        "buyer_id": "11010519491231002X",
+        "price": "1000000",
+    }
+    passport = {
+        "applicant_name": "王五",
+        "id_number": PERSON,
+        "phone": "13800000000",
+        "address": "云溪县人民路1号",
+        "gender": "男",
+        "birth_date": "2000-02-29",
+    }
     cases = {
         "construction": [c.number for c in open_cases(project(), "initiation", acceptor, ["110401000000"])],
         "enterprise": [accept(acceptor, application(item_by_form(ESTABLISH), establishment())).number],
-        "public_security": [accept(acceptor, application(item_by_form(PASSPORT), passport, window_code="C05")).number
-                            for _ in range(2)],
+        "public_security": [
+            accept(acceptor, application(item_by_form(PASSPORT), passport, window_code="C05")).number for _ in range(2)
+        ],
         "realestate": [accept(acceptor, application(item_by_form(TRANSFER), transfer)).number],
     }
     assert all(cases.values())
@@ -86,7 +109,8 @@ def case_works(app, client, number: str) -> None:
 
 @pytest.mark.parametrize("key", BUILT_IN)
 def test_disabling_and_enabling_a_plugin_keeps_the_platform_and_the_other_plugins_cases_working(
-        key, app, make_app, actor, login):
+    key, app, make_app, actor, login
+):
     with app.app_context():
         cases = populate(actor("acceptor"))
     tables = plugin_tables(app, key)
@@ -122,8 +146,9 @@ def test_plugins_disable_and_enable_persist_the_choice_in_the_instance_file(tmp_
     monkeypatch.delenv("ONEWINDOW_PLUGINS_DISABLED", raising=False)
     instance = tmp_path / "inst"
     instance.mkdir()
-    (instance / "onewindow.toml").write_text('# county settings\nAPP_NAME = "云溪县一窗通"\n\n[plugins.intermediary]\n'
-                                             'min_bidders = 5\n', encoding="utf-8")
+    (instance / "onewindow.toml").write_text(
+        '# county settings\nAPP_NAME = "云溪县一窗通"\n\n[plugins.intermediary]\nmin_bidders = 5\n', encoding="utf-8"
+    )
     runner, env = CliRunner(), {"ONEWINDOW_INSTANCE": str(instance)}
     result = runner.invoke(cli, ["plugins", "disable", "realestate"], env=env)
     assert result.exit_code == 0, result.output

@@ -2,7 +2,7 @@
 the output window."""
 
 import pytest
-from area1_browser import seal_in_browser, approve_in_inbox, hand_to_output, pick_up, sign_in
+from area1_browser import approve_in_inbox, hand_to_output, pick_up, seal_in_browser, sign_in
 from area1_helpers import PERSON
 
 from onewindow.app import db
@@ -23,8 +23,12 @@ def test_passport_from_the_exit_entry_window_to_pickup(page, live_server, demo_l
     page.fill("input[name=applicant_name]", "王五")
     page.fill("input[name=applicant_id]", PERSON)
     page.select_option("select[name=window_id]", label="C05 出入境业务窗口")
-    for name, value in {"applicant_name": "王五", "id_number": PERSON, "phone": "13800000000",
-                        "birth_date": "2000-02-29"}.items():
+    for name, value in {
+        "applicant_name": "王五",
+        "id_number": PERSON,
+        "phone": "13800000000",
+        "birth_date": "2000-02-29",
+    }.items():
         page.fill(f"[name=f_{name}]", value)
     page.select_option("select[name=f_gender]", "男")
     page.click("#ow-accept-submit")

@@ -5,18 +5,24 @@ import datetime as dt
 
 import pytest
 from area1_helpers import BAD_ID, PERSON, POLICE, accept, application, approve_all, item_by_form, seal_result
+from onewindow_public_security import service
+from onewindow_public_security.models import Capture
+from test_enterprise_screens import api  # noqa: F401  (the JWT client fixture)
 
 from onewindow.app import db
 from onewindow.cases import engine
 from onewindow.cases.clock import travel_to
 from onewindow.cases.errors import ApplicationInvalid, TransitionError
 from onewindow.cases.models import Case, Channel
-from onewindow_public_security import service
-from onewindow_public_security.models import Capture
-from test_enterprise_screens import api  # noqa: F401  (the JWT client fixture)
 
-PASSPORT_DATA = {"applicant_name": "王五", "id_number": PERSON, "phone": "13800000000", "address": "云溪县人民路1号",
-                 "gender": "男", "birth_date": "2000-02-29"}
+PASSPORT_DATA = {
+    "applicant_name": "王五",
+    "id_number": PERSON,
+    "phone": "13800000000",
+    "address": "云溪县人民路1号",
+    "gender": "男",
+    "birth_date": "2000-02-29",
+}
 
 
 @pytest.fixture
@@ -88,8 +94,13 @@ def passport_body(app):
     with app.app_context():
         item = item_by_form(service.PASSPORT)
         code, materials = item.implementation_code, {str(m.id): "submitted" for m in item.materials}
-    return lambda **kw: {"item_code": code, "data": PASSPORT_DATA, "materials": materials,
-                         "applicant": {"type": "person", "name": "王五", "id": PERSON}, **kw}
+    return lambda **kw: {
+        "item_code": code,
+        "data": PASSPORT_DATA,
+        "materials": materials,
+        "applicant": {"type": "person", "name": "王五", "id": PERSON},
+        **kw,
+    }
 
 
 def test_passport_through_the_api_and_refused_online(app, api, passport_body):
@@ -98,11 +109,18 @@ def test_passport_through_the_api_and_refused_online(app, api, passport_body):
     status, case = api("post", "/api/v1/cases/", "acceptor", json=passport_body(outcome="accept"))
     assert status == 201, case
     number = case["number"]
-    status, case = api("post", f"/api/v1/cases/{number}/approve_step", "admin",
-                       json={"opinion": "同意", "step_id": case["steps"][0]["id"]})
-    status, case = api("post", f"/api/v1/cases/{number}/hand_to_output", "admin", json={"result_description": "护照1本"})
+    status, case = api(
+        "post",
+        f"/api/v1/cases/{number}/approve_step",
+        "admin",
+        json={"opinion": "同意", "step_id": case["steps"][0]["id"]},
+    )
+    status, case = api(
+        "post", f"/api/v1/cases/{number}/hand_to_output", "admin", json={"result_description": "护照1本"}
+    )
     with app.app_context():
         seal_result(db.session.query(Case).filter_by(number=number).one())
-    status, case = api("post", f"/api/v1/cases/{number}/deliver_post", "output_clerk",
-                       json={"tracking_number": "EMS1234567890"})
+    status, case = api(
+        "post", f"/api/v1/cases/{number}/deliver_post", "output_clerk", json={"tracking_number": "EMS1234567890"}
+    )
     assert status == 200 and case["state"] == "posted"

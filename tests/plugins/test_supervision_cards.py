@@ -5,6 +5,8 @@ import threading
 
 import pytest
 from flask import current_app
+from onewindow_supervision import service
+from onewindow_supervision.models import CardLevel, CardRule
 from supervision_helpers import accepted, all_cards, ctx, open_cards, scan_on  # noqa: F401 (fixtures)
 
 from onewindow import unit_of_work
@@ -15,8 +17,6 @@ from onewindow.cases.errors import TransitionError
 from onewindow.cases.models import Case, Channel
 from onewindow.environ import getenv
 from onewindow.plugins import hookimpl
-from onewindow_supervision import service
-from onewindow_supervision.models import CardLevel, CardRule
 
 MON, TUE, WED, THU, FRI, SAT = (dt.date(2026, 11, d) for d in (23, 24, 25, 26, 27, 28))
 DUE = dt.date(2026, 11, 30)  # 5 working days after Mon 23 Nov
@@ -34,8 +34,10 @@ def test_yellow_card_when_at_most_n_working_days_are_left(ctx, make_item, accept
     counts = scan_on(FRI)  # only Mon 30 left
     cards = open_cards()
     assert counts["yellow"] == 2
-    assert {(c.rule, c.level) for c in cards} == {(CardRule.case_due, CardLevel.yellow),
-                                                  (CardRule.step_due, CardLevel.yellow)}
+    assert {(c.rule, c.level) for c in cards} == {
+        (CardRule.case_due, CardLevel.yellow),
+        (CardRule.step_due, CardLevel.yellow),
+    }
     case_card = next(c for c in cards if c.rule == CardRule.case_due)
     assert case_card.case_id == case.id and case_card.due_date == DUE and case_card.staff == "acceptor"
     assert case_card.window.code == "A01" and case_card.raised_at == dt.datetime(2026, 11, 27, 8, 0)
@@ -109,7 +111,8 @@ def test_the_first_scan_raises_the_card_of_every_overdue_case_and_step_once(ctx,
     assert counts["full"] == 1 and counts["red"] == 14 and counts["yellow"] == 0
     cards = all_cards()
     assert sorted((c.rule.name, c.subject_id, c.level.name) for c in cards) == sorted(
-        [("case_due", c.id, "red") for c in cases] + [("step_due", c.steps[0].id, "red") for c in cases])
+        [("case_due", c.id, "red") for c in cases] + [("step_due", c.steps[0].id, "red") for c in cases]
+    )
     assert {c.case_id for c in cards} == {c.id for c in cases}
     assert scan_on(AFTER)["red"] == 0  # nothing left to raise
 
@@ -178,10 +181,10 @@ def test_rectification_deadline_cards(ctx, make_item, accepted, scan_on, actor):
 
 
 def test_silence_consent_job_consents_overdue_parallel_steps(ctx, make_item, accepted, actor):
-    from onewindow.cases.models import CaseState, StepState
-    from onewindow.cases.legal_clock import silence_consent
-
     from supervision_helpers import RE, TAX
+
+    from onewindow.cases.legal_clock import silence_consent
+    from onewindow.cases.models import CaseState, StepState
 
     case = accepted(make_item(routing="parallel", department=RE, steps=[(RE, 3, True, False), (TAX, 2, False, True)]))
     with travel_to(TUE):
@@ -198,8 +201,11 @@ def test_material_demanded_outside_the_list_gets_a_red_card(ctx, make_item, acce
     case = accepted(make_item())
     with unit_of_work():
         card = service.record_material_demand(case, actor("acceptor"), "要求提供无犯罪记录证明")
-    assert (card.rule, card.level, card.escalated_to) == (CardRule.material_demand, CardLevel.red,
-                                                           "department_head,supervisor")
+    assert (card.rule, card.level, card.escalated_to) == (
+        CardRule.material_demand,
+        CardLevel.red,
+        "department_head,supervisor",
+    )
     with unit_of_work():
         service.review_card(card, actor("supervisor"), "已约谈窗口负责人")
     assert card.cleared_reason == "reviewed" and card.cleared_at is not None
@@ -216,7 +222,8 @@ def test_incremental_scan_sees_transitions_and_the_passing_days(ctx, make_item, 
     assert counts["cleared"] == 1 and counts["full"] == 0  # the case card; its step keeps its own limit
     assert {(c.rule, c.case_id) for c in open_cards()} == {(CardRule.step_due, first.id)}
     assert scan_on(dt.date(2026, 12, 1))["red"] == 1 and {c.case_id for c in open_cards(CardRule.case_due)} == {
-        second.id}
+        second.id
+    }
 
 
 def test_card_of_a_step_deleted_by_a_return_for_correction_is_cleared(ctx, make_item, accepted, scan_on, actor):
@@ -230,8 +237,9 @@ def test_card_of_a_step_deleted_by_a_return_for_correction_is_cleared(ctx, make_
     step_card = open_cards(CardRule.step_due)[0]
     at = dt.datetime.combine(FRI, dt.time(10, 30))
     with travel_to(at):
-        engine.return_for_correction(case, case.steps[0].id, actor("approver"),
-                                     {case.materials[0].material_id: "复印件不清晰，请补交原件"})
+        engine.return_for_correction(
+            case, case.steps[0].id, actor("approver"), {case.materials[0].material_id: "复印件不清晰，请补交原件"}
+        )
     db.session.expire_all()
     assert {c.rule for c in open_cards()} == {CardRule.case_due}
     cleared = db.session.get(type(step_card), step_card.id)
@@ -241,12 +249,14 @@ def test_card_of_a_step_deleted_by_a_return_for_correction_is_cleared(ctx, make_
 
 
 @pytest.mark.skipif(not getenv("TEST_DATABASE_URL"), reason="PostgreSQL: the scan's advisory lock")
-def test_a_return_for_correction_waits_for_a_running_scan_and_clears_the_card_it_raised(app, make_item, accepted,
-                                                                                         actor):
+def test_a_return_for_correction_waits_for_a_running_scan_and_clears_the_card_it_raised(
+    app, make_item, accepted, actor
+):
     """A scan in progress has raised the step's card and not committed it: the return for
     correction waits for the scan (its lock, shared) and then clears that card as well."""
-    from onewindow.workdays import get_calendar
     from onewindow_supervision.scan import scan
+
+    from onewindow.workdays import get_calendar
 
     with app.app_context():
         case_id = accepted(make_item(promised=5)).id
@@ -257,8 +267,9 @@ def test_a_return_for_correction_waits_for_a_running_scan_and_clears_the_card_it
         with app.app_context():
             try:
                 case = db.session.get(Case, case_id)
-                engine.return_for_correction(case, case.steps[0].id, approver,
-                                             {case.materials[0].material_id: "复印件不清晰，请补交原件"})
+                engine.return_for_correction(
+                    case, case.steps[0].id, approver, {case.materials[0].material_id: "复印件不清晰，请补交原件"}
+                )
                 done.append(True)
             except Exception as exc:  # pragma: no cover - reported below
                 errors.append(exc)
@@ -300,8 +311,9 @@ def test_a_refused_return_for_correction_keeps_the_step_card(ctx, make_item, acc
     plugins.register(refuser)
     try:
         with travel_to(FRI), pytest.raises(TransitionError, match="另一插件拒绝"):
-            engine.return_for_correction(case, case.steps[0].id, actor("approver"),
-                                         {case.materials[0].material_id: "复印件不清晰，请补交原件"})
+            engine.return_for_correction(
+                case, case.steps[0].id, actor("approver"), {case.materials[0].material_id: "复印件不清晰，请补交原件"}
+            )
     finally:
         plugins.unregister(refuser)
     db.session.expire_all()

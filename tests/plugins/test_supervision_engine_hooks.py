@@ -5,8 +5,8 @@ the engine's ``deem_accepted``)."""
 import datetime as dt
 
 import pytest
+from onewindow_supervision.models import CardLevel, CardRule
 from sqlalchemy import func, select
-
 from supervision_helpers import accepted, all_cards, ctx, open_cards, scan_on  # noqa: F401 (fixtures)
 
 from onewindow.app import db
@@ -14,7 +14,6 @@ from onewindow.cases import engine
 from onewindow.cases.clock import travel_to
 from onewindow.cases.errors import TransitionError
 from onewindow.cases.models import ApplicantType, Case, CaseEvent, CaseState, Channel, Notice
-from onewindow_supervision.models import CardLevel, CardRule
 
 MON, THU, FRI = dt.date(2026, 11, 23), dt.date(2026, 11, 26), dt.date(2026, 11, 27)
 UNLISTED = 987654  # no material of any item has this id
@@ -25,12 +24,20 @@ def _snapshot(case):
     case = db.session.get(Case, case.id)
     events = db.session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case.id))
     notices = db.session.scalar(select(func.count()).select_from(Notice).where(Notice.case_id == case.id))
-    return (case.state, case.version, case.corrections_issued, case.accepted_on, events, notices,
-            sorted((m.material_id, m.status, m.problem) for m in case.materials))
+    return (
+        case.state,
+        case.version,
+        case.corrections_issued,
+        case.accepted_on,
+        events,
+        notices,
+        sorted((m.material_id, m.status, m.problem) for m in case.materials),
+    )
 
 
-def test_acceptors_out_of_list_demand_yields_one_red_card_and_leaves_the_case_unchanged(ctx, make_item, accepted,
-                                                                                       actor):
+def test_acceptors_out_of_list_demand_yields_one_red_card_and_leaves_the_case_unchanged(
+    ctx, make_item, accepted, actor
+):
     case = accepted(make_item(), channel=Channel.online)  # submitted, waiting for the window
     listed = case.materials[0].material_id
     before = _snapshot(case)
@@ -39,7 +46,8 @@ def test_acceptors_out_of_list_demand_yields_one_red_card_and_leaves_the_case_un
     assert _snapshot(case) == before
     cards = all_cards(CardRule.material_demand)
     assert [(c.level, c.case_id, c.staff, c.cleared_at, c.escalated_to) for c in cards] == [
-        (CardLevel.red, case.id, "acceptor", None, "department_head,supervisor")]
+        (CardLevel.red, case.id, "acceptor", None, "department_head,supervisor")
+    ]
     assert str(UNLISTED) in cards[0].note and "出具补正通知" in cards[0].note
     assert cards[0].department_id == case.department_id and cards[0].window_id == case.window_id
 
@@ -50,8 +58,13 @@ def test_unknown_material_when_accepting_a_new_application_is_reported_too(ctx, 
 
     item = db.session.get(Item, make_item())
     window = db.session.query(Window).filter_by(code="A01").one()
-    application = engine.Application(item=item, applicant_type=ApplicantType.person, applicant_name="张三",
-                                     applicant_id="440304200002291236", window=window)
+    application = engine.Application(
+        item=item,
+        applicant_type=ApplicantType.person,
+        applicant_name="张三",
+        applicant_id="440304200002291236",
+        window=window,
+    )
     cases_before = db.session.scalar(select(func.count()).select_from(Case))
     statuses = {m.id: "submitted" for m in item.materials} | {UNLISTED: "submitted"}
     with travel_to(MON), pytest.raises(TransitionError, match="清单外的材料不得要求申请人提交"):
@@ -59,7 +72,8 @@ def test_unknown_material_when_accepting_a_new_application_is_reported_too(ctx, 
     assert db.session.scalar(select(func.count()).select_from(Case)) == cases_before  # nothing stored
     cards = all_cards(CardRule.material_demand)
     assert [(c.case_id, c.department_id, c.window_id, c.staff) for c in cards] == [
-        (None, item.department_id, window.id, "acceptor")]
+        (None, item.department_id, window.id, "acceptor")
+    ]
     assert "受理" in cards[0].note
 
 

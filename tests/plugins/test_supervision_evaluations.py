@@ -3,6 +3,15 @@
 import datetime as dt
 
 import pytest
+from onewindow_supervision import service
+from onewindow_supervision.models import (
+    AppealState,
+    ComplaintState,
+    ComplaintTarget,
+    Rectification,
+    RectificationState,
+)
+from supervision_helpers import PERSON, RE, accepted, ctx, scan_on  # noqa: F401 (fixtures)
 
 from onewindow import unit_of_work
 from onewindow.app import db
@@ -10,12 +19,6 @@ from onewindow.cases import engine
 from onewindow.cases.clock import travel_to
 from onewindow.cases.errors import PermissionDenied
 from onewindow.errors import ValidationError
-from onewindow_supervision import service
-from onewindow_supervision.models import (
-    AppealState, ComplaintState, ComplaintTarget, Rectification, RectificationState,
-)
-
-from supervision_helpers import PERSON, RE, accepted, ctx, scan_on  # noqa: F401 (fixtures)
 
 TUE = dt.date(2026, 11, 24)
 
@@ -112,8 +115,14 @@ def test_rejected_appeal_keeps_the_rectification(delivered, actor):
 
 def test_complaint_is_assigned_handled_and_closed_with_a_reply(delivered, actor):
     with unit_of_work():
-        complaint = service.file_complaint(actor("acceptor"), channel="hotline", complainant="李四",
-                                           content="办理时要求提供清单外材料", case=delivered, phone="12345")
+        complaint = service.file_complaint(
+            actor("acceptor"),
+            channel="hotline",
+            complainant="李四",
+            content="办理时要求提供清单外材料",
+            case=delivered,
+            phone="12345",
+        )
     assert complaint.target == ComplaintTarget.case and complaint.department_id == delivered.department_id
     assert complaint.number.startswith("TS") and complaint.state == ComplaintState.received
     with pytest.raises(ValidationError, match="交办后"):
@@ -136,10 +145,12 @@ def test_complaint_against_a_window_or_a_department(ctx, actor):
     window = db.session.query(Window).filter_by(code="B01").one()
     dept = db.session.query(Department).filter_by(credit_code=RE).one()
     with unit_of_work():
-        w = service.file_complaint(actor("supervisor"), channel="online", complainant="王五", content="窗口无人",
-                                   window=window)
-        d = service.file_complaint(actor("supervisor"), channel="letter", complainant="赵六", content="推诿",
-                                   department_id=dept.id)
+        w = service.file_complaint(
+            actor("supervisor"), channel="online", complainant="王五", content="窗口无人", window=window
+        )
+        d = service.file_complaint(
+            actor("supervisor"), channel="letter", complainant="赵六", content="推诿", department_id=dept.id
+        )
     assert (w.target, d.target) == (ComplaintTarget.window, ComplaintTarget.department)
     assert w.number != d.number
     with pytest.raises(ValidationError, match="指向"):

@@ -5,16 +5,15 @@ import datetime as dt
 import io
 
 import pytest
+from onewindow_supervision import service
+from onewindow_supervision.indicators import indicators
+from onewindow_supervision.models import Card
+from supervision_helpers import PERSON, RE, accepted, ctx, scan_on  # noqa: F401 (fixtures)
 
 from onewindow import unit_of_work
 from onewindow.app import db
 from onewindow.cases import engine
 from onewindow.cases.clock import travel_to
-from onewindow_supervision import service
-from onewindow_supervision.indicators import indicators
-from onewindow_supervision.models import Card
-
-from supervision_helpers import PERSON, RE, accepted, ctx, scan_on  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
@@ -31,6 +30,7 @@ def demo_data(app, make_item, accepted, actor, scan_on):
                 service.record_evaluation(quick, actor("acceptor"), "very_satisfied", "window")
         accepted(make_item(promised=2))
         from onewindow.cases.models import Channel
+
         accepted(make_item(department=RE), channel=Channel.online)
         scan_on(dt.date(2026, 11, 30))
     return app
@@ -79,20 +79,23 @@ def test_department_roles_see_only_their_departments_cards(demo_data, login):
 def test_acceptor_records_an_evaluation_through_the_form(demo_data, login):
     with demo_data.app_context():
         from onewindow.cases.models import Case, CaseState
+
         case = db.session.query(Case).filter(Case.state == CaseState.in_review).first()
         number = case.number
     client = demo_data.test_client()
     login(client, "acceptor")
-    response = client.post("/supervision/desk/evaluate", data={"case_number": number, "level": "satisfied",
-                                                                "channel": "window"}, follow_redirects=True)
+    response = client.post(
+        "/supervision/desk/evaluate",
+        data={"case_number": number, "level": "satisfied", "channel": "window"},
+        follow_redirects=True,
+    )
     assert "尚未办结" in response.get_data(as_text=True)
 
 
 def test_monthly_report_is_stored_once_as_excel_and_pdf(demo_data, login):
-    from openpyxl import load_workbook
-
     from onewindow_supervision.jobs import monthly_report
     from onewindow_supervision.models import MonthlyReport
+    from openpyxl import load_workbook
 
     with demo_data.app_context():
         assert monthly_report(dt.date(2026, 12, 1)) == "2026-11"
@@ -123,9 +126,17 @@ def test_supervisor_opens_the_dashboard_in_a_browser(demo_data, live_server, pag
 def test_every_supervision_screen_opens_for_the_supervisor(demo_data, login):
     client = demo_data.test_client()
     login(client, "supervisor")
-    for url in ["/supervisioncardview/list/", "/supervisionevaluationview/list/", "/supervisionrectificationview/list/",
-                "/supervisioncomplaintview/list/", "/supervisionreportview/list/", "/supervision/desk/evaluate",
-                "/supervision/desk/complain", "/supervision/desk/demand", "/supervisionevaluationview/show/1"]:
+    for url in [
+        "/supervisioncardview/list/",
+        "/supervisionevaluationview/list/",
+        "/supervisionrectificationview/list/",
+        "/supervisioncomplaintview/list/",
+        "/supervisionreportview/list/",
+        "/supervision/desk/evaluate",
+        "/supervision/desk/complain",
+        "/supervision/desk/demand",
+        "/supervisionevaluationview/show/1",
+    ]:
         assert client.get(url).status_code == 200, url
 
 
@@ -135,16 +146,36 @@ def test_complaint_goes_through_the_screens_from_filing_to_reply(demo_data, logi
     acceptor = demo_data.test_client()
     login(acceptor, "acceptor")
     assert acceptor.get("/supervision/desk/complain").status_code == 200
-    response = acceptor.post("/supervision/desk/complain", data={
-        "channel": "hotline", "case_number": "", "window": "0", "department": "0", "complainant": "李四",
-        "phone": "", "content": "窗口推诿"}, follow_redirects=True)
+    response = acceptor.post(
+        "/supervision/desk/complain",
+        data={
+            "channel": "hotline",
+            "case_number": "",
+            "window": "0",
+            "department": "0",
+            "complainant": "李四",
+            "phone": "",
+            "content": "窗口推诿",
+        },
+        follow_redirects=True,
+    )
     assert "投诉须指向" in response.get_data(as_text=True)
     with demo_data.app_context():
         from onewindow.models import Department
+
         dept_id = db.session.query(Department.id).filter_by(credit_code="11369921102345608H").scalar()
-    acceptor.post("/supervision/desk/complain", data={
-        "channel": "hotline", "case_number": "", "window": "0", "department": str(dept_id), "complainant": "李四",
-        "phone": "", "content": "窗口推诿"})
+    acceptor.post(
+        "/supervision/desk/complain",
+        data={
+            "channel": "hotline",
+            "case_number": "",
+            "window": "0",
+            "department": str(dept_id),
+            "complainant": "李四",
+            "phone": "",
+            "content": "窗口推诿",
+        },
+    )
     with demo_data.app_context():
         complaint = db.session.query(Complaint).one()
         cid = complaint.id

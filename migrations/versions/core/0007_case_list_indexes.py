@@ -16,29 +16,30 @@ maintain no more indexes than before.
   in id order (inbox: approved, submitted, suspended), without reading every case of
   the department.
 """
+
 from __future__ import annotations
 
 from alembic import op
 
-revision = '0007_case_list_indexes'
-down_revision = '0006_cases'
+revision = "0007_case_list_indexes"
+down_revision = "0006_cases"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('ow_case', schema=None) as batch_op:
-        batch_op.create_index('ix_ow_case_dept_state', ['department_id', 'state', 'id'], unique=False)
-        batch_op.drop_index('ix_ow_case_department_id')
-    with op.batch_alter_table('ow_case_step', schema=None) as batch_op:
-        batch_op.create_index('ix_ow_case_step_dept_case', ['department_id', 'case_id'], unique=False)
-        batch_op.drop_index('ix_ow_case_step_department_id')
+    with op.batch_alter_table("ow_case", schema=None) as batch_op:
+        batch_op.create_index("ix_ow_case_dept_state", ["department_id", "state", "id"], unique=False)
+        batch_op.drop_index("ix_ow_case_department_id")
+    with op.batch_alter_table("ow_case_step", schema=None) as batch_op:
+        batch_op.create_index("ix_ow_case_step_dept_case", ["department_id", "case_id"], unique=False)
+        batch_op.drop_index("ix_ow_case_step_department_id")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('ow_case_step', schema=None) as batch_op:
-        batch_op.create_index('ix_ow_case_step_department_id', ['department_id'], unique=False)
-        batch_op.drop_index('ix_ow_case_step_dept_case')
-    with op.batch_alter_table('ow_case', schema=None) as batch_op:
-        batch_op.create_index('ix_ow_case_department_id', ['department_id'], unique=False)
-        batch_op.drop_index('ix_ow_case_dept_state')
+    with op.batch_alter_table("ow_case_step", schema=None) as batch_op:
+        batch_op.create_index("ix_ow_case_step_department_id", ["department_id"], unique=False)
+        batch_op.drop_index("ix_ow_case_step_dept_case")
+    with op.batch_alter_table("ow_case", schema=None) as batch_op:
+        batch_op.create_index("ix_ow_case_department_id", ["department_id"], unique=False)
+        batch_op.drop_index("ix_ow_case_dept_state")

@@ -14,13 +14,14 @@ updates anyway under the version check:
 
 Existing cases get the head of their recorded timeline.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_case_chain_head'
-down_revision = '0007_case_list_indexes'
+revision = "0008_case_chain_head"
+down_revision = "0007_case_list_indexes"
 branch_labels = None
 depends_on = None
 
@@ -28,9 +29,9 @@ GENESIS = "0" * 64
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('ow_case', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('chain_seq', sa.Integer(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('chain_hash', sa.String(length=64), server_default=GENESIS, nullable=False))
+    with op.batch_alter_table("ow_case", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("chain_seq", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("chain_hash", sa.String(length=64), server_default=GENESIS, nullable=False))
     op.execute(
         "UPDATE ow_case SET "
         "chain_seq = COALESCE((SELECT MAX(e.seq) FROM ow_case_event e WHERE e.case_id = ow_case.id), 0), "
@@ -40,6 +41,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('ow_case', schema=None) as batch_op:
-        batch_op.drop_column('chain_hash')
-        batch_op.drop_column('chain_seq')
+    with op.batch_alter_table("ow_case", schema=None) as batch_op:
+        batch_op.drop_column("chain_hash")
+        batch_op.drop_column("chain_seq")

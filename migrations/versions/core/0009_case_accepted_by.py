@@ -12,20 +12,21 @@ that join was the longest part of a full scan.
 
 Existing cases get the actor of their last acceptance event.
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0009_case_accepted_by'
-down_revision = '0008_case_chain_head'
+revision = "0009_case_accepted_by"
+down_revision = "0008_case_chain_head"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('ow_case', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('accepted_by', sa.String(length=128), nullable=True))
+    with op.batch_alter_table("ow_case", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("accepted_by", sa.String(length=128), nullable=True))
     op.execute(
         "UPDATE ow_case SET accepted_by = (SELECT e.actor FROM ow_case_event e WHERE e.case_id = ow_case.id "
         "AND e.action IN ('accept', 'accept_deferred') ORDER BY e.seq DESC LIMIT 1)"
@@ -33,5 +34,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('ow_case', schema=None) as batch_op:
-        batch_op.drop_column('accepted_by')
+    with op.batch_alter_table("ow_case", schema=None) as batch_op:
+        batch_op.drop_column("accepted_by")

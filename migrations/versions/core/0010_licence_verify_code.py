@@ -12,6 +12,7 @@ with a computable check character, so they cannot play that part.
 Existing licences are given a fresh code each, from the OS CSPRNG; reprinting their
 PDF prints it. The column is then made NOT NULL.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -19,8 +20,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010_licence_verify_code'
-down_revision = '0009_case_accepted_by'
+revision = "0010_licence_verify_code"
+down_revision = "0009_case_accepted_by"
 branch_labels = None
 depends_on = None
 
@@ -32,18 +33,20 @@ def _code() -> str:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('ow_licence', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('verify_code', sa.String(length=16), nullable=True))
+    with op.batch_alter_table("ow_licence", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("verify_code", sa.String(length=16), nullable=True))
     bind = op.get_bind()
-    licence = sa.table('ow_licence', sa.column('id', sa.Integer), sa.column('verify_code', sa.String))
+    licence = sa.table("ow_licence", sa.column("id", sa.Integer), sa.column("verify_code", sa.String))
     ids = [row[0] for row in bind.execute(sa.select(licence.c.id).where(licence.c.verify_code.is_(None)))]
     for start in range(0, len(ids), 1000):
-        bind.execute(licence.update().where(licence.c.id == sa.bindparam('lid')).values(verify_code=sa.bindparam('code')),
-                     [{"lid": i, "code": _code()} for i in ids[start:start + 1000]])
-    with op.batch_alter_table('ow_licence', schema=None) as batch_op:
-        batch_op.alter_column('verify_code', existing_type=sa.String(length=16), nullable=False)
+        bind.execute(
+            licence.update().where(licence.c.id == sa.bindparam("lid")).values(verify_code=sa.bindparam("code")),
+            [{"lid": i, "code": _code()} for i in ids[start : start + 1000]],
+        )
+    with op.batch_alter_table("ow_licence", schema=None) as batch_op:
+        batch_op.alter_column("verify_code", existing_type=sa.String(length=16), nullable=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('ow_licence', schema=None) as batch_op:
-        batch_op.drop_column('verify_code')
+    with op.batch_alter_table("ow_licence", schema=None) as batch_op:
+        batch_op.drop_column("verify_code")

@@ -44,9 +44,13 @@ def scoped(query: Query, user) -> Query:
 
 
 #: What the detail shows, loaded with the case (one query per collection, not per row).
-FAMILY = (joinedload(Case.item), joinedload(Case.department),
-          selectinload(Case.materials).joinedload(CaseMaterial.material),
-          selectinload(Case.steps).joinedload(CaseStep.department), selectinload(Case.notices))
+FAMILY = (
+    joinedload(Case.item),
+    joinedload(Case.department),
+    selectinload(Case.materials).joinedload(CaseMaterial.material),
+    selectinload(Case.steps).joinedload(CaseStep.department),
+    selectinload(Case.notices),
+)
 
 
 def visible_case(number: str, user, *options) -> Case | None:
@@ -66,8 +70,9 @@ class Viewer:
         return cls(frozenset(role_keys(user)), getattr(user, "department_id", None))
 
 
-def list_cases(user, *, state=None, item_code=None, due_before=None, department=None,
-               page: int = 1, page_size: int = 20) -> tuple[int, bool, list[Case]]:
+def list_cases(
+    user, *, state=None, item_code=None, due_before=None, department=None, page: int = 1, page_size: int = 20
+) -> tuple[int, bool, list[Case]]:
     """``(count, count_exact, rows)`` of one page, newest first.
 
     The count stops at ``listing.COUNT_CAP``: past it ``count_exact`` is False and
@@ -83,8 +88,12 @@ def list_cases(user, *, state=None, item_code=None, due_before=None, department=
         query = query.filter(Case.due_date.isnot(None), Case.due_date <= due_before)
     if department:
         dept_ids = select(Department.id).where(Department.credit_code == department)
-        query = query.filter(or_(Case.department_id.in_(dept_ids),
-                                 Case.id.in_(select(CaseStep.case_id).where(CaseStep.department_id.in_(dept_ids)))))
+        query = query.filter(
+            or_(
+                Case.department_id.in_(dept_ids),
+                Case.id.in_(select(CaseStep.case_id).where(CaseStep.department_id.in_(dept_ids))),
+            )
+        )
     count, exact = bounded_count(query)
     rows = query.order_by(Case.id.desc()).offset((page - 1) * page_size).limit(page_size).all()
     return count, exact, rows
@@ -121,47 +130,107 @@ def summary(case: Case, full_id: bool = False) -> dict:
     if case.applicant_type == ApplicantType.person and not full_id:
         applicant_id = mask_resident_id(applicant_id)
     return {
-        "id": case.id, "number": case.number, "item_code": case.item.implementation_code,
-        "item_name": case.item.name, "department": _department(case.department),
-        "state": case.state.name, "state_label": str(case.state), "channel": case.channel.name,
-        "applicant_type": case.applicant_type.name, "applicant_name": case.applicant_name,
-        "applicant_id": applicant_id, "received_at": case.received_at, "accepted_on": case.accepted_on,
-        "due_date": case.due_date, "due_confirmed": case.due_confirmed, "simulated": case.simulated,
+        "id": case.id,
+        "number": case.number,
+        "item_code": case.item.implementation_code,
+        "item_name": case.item.name,
+        "department": _department(case.department),
+        "state": case.state.name,
+        "state_label": str(case.state),
+        "channel": case.channel.name,
+        "applicant_type": case.applicant_type.name,
+        "applicant_name": case.applicant_name,
+        "applicant_id": applicant_id,
+        "received_at": case.received_at,
+        "accepted_on": case.accepted_on,
+        "due_date": case.due_date,
+        "due_confirmed": case.due_confirmed,
+        "simulated": case.simulated,
         "version": case.version,
     }
 
 
 def _fields(case: Case, full: bool, materials=None) -> dict:
     out = summary(case, full_id=full)
-    out.update({
-        "query_code": case.query_code if full else None,
-        "applicant_phone": case.applicant_phone, "applicant_address": case.applicant_address,
-        **{name: getattr(case, name) for name in (
-            "pre_review_due", "correction_deadline", "supply_deadline", "pickup_date", "stopped_days",
-            "extended_days", "decision", "decided_at", "result_summary", "licence_identifier",
-            "delivery_method", "tracking_number", "signee", "delivered_at", "closed_at")},
-        "materials": [{
-            "material_id": m.material_id, "position": m.position, "name": m.name,
-            "necessity": m.material.necessity.name, "status": m.status.name, "status_label": str(m.status),
-            "problem": m.problem, "licence_identifier": m.licence_identifier, "supplied_at": m.supplied_at,
-        } for m in (case.materials if materials is None else materials)],
-        "steps": [{
-            "id": s.id, "position": s.position, "department": _department(s.department), "is_lead": s.is_lead,
-            "parallel": s.parallel, "task": s.task, "days": s.days, "state": s.state.name,
-            "state_label": str(s.state), "started_on": s.started_on, "due_date": s.due_date,
-            "decided_at": s.decided_at, "decided_by": s.decided_by, "opinion": s.opinion,
-        } for s in case.steps],
-        "notices": [{"id": n.id, "kind": n.kind, "issued_at": n.issued_at} for n in case.notices],
-    })
+    out.update(
+        {
+            "query_code": case.query_code if full else None,
+            "applicant_phone": case.applicant_phone,
+            "applicant_address": case.applicant_address,
+            **{
+                name: getattr(case, name)
+                for name in (
+                    "pre_review_due",
+                    "correction_deadline",
+                    "supply_deadline",
+                    "pickup_date",
+                    "stopped_days",
+                    "extended_days",
+                    "decision",
+                    "decided_at",
+                    "result_summary",
+                    "licence_identifier",
+                    "delivery_method",
+                    "tracking_number",
+                    "signee",
+                    "delivered_at",
+                    "closed_at",
+                )
+            },
+            "materials": [
+                {
+                    "material_id": m.material_id,
+                    "position": m.position,
+                    "name": m.name,
+                    "necessity": m.material.necessity.name,
+                    "status": m.status.name,
+                    "status_label": str(m.status),
+                    "problem": m.problem,
+                    "licence_identifier": m.licence_identifier,
+                    "supplied_at": m.supplied_at,
+                }
+                for m in (case.materials if materials is None else materials)
+            ],
+            "steps": [
+                {
+                    "id": s.id,
+                    "position": s.position,
+                    "department": _department(s.department),
+                    "is_lead": s.is_lead,
+                    "parallel": s.parallel,
+                    "task": s.task,
+                    "days": s.days,
+                    "state": s.state.name,
+                    "state_label": str(s.state),
+                    "started_on": s.started_on,
+                    "due_date": s.due_date,
+                    "decided_at": s.decided_at,
+                    "decided_by": s.decided_by,
+                    "opinion": s.opinion,
+                }
+                for s in case.steps
+            ],
+            "notices": [{"id": n.id, "kind": n.kind, "issued_at": n.issued_at} for n in case.notices],
+        }
+    )
     return out
 
 
 def _events(events, full: bool) -> list[dict]:
     shown = (lambda v: v) if full else mask_ids
-    return [{
-        "seq": e.seq, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
-        "actor": e.actor, "at": e.at, "reason": shown(e.reason), "payload": shown(e.payload or {}),
-    } for e in events]
+    return [
+        {
+            "seq": e.seq,
+            "action": e.action,
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "actor": e.actor,
+            "at": e.at,
+            "reason": shown(e.reason),
+            "payload": shown(e.payload or {}),
+        }
+        for e in events
+    ]
 
 
 def detail(case: Case, user) -> dict:
@@ -179,10 +248,17 @@ def change(case: Case, full: bool, since_seq: int) -> dict:
 
     Read after the transition's commit: the rows are read as they are shown, the materials
     with their item materials in one query (not one per material)."""
-    materials = db.session.scalars(select(CaseMaterial).options(joinedload(CaseMaterial.material))
-                                   .where(CaseMaterial.case_id == case.id).order_by(CaseMaterial.position)).all()
+    materials = db.session.scalars(
+        select(CaseMaterial)
+        .options(joinedload(CaseMaterial.material))
+        .where(CaseMaterial.case_id == case.id)
+        .order_by(CaseMaterial.position)
+    ).all()
     out = _fields(case, full, materials)
-    out["new_events"] = _events(db.session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.seq > since_seq).order_by(CaseEvent.seq)),
-        full)
+    out["new_events"] = _events(
+        db.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.seq > since_seq).order_by(CaseEvent.seq)
+        ),
+        full,
+    )
     return out

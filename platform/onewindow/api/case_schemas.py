@@ -25,59 +25,85 @@ def _text(description: str, required: bool = False, default: str | None = "") ->
 def _materials(required: bool = False) -> fields.Dict:
     kw = {"required": True} if required else {"load_default": dict}
     return fields.Dict(
-        keys=fields.Integer(), values=fields.String(validate=validate.OneOf(MATERIAL_STATUSES)), **kw,
-        metadata={"description": "material id (of the item's materials list) → status: "
-                                 + ", ".join(MATERIAL_STATUSES)},
+        keys=fields.Integer(),
+        values=fields.String(validate=validate.OneOf(MATERIAL_STATUSES)),
+        **kw,
+        metadata={
+            "description": "material id (of the item's materials list) → status: " + ", ".join(MATERIAL_STATUSES)
+        },
     )
 
 
 def _problems(required: bool = False) -> fields.Dict:
     kw = {"required": True} if required else {"load_default": dict}
     return fields.Dict(
-        keys=fields.Integer(), values=fields.String(validate=validate.Length(min=1)), **kw,
+        keys=fields.Integer(),
+        values=fields.String(validate=validate.Length(min=1)),
+        **kw,
         metadata={"description": "material id → what is missing or must be corrected"},
     )
 
 
 def _step_id() -> fields.Integer:
-    return fields.Integer(load_default=None, allow_none=True, metadata={
-        "description": "id of the step (see the case's steps); default: the active step of your department"})
+    return fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "id of the step (see the case's steps); default: the active step of your department"},
+    )
 
 
 # --- input: creating a case -------------------------------------------------
 
 
 class ApplicantInput(Schema):
-    type = fields.String(required=True, validate=validate.OneOf([t.name for t in ApplicantType]),
-                         metadata={"description": "person (resident ID) or company (unified social credit code)"})
+    type = fields.String(
+        required=True,
+        validate=validate.OneOf([t.name for t in ApplicantType]),
+        metadata={"description": "person (resident ID) or company (unified social credit code)"},
+    )
     name = _text("applicant's name or organisation name", required=True)
-    id = fields.String(required=True, validate=validate.Length(min=1, max=18),
-                       metadata={"description": "resident ID number (GB 11643) or unified social credit code"})
+    id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=18),
+        metadata={"description": "resident ID number (GB 11643) or unified social credit code"},
+    )
     phone = _text("contact phone", default=None)
     address = _text("postal address", default=None)
 
 
 class CaseCreateInput(Schema):
-    item_code = fields.String(required=True, validate=validate.Length(equal=31),
-                              metadata={"description": "implementation code (实施编码) of the item in force"})
+    item_code = fields.String(
+        required=True,
+        validate=validate.Length(equal=31),
+        metadata={"description": "implementation code (实施编码) of the item in force"},
+    )
     channel = fields.String(load_default="window", validate=validate.OneOf([c.name for c in Channel]))
     applicant = fields.Nested(ApplicantInput, required=True)
     data = fields.Dict(keys=fields.String(), load_default=dict, metadata={"description": "application form fields"})
-    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES), metadata={
-        "description": "accept 受理, accept_deferred 容缺受理, request_correction 补齐补正, reject 不予受理, "
-                       "submit (online/post/terminal: awaits pre-review)"})
+    outcome = fields.String(
+        required=True,
+        validate=validate.OneOf(OUTCOMES),
+        metadata={
+            "description": "accept 受理, accept_deferred 容缺受理, request_correction 补齐补正, reject 不予受理, "
+            "submit (online/post/terminal: awaits pre-review)"
+        },
+    )
     materials = _materials()
     note = _text("remark recorded with the acceptance")
     commitment = _text("accept_deferred: the applicant's written commitment")
-    supply_deadline = fields.Date(load_default=None, allow_none=True,
-                                  metadata={"description": "accept_deferred: deadline for the deferred materials"})
+    supply_deadline = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "accept_deferred: deadline for the deferred materials"},
+    )
     problems = _problems()
     general = _text("request_correction: general remark on the notice")
     override_reason = _text("request_correction: reason for a second notice", default=None)
     reasons = _text("reject: the specific reasons")
     basis = _text("reject: legal basis")
-    window_code = fields.String(load_default=None, allow_none=True,
-                                metadata={"description": "code of the acceptance window"})
+    window_code = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "code of the acceptance window"}
+    )
 
     @validates_schema
     def _outcome_needs(self, data, **_kw):
@@ -93,8 +119,11 @@ class CaseCreateInput(Schema):
 
 
 class TransitionInput(Schema):
-    version = fields.Integer(load_default=None, allow_none=True, metadata={
-        "description": "the case version you last read; if the case changed since, the answer is 409"})
+    version = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "the case version you last read; if the case changed since, the answer is 409"},
+    )
 
 
 class PreReviewInput(TransitionInput):
@@ -171,8 +200,11 @@ class RefuseAtOutputInput(TransitionInput):
 
 class DeliverPickupInput(TransitionInput):
     signee_name = _text("who signs the receipt sheet", required=True)
-    signee_id = fields.String(required=True, validate=validate.Length(min=1, max=18),
-                              metadata={"description": "the signee's resident ID number"})
+    signee_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=18),
+        metadata={"description": "the signee's resident ID number"},
+    )
     agent = fields.Boolean(load_default=False, metadata={"description": "collected by an agent (代领)"})
 
 
@@ -198,8 +230,10 @@ class CaseListArgs(Schema):
     state = fields.String(load_default=None, validate=validate.OneOf([s.name for s in CaseState]))
     item_code = fields.String(load_default=None, metadata={"description": "implementation code of the item"})
     due_before = fields.Date(load_default=None, metadata={"description": "due on or before this date"})
-    department = fields.String(load_default=None, metadata={
-        "description": "unified social credit code of the lead department or of a step's department"})
+    department = fields.String(
+        load_default=None,
+        metadata={"description": "unified social credit code of the lead department or of a step's department"},
+    )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
@@ -311,15 +345,20 @@ class CaseDetail(CaseFields):
 
 
 class CaseChange(CaseFields):
-    new_events = fields.List(fields.Nested(CaseEventOut), metadata={
-        "description": "the events this transition appended; the whole timeline is in the case's detail "
-                       "(GET /api/v1/cases/<number>)"})
+    new_events = fields.List(
+        fields.Nested(CaseEventOut),
+        metadata={
+            "description": "the events this transition appended; the whole timeline is in the case's detail "
+            "(GET /api/v1/cases/<number>)"
+        },
+    )
 
 
 class CaseListOut(Schema):
     count = fields.Integer(metadata={"description": "matching cases, counted up to 10,000"})
-    count_exact = fields.Boolean(metadata={
-        "description": "false when more than `count` cases match (counting stopped at the cap)"})
+    count_exact = fields.Boolean(
+        metadata={"description": "false when more than `count` cases match (counting stopped at the cap)"}
+    )
     page = fields.Integer()
     page_size = fields.Integer()
     result = fields.List(fields.Nested(CaseSummary))

@@ -41,16 +41,26 @@ class CaseApi(BaseApi):
     csrf_exempt = True  # JWT only for writes (see protect() below): no cookie, no CSRF
     responses = {
         **BaseApi.responses,
-        "CaseBadRequest": {"description": "The body or query does not match the schema; "
-                                          "problems name each field", "content": _ERROR},
+        "CaseBadRequest": {
+            "description": "The body or query does not match the schema; problems name each field",
+            "content": _ERROR,
+        },
         "CaseNotFound": {"description": "No such case, or not in your scope", "content": _ERROR},
         "CaseForbidden": {"description": "Your role or department may not do this", "content": _ERROR},
         "CaseConflict": {"description": "Someone changed the case first; reload and retry", "content": _ERROR},
-        "CaseUnprocessable": {"description": "Not allowed in this state or with this input; "
-                                             "problems list what to fix", "content": _ERROR},
+        "CaseUnprocessable": {
+            "description": "Not allowed in this state or with this input; problems list what to fix",
+            "content": _ERROR,
+        },
     }
     openapi_spec_component_schemas = (
-        s.CaseError, s.CaseSummary, s.CaseDetail, s.CaseChange, s.CaseListOut, s.ApplicantInput, s.CaseCreateInput,
+        s.CaseError,
+        s.CaseSummary,
+        s.CaseDetail,
+        s.CaseChange,
+        s.CaseListOut,
+        s.ApplicantInput,
+        s.CaseCreateInput,
         *{t.schema for t in TRANSITIONS.values()},
     )
 
@@ -61,8 +71,7 @@ class CaseApi(BaseApi):
         return Actor.of(g.user)
 
     def _error(self, code: int, message: str, problems=()) -> object:
-        return self.response(code, message=message,
-                             problems=[{"field": f or None, "message": m} for f, m in problems])
+        return self.response(code, message=message, problems=[{"field": f or None, "message": m} for f, m in problems])
 
     def _engine_call(self, call: Callable[[], object], success: Callable[[object], object]):
         """Run one engine call; turn its errors into the documented HTTP answers."""
@@ -144,10 +153,18 @@ class CaseApi(BaseApi):
         except InputInvalid as exc:
             return self._error(400, str(exc), exc.problems)
         total, exact, rows = case_read.list_cases(g.user, **args)
-        return self.response(200, **s.CaseListOut().dump({
-            "count": total, "count_exact": exact, "page": args["page"], "page_size": args["page_size"],
-            "result": [case_read.summary(case) for case in rows],
-        }))
+        return self.response(
+            200,
+            **s.CaseListOut().dump(
+                {
+                    "count": total,
+                    "count_exact": exact,
+                    "page": args["page"],
+                    "page_size": args["page_size"],
+                    "result": [case_read.summary(case) for case in rows],
+                }
+            ),
+        )
 
     @expose("/<number>", methods=["GET"])
     @protect(allow_browser_login=True)
@@ -221,26 +238,41 @@ class CaseApi(BaseApi):
 
 def _transition_doc(name: str) -> str:
     t = TRANSITIONS[name]
-    spec = {"post": {
-        "summary": t.summary,
-        "description": f"Engine transition {name}. Allowed for: {t.roles}. The engine checks role, "
-                       "department and state; the answer is the case after the transition (CaseChange: "
-                       "its fields, materials, steps, notices and the events this transition appended).",
-        "parameters": [{"in": "path", "name": "number", "required": True, "schema": {"type": "string"},
-                        "description": "43-character case number"}, IDEMPOTENCY_PARAMETER],
-        "requestBody": {"required": True, "content": {
-            "application/json": {"schema": {"$ref": f"#/components/schemas/{t.schema.__name__}"}}}},
-        "responses": {
-            200: {"description": "The case after the transition, with the events it appended "
-                                 "(the whole timeline: GET the case)", "content": _CHANGE},
-            400: {"$ref": "#/components/responses/CaseBadRequest"},
-            401: {"$ref": "#/components/responses/401"},
-            403: {"$ref": "#/components/responses/CaseForbidden"},
-            404: {"$ref": "#/components/responses/CaseNotFound"},
-            409: {"$ref": "#/components/responses/CaseConflict"},
-            422: {"$ref": "#/components/responses/CaseUnprocessable"},
-        },
-    }}
+    spec = {
+        "post": {
+            "summary": t.summary,
+            "description": f"Engine transition {name}. Allowed for: {t.roles}. The engine checks role, "
+            "department and state; the answer is the case after the transition (CaseChange: "
+            "its fields, materials, steps, notices and the events this transition appended).",
+            "parameters": [
+                {
+                    "in": "path",
+                    "name": "number",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "43-character case number",
+                },
+                IDEMPOTENCY_PARAMETER,
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{t.schema.__name__}"}}},
+            },
+            "responses": {
+                200: {
+                    "description": "The case after the transition, with the events it appended "
+                    "(the whole timeline: GET the case)",
+                    "content": _CHANGE,
+                },
+                400: {"$ref": "#/components/responses/CaseBadRequest"},
+                401: {"$ref": "#/components/responses/401"},
+                403: {"$ref": "#/components/responses/CaseForbidden"},
+                404: {"$ref": "#/components/responses/CaseNotFound"},
+                409: {"$ref": "#/components/responses/CaseConflict"},
+                422: {"$ref": "#/components/responses/CaseUnprocessable"},
+            },
+        }
+    }
     return f"{t.summary}\n---\n" + yaml.safe_dump(spec, allow_unicode=True, sort_keys=False)
 
 

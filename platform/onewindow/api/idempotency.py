@@ -37,9 +37,13 @@ from onewindow.cases.models import Case
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 #: The header as the OpenAPI document of every guarded endpoint shows it.
-IDEMPOTENCY_PARAMETER = {"in": "header", "name": HEADER, "required": False,
-                         "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
-                         "description": "a repeat with the same key answers the first result and creates nothing"}
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": HEADER,
+    "required": False,
+    "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+    "description": "a repeat with the same key answers the first result and creates nothing",
+}
 #: How long a repeat waits for a concurrent first request to store its answer.
 WAIT_FOR_ANSWER_SECONDS = 5.0
 
@@ -74,8 +78,7 @@ def _now() -> dt.datetime:
 
 
 def _json(code: int, message: str, field: str | None = None, replayed: bool = False) -> Response:
-    body = json.dumps({"message": message, "problems": [{"field": field, "message": message}]},
-                      ensure_ascii=False)
+    body = json.dumps({"message": message, "problems": [{"field": field, "message": message}]}, ensure_ascii=False)
     response = Response(body, status=code, mimetype="application/json")
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -88,16 +91,21 @@ def fingerprint() -> str:
         body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode() if raw else b""
     except ValueError:
         body = raw
-    return hashlib.sha256(b"\n".join([request.method.encode(), request.full_path.rstrip("?").encode(), body])
-                          ).hexdigest()
+    return hashlib.sha256(
+        b"\n".join([request.method.encode(), request.full_path.rstrip("?").encode(), body])
+    ).hexdigest()
 
 
 class _Claim:
     """Claims the key in whichever transaction of the request commits first."""
 
     def __init__(self, user_id: int, key: str, digest: str):
-        self.values = {"user_id": user_id, "key": key, "fingerprint": digest,
-                       "request": f"{request.method} {request.path}"[:300]}
+        self.values = {
+            "user_id": user_id,
+            "key": key,
+            "fingerprint": digest,
+            "request": f"{request.method} {request.path}"[:300],
+        }
         self.claimed = self.taken = False
 
     def before_commit(self, session) -> None:
@@ -108,8 +116,11 @@ class _Claim:
         numbers = {o.number for o in session.identity_map.values() if isinstance(o, Case) and o.number}
         number = (request.view_args or {}).get("number") or (numbers.pop() if len(numbers) == 1 else None)
         try:
-            session.connection().execute(insert(TABLE).values(
-                **self.values, case_number=number, created_at=now, expires_at=now + dt.timedelta(hours=hours)))
+            session.connection().execute(
+                insert(TABLE).values(
+                    **self.values, case_number=number, created_at=now, expires_at=now + dt.timedelta(hours=hours)
+                )
+            )
         except IntegrityError:
             self.taken = True
             raise KeyTaken() from None
@@ -124,15 +135,25 @@ def _store(user_id: int, key: str, response: Response) -> None:
     with db.engine.connect() as conn:
         conn = conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
-            conn.execute(update(TABLE).where(TABLE.c.user_id == user_id, TABLE.c.key == key).values(
-                status_code=response.status_code, response_body=response.get_data(as_text=True)))
+            conn.execute(
+                update(TABLE)
+                .where(TABLE.c.user_id == user_id, TABLE.c.key == key)
+                .values(status_code=response.status_code, response_body=response.get_data(as_text=True))
+            )
 
 
 def _replay(row, digest: str, user_id: int, recover: Callable[[Case], Response]) -> Response:
     if row.fingerprint != digest:
-        return _json(422, _("Idempotency-Key %(key)s was already used for a different request (%(request)s); "
-                            "repeat exactly the first request, or send a new key for a new request",
-                            key=row.key, request=row.request), HEADER)
+        return _json(
+            422,
+            _(
+                "Idempotency-Key %(key)s was already used for a different request (%(request)s); "
+                "repeat exactly the first request, or send a new key for a new request",
+                key=row.key,
+                request=row.request,
+            ),
+            HEADER,
+        )
     deadline = time.monotonic() + WAIT_FOR_ANSWER_SECONDS
     while row.status_code is None and time.monotonic() < deadline:  # the first request is storing it
         db.session.rollback()
@@ -145,8 +166,11 @@ def _replay(row, digest: str, user_id: int, recover: Callable[[Case], Response])
 
         case = visible_case(row.case_number, g.user) if row.case_number else None
         if case is None:
-            return _json(409, _("A request with Idempotency-Key %(key)s is being processed; retry in a moment",
-                                key=row.key), HEADER)
+            return _json(
+                409,
+                _("A request with Idempotency-Key %(key)s is being processed; retry in a moment", key=row.key),
+                HEADER,
+            )
         response = recover(case)
     response.headers["Idempotent-Replayed"] = "true"
     return response
@@ -161,8 +185,9 @@ def idempotent(respond: Callable[[], Response], recover: Callable[[Case], Respon
     if key is None:
         return respond()
     if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
-        return _json(400, _("The Idempotency-Key header must be 1 to %(n)s printable ASCII characters",
-                            n=MAX_KEY_LENGTH), HEADER)
+        return _json(
+            400, _("The Idempotency-Key header must be 1 to %(n)s printable ASCII characters", n=MAX_KEY_LENGTH), HEADER
+        )
     user_id, digest = g.user.id, fingerprint()
     row = _find(user_id, key)
     if row is not None and row.expires_at <= _now():
@@ -182,6 +207,7 @@ def idempotent(respond: Callable[[], Response], recover: Callable[[Case], Respon
     finally:
         event.remove(session, "before_commit", claim.before_commit)
     if claim.claimed:
+        assert response is not None, "a claimed key belongs to a request that answered"
         _store(user_id, key, response)
         return response
     if claim.taken or response.status_code == 409:  # a concurrent request with this key won
@@ -190,8 +216,10 @@ def idempotent(respond: Callable[[], Response], recover: Callable[[Case], Respon
         if row is not None:
             return _replay(row, digest, user_id, recover)
         if response is None:
-            return _json(409, _("A request with Idempotency-Key %(key)s is being processed; retry in a moment",
-                                key=key), HEADER)
+            return _json(
+                409, _("A request with Idempotency-Key %(key)s is being processed; retry in a moment", key=key), HEADER
+            )
+    assert response is not None, "only a taken key leaves no answer, and that returned above"
     return response
 
 

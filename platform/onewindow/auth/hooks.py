@@ -12,5 +12,11 @@ from onewindow.plugins import hookimpl
 def register_views(register):
     from onewindow.auth.views import LoginLockoutView
 
-    register(LoginLockoutView, name="Login lockouts", label=_l("Login lockouts"), category="Security",
-             category_label=_l("Security"), icon="fa-user-lock")
+    register(
+        LoginLockoutView,
+        name="Login lockouts",
+        label=_l("Login lockouts"),
+        category="Security",
+        category_label=_l("Security"),
+        icon="fa-user-lock",
+    )

@@ -114,9 +114,11 @@ def _address() -> str | None:
 
 
 def _row(kind: str, identifier: str) -> LoginLockout | None:
-    return _session().execute(
-        select(LoginLockout).where(LoginLockout.kind == kind, LoginLockout.identifier == identifier)
-    ).scalar_one_or_none()
+    return (
+        _session()
+        .execute(select(LoginLockout).where(LoginLockout.kind == kind, LoginLockout.identifier == identifier))
+        .scalar_one_or_none()
+    )
 
 
 def _wait_minutes(until: dt.datetime, now: dt.datetime) -> int:
@@ -144,15 +146,21 @@ def record_failure(kind: str, identifier: str | None) -> None:
     now = utcnow()
     window_start = now - dt.timedelta(minutes=_setting("LOGIN_FAILURE_WINDOW_MINUTES"))
     insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(LoginLockout)
-    session.execute(insert.values(kind=kind, identifier=name, failures=0, window_started_at=now, lockouts=0)
-                    .on_conflict_do_nothing(index_elements=["kind", "identifier"]))
+    session.execute(
+        insert.values(kind=kind, identifier=name, failures=0, window_started_at=now, lockouts=0).on_conflict_do_nothing(
+            index_elements=["kind", "identifier"]
+        )
+    )
     expired = LoginLockout.window_started_at < window_start
     session.execute(
         update(LoginLockout)
         .where(LoginLockout.kind == kind, LoginLockout.identifier == name)
-        .values(failures=case((expired, 1), else_=LoginLockout.failures + 1),
-                window_started_at=case((expired, now), else_=LoginLockout.window_started_at),
-                last_failure_at=now, last_address=_address())
+        .values(
+            failures=case((expired, 1), else_=LoginLockout.failures + 1),
+            window_started_at=case((expired, now), else_=LoginLockout.window_started_at),
+            last_failure_at=now,
+            last_address=_address(),
+        )
         .execution_options(synchronize_session=False)
     )
     row = _row(kind, name)

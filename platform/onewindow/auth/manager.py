@@ -7,21 +7,29 @@ loader, the JWT manager, password setting, logout and view registration.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_appbuilder.security.api import SecurityApi
 
 from onewindow.auth import lockout, passwords, sessions
 from onewindow.auth.views import OneWindowAuthDBView, OneWindowSecurityApi
 
+if TYPE_CHECKING:  # a mixin of FAB's security manager: type-check it as one
+    from flask_appbuilder.security.sqla.manager import SecurityManager as _SecurityManagerBase
+else:
+    _SecurityManagerBase = object
 
-class HardenedSecurity:
+
+class HardenedSecurity(_SecurityManagerBase):
     authdbview = OneWindowAuthDBView
     security_api = OneWindowSecurityApi
 
     # -- logins ---------------------------------------------------------------
     def auth_user_db(self, username, password):
         """FAB's password check under the lockout rules (raises ``LoginLocked``)."""
-        return lockout.guarded_login(lockout.STAFF, username,
-                                     lambda: super(HardenedSecurity, self).auth_user_db(username, password))
+        return lockout.guarded_login(
+            lockout.STAFF, username, lambda: super(HardenedSecurity, self).auth_user_db(username, password)
+        )
 
     def create_login_manager(self, app):
         lm = super().create_login_manager(app)
@@ -46,12 +54,19 @@ class HardenedSecurity:
         self.session.commit()
 
     # -- passwords ------------------------------------------------------------
-    def add_user(self, username, first_name, last_name, email, role=None, password="", hashed_password="",
-                 **kwargs):
+    def add_user(self, username, first_name, last_name, email, role=None, password="", hashed_password="", **kwargs):
         if password:
             passwords.check_password(password, username)
-        return super().add_user(username, first_name, last_name, email, role=role, password=password,
-                                hashed_password=hashed_password, **kwargs)
+        return super().add_user(
+            username,
+            first_name,
+            last_name,
+            email,
+            role=role,
+            password=password,
+            hashed_password=hashed_password,
+            **kwargs,
+        )
 
     def reset_password(self, userid, password):
         user = self.get_user_by_id(int(userid))

@@ -48,8 +48,11 @@ def password_problem(password: str, username: str | None = None) -> str | None:
     password = password or ""
     minimum = _min_length()
     if len(password) < minimum:
-        return _("The password must have at least %(minimum)d characters (it has %(length)d).",
-                 minimum=minimum, length=len(password))
+        return _(
+            "The password must have at least %(minimum)d characters (it has %(length)d).",
+            minimum=minimum,
+            length=len(password),
+        )
     lowered = password.lower()
     if lowered in common_passwords() or len(set(lowered)) == 1:
         return _("This password is one of the most common passwords; choose one that is harder to guess.")
@@ -77,7 +80,7 @@ def _username_of_request() -> str | None:
         return None
     if request.form.get("username"):
         return request.form["username"]
-    sm = current_app.appbuilder.sm
+    sm = current_app.extensions["appbuilder"].sm
     pk = request.args.get("pk")
     if pk and pk.isdigit():
         user = sm.get_user_by_id(int(pk))

@@ -65,13 +65,15 @@ class DatabaseStorage(Storage):
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
         with self.engine.begin() as conn:
-            return int(conn.execute(_INCR, {"key": key, "amount": amount, "now": now,
-                                            "expires": now + expiry}).scalar_one())
+            return int(
+                conn.execute(_INCR, {"key": key, "amount": amount, "now": now, "expires": now + expiry}).scalar_one()
+            )
 
     def _row(self, key: str):
         with self.engine.connect() as conn:
-            return conn.execute(text("SELECT count, expires_at FROM ow_rate_limit WHERE key = :key"),
-                                {"key": key}).first()
+            return conn.execute(
+                text("SELECT count, expires_at FROM ow_rate_limit WHERE key = :key"), {"key": key}
+            ).first()
 
     def get(self, key: str) -> int:
         row = self._row(key)

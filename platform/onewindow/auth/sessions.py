@@ -53,14 +53,14 @@ def _stamp_session(_sender, user, **_extra) -> None:
 
 def token_claims(identity) -> dict:
     """``additional_claims_loader``: the session version goes into every token."""
-    user = current_app.appbuilder.sm.get_user_by_id(int(identity)) if str(identity).isdigit() else None
+    user = current_app.extensions["appbuilder"].sm.get_user_by_id(int(identity)) if str(identity).isdigit() else None
     return {CLAIM: version_of(user)} if user is not None else {}
 
 
 def token_revoked(_header, payload) -> bool:
     """``token_in_blocklist_loader``: a token of an older session version is revoked."""
     identity = str(payload.get("sub", ""))
-    user = current_app.appbuilder.sm.get_user_by_id(int(identity)) if identity.isdigit() else None
+    user = current_app.extensions["appbuilder"].sm.get_user_by_id(int(identity)) if identity.isdigit() else None
     return user is None or not user.is_active or payload.get(CLAIM) != version_of(user)
 
 
@@ -81,7 +81,9 @@ def configure_jwt(jwt_manager) -> None:
     jwt_manager.revoked_token_loader(lambda _h, _p: _unauthorized(_("The token was revoked: log in again.")))
     jwt_manager.needs_fresh_token_loader(lambda _h, _p: _unauthorized(_("A fresh login is required.")))
     jwt_manager.user_lookup_error_loader(lambda _h, _p: _unauthorized(_("The token was revoked: log in again.")))
-    jwt_manager.token_verification_failed_loader(lambda _h, _p: _unauthorized(_("The token is not valid: log in again.")))
+    jwt_manager.token_verification_failed_loader(
+        lambda _h, _p: _unauthorized(_("The token is not valid: log in again."))
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -20,7 +20,7 @@ PUBLIC_LOOKUPS = {
 
 
 def throttle_public_lookups(app: Flask) -> None:
-    limiter = app.appbuilder.sm.limiter
+    limiter = app.extensions["appbuilder"].sm.limiter
     rate = app.extensions["onewindow"].settings["PUBLIC_LOOKUP_RATE_LIMIT"]
     for name, scope in PUBLIC_LOOKUPS.items():
         blueprint = app.blueprints.get(name)

@@ -132,8 +132,17 @@ class LoginLockoutView(ModelView):
     base_permissions = ["can_list", "can_show"]
     list_title = _l("Login lockouts")
     show_title = _l("Login lockout")
-    list_columns = ["identifier", "kind", "status", "locked_until_local", "failures", "lockouts",
-                    "last_failure_local", "last_address", "lifted_by"]
+    list_columns = [
+        "identifier",
+        "kind",
+        "status",
+        "locked_until_local",
+        "failures",
+        "lockouts",
+        "last_failure_local",
+        "last_address",
+        "lifted_by",
+    ]
     show_columns = list_columns + ["lifted_at_local"]
     search_columns = ["identifier", "kind", "last_address", "locked_until"]
     order_columns = ["identifier", "failures", "lockouts", "locked_until"]

@@ -21,11 +21,22 @@ from wtforms import FieldList, FormField
 from onewindow.app import db
 from onewindow.cases import clock, limits
 from onewindow.cases.core import (
-    Actor, issue_notice, require_department, require_role, require_state, transition, unit_of_work,
+    Actor,
+    issue_notice,
+    require_department,
+    require_role,
+    require_state,
+    transition,
+    unit_of_work,
 )
 from onewindow.cases.errors import ApplicationInvalid, TransitionError
 from onewindow.cases.models import (
-    ApplicantType, Case, CaseMaterial, CaseState, Channel, MaterialStatus,
+    ApplicantType,
+    Case,
+    CaseMaterial,
+    CaseState,
+    Channel,
+    MaterialStatus,
 )
 from onewindow.cases.numbering import new_query_code, next_case_number
 from onewindow.cases.routing import start_routing
@@ -71,7 +82,9 @@ def _formdata(form_cls, data: dict) -> MultiDict:
                 walk(inner, f"{key}-{sub}" if key else str(sub))
         elif isinstance(value, (list, tuple)):
             unbound = getattr(form_cls, key, None)
-            rows = isinstance(getattr(unbound, "field_class", None), type) and issubclass(unbound.field_class, FieldList)
+            rows = isinstance(getattr(unbound, "field_class", None), type) and issubclass(
+                unbound.field_class, FieldList
+            )
             if rows or any(isinstance(v, (dict, list, tuple)) for v in value):
                 for n, inner in enumerate(value):
                     walk(inner, f"{key}-{n}")
@@ -133,8 +146,13 @@ def _window_problems(app: Application) -> list[tuple[str, str]]:
     if not served or item.department_id in served or (app.window_override or "").strip():
         return []
     names = "、".join(d.name for d in window.departments)
-    return [("窗口", f"窗口 {window.code}（{window.name}）只受理{names}的事项，不受理{item.department.name}的"
-                   f"“{item.name}”；请到服务该部门的窗口受理，或填写跨窗口受理的理由")]
+    return [
+        (
+            "窗口",
+            f"窗口 {window.code}（{window.name}）只受理{names}的事项，不受理{item.department.name}的"
+            f"“{item.name}”；请到服务该部门的窗口受理，或填写跨窗口受理的理由",
+        )
+    ]
 
 
 def validate_application(app: Application, case: Case | None = None) -> None:
@@ -150,8 +168,9 @@ def validate_application(app: Application, case: Case | None = None) -> None:
         label = "身份证号码" if app.applicant_type == ApplicantType.person else "统一社会信用代码"
         problems.append((label, problem))
     if item.in_person_required and app.channel != Channel.window:
-        problems.append(("渠道", f"事项“{item.name}”须申请人本人到窗口办理（现场拍照、采集指纹），"
-                                 f"不能通过“{app.channel}”渠道申请"))
+        problems.append(
+            ("渠道", f"事项“{item.name}”须申请人本人到窗口办理（现场拍照、采集指纹），不能通过“{app.channel}”渠道申请")
+        )
     problems += _window_problems(app)
     if app.channel == Channel.post and not item.postal_delivery:
         problems.append(("渠道", f"事项“{item.name}”不接受邮寄申请"))
@@ -160,8 +179,14 @@ def validate_application(app: Application, case: Case | None = None) -> None:
     def report(field_name: str, message: str) -> None:
         problems.append((field_name, message))
 
-    probe = case or Case(item=item, applicant_name=app.applicant_name, applicant_id=app.applicant_id,
-                         applicant_type=app.applicant_type, channel=app.channel, data=app.data)
+    probe = case or Case(
+        item=item,
+        applicant_name=app.applicant_name,
+        applicant_id=app.applicant_id,
+        applicant_type=app.applicant_type,
+        channel=app.channel,
+        data=app.data,
+    )
     current_app.extensions["onewindow"].plugins.hook.validate_application(case=probe, data=app.data, report=report)
     if problems:
         raise ApplicationInvalid(problems)
@@ -188,11 +213,22 @@ def _new_case(app: Application, actor: Actor) -> Case:
         received_at=now,
         confidential=item.confidential,
         updated_at=now,
-        corrections_issued=0, stopped_days=0, extended_days=0, simulated=False, due_confirmed=True,
+        corrections_issued=0,
+        stopped_days=0,
+        extended_days=0,
+        simulated=False,
+        due_confirmed=True,
     )
     for position, material in enumerate(item.materials, start=1):
-        case.materials.append(CaseMaterial(material=material, material_id=material.id, position=position,
-                                           name=material.name, status=MaterialStatus.missing))
+        case.materials.append(
+            CaseMaterial(
+                material=material,
+                material_id=material.id,
+                position=position,
+                name=material.name,
+                status=MaterialStatus.missing,
+            )
+        )
     db.session.add(case)
     return case
 
@@ -208,8 +244,9 @@ def submit(app: Application, actor: Actor) -> Case:
     return case
 
 
-def pre_review(case: Case, actor: Actor, passed: bool, opinion: str = "",
-               problems: dict[int, str] | None = None) -> Case:
+def pre_review(
+    case: Case, actor: Actor, passed: bool, opinion: str = "", problems: dict[int, str] | None = None
+) -> Case:
     """网上预审 by the implementing department; fully-online items go straight on."""
     with unit_of_work():
         require_state(case, {CaseState.submitted}, "预审")
@@ -221,8 +258,15 @@ def pre_review(case: Case, actor: Actor, passed: bool, opinion: str = "",
             return case
         transition(case, CaseState.pre_reviewed, "pre_review_pass", actor, reason=opinion)
     if case.item.visits_required == 0:  # 一次不跑: electronic materials count as handed in
-        accept(case, actor, {m.material_id: MaterialStatus.submitted for m in case.materials
-                             if m.material.necessity != Necessity.optional})
+        accept(
+            case,
+            actor,
+            {
+                m.material_id: MaterialStatus.submitted
+                for m in case.materials
+                if m.material.necessity != Necessity.optional
+            },
+        )
     return case
 
 
@@ -231,17 +275,27 @@ def _target(target: Case | Application, actor: Actor, doing: str) -> Case:
     if isinstance(target, Application):
         window = target.window
         if window is not None and window.id not in actor.window_ids and not actor.has("admin"):
-            raise TransitionError(f"您未被分配到窗口 {window.code}（{window.name}），不能以该窗口{doing}；"
-                                  "请选择您本人的窗口")
+            raise TransitionError(
+                f"您未被分配到窗口 {window.code}（{window.name}），不能以该窗口{doing}；请选择您本人的窗口"
+            )
         case = _new_case(target, actor)
-        if (target.window_override or "").strip() and _window_problems(
-                dataclasses.replace(target, window_override="")):
-            transition(case, None, "accept_at_other_window", actor, reason=target.window_override.strip(),
-                       payload={"window": window.code})
+        if (target.window_override or "").strip() and _window_problems(dataclasses.replace(target, window_override="")):
+            transition(
+                case,
+                None,
+                "accept_at_other_window",
+                actor,
+                reason=target.window_override.strip(),
+                payload={"window": window.code},
+            )
         return case
     require_state(target, {CaseState.submitted, CaseState.pre_reviewed, CaseState.correction}, doing)
-    validate_application(Application(target.item, target.applicant_type, target.applicant_name,
-                                     target.applicant_id, target.channel, target.data), case=target)
+    validate_application(
+        Application(
+            target.item, target.applicant_type, target.applicant_name, target.applicant_id, target.channel, target.data
+        ),
+        case=target,
+    )
     return target
 
 
@@ -255,7 +309,8 @@ def _refuse_demand(case: Case, actor: Actor, material_ids: list[int], doing: str
     try:
         with unit_of_work():
             current_app.extensions["onewindow"].plugins.hook.demand_refused(
-                case=case, actor=actor, material_ids=list(material_ids), doing=doing)
+                case=case, actor=actor, material_ids=list(material_ids), doing=doing
+            )
     except Exception:  # a plugin's failure must not hide the refusal itself
         log.exception("demand_refused hook failed")
     raise TransitionError(message)
@@ -265,14 +320,21 @@ def _apply_statuses(case: Case, statuses: dict[int, Any], actor: Actor, doing: s
     known = {m.material_id: m for m in case.materials}
     unknown = [mid for mid in statuses if mid not in known]
     if unknown:
-        _refuse_demand(case, actor, unknown, doing,
-                       f"材料编号 {unknown} 不在事项“{case.item.name}”的受理清单中；清单外的材料不得要求申请人提交")
+        _refuse_demand(
+            case,
+            actor,
+            unknown,
+            doing,
+            f"材料编号 {unknown} 不在事项“{case.item.name}”的受理清单中；清单外的材料不得要求申请人提交",
+        )
     now = clock.now()
     for material_id, status in statuses.items():
         if isinstance(status, str):
             if status not in MaterialStatus.__members__:
-                raise TransitionError(f"材料“{known[material_id].name}”的状态 {status!r} 无效；"
-                                      f"可选：{', '.join(MaterialStatus.__members__)}")
+                raise TransitionError(
+                    f"材料“{known[material_id].name}”的状态 {status!r} 无效；"
+                    f"可选：{', '.join(MaterialStatus.__members__)}"
+                )
             status = MaterialStatus[status]
         entry = known[material_id]
         if status in PRESENT and entry.status not in PRESENT:
@@ -315,15 +377,22 @@ def accept(target: Case | Application, actor: Actor, materials: dict[int, Any], 
         missing = _missing(case, {Necessity.required, Necessity.deferrable})
         if missing:
             names = "、".join(f"“{m.name}”" for m in missing)
-            raise TransitionError(f"材料不齐，不能受理：缺少 {names}。请出具补齐补正通知书，"
-                                  f"或对容缺后补材料办理容缺受理")
+            raise TransitionError(
+                f"材料不齐，不能受理：缺少 {names}。请出具补齐补正通知书，或对容缺后补材料办理容缺受理"
+            )
         _start_clock(case, actor, "accept", note)
         issue_notice(case, "acceptance", actor, _acceptance_content(case))
     return case
 
 
-def accept_deferred(target: Case | Application, actor: Actor, materials: dict[int, Any], *,
-                    commitment: str, supply_deadline: dt.date | None) -> Case:
+def accept_deferred(
+    target: Case | Application,
+    actor: Actor,
+    materials: dict[int, Any],
+    *,
+    commitment: str,
+    supply_deadline: dt.date | None,
+) -> Case:
     """容缺受理: only materials marked deferrable may be missing; approval proceeds as
     模拟审批 and the result is not released before they arrive [003 §四(五)(六)]."""
     with unit_of_work():
@@ -346,18 +415,32 @@ def accept_deferred(target: Case | Application, actor: Actor, materials: dict[in
             entry.status = MaterialStatus.deferred
         case.simulated = True
         case.supply_deadline = supply_deadline
-        _start_clock(case, actor, "accept_deferred", commitment,
-                     {"deferred": [m.name for m in deferred], "supply_deadline": supply_deadline.isoformat()})
-        if supply_deadline > case.due_date:  # the result must not wait for the applicant
-            raise TransitionError(f"补交期限 {supply_deadline} 晚于办结期限 {case.due_date}；"
-                                  f"容缺材料须在办结前补齐，请把补交期限定在 {case.due_date} 或之前")
+        _start_clock(
+            case,
+            actor,
+            "accept_deferred",
+            commitment,
+            {"deferred": [m.name for m in deferred], "supply_deadline": supply_deadline.isoformat()},
+        )
+        if case.due_date is not None and supply_deadline > case.due_date:  # the result must not wait for the applicant
+            raise TransitionError(
+                f"补交期限 {supply_deadline} 晚于办结期限 {case.due_date}；"
+                f"容缺材料须在办结前补齐，请把补交期限定在 {case.due_date} 或之前"
+            )
         content = _acceptance_content(case)
         issue_notice(case, "acceptance", actor, content)
-        issue_notice(case, "deferral_commitment", actor, {
-            **content, "deferred": [m.name for m in deferred], "commitment": commitment,
-            "supply_deadline": supply_deadline.isoformat(),
-            "consequence": "逾期未补交的，审批结果不予发放，已作出的模拟审批结果失效",
-        })
+        issue_notice(
+            case,
+            "deferral_commitment",
+            actor,
+            {
+                **content,
+                "deferred": [m.name for m in deferred],
+                "commitment": commitment,
+                "supply_deadline": supply_deadline.isoformat(),
+                "consequence": "逾期未补交的，审批结果不予发放，已作出的模拟审批结果失效",
+            },
+        )
     return case
 
 
@@ -376,8 +459,14 @@ def supply_material(case: Case, actor: Actor, material_id: int) -> Case:
     return case
 
 
-def _correction_notice(case: Case, actor: Actor, problems: dict[int, str], general: str,
-                       override_reason: str | None, materials: dict[int, Any] | None = None) -> None:
+def _correction_notice(
+    case: Case,
+    actor: Actor,
+    problems: dict[int, str],
+    general: str,
+    override_reason: str | None,
+    materials: dict[int, Any] | None = None,
+) -> None:
     """List exactly what is missing or faulty (一次性告知): a material the window marked as
     handed in is not on the notice; one marked faulty needs the problem written out."""
     if case.corrections_issued and not (override_reason or "").strip():
@@ -388,16 +477,22 @@ def _correction_notice(case: Case, actor: Actor, problems: dict[int, str], gener
         _refuse_demand(case, actor, unknown, "出具补正通知", f"材料编号 {unknown} 不在受理清单中；不得要求清单外材料")
     if materials:
         _apply_statuses(case, materials, actor, "出具补正通知")
-    unexplained = [m.name for m in case.materials
-                   if m.status == MaterialStatus.faulty and not (problems.get(m.material_id) or "").strip()]
+    unexplained = [
+        m.name
+        for m in case.materials
+        if m.status == MaterialStatus.faulty and not (problems.get(m.material_id) or "").strip()
+    ]
     if unexplained:
         names = "、".join(f"“{name}”" for name in unexplained)
         raise TransitionError(f"{names} 标为需补正：请在“需补正的内容”一栏写明需要补正什么")
     listed = []
     for entry in case.materials:
         problem = problems.get(entry.material_id)
-        if problem is None and entry.material.necessity in (Necessity.required, Necessity.deferrable) \
-                and entry.status not in PRESENT:
+        if (
+            problem is None
+            and entry.material.necessity in (Necessity.required, Necessity.deferrable)
+            and entry.status not in PRESENT
+        ):
             problem = "未提交"
         if problem:
             if entry.status != MaterialStatus.faulty:
@@ -407,16 +502,35 @@ def _correction_notice(case: Case, actor: Actor, problems: dict[int, str], gener
     if not listed and not general.strip():
         raise TransitionError("补正通知须列明需补齐或更正的材料")
     case.corrections_issued += 1
-    transition(case, CaseState.correction, "request_correction", actor,
-               reason=override_reason or general, payload={"items": listed})
-    issue_notice(case, "correction", actor, {
-        **_base_content(case), "items": listed, "general": general, "override_reason": override_reason or "",
-    })
+    transition(
+        case,
+        CaseState.correction,
+        "request_correction",
+        actor,
+        reason=override_reason or general,
+        payload={"items": listed},
+    )
+    issue_notice(
+        case,
+        "correction",
+        actor,
+        {
+            **_base_content(case),
+            "items": listed,
+            "general": general,
+            "override_reason": override_reason or "",
+        },
+    )
 
 
-def request_correction(target: Case | Application, actor: Actor, problems: dict[int, str],
-                       general: str = "", override_reason: str | None = None,
-                       materials: dict[int, Any] | None = None) -> Case:
+def request_correction(
+    target: Case | Application,
+    actor: Actor,
+    problems: dict[int, str],
+    general: str = "",
+    override_reason: str | None = None,
+    materials: dict[int, Any] | None = None,
+) -> Case:
     """补齐补正通知书: ONE notice listing every missing or faulty material (一次性告知).
 
     :param materials: the window's check of each material (id → status), as for
@@ -436,8 +550,12 @@ def reject(target: Case | Application, actor: Actor, reasons: str, basis: str = 
             raise TransitionError("不予受理须写明具体理由")
         case.closed_at = clock.now()
         transition(case, CaseState.rejected, "reject", actor, reason=reasons)
-        issue_notice(case, "rejection", actor, {**_base_content(case), "reasons": reasons, "basis": basis,
-                                                "remedy": _remedy(case)})
+        issue_notice(
+            case,
+            "rejection",
+            actor,
+            {**_base_content(case), "reasons": reasons, "basis": basis, "remedy": _remedy(case)},
+        )
     return case
 
 
@@ -446,14 +564,19 @@ def _remedy(case: Case) -> str:
     行政诉讼法 §46 (6 months): the notice names the body and both periods."""
     region = case.item.department.region
     body = f"{region.name}人民政府" if region is not None else "本级人民政府"
-    return (f"如不服本决定，可以自收到本通知书之日起六十日内向{body}申请行政复议，"
-            "也可以自收到本通知书之日起六个月内依法向人民法院提起行政诉讼")
+    return (
+        f"如不服本决定，可以自收到本通知书之日起六十日内向{body}申请行政复议，"
+        "也可以自收到本通知书之日起六个月内依法向人民法院提起行政诉讼"
+    )
 
 
 def _base_content(case: Case) -> dict:
     return {
-        "number": case.number, "item": case.item.name, "item_code": case.item.implementation_code,
-        "applicant": case.applicant_name, "department": case.item.department.name,
+        "number": case.number,
+        "item": case.item.name,
+        "item_code": case.item.implementation_code,
+        "applicant": case.applicant_name,
+        "department": case.item.department.name,
         "received_at": case.received_at.isoformat(sep=" "),
     }
 

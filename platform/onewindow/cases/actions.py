@@ -57,56 +57,165 @@ DEPT = frozenset({"approver", "chief_rep"})
 OPINION = Field("opinion", _l("Opinion"), "textarea")
 
 ACTIONS: tuple[CaseAction, ...] = (
-    CaseAction("pre_review", _l("Pre-review"), _states("submitted"), DEPT,
-               (Field("passed", _l("Pre-review passed"), "yesno"), Field("opinion", _l("Opinion"), "textarea", False),
-                Field("problems", _l("Problems to correct"), "problems", False)), department="case"),
-    CaseAction("deem_accepted", _l("Register deemed acceptance"), _states("submitted"),
-               frozenset({"acceptor", "chief_rep"}), when=lambda c: c.corrections_issued == 0),
-    CaseAction("supply_material", _l("Register a deferred material that arrived"),
-               _states("in_review", "suspended", "approved", "at_output"),
-               frozenset({"acceptor", "chief_rep", "approver", "output_clerk"}),
-               (Field("material_id", _l("Material"), "deferred"),), style="primary",
-               when=lambda c: any(m.status == MaterialStatus.deferred for m in c.materials)),
-    CaseAction("approve_step", _l("Approve"), _states("in_review"), DEPT, (OPINION,), department="step",
-               style="success"),
-    CaseAction("deny_step", _l("Deny"), _states("in_review"), DEPT,
-               (Field("opinion", _l("Reasons and legal basis"), "textarea"),), department="step", style="danger"),
-    CaseAction("return_for_correction", _l("Return for correction"), _states("in_review"), DEPT,
-               (Field("problems", _l("Problems to correct"), "problems"),), department="step", style="warning"),
-    CaseAction("decide_on_the_spot", _l("Decide on the spot"), _states("in_review"), frozenset({"chief_rep"}),
-               (Field("approve", _l("Grant"), "yesno"), OPINION), department="case",
-               when=lambda c: c.item.handling_type.name == "immediate"),
-    CaseAction("suspend", _l("Special procedure"), _states("in_review"), DEPT,
-               (Field("procedure", _l("Procedure"), "procedure"), Field("reason", _l("Reason"), "textarea"),
-                Field("expected_days", _l("Expected working days"), "int", False)), department="case"),
-    CaseAction("resume", _l("End special procedure"), _states("suspended"), DEPT,
-               (Field("outcome", _l("Outcome of the procedure"), "textarea"),), department="case", style="primary"),
-    CaseAction("extend", _l("Extend the time limit"), _states("in_review", "suspended"), frozenset({"chief_rep"}),
-               (Field("days", _l("Days"), "int"), Field("reason", _l("Reason"), "textarea"),
-                Field("approved_by", _l("Approved by"))), department="case"),
-    CaseAction("hand_to_output", _l("Hand to output window"), _states("approved"), DEPT,
-               (Field("result_description", _l("Result handed over")),), department="case", style="primary"),
-    CaseAction("refuse_at_output", _l("Refuse"), _states("at_output"), frozenset({"output_clerk"}),
-               (Field("mismatch", _l("Mismatch with the acceptance data"), "textarea"),), style="danger"),
-    CaseAction("deliver_pickup", _l("Hand out"), _states("at_output"), frozenset({"output_clerk"}),
-               (Field("signee_name", _l("Signee")), Field("signee_id", _l("Signee ID number")),
-                Field("agent", _l("Agent"), "yesno", False)), style="success"),
-    CaseAction("deliver_post", _l("Post"), _states("at_output"), frozenset({"output_clerk"}),
-               (Field("tracking_number", _l("Tracking number")),), when=lambda c: c.item.postal_delivery),
-    CaseAction("confirm_post_delivery", _l("Record signature"), _states("posted"), frozenset({"output_clerk"}),
-               (Field("signee_name", _l("Signee")), Field("signed_on", _l("Signed on"), "date"),
-                Field("late_reason", _l("Reason if recorded late"), "text", False)), style="success"),
-    CaseAction("withdraw", _l("Register withdrawal"), _states("submitted", "pre_reviewed", "correction", "in_review",
-                                                                "suspended"),
-               frozenset({"acceptor"}), (Field("reason", _l("The applicant's reason"), "textarea"),), style="danger"),
+    CaseAction(
+        "pre_review",
+        _l("Pre-review"),
+        _states("submitted"),
+        DEPT,
+        (
+            Field("passed", _l("Pre-review passed"), "yesno"),
+            Field("opinion", _l("Opinion"), "textarea", False),
+            Field("problems", _l("Problems to correct"), "problems", False),
+        ),
+        department="case",
+    ),
+    CaseAction(
+        "deem_accepted",
+        _l("Register deemed acceptance"),
+        _states("submitted"),
+        frozenset({"acceptor", "chief_rep"}),
+        when=lambda c: c.corrections_issued == 0,
+    ),
+    CaseAction(
+        "supply_material",
+        _l("Register a deferred material that arrived"),
+        _states("in_review", "suspended", "approved", "at_output"),
+        frozenset({"acceptor", "chief_rep", "approver", "output_clerk"}),
+        (Field("material_id", _l("Material"), "deferred"),),
+        style="primary",
+        when=lambda c: any(m.status == MaterialStatus.deferred for m in c.materials),
+    ),
+    CaseAction(
+        "approve_step", _l("Approve"), _states("in_review"), DEPT, (OPINION,), department="step", style="success"
+    ),
+    CaseAction(
+        "deny_step",
+        _l("Deny"),
+        _states("in_review"),
+        DEPT,
+        (Field("opinion", _l("Reasons and legal basis"), "textarea"),),
+        department="step",
+        style="danger",
+    ),
+    CaseAction(
+        "return_for_correction",
+        _l("Return for correction"),
+        _states("in_review"),
+        DEPT,
+        (Field("problems", _l("Problems to correct"), "problems"),),
+        department="step",
+        style="warning",
+    ),
+    CaseAction(
+        "decide_on_the_spot",
+        _l("Decide on the spot"),
+        _states("in_review"),
+        frozenset({"chief_rep"}),
+        (Field("approve", _l("Grant"), "yesno"), OPINION),
+        department="case",
+        when=lambda c: c.item.handling_type.name == "immediate",
+    ),
+    CaseAction(
+        "suspend",
+        _l("Special procedure"),
+        _states("in_review"),
+        DEPT,
+        (
+            Field("procedure", _l("Procedure"), "procedure"),
+            Field("reason", _l("Reason"), "textarea"),
+            Field("expected_days", _l("Expected working days"), "int", False),
+        ),
+        department="case",
+    ),
+    CaseAction(
+        "resume",
+        _l("End special procedure"),
+        _states("suspended"),
+        DEPT,
+        (Field("outcome", _l("Outcome of the procedure"), "textarea"),),
+        department="case",
+        style="primary",
+    ),
+    CaseAction(
+        "extend",
+        _l("Extend the time limit"),
+        _states("in_review", "suspended"),
+        frozenset({"chief_rep"}),
+        (
+            Field("days", _l("Days"), "int"),
+            Field("reason", _l("Reason"), "textarea"),
+            Field("approved_by", _l("Approved by")),
+        ),
+        department="case",
+    ),
+    CaseAction(
+        "hand_to_output",
+        _l("Hand to output window"),
+        _states("approved"),
+        DEPT,
+        (Field("result_description", _l("Result handed over")),),
+        department="case",
+        style="primary",
+    ),
+    CaseAction(
+        "refuse_at_output",
+        _l("Refuse"),
+        _states("at_output"),
+        frozenset({"output_clerk"}),
+        (Field("mismatch", _l("Mismatch with the acceptance data"), "textarea"),),
+        style="danger",
+    ),
+    CaseAction(
+        "deliver_pickup",
+        _l("Hand out"),
+        _states("at_output"),
+        frozenset({"output_clerk"}),
+        (
+            Field("signee_name", _l("Signee")),
+            Field("signee_id", _l("Signee ID number")),
+            Field("agent", _l("Agent"), "yesno", False),
+        ),
+        style="success",
+    ),
+    CaseAction(
+        "deliver_post",
+        _l("Post"),
+        _states("at_output"),
+        frozenset({"output_clerk"}),
+        (Field("tracking_number", _l("Tracking number")),),
+        when=lambda c: c.item.postal_delivery,
+    ),
+    CaseAction(
+        "confirm_post_delivery",
+        _l("Record signature"),
+        _states("posted"),
+        frozenset({"output_clerk"}),
+        (
+            Field("signee_name", _l("Signee")),
+            Field("signed_on", _l("Signed on"), "date"),
+            Field("late_reason", _l("Reason if recorded late"), "text", False),
+        ),
+        style="success",
+    ),
+    CaseAction(
+        "withdraw",
+        _l("Register withdrawal"),
+        _states("submitted", "pre_reviewed", "correction", "in_review", "suspended"),
+        frozenset({"acceptor"}),
+        (Field("reason", _l("The applicant's reason"), "textarea"),),
+        style="danger",
+    ),
 )
 BY_NAME = {a.name: a for a in ACTIONS}
 
 
 def steps_for(case: Case, actor: Actor) -> list:
     """The active steps this actor may decide (their department's; every one for an admin)."""
-    return [s for s in case.steps if s.state == StepState.active
-            and (actor.has("admin") or s.department_id == actor.department_id)]
+    return [
+        s
+        for s in case.steps
+        if s.state == StepState.active and (actor.has("admin") or s.department_id == actor.department_id)
+    ]
 
 
 def _in_department(action: CaseAction, case: Case, actor: Actor) -> bool:
@@ -121,9 +230,14 @@ def _in_department(action: CaseAction, case: Case, actor: Actor) -> bool:
 
 def available(case: Case, actor: Actor) -> list[CaseAction]:
     """The actions this actor may take on this case now (the engine still decides)."""
-    return [a for a in ACTIONS
-            if case.state in a.states and (actor.has("admin") or actor.roles & a.roles)
-            and _in_department(a, case, actor) and a.when(case)]
+    return [
+        a
+        for a in ACTIONS
+        if case.state in a.states
+        and (actor.has("admin") or actor.roles & a.roles)
+        and _in_department(a, case, actor)
+        and a.when(case)
+    ]
 
 
 def body_from_form(action: CaseAction, case: Case, actor: Actor, form) -> dict[str, Any]:
@@ -132,8 +246,11 @@ def body_from_form(action: CaseAction, case: Case, actor: Actor, form) -> dict[s
     for f in action.fields:
         raw = (form.get(f.name) or "").strip()
         if f.kind == "problems":
-            body[f.name] = {str(m.material_id): form[f"problem-{m.material_id}"].strip() for m in case.materials
-                            if (form.get(f"problem-{m.material_id}") or "").strip()}
+            body[f.name] = {
+                str(m.material_id): form[f"problem-{m.material_id}"].strip()
+                for m in case.materials
+                if (form.get(f"problem-{m.material_id}") or "").strip()
+            }
         elif f.kind == "yesno":
             body[f.name] = raw in ("1", "yes", "on", "true")
         elif f.kind in ("int", "deferred"):

@@ -7,13 +7,20 @@ from flask import current_app
 from onewindow.app import db
 from onewindow.cases import clock
 from onewindow.cases.core import (
-    SYSTEM, Actor, issue_notice, require_department, require_state, transition, unit_of_work,
+    SYSTEM,
+    Actor,
+    issue_notice,
+    require_department,
+    require_state,
+    transition,
+    unit_of_work,
 )
 from onewindow.cases.errors import TransitionError
 from onewindow.cases.models import Case, CaseState, CaseStep, MaterialStatus, StepState
 from onewindow.cases.routing import activate, next_waiting
 from onewindow.models.items import HandlingType
 from onewindow.security import DECIDING_ROLES
+
 DONE = {StepState.approved, StepState.consented}
 
 
@@ -42,8 +49,14 @@ def approve_step(case: Case, step_id: int, actor: Actor, opinion: str) -> Case:
         if not (opinion or "").strip():
             raise TransitionError("审批须填写审批意见")
         _record(step, StepState.approved, actor, opinion)
-        transition(case, None, "approve_step", actor, reason=opinion,
-                   payload={"step": step.position, "department_id": step.department_id})
+        transition(
+            case,
+            None,
+            "approve_step",
+            actor,
+            reason=opinion,
+            payload={"step": step.position, "department_id": step.department_id},
+        )
         _advance(case, actor)
     return case
 
@@ -108,15 +121,23 @@ def apply_silence_consent(case: Case) -> bool:
     """超时默认: a parallel step silent at its deadline counts as consent where the item
     says so [002 §二(四)2]. Idempotent; returns whether anything changed."""
     today = clock.today()
-    due = [s for s in case.steps if s.state == StepState.active and s.silence_consents
-           and s.due_date is not None and s.due_date < today]
+    due = [
+        s
+        for s in case.steps
+        if s.state == StepState.active and s.silence_consents and s.due_date is not None and s.due_date < today
+    ]
     if case.state != CaseState.in_review or not due:
         return False
     with unit_of_work():
         for step in due:
             _record(step, StepState.consented, SYSTEM, f"{step.due_date} 期满未回复，视为同意")
-            transition(case, None, "consent_by_silence", SYSTEM,
-                       payload={"step": step.position, "department_id": step.department_id})
+            transition(
+                case,
+                None,
+                "consent_by_silence",
+                SYSTEM,
+                payload={"step": step.position, "department_id": step.department_id},
+            )
         _advance(case, SYSTEM)
     return True
 
@@ -138,17 +159,33 @@ def _decide(case: Case, actor: Actor, approved: bool, summary: str) -> None:
     case.decided_at = clock.now()
     case.result_summary = summary
     if approved:
-        transition(case, CaseState.approved, "decide", actor, reason=summary,
-                   payload={"decision": "approved", "simulated": case.simulated})
+        transition(
+            case,
+            CaseState.approved,
+            "decide",
+            actor,
+            reason=summary,
+            payload={"decision": "approved", "simulated": case.simulated},
+        )
         _issue_licence(case)
     else:
         transition(case, CaseState.denied, "decide", actor, reason=summary, payload={"decision": "denied"})
         case.closed_at = case.decided_at
-    issue_notice(case, "decision", actor, {
-        "number": case.number, "item": case.item.name, "applicant": case.applicant_name,
-        "decision": case.decision, "summary": summary, "licence": case.licence_identifier,
-        "simulated": case.simulated,
-    }, department_id=case.department_id)
+    issue_notice(
+        case,
+        "decision",
+        actor,
+        {
+            "number": case.number,
+            "item": case.item.name,
+            "applicant": case.applicant_name,
+            "decision": case.decision,
+            "summary": summary,
+            "licence": case.licence_identifier,
+            "simulated": case.simulated,
+        },
+        department_id=case.department_id,
+    )
 
 
 def _issue_licence(case: Case) -> None:
@@ -161,5 +198,11 @@ def _issue_licence(case: Case) -> None:
     case.licence_identifier = licence.identifier
 
 
-__all__ = ["approve_step", "deny_step", "return_for_correction", "decide_on_the_spot", "apply_silence_consent",
-           "MaterialStatus"]
+__all__ = [
+    "approve_step",
+    "deny_step",
+    "return_for_correction",
+    "decide_on_the_spot",
+    "apply_silence_consent",
+    "MaterialStatus",
+]

@@ -37,9 +37,14 @@ def verify_case(case: Case, events: list[CaseEvent] | None = None) -> list[Broke
     # The case row keeps the head of its chain: events cut from the end (which leave the
     # remaining links intact) or appended outside the engine show here.
     if (case.chain_seq or 0, case.chain_hash or GENESIS) != (expected_seq - 1, previous_hash):
-        broken.append(BrokenLink(case.number, case.chain_seq or 0,
-                                 f"办件记录的最后事件为 #{case.chain_seq}，时间线却止于 #{expected_seq - 1}"
-                                 "（末尾事件被删除或在办件引擎之外被添加）"))
+        broken.append(
+            BrokenLink(
+                case.number,
+                case.chain_seq or 0,
+                f"办件记录的最后事件为 #{case.chain_seq}，时间线却止于 #{expected_seq - 1}"
+                "（末尾事件被删除或在办件引擎之外被添加）",
+            )
+        )
     return broken
 
 
@@ -54,8 +59,9 @@ def verify_all(batch: int = 500) -> tuple[int, list[BrokenLink]]:
             return checked, broken
         ids = [c.id for c in cases]
         events: dict[int, list[CaseEvent]] = {i: [] for i in ids}
-        for event in db.session.query(CaseEvent).filter(CaseEvent.case_id.in_(ids)).order_by(
-                CaseEvent.case_id, CaseEvent.seq):
+        for event in (
+            db.session.query(CaseEvent).filter(CaseEvent.case_id.in_(ids)).order_by(CaseEvent.case_id, CaseEvent.seq)
+        ):
             events[event.case_id].append(event)
         for case in cases:
             broken += verify_case(case, events[case.id])

@@ -56,12 +56,21 @@ class AuditCheckpoint(Model):
     key_fingerprint: Mapped[str] = mapped_column(String(16), nullable=False)
 
     def signed_document(self) -> dict[str, Any]:
-        return {"format": FORMAT, "created_at": self.created_at.isoformat(timespec="seconds"),
-                "case_count": self.case_count, "root": self.root}
+        return {
+            "format": FORMAT,
+            "created_at": self.created_at.isoformat(timespec="seconds"),
+            "case_count": self.case_count,
+            "root": self.root,
+        }
 
     def exported(self) -> dict[str, Any]:
-        return {**self.signed_document(), "id": self.id, "algorithm": self.algorithm,
-                "signature": self.signature, "key_fingerprint": self.key_fingerprint}
+        return {
+            **self.signed_document(),
+            "id": self.id,
+            "algorithm": self.algorithm,
+            "signature": self.signature,
+            "key_fingerprint": self.key_fingerprint,
+        }
 
 
 class AuditCheckpointHead(Model):
@@ -69,8 +78,9 @@ class AuditCheckpointHead(Model):
 
     __tablename__ = "ow_audit_checkpoint_head"
 
-    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("ow_audit_checkpoint.id", ondelete="CASCADE"),
-                                               primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("ow_audit_checkpoint.id", ondelete="CASCADE"), primary_key=True
+    )
     case_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # no FK: a deleted case must show
     case_number: Mapped[str] = mapped_column(String(43), nullable=False)
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -95,8 +105,10 @@ def key_path(app=None) -> Path:
     app = app or current_app
     configured = app.extensions["onewindow"].settings.get("AUDIT_KEY_FILE")
     if configured and str(configured).startswith(HSM_PREFIXES):
-        raise AuditKeyError(f"AUDIT_KEY_FILE = {configured!r}: hardware security modules are not supported yet; "
-                            "give the path of a key file (created by `onewindow init`)")
+        raise AuditKeyError(
+            f"AUDIT_KEY_FILE = {configured!r}: hardware security modules are not supported yet; "
+            "give the path of a key file (created by `onewindow init`)"
+        )
     return Path(configured) if configured else Path(app.instance_path) / DEFAULT_KEY_FILE
 
 
@@ -110,22 +122,28 @@ def ensure_key(app=None) -> tuple[Path, bool]:
     private_hex, public_hex = crypto.generate_keypair()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump({"format": KEY_FORMAT, "algorithm": crypto.ALGORITHM,
-                   "private_key": private_hex, "public_key": public_hex}, fh)
+        json.dump(
+            {"format": KEY_FORMAT, "algorithm": crypto.ALGORITHM, "private_key": private_hex, "public_key": public_hex},
+            fh,
+        )
     return path, True
 
 
 def load_key(app=None) -> AuditKey:
     path = key_path(app)
     if not path.exists():
-        raise AuditKeyError(f"{path}: the audit checkpoint key does not exist; run `onewindow init` to create it, "
-                            "or set AUDIT_KEY_FILE to the key file")
+        raise AuditKeyError(
+            f"{path}: the audit checkpoint key does not exist; run `onewindow init` to create it, "
+            "or set AUDIT_KEY_FILE to the key file"
+        )
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         private_hex, public_hex = raw["private_key"], raw["public_key"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise AuditKeyError(f"{path}: not an audit checkpoint key file ({type(exc).__name__}: {exc}); "
-                            "restore it from the backup of the keys") from None
+        raise AuditKeyError(
+            f"{path}: not an audit checkpoint key file ({type(exc).__name__}: {exc}); "
+            "restore it from the backup of the keys"
+        ) from None
     problem = crypto.public_key_problem(public_hex)
     if problem:
         raise AuditKeyError(f"{path}: {problem}")
@@ -138,9 +156,11 @@ def checkpoint_key(session) -> AuditKey:
     if not key_path().exists():
         signed = session.execute(select(AuditCheckpoint.key_fingerprint).limit(1)).scalar()
         if signed:
-            raise AuditKeyError(f"{key_path()}: the audit checkpoint key is missing, but checkpoints signed by key "
-                                f"{signed} exist; restore that key file from the backup of the keys "
-                                "(or point AUDIT_KEY_FILE at it)")
+            raise AuditKeyError(
+                f"{key_path()}: the audit checkpoint key is missing, but checkpoints signed by key "
+                f"{signed} exist; restore that key file from the backup of the keys "
+                "(or point AUDIT_KEY_FILE at it)"
+            )
         ensure_key()
     return load_key()
 
@@ -176,22 +196,35 @@ def take_checkpoint(session, key: AuditKey | None = None) -> AuditCheckpoint:
     key = key or checkpoint_key(session)
     _checked, broken = verify_all()
     if broken:
-        raise ValidationError(f"checkpoint refused: {len(broken)} broken link(s), first: {broken[0]}; "
-                              "a checkpoint never signs a broken chain — investigate with `onewindow audit verify`")
-    heads = session.execute(select(Case.id, Case.number, Case.chain_seq, Case.chain_hash)
-                            .where(Case.chain_seq > 0).order_by(Case.id)).all()
+        raise ValidationError(
+            f"checkpoint refused: {len(broken)} broken link(s), first: {broken[0]}; "
+            "a checkpoint never signs a broken chain — investigate with `onewindow audit verify`"
+        )
+    heads = session.execute(
+        select(Case.id, Case.number, Case.chain_seq, Case.chain_hash).where(Case.chain_seq > 0).order_by(Case.id)
+    ).all()
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-    checkpoint = AuditCheckpoint(created_at=now, case_count=len(heads),
-                                 root=merkle_root(leaf(i, s, h) for i, _n, s, h in heads),
-                                 algorithm=crypto.ALGORITHM, key_fingerprint=key.fingerprint, signature="")
-    checkpoint.signature = crypto.sign(key.private_key, key.public_key,
-                                       crypto.canonical_bytes(checkpoint.signed_document()))
+    checkpoint = AuditCheckpoint(
+        created_at=now,
+        case_count=len(heads),
+        root=merkle_root(leaf(i, s, h) for i, _n, s, h in heads),
+        algorithm=crypto.ALGORITHM,
+        key_fingerprint=key.fingerprint,
+        signature="",
+    )
+    checkpoint.signature = crypto.sign(
+        key.private_key, key.public_key, crypto.canonical_bytes(checkpoint.signed_document())
+    )
     session.add(checkpoint)
     session.flush()
     if heads:
-        session.execute(AuditCheckpointHead.__table__.insert(),
-                        [{"checkpoint_id": checkpoint.id, "case_id": i, "case_number": n, "seq": s, "hash": h}
-                         for i, n, s, h in heads])
+        session.execute(
+            AuditCheckpointHead.__table__.insert(),
+            [
+                {"checkpoint_id": checkpoint.id, "case_id": i, "case_number": n, "seq": s, "hash": h}
+                for i, n, s, h in heads
+            ],
+        )
     return checkpoint
 
 
@@ -220,26 +253,57 @@ def verify_checkpoint(session, checkpoint: AuditCheckpoint, key: AuditKey) -> li
 
     cid = checkpoint.id
     if checkpoint.key_fingerprint != key.fingerprint:
-        return [CheckpointProblem(cid, f"由另一把密钥（指纹 {checkpoint.key_fingerprint}）签名，"
-                                       f"当前密钥指纹为 {key.fingerprint}（检查点记录被替换，或密钥已更换）")]
+        return [
+            CheckpointProblem(
+                cid,
+                f"由另一把密钥（指纹 {checkpoint.key_fingerprint}）签名，"
+                f"当前密钥指纹为 {key.fingerprint}（检查点记录被替换，或密钥已更换）",
+            )
+        ]
     if not crypto.verify(key.public_key, crypto.canonical_bytes(checkpoint.signed_document()), checkpoint.signature):
         return [CheckpointProblem(cid, "SM2 签名验证失败（检查点记录被篡改）")]
-    heads = session.execute(select(AuditCheckpointHead).where(AuditCheckpointHead.checkpoint_id == cid)
-                            .order_by(AuditCheckpointHead.case_id)).scalars().all()
-    if len(heads) != checkpoint.case_count or merkle_root(leaf(h.case_id, h.seq, h.hash) for h in heads) != checkpoint.root:
+    heads = (
+        session.execute(
+            select(AuditCheckpointHead)
+            .where(AuditCheckpointHead.checkpoint_id == cid)
+            .order_by(AuditCheckpointHead.case_id)
+        )
+        .scalars()
+        .all()
+    )
+    if (
+        len(heads) != checkpoint.case_count
+        or merkle_root(leaf(h.case_id, h.seq, h.hash) for h in heads) != checkpoint.root
+    ):
         return [CheckpointProblem(cid, "保存的各办件链头与已签名的默克尔根不符（链头记录被篡改）")]
     problems = []
-    current = dict(session.execute(select(CaseEvent.case_id, CaseEvent.hash).join(
-        AuditCheckpointHead, (AuditCheckpointHead.case_id == CaseEvent.case_id)
-        & (AuditCheckpointHead.seq == CaseEvent.seq)).where(AuditCheckpointHead.checkpoint_id == cid)).all())
-    cases = {i for (i,) in session.execute(select(Case.id).join(
-        AuditCheckpointHead, AuditCheckpointHead.case_id == Case.id).where(AuditCheckpointHead.checkpoint_id == cid))}
+    current = dict(
+        session.execute(
+            select(CaseEvent.case_id, CaseEvent.hash)
+            .join(
+                AuditCheckpointHead,
+                (AuditCheckpointHead.case_id == CaseEvent.case_id) & (AuditCheckpointHead.seq == CaseEvent.seq),
+            )
+            .where(AuditCheckpointHead.checkpoint_id == cid)
+        ).all()
+    )
+    cases = {
+        i
+        for (i,) in session.execute(
+            select(Case.id)
+            .join(AuditCheckpointHead, AuditCheckpointHead.case_id == Case.id)
+            .where(AuditCheckpointHead.checkpoint_id == cid)
+        )
+    }
     for head in heads:
         if head.case_id not in cases:
             problems.append(CheckpointProblem(cid, "办件已被删除", head.case_number))
         elif current.get(head.case_id) != head.hash:
-            problems.append(CheckpointProblem(
-                cid, f"事件 #{head.seq} 的哈希与签名时不同（检查点之前的时间线被改写）", head.case_number))
+            problems.append(
+                CheckpointProblem(
+                    cid, f"事件 #{head.seq} 的哈希与签名时不同（检查点之前的时间线被改写）", head.case_number
+                )
+            )
     return problems
 
 
@@ -262,8 +326,13 @@ def export_checkpoints(session) -> dict[str, Any]:
     """Every checkpoint with the public key, for an external notary (JSON)."""
     key = load_key()
     rows = session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.id)).scalars().all()
-    return {"format": "onewindow-audit-checkpoints/1", "algorithm": crypto.ALGORITHM,
-            "user_id": crypto.DEFAULT_USER_ID.decode(), "public_key": key.public_key,
-            "key_fingerprint": key.fingerprint, "signed_fields": ["format", "created_at", "case_count", "root"],
-            "serialisation": "JSON, keys sorted, no whitespace, UTF-8",
-            "checkpoints": [c.exported() for c in rows]}
+    return {
+        "format": "onewindow-audit-checkpoints/1",
+        "algorithm": crypto.ALGORITHM,
+        "user_id": crypto.DEFAULT_USER_ID.decode(),
+        "public_key": key.public_key,
+        "key_fingerprint": key.fingerprint,
+        "signed_fields": ["format", "created_at", "case_count", "root"],
+        "serialisation": "JSON, keys sorted, no whitespace, UTF-8",
+        "checkpoints": [c.exported() for c in rows],
+    }

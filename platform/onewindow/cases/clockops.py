@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from onewindow.app import db
 from onewindow.cases import clock, limits
-from onewindow.cases.core import SYSTEM, Actor, issue_notice, require_department, require_role, \
-    require_state, transition, unit_of_work
+from onewindow.cases.core import (
+    SYSTEM,
+    Actor,
+    issue_notice,
+    require_department,
+    require_role,
+    require_state,
+    transition,
+    unit_of_work,
+)
 from onewindow.cases.errors import TransitionError
 from onewindow.cases.models import OPEN_STATES, Case, CaseState, StepState
 from onewindow.security import DECIDING_ROLES
@@ -38,14 +46,30 @@ def suspend(case: Case, actor: Actor, procedure: str, reason: str, expected_days
         if not (reason or "").strip():
             raise TransitionError("启动特别程序须书面告知理由")
         case.suspended_since = clock.today()
-        transition(case, CaseState.suspended, "suspend", actor, reason=reason,
-                   payload={"procedure": procedure, "expected_days": expected_days})
-        issue_notice(case, "special_procedure", actor, {
-            "number": case.number, "item": case.item.name, "applicant": case.applicant_name,
-            "procedure": procedure, "reason": reason, "expected_days": expected_days,
-            "since": case.suspended_since.isoformat(),
-            "basis": "《中华人民共和国行政许可法》第四十五条：所需时间不计算在规定的期限内",
-        }, department_id=case.department_id)
+        transition(
+            case,
+            CaseState.suspended,
+            "suspend",
+            actor,
+            reason=reason,
+            payload={"procedure": procedure, "expected_days": expected_days},
+        )
+        issue_notice(
+            case,
+            "special_procedure",
+            actor,
+            {
+                "number": case.number,
+                "item": case.item.name,
+                "applicant": case.applicant_name,
+                "procedure": procedure,
+                "reason": reason,
+                "expected_days": expected_days,
+                "since": case.suspended_since.isoformat(),
+                "basis": "《中华人民共和国行政许可法》第四十五条：所需时间不计算在规定的期限内",
+            },
+            department_id=case.department_id,
+        )
     return case
 
 
@@ -80,8 +104,14 @@ def extend(case: Case, actor: Actor, days: int, reason: str, approved_by: str) -
             raise TransitionError("延期须写明理由并记录批准的负责人")
         case.extended_days = days
         recompute_due(case)
-        transition(case, None, "extend", actor, reason=reason,
-                   payload={"days": days, "approved_by": approved_by, "due_date": case.due_date.isoformat()})
+        transition(
+            case,
+            None,
+            "extend",
+            actor,
+            reason=reason,
+            payload={"days": days, "approved_by": approved_by, "due_date": case.due_date.isoformat()},
+        )
     return case
 
 
@@ -110,9 +140,18 @@ def deem_accepted(case: Case, actor: Actor = SYSTEM) -> Case:
         case.accepted_on = received
         recompute_due(case)  # due date and correction deadline counted from the receipt date
         case.pickup_date = case.due_date
-        transition(case, CaseState.in_review, "deem_accepted", actor, reason=DEEMED_BASIS,
-                   payload={"accepted_on": received.isoformat(), "correction_deadline": limit_end.isoformat(),
-                            "due_date": case.due_date.isoformat()})
+        transition(
+            case,
+            CaseState.in_review,
+            "deem_accepted",
+            actor,
+            reason=DEEMED_BASIS,
+            payload={
+                "accepted_on": received.isoformat(),
+                "correction_deadline": limit_end.isoformat(),
+                "due_date": case.due_date.isoformat(),
+            },
+        )
         start_routing(case, actor)
         issue_notice(case, "acceptance", actor, {**_acceptance_content(case), "deemed": True, "basis": DEEMED_BASIS})
     return case
@@ -121,8 +160,17 @@ def deem_accepted(case: Case, actor: Actor = SYSTEM) -> Case:
 def withdraw(case: Case, actor: Actor, reason: str) -> Case:
     """申请人撤回 before a decision."""
     with unit_of_work():
-        require_state(case, {CaseState.submitted, CaseState.pre_reviewed, CaseState.correction,
-                             CaseState.in_review, CaseState.suspended}, "撤回申请")
+        require_state(
+            case,
+            {
+                CaseState.submitted,
+                CaseState.pre_reviewed,
+                CaseState.correction,
+                CaseState.in_review,
+                CaseState.suspended,
+            },
+            "撤回申请",
+        )
         if not actor.has("applicant"):
             require_role(actor, ("acceptor",), "登记撤回申请")
         case.closed_at = clock.now()
@@ -141,11 +189,14 @@ def recompute_open_cases(years: list[int] | None = None) -> int:
         before = (case.due_date, case.due_confirmed, case.pre_review_due)
         recompute_due(case)
         if (case.due_date, case.due_confirmed, case.pre_review_due) != before:
-            transition(case, None, "recompute_due", SYSTEM, reason="法定节假日安排调整",
-                       payload={"years": years or [], "due_date": str(case.due_date),
-                                "confirmed": case.due_confirmed})
+            transition(
+                case,
+                None,
+                "recompute_due",
+                SYSTEM,
+                reason="法定节假日安排调整",
+                payload={"years": years or [], "due_date": str(case.due_date), "confirmed": case.due_confirmed},
+            )
             count += 1
     db.session.commit()
     return count
-
-

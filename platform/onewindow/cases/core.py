@@ -71,9 +71,7 @@ def require_state(case: Case, allowed: Iterable[CaseState], doing: str) -> None:
     allowed = set(allowed)
     if case.state not in allowed:
         names = "、".join(str(s) for s in sorted(allowed, key=lambda s: s.name))
-        raise TransitionError(
-            f"办件 {case.number} 当前状态为“{case.state}”，不能{doing}（仅限：{names}）"
-        )
+        raise TransitionError(f"办件 {case.number} 当前状态为“{case.state}”，不能{doing}（仅限：{names}）")
 
 
 def _canonical(data: dict[str, Any]) -> bytes:
@@ -82,15 +80,23 @@ def _canonical(data: dict[str, Any]) -> bytes:
 
 def event_digest(case_number: str, event: CaseEvent) -> str:
     body = {
-        "case": case_number, "seq": event.seq, "action": event.action, "from": event.from_state,
-        "to": event.to_state, "actor": event.actor, "at": event.at.isoformat(), "reason": event.reason,
-        "payload": event.payload, "prev": event.prev_hash,
+        "case": case_number,
+        "seq": event.seq,
+        "action": event.action,
+        "from": event.from_state,
+        "to": event.to_state,
+        "actor": event.actor,
+        "at": event.at.isoformat(),
+        "reason": event.reason,
+        "payload": event.payload,
+        "prev": event.prev_hash,
     }
     return hashlib.sha256(_canonical(body)).hexdigest()
 
 
-def append_event(case: Case, action: str, from_state: CaseState | None, actor: Actor,
-                 reason: str = "", payload: dict | None = None) -> CaseEvent:
+def append_event(
+    case: Case, action: str, from_state: CaseState | None, actor: Actor, reason: str = "", payload: dict | None = None
+) -> CaseEvent:
     # The head of the chain is kept on the case row (loaded with it): no timeline read.
     # Two transactions appending at once both write the case row: the version check and
     # the unique (case, seq) index let one of them through.
@@ -114,8 +120,9 @@ def append_event(case: Case, action: str, from_state: CaseState | None, actor: A
     return event
 
 
-def transition(case: Case, to_state: CaseState | None, action: str, actor: Actor, *,
-               reason: str = "", payload: dict | None = None) -> CaseEvent:
+def transition(
+    case: Case, to_state: CaseState | None, action: str, actor: Actor, *, reason: str = "", payload: dict | None = None
+) -> CaseEvent:
     """Move ``case`` (or record an action without a state change), then let plugins react."""
     from_state = case.state
     if to_state is not None:
@@ -126,8 +133,9 @@ def transition(case: Case, to_state: CaseState | None, action: str, actor: Actor
 
 
 def issue_notice(case: Case, kind: str, actor: Actor, content: dict, department_id: int | None = None) -> Notice:
-    notice = Notice(kind=kind, issued_by=actor.username, content=content, department_id=department_id,
-                    issued_at=clock.now())
+    notice = Notice(
+        kind=kind, issued_by=actor.username, content=content, department_id=department_id, issued_at=clock.now()
+    )
     _append(notice, case)
     return notice
 

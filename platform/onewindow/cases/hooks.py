@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from onewindow.cases import checkpoints, models  # noqa: F401  (the case tables on the core metadata)
-
 from onewindow.plugins import can, hookimpl, menu, read
 
 
@@ -26,8 +25,9 @@ def register_jobs(register):
     key = "LEGAL_CLOCK_INTERVAL_MINUTES"
     minutes = int(current_app.extensions["onewindow"].settings[key] if has_app_context() else DEFAULTS[key])
     register("core.silence_consent", "onewindow.cases.legal_clock:silence_consent", trigger="interval", minutes=minutes)
-    register("core.deemed_acceptance", "onewindow.cases.legal_clock:deemed_acceptance", trigger="interval",
-             minutes=minutes)
+    register(
+        "core.deemed_acceptance", "onewindow.cases.legal_clock:deemed_acceptance", trigger="interval", minutes=minutes
+    )
     # the nightly signed checkpoint of every case's chain head (docs/operator/audit.md)
     register("audit.checkpoint", "onewindow.cases.checkpoints:checkpoint_job", trigger="cron", hour=2, minute=30)
 
@@ -39,8 +39,14 @@ def register_commands(register):
         """Check the integrity of case records."""
 
     @audit.command("verify")
-    @click.option("--checkpoints", "last", default=1, show_default=True, type=click.IntRange(min=0),
-                  help="How many of the latest signed checkpoints to check (0: all).")
+    @click.option(
+        "--checkpoints",
+        "last",
+        default=1,
+        show_default=True,
+        type=click.IntRange(min=0),
+        help="How many of the latest signed checkpoints to check (0: all).",
+    )
     def verify(last: int):
         """Verify every case's event hash chain and the latest signed checkpoints; name each problem."""
         from onewindow.app import db
@@ -54,8 +60,11 @@ def register_commands(register):
         for line in [*broken, *problems]:
             click.echo(str(line))
         click.echo(f"checked {checked} case(s): {'OK' if not broken else f'{len(broken)} broken link(s)'}")
-        click.echo(f"checked {signed} signed checkpoint(s): {'OK' if not problems else f'{len(problems)} problem(s)'}"
-                   if signed else "no signed checkpoint yet: run `onewindow audit checkpoint` (the scheduler does daily)")
+        click.echo(
+            f"checked {signed} signed checkpoint(s): {'OK' if not problems else f'{len(problems)} problem(s)'}"
+            if signed
+            else "no signed checkpoint yet: run `onewindow audit checkpoint` (the scheduler does daily)"
+        )
         if broken or problems:
             raise SystemExit(1)
 
@@ -70,8 +79,10 @@ def register_commands(register):
             key = checkpoint_key(db.session)
             taken = take_checkpoint(db.session, key)
             db.session.commit()
-            click.echo(f"checkpoint #{taken.id}: {taken.case_count} case(s), root {taken.root}, "
-                       f"signed by key {taken.key_fingerprint} ({key.path})")
+            click.echo(
+                f"checkpoint #{taken.id}: {taken.case_count} case(s), root {taken.root}, "
+                f"signed by key {taken.key_fingerprint} ({key.path})"
+            )
 
     @audit.command("export-checkpoints")
     @click.argument("file", type=click.Path(dir_okay=False, writable=True))

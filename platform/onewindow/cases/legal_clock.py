@@ -13,7 +13,8 @@ import datetime as dt
 import logging
 from typing import Callable, Iterable
 
-from sqlalchemy import case as sql_case, literal, select
+from sqlalchemy import case as sql_case
+from sqlalchemy import literal, select
 
 from onewindow.app import db
 from onewindow.cases import clock
@@ -34,22 +35,37 @@ def deemed_bounds(conn, today: dt.date, calendar) -> dict[int, dt.datetime]:
 def deemed_due(bounds: dict[int, dt.datetime]) -> list:
     """Conditions on ``Case`` joined with ``Item``: submitted, no correction notice, the
     correction-notice limit passed (行政许可法 §32: the application counts as accepted)."""
-    by_limit = sql_case(*[(Item.correction_limit_days == n, literal(b)) for n, b in sorted(bounds.items())],
-                        else_=literal(min(bounds.values())))
-    return [Case.state == CaseState.submitted.name, Case.corrections_issued == 0,
-            Case.received_at < max(bounds.values()), Case.received_at < by_limit]
+    by_limit = sql_case(
+        *[(Item.correction_limit_days == n, literal(b)) for n, b in sorted(bounds.items())],
+        else_=literal(min(bounds.values())),
+    )
+    return [
+        Case.state == CaseState.submitted.name,
+        Case.corrections_issued == 0,
+        Case.received_at < max(bounds.values()),
+        Case.received_at < by_limit,
+    ]
 
 
 def silence_consent() -> int:
     """超时默认 [002 §二(四)2]: parallel steps silent past their deadline count as consent."""
     from onewindow.cases.engine import apply_silence_consent
 
-    ids = db.session.execute(
-        select(CaseStep.case_id).join(Case, Case.id == CaseStep.case_id).where(
-            Case.state == CaseState.in_review, CaseStep.state == StepState.active,
-            CaseStep.silence_consents.is_(True), CaseStep.due_date < clock.today(),
-        ).distinct()
-    ).scalars().all()
+    ids = (
+        db.session.execute(
+            select(CaseStep.case_id)
+            .join(Case, Case.id == CaseStep.case_id)
+            .where(
+                Case.state == CaseState.in_review,
+                CaseStep.state == StepState.active,
+                CaseStep.silence_consents.is_(True),
+                CaseStep.due_date < clock.today(),
+            )
+            .distinct()
+        )
+        .scalars()
+        .all()
+    )
     return _apply_each(ids, apply_silence_consent, "silence consent")
 
 
@@ -60,9 +76,13 @@ def deemed_acceptance() -> int:
     from onewindow.workdays import get_calendar
 
     bounds = deemed_bounds(db.session, clock.today(), get_calendar())
-    ids = db.session.execute(
-        select(Case.id).join(Item, Item.id == Case.item_id).where(*deemed_due(bounds)).order_by(Case.id)
-    ).scalars().all()
+    ids = (
+        db.session.execute(
+            select(Case.id).join(Item, Item.id == Case.item_id).where(*deemed_due(bounds)).order_by(Case.id)
+        )
+        .scalars()
+        .all()
+    )
     return _apply_each(ids, lambda case: deem_accepted(case, SYSTEM), "deemed acceptance")
 
 

@@ -42,23 +42,31 @@ class ApplicantType(LabelledEnum):
 
 
 class CaseState(LabelledEnum):
-    submitted = _l("Submitted, awaiting pre-review")           # 网上申请待预审
+    submitted = _l("Submitted, awaiting pre-review")  # 网上申请待预审
     pre_reviewed = _l("Pre-review passed, awaiting originals")  # 预审通过，待核验原件
-    correction = _l("Awaiting corrections")                     # 补齐补正
-    rejected = _l("Not accepted")                               # 不予受理
-    in_review = _l("Under review")                              # 审批中
-    suspended = _l("Clock stopped (special procedure)")         # 特别程序
-    approved = _l("Approved, result being prepared")            # 准予许可
-    denied = _l("Denied")                                       # 不予许可
-    at_output = _l("At the output window")                      # 已交出件窗口
-    posted = _l("Posted to the applicant")                      # 已邮寄
-    delivered = _l("Delivered")                                 # 已送达
-    withdrawn = _l("Withdrawn by the applicant")                # 申请人撤回
+    correction = _l("Awaiting corrections")  # 补齐补正
+    rejected = _l("Not accepted")  # 不予受理
+    in_review = _l("Under review")  # 审批中
+    suspended = _l("Clock stopped (special procedure)")  # 特别程序
+    approved = _l("Approved, result being prepared")  # 准予许可
+    denied = _l("Denied")  # 不予许可
+    at_output = _l("At the output window")  # 已交出件窗口
+    posted = _l("Posted to the applicant")  # 已邮寄
+    delivered = _l("Delivered")  # 已送达
+    withdrawn = _l("Withdrawn by the applicant")  # 申请人撤回
 
 
 #: States in which the case's clock runs or may run again (supervision scans these).
-OPEN_STATES = {CaseState.submitted, CaseState.pre_reviewed, CaseState.correction, CaseState.in_review,
-               CaseState.suspended, CaseState.approved, CaseState.at_output, CaseState.posted}
+OPEN_STATES = {
+    CaseState.submitted,
+    CaseState.pre_reviewed,
+    CaseState.correction,
+    CaseState.in_review,
+    CaseState.suspended,
+    CaseState.approved,
+    CaseState.at_output,
+    CaseState.posted,
+}
 FINAL_STATES = {CaseState.rejected, CaseState.denied, CaseState.delivered, CaseState.withdrawn}
 
 
@@ -143,13 +151,17 @@ class Case(Model):
     __mapper_args__ = {"version_id_col": version}
 
     materials: Mapped[list["CaseMaterial"]] = relationship(
-        back_populates="case", order_by="CaseMaterial.position", cascade="all, delete-orphan")
+        back_populates="case", order_by="CaseMaterial.position", cascade="all, delete-orphan"
+    )
     steps: Mapped[list["CaseStep"]] = relationship(
-        back_populates="case", order_by="CaseStep.position", cascade="all, delete-orphan")
+        back_populates="case", order_by="CaseStep.position", cascade="all, delete-orphan"
+    )
     events: Mapped[list["CaseEvent"]] = relationship(
-        back_populates="case", order_by="CaseEvent.seq", cascade="all, delete-orphan")
+        back_populates="case", order_by="CaseEvent.seq", cascade="all, delete-orphan"
+    )
     notices: Mapped[list["Notice"]] = relationship(
-        back_populates="case", order_by="Notice.id", cascade="all, delete-orphan")
+        back_populates="case", order_by="Notice.id", cascade="all, delete-orphan"
+    )
 
     @property
     def is_open(self) -> bool:

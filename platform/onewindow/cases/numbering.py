@@ -20,8 +20,12 @@ QUERY_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud a
 
 
 _SERIAL = CaseSerial.__table__  # Core: no ORM bookkeeping for a counter
-_NEXT = (update(_SERIAL).where(_SERIAL.c.prefix == bindparam("ow_prefix")).values(last=_SERIAL.c.last + 1)
-         .returning(_SERIAL.c.last))
+_NEXT = (
+    update(_SERIAL)
+    .where(_SERIAL.c.prefix == bindparam("ow_prefix"))
+    .values(last=_SERIAL.c.last + 1)
+    .returning(_SERIAL.c.last)
+)
 
 
 def next_case_number(implementation_code: str, day: dt.date) -> str:

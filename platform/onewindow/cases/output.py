@@ -7,8 +7,15 @@ from __future__ import annotations
 import datetime as dt
 
 from onewindow.cases import clock
-from onewindow.cases.core import Actor, issue_notice, require_department, require_role, require_state, \
-    transition, unit_of_work
+from onewindow.cases.core import (
+    Actor,
+    issue_notice,
+    require_department,
+    require_role,
+    require_state,
+    transition,
+    unit_of_work,
+)
 from onewindow.cases.errors import TransitionError
 from onewindow.cases.models import Case, CaseState
 from onewindow.security import DECIDING_ROLES
@@ -28,11 +35,21 @@ def hand_to_output(case: Case, actor: Actor, result_description: str) -> Case:
         if not (result_description or "").strip():
             raise TransitionError("请填写移交的办理结果（证照名称、文号、份数）")
         transition(case, CaseState.at_output, "hand_to_output", actor, reason=result_description)
-        issue_notice(case, "result_handover", actor, {
-            "number": case.number, "item": case.item.name, "applicant": case.applicant_name,
-            "applicant_id": case.applicant_id, "result": result_description,
-            "licence": case.licence_identifier, "decision": case.decision,
-        }, department_id=case.department_id)
+        issue_notice(
+            case,
+            "result_handover",
+            actor,
+            {
+                "number": case.number,
+                "item": case.item.name,
+                "applicant": case.applicant_name,
+                "applicant_id": case.applicant_id,
+                "result": result_description,
+                "licence": case.licence_identifier,
+                "decision": case.decision,
+            },
+            department_id=case.department_id,
+        )
     return case
 
 
@@ -60,8 +77,10 @@ def _require_legal_result(case: Case, doing: str) -> None:
     if licence is None:
         raise TransitionError(f"电子证照 {case.licence_identifier} 不在证照库中，不能{doing}；请联系审批部门核实")
     if licence.status == LicenceStatus.pending_seal:
-        raise TransitionError(f"电子证照 {licence.identifier} 尚未加盖电子印章，不具法律效力，不能{doing}；"
-                              f"请联系{case.department.name}的印章管理员盖章后再办理")
+        raise TransitionError(
+            f"电子证照 {licence.identifier} 尚未加盖电子印章，不具法律效力，不能{doing}；"
+            f"请联系{case.department.name}的印章管理员盖章后再办理"
+        )
     if licence.status not in (LicenceStatus.active,):
         raise TransitionError(f"电子证照 {licence.identifier} 状态为“{licence.status}”，不能{doing}")
 
@@ -85,13 +104,22 @@ def deliver_pickup(case: Case, actor: Actor, signee_name: str, signee_id: str, a
         _check_signee(case, signee_name, signee_id, agent)
         now = clock.now()
         case.delivery_method, case.signee, case.delivered_at, case.closed_at = "pickup", signee_name, now, now
-        transition(case, CaseState.delivered, "deliver_pickup", actor,
-                   payload={"signee": signee_name, "agent": agent})
-        issue_notice(case, "receipt_sheet", actor, {
-            "number": case.number, "item": case.item.name, "applicant": case.applicant_name,
-            "signee": signee_name, "signee_id": signee_id, "agent": agent, "signed_at": now.isoformat(sep=" "),
-            "licence": case.licence_identifier,
-        })
+        transition(case, CaseState.delivered, "deliver_pickup", actor, payload={"signee": signee_name, "agent": agent})
+        issue_notice(
+            case,
+            "receipt_sheet",
+            actor,
+            {
+                "number": case.number,
+                "item": case.item.name,
+                "applicant": case.applicant_name,
+                "signee": signee_name,
+                "signee_id": signee_id,
+                "agent": agent,
+                "signed_at": now.isoformat(sep=" "),
+                "licence": case.licence_identifier,
+            },
+        )
     return case
 
 
@@ -123,13 +151,15 @@ def _check_signing_date(case: Case, signed_on: dt.date, late_reason: str) -> dic
         raise TransitionError(f"签收日期 {signed_on} 早于邮寄日期 {posted.at.date()}，请核对邮件回执")
     late = clock.workdays_between(signed_on, today) > 1
     if late and not (late_reason or "").strip():
-        raise TransitionError(f"签收日期 {signed_on} 距今已超过1个工作日，签收信息应在签收后1个工作日内登记；"
-                              "如确属补登，请写明迟登的理由")
+        raise TransitionError(
+            f"签收日期 {signed_on} 距今已超过1个工作日，签收信息应在签收后1个工作日内登记；如确属补登，请写明迟登的理由"
+        )
     return {"late": True, "late_reason": late_reason.strip()} if late else {}
 
 
-def confirm_post_delivery(case: Case, actor: Actor, signee_name: str, signed_on: dt.date,
-                          late_reason: str = "") -> Case:
+def confirm_post_delivery(
+    case: Case, actor: Actor, signee_name: str, signed_on: dt.date, late_reason: str = ""
+) -> Case:
     """Within 1 working day after delivery the window records who signed [003 §四(七)]."""
     with unit_of_work():
         require_state(case, {CaseState.posted}, "登记邮件签收")
@@ -139,11 +169,26 @@ def confirm_post_delivery(case: Case, actor: Actor, signee_name: str, signed_on:
         lateness = _check_signing_date(case, signed_on, late_reason)
         signed_at = dt.datetime.combine(signed_on, dt.time(12, 0))
         case.signee, case.delivered_at, case.closed_at = signee_name, signed_at, clock.now()
-        transition(case, CaseState.delivered, "confirm_post_delivery", actor, reason=lateness.get("late_reason", ""),
-                   payload={"signee": signee_name, "signed_on": signed_on.isoformat(), **lateness})
-        issue_notice(case, "receipt_sheet", actor, {
-            "number": case.number, "item": case.item.name, "applicant": case.applicant_name,
-            "signee": signee_name, "signed_at": signed_at.isoformat(sep=" "), "tracking_number":
-            case.tracking_number, "licence": case.licence_identifier,
-        })
+        transition(
+            case,
+            CaseState.delivered,
+            "confirm_post_delivery",
+            actor,
+            reason=lateness.get("late_reason", ""),
+            payload={"signee": signee_name, "signed_on": signed_on.isoformat(), **lateness},
+        )
+        issue_notice(
+            case,
+            "receipt_sheet",
+            actor,
+            {
+                "number": case.number,
+                "item": case.item.name,
+                "applicant": case.applicant_name,
+                "signee": signee_name,
+                "signed_at": signed_at.isoformat(sep=" "),
+                "tracking_number": case.tracking_number,
+                "licence": case.licence_identifier,
+            },
+        )
     return case

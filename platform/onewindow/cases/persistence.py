@@ -135,16 +135,19 @@ def _shape_of(cls: type) -> _Shape:
     mapper: Any = inspect(cls)  # the Mapper
     if len(mapper.primary_key) != 1 or mapper.inherits is not None:
         raise TypeError(f"{cls.__name__}: the family flush writes single-table rows with one key column")
-    columns = tuple((a.key, a.columns[0], a.columns[0].default) for a in mapper.column_attrs
-                    if not a.columns[0].primary_key)
+    columns = tuple(
+        (a.key, a.columns[0], a.columns[0].default) for a in mapper.column_attrs if not a.columns[0].primary_key
+    )
     if any(key != column.key for key, column, _ in columns):
         raise TypeError(f"{cls.__name__}: the family flush needs attribute keys equal to column keys")
     key_of = {c: a.key for a in mapper.column_attrs for c in a.columns}
     parents, children = {}, set()
     for rel in mapper.relationships:
         if rel.direction is MANYTOONE and not rel.viewonly and rel.secondary is None:
-            parents[rel.key] = tuple((key_of[local], rel.mapper.get_property_by_column(remote).key)
-                                     for local, remote in rel.local_remote_pairs)
+            parents[rel.key] = tuple(
+                (key_of[local], rel.mapper.get_property_by_column(remote).key)
+                for local, remote in rel.local_remote_pairs
+            )
         elif rel.direction is ONETOMANY:
             children.add(rel.key)
         elif not rel.viewonly:
@@ -153,11 +156,19 @@ def _shape_of(cls: type) -> _Shape:
     where = [mapper.primary_key[0] == bindparam("ow_key")]
     if version_col is not None:
         where.append(version_col == bindparam("ow_version"))
-    return _Shape(table, columns, frozenset(k for k, _, _ in columns), parents, frozenset(children),
-                  frozenset(mapper.attrs.keys()),
-                  key_of[version_col] if version_col is not None else None, key_of[mapper.primary_key[0]],
-                  table.insert(), table.insert().returning(mapper.primary_key[0], sort_by_parameter_order=True),
-                  table.update().where(*where))
+    return _Shape(
+        table,
+        columns,
+        frozenset(k for k, _, _ in columns),
+        parents,
+        frozenset(children),
+        frozenset(mapper.attrs.keys()),
+        key_of[version_col] if version_col is not None else None,
+        key_of[mapper.primary_key[0]],
+        table.insert(),
+        table.insert().returning(mapper.primary_key[0], sort_by_parameter_order=True),
+        table.update().where(*where),
+    )
 
 
 def _write_family(session: Session) -> list | None:
@@ -292,8 +303,9 @@ def _update(conn: Any, obj: Any, shape: _Shape, changed: dict) -> None:
         params["ow_version"], params[shape.version] = old, old + 1
         changed = {**changed, shape.version: old + 1}
     if conn.execute(shape.update, params).rowcount != 1:
-        raise StaleDataError(f"UPDATE of {shape.table.name} {params['ow_key']}: "
-                             "the row changed or was removed meanwhile")
+        raise StaleDataError(
+            f"UPDATE of {shape.table.name} {params['ow_key']}: the row changed or was removed meanwhile"
+        )
     values.update(changed)
 
 

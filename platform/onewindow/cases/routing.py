@@ -30,8 +30,10 @@ def planned_steps(case: Case) -> list[PlannedStep]:
         return list(override)
     item = case.item
     parallel = item.routing_mode == RoutingMode.parallel
-    steps = [PlannedStep(s.department_id, s.days, s.is_lead, parallel, s.silence_consents and parallel, s.task)
-             for s in item.steps]
+    steps = [
+        PlannedStep(s.department_id, s.days, s.is_lead, parallel, s.silence_consents and parallel, s.task)
+        for s in item.steps
+    ]
     if not steps:  # an item without declared routing is approved by its implementing department
         steps = [PlannedStep(item.department_id, item.promised_days, True, False, False, "审批")]
     if not parallel:  # the lead goes first, the others follow in their declared order
@@ -41,10 +43,18 @@ def planned_steps(case: Case) -> list[PlannedStep]:
 
 def start_routing(case: Case, actor: Actor) -> None:
     for position, plan in enumerate(planned_steps(case), start=1):
-        case.steps.append(CaseStep(
-            position=position, department_id=plan.department_id, is_lead=plan.is_lead, parallel=plan.parallel,
-            task=plan.task, days=plan.days, silence_consents=plan.silence_consents, state=StepState.waiting,
-        ))
+        case.steps.append(
+            CaseStep(
+                position=position,
+                department_id=plan.department_id,
+                is_lead=plan.is_lead,
+                parallel=plan.parallel,
+                task=plan.task,
+                days=plan.days,
+                silence_consents=plan.silence_consents,
+                state=StepState.waiting,
+            )
+        )
     first = [s for s in case.steps if s.parallel] or case.steps[:1]
     for step in first:
         activate(case, step, actor)
@@ -54,13 +64,24 @@ def activate(case: Case, step: CaseStep, actor: Actor) -> None:
     step.state = StepState.active
     step.started_on = clock.today()
     step.due_date = limits.step_due_date(step)
-    issue_notice(case, "handover", actor, {
-        "number": case.number, "item": case.item.name, "step": step.position,
-        "department_id": step.department_id,
-        "materials": [{"name": m.name, "status": m.status.name, "licence": m.licence_identifier}
-                      for m in case.materials if m.status != MaterialStatus.not_needed],
-        "electronic": True,
-    }, department_id=step.department_id)
+    issue_notice(
+        case,
+        "handover",
+        actor,
+        {
+            "number": case.number,
+            "item": case.item.name,
+            "step": step.position,
+            "department_id": step.department_id,
+            "materials": [
+                {"name": m.name, "status": m.status.name, "licence": m.licence_identifier}
+                for m in case.materials
+                if m.status != MaterialStatus.not_needed
+            ],
+            "electronic": True,
+        },
+        department_id=step.department_id,
+    )
 
 
 def next_waiting(case: Case) -> CaseStep | None:

@@ -31,8 +31,12 @@ def case_condition(user):
     if dept is None:
         return false()
     lead = aliased(Case)
-    return Case.id.in_(union(select(lead.id).where(lead.department_id == dept),
-                             select(CaseStep.case_id).where(CaseStep.department_id == dept)))
+    return Case.id.in_(
+        union(
+            select(lead.id).where(lead.department_id == dept),
+            select(CaseStep.case_id).where(CaseStep.department_id == dept),
+        )
+    )
 
 
 def may_see(user, case: Case) -> bool:

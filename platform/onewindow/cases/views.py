@@ -14,8 +14,8 @@ from wtforms import FieldList, Form, FormField, SelectMultipleField
 
 from onewindow.app import db
 from onewindow.cases import clock, engine
-from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied, TransitionError
 from onewindow.cases.actions import body_from_form
+from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied, TransitionError
 from onewindow.cases.listing import BoundedCountInterface, BoundedCountListWidget
 from onewindow.cases.models import ApplicantType, Case, CaseState, CaseStep, Channel, MaterialStatus, StepState
 from onewindow.cases.scope import CaseScope, may_see
@@ -70,7 +70,8 @@ def _due_badge(case: Case) -> str:
         return ""
     left = (case.due_date - clock.today()).days
     return f"{case.due_date}{'' if case.due_confirmed else '（节假日安排未确认）'}" + (
-        "（已超期）" if left < 0 and case.is_open else "")
+        "（已超期）" if left < 0 and case.is_open else ""
+    )
 
 
 class CaseView(ModelView):
@@ -89,8 +90,12 @@ class CaseView(ModelView):
     list_columns = ["number", "item", "applicant_name", "masked_id", "state", "due_date", "department"]
     search_columns = ["number", "item", "state", "applicant_name", "department", "due_date"]
     label_columns = {
-        "number": _l("Case number"), "item": _l("Service item"), "applicant_name": _l("Applicant"),
-        "masked_id": _l("ID number"), "state": _l("State"), "due_date": _l("Due date"),
+        "number": _l("Case number"),
+        "item": _l("Service item"),
+        "applicant_name": _l("Applicant"),
+        "masked_id": _l("ID number"),
+        "state": _l("State"),
+        "due_date": _l("Due date"),
         "department": _l("Department"),
     }
     show_template = "cases/case.html"
@@ -101,21 +106,26 @@ class CaseView(ModelView):
         case = self.datamodel.get(pk, self._base_filters)
         if case is None:
             abort(404)
+        from onewindow.cases.actions import PROCEDURES, available, steps_for
         from onewindow.cases.models import CaseState as _State
         from onewindow.documents.labels import ACTION_LABELS, KINDS, UNKNOWN_ACTION
 
-        from onewindow.cases.actions import PROCEDURES, available, steps_for
-
         return self.render_template(
-            self.show_template, case=case, title=str(_l("Case")), due=_due_badge(case),
-            masked=mask_resident_id(case.applicant_id), roles=role_keys(g.user),
-            actions=available(case, _actor()), procedures=PROCEDURES, today=clock.today().isoformat(),
+            self.show_template,
+            case=case,
+            title=str(_l("Case")),
+            due=_due_badge(case),
+            masked=mask_resident_id(case.applicant_id),
+            roles=role_keys(g.user),
+            actions=available(case, _actor()),
+            procedures=PROCEDURES,
+            today=clock.today().isoformat(),
             steps_for=lambda c: steps_for(c, _actor()),
             form_fields=_form_labels(case),
             action_label=lambda a: ACTION_LABELS.get(a, UNKNOWN_ACTION),
             kind_label=lambda k: KINDS.get(k, (k,))[0],
-            state_label=lambda name: _State[name] if name in _State.__members__ else name)
-
+            state_label=lambda name: _State[name] if name in _State.__members__ else name,
+        )
 
     @expose("/act/<pk>/<name>", methods=["POST"])
     @has_access
@@ -170,6 +180,7 @@ def application_form(item: Item, formdata) -> Form | None:
 def form_data(fields) -> dict:
     """What the acceptor typed, as structured case data (text as typed; the engine
     validates it with the same form). Row lists drop rows left blank."""
+
     def raw(f):
         if isinstance(f, FieldList):
             rows = [raw(entry) for entry in f.entries]
@@ -192,15 +203,24 @@ class WorkbenchView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        queue = (_cases_with_item()
-                 .filter(Case.state.in_([CaseState.submitted, CaseState.pre_reviewed, CaseState.correction]))
-                 .order_by(Case.id).limit(200).all())
+        queue = (
+            _cases_with_item()
+            .filter(Case.state.in_([CaseState.submitted, CaseState.pre_reviewed, CaseState.correction]))
+            .order_by(Case.id)
+            .limit(200)
+            .all()
+        )
         q = (request.args.get("q") or "").strip()
         items = db.session.query(Item).filter(Item.is_current.is_(True), Item.status == ItemStatus.active)
         if q:
             items = items.filter(Item.name.contains(q) | Item.basic_code.contains(q))
-        return self.render_template("cases/workbench.html", queue=queue, items=items.order_by(Item.name).limit(100),
-                                    q=q, title=str(_l("Acceptance workbench")))
+        return self.render_template(
+            "cases/workbench.html",
+            queue=queue,
+            items=items.order_by(Item.name).limit(100),
+            q=q,
+            title=str(_l("Acceptance workbench")),
+        )
 
     @expose("/new/<int:item_id>", methods=["GET", "POST"])
     @has_access
@@ -232,13 +252,26 @@ class WorkbenchView(BaseView):
                         result.append(engine.accept(target, _actor(), statuses, form.get("note", "")))
                     elif outcome == "accept_deferred":
                         deadline = dt.date.fromisoformat(form.get("supply_deadline") or "1900-01-01")
-                        result.append(engine.accept_deferred(target, _actor(), statuses,
-                                                             commitment=form.get("commitment", ""),
-                                                             supply_deadline=deadline))
+                        result.append(
+                            engine.accept_deferred(
+                                target,
+                                _actor(),
+                                statuses,
+                                commitment=form.get("commitment", ""),
+                                supply_deadline=deadline,
+                            )
+                        )
                     elif outcome == "request_correction":
-                        result.append(engine.request_correction(target, _actor(), problems, form.get("general", ""),
-                                                                form.get("override_reason") or None,
-                                                                statuses))
+                        result.append(
+                            engine.request_correction(
+                                target,
+                                _actor(),
+                                problems,
+                                form.get("general", ""),
+                                form.get("override_reason") or None,
+                                statuses,
+                            )
+                        )
                     elif outcome == "reject":
                         result.append(engine.reject(target, _actor(), form.get("reasons", ""), form.get("basis", "")))
                     else:
@@ -246,15 +279,24 @@ class WorkbenchView(BaseView):
 
                 if _run(call, str(_l("Done"))):
                     return redirect(url_for("CaseView.show", pk=result[0].id))
-        windows = (db.session.query(Window).filter(Window.id.in_(list(_actor().window_ids) or [0]))
-                   .order_by(Window.code).all())
+        windows = (
+            db.session.query(Window).filter(Window.id.in_(list(_actor().window_ids) or [0])).order_by(Window.code).all()
+        )
         serving = [w for w in windows if any(d.id == item.department_id for d in w.departments)]
         preset = form.get("window_id") or (str((serving or windows)[0].id) if windows else "")
-        return self.render_template("cases/accept.html", item=item, case=case, form=form, windows=windows,
-                                    window_preset=preset,
-                                    app_form=app_form,
-                                    statuses=list(MaterialStatus), applicant_types=list(ApplicantType),
-                                    channels=list(Channel), title=str(_l("Acceptance")))
+        return self.render_template(
+            "cases/accept.html",
+            item=item,
+            case=case,
+            form=form,
+            windows=windows,
+            window_preset=preset,
+            app_form=app_form,
+            statuses=list(MaterialStatus),
+            applicant_types=list(ApplicantType),
+            channels=list(Channel),
+            title=str(_l("Acceptance")),
+        )
 
     def _application(self, item: Item, form, app_form: Form | None) -> engine.Application | None:
         try:
@@ -267,11 +309,17 @@ class WorkbenchView(BaseView):
                 flash(str(_l("Choose the acceptance window")), "danger")
                 return None
             return engine.Application(
-                item=item, applicant_type=ApplicantType[form.get("applicant_type", "person")],
-                applicant_name=form.get("applicant_name", ""), applicant_id=form.get("applicant_id", ""),
-                channel=Channel[form.get("channel", "window")], data=data, phone=form.get("phone") or None,
-                address=form.get("address") or None, window=window,
-                window_override=form.get("window_override", ""))
+                item=item,
+                applicant_type=ApplicantType[form.get("applicant_type", "person")],
+                applicant_name=form.get("applicant_name", ""),
+                applicant_id=form.get("applicant_id", ""),
+                channel=Channel[form.get("channel", "window")],
+                data=data,
+                phone=form.get("phone") or None,
+                address=form.get("address") or None,
+                window=window,
+                window_override=form.get("window_override", ""),
+            )
         except (KeyError, ValueError) as exc:
             flash(f"表单数据有误：{exc}", "danger")
             return None
@@ -291,21 +339,41 @@ class InboxView(BaseView):
     @has_access
     def index(self):
         # Each row shows its case and item: loaded with the rows, not one query per row.
-        steps, more_steps = _queue(self._dept_filter(
-            db.session.query(CaseStep).options(joinedload(CaseStep.case).joinedload(Case.item))
-            .filter(CaseStep.state == StepState.active),
-            CaseStep.department_id).order_by(CaseStep.due_date, CaseStep.id), limit=STEP_QUEUE_LIMIT)
-        ready, more_ready = _queue(self._dept_filter(_cases_with_item().filter(Case.state == CaseState.approved),
-                                                     Case.department_id).order_by(Case.id))
-        pre, more_pre = _queue(self._dept_filter(
-            _cases_with_item().filter(Case.state.in_([CaseState.submitted, CaseState.suspended])),
-            Case.department_id).order_by(Case.id))
-        return self.render_template("cases/inbox.html", steps=steps, ready=ready, pre=pre, today=clock.today(),
-                                    act_prefix=url_for("InboxView.act", number="-")[:-1],
-                                    procedures=engine.SPECIAL_PROCEDURES,
-                                    more_steps=more_steps, more_ready=more_ready, more_pre=more_pre,
-                                    limit=QUEUE_LIMIT, step_limit=STEP_QUEUE_LIMIT,
-                                    title=str(_l("Department inbox")))
+        steps, more_steps = _queue(
+            self._dept_filter(
+                db.session.query(CaseStep)
+                .options(joinedload(CaseStep.case).joinedload(Case.item))
+                .filter(CaseStep.state == StepState.active),
+                CaseStep.department_id,
+            ).order_by(CaseStep.due_date, CaseStep.id),
+            limit=STEP_QUEUE_LIMIT,
+        )
+        ready, more_ready = _queue(
+            self._dept_filter(_cases_with_item().filter(Case.state == CaseState.approved), Case.department_id).order_by(
+                Case.id
+            )
+        )
+        pre, more_pre = _queue(
+            self._dept_filter(
+                _cases_with_item().filter(Case.state.in_([CaseState.submitted, CaseState.suspended])),
+                Case.department_id,
+            ).order_by(Case.id)
+        )
+        return self.render_template(
+            "cases/inbox.html",
+            steps=steps,
+            ready=ready,
+            pre=pre,
+            today=clock.today(),
+            act_prefix=url_for("InboxView.act", number="-")[:-1],
+            procedures=engine.SPECIAL_PROCEDURES,
+            more_steps=more_steps,
+            more_ready=more_ready,
+            more_pre=more_pre,
+            limit=QUEUE_LIMIT,
+            step_limit=STEP_QUEUE_LIMIT,
+            title=str(_l("Department inbox")),
+        )
 
     @expose("/act/<number>", methods=["POST"])
     @has_access
@@ -319,8 +387,11 @@ class InboxView(BaseView):
             "approve": lambda: engine.approve_step(case, step_id, _actor(), opinion),
             "deny": lambda: engine.deny_step(case, step_id, _actor(), opinion),
             "return": lambda: engine.return_for_correction(
-                case, step_id, _actor(), {m.material_id: opinion for m in case.materials
-                                          if form.get(f"r{m.material_id}")}),
+                case,
+                step_id,
+                _actor(),
+                {m.material_id: opinion for m in case.materials if form.get(f"r{m.material_id}")},
+            ),
             "on_the_spot": lambda: engine.decide_on_the_spot(case, _actor(), True, opinion),
             "pre_pass": lambda: engine.pre_review(case, _actor(), True, opinion),
             "pre_fail": lambda: engine.pre_review(case, _actor(), False, opinion),
@@ -355,13 +426,20 @@ class OutputView(BaseView):
     @has_access
     def index(self):
         # Oldest first, bounded: at 1,000,000 cases a quarter of them may wait here.
-        waiting, more_waiting = _queue(_cases_with_item().filter(Case.state == CaseState.at_output)
-                                       .order_by(Case.id))
+        waiting, more_waiting = _queue(_cases_with_item().filter(Case.state == CaseState.at_output).order_by(Case.id))
         posted, more_posted = _queue(db.session.query(Case).filter(Case.state == CaseState.posted).order_by(Case.id))
-        return self.render_template("cases/output.html", waiting=waiting, posted=posted, limit=QUEUE_LIMIT,
-                                    seals=_licence_states(waiting), today=clock.today().isoformat(),
-                                    more_waiting=more_waiting, more_posted=more_posted,
-                                    mask=mask_resident_id, title=str(_l("Output window")))
+        return self.render_template(
+            "cases/output.html",
+            waiting=waiting,
+            posted=posted,
+            limit=QUEUE_LIMIT,
+            seals=_licence_states(waiting),
+            today=clock.today().isoformat(),
+            more_waiting=more_waiting,
+            more_posted=more_posted,
+            mask=mask_resident_id,
+            title=str(_l("Output window")),
+        )
 
     @expose("/act/<number>", methods=["POST"])
     @has_access
@@ -371,12 +449,17 @@ class OutputView(BaseView):
         action = form.get("action")
         calls = {
             "refuse": lambda: engine.refuse_at_output(case, _actor(), form.get("mismatch", "")),
-            "pickup": lambda: engine.deliver_pickup(case, _actor(), form.get("signee", ""), form.get("signee_id", ""),
-                                                    agent=bool(form.get("agent"))),
+            "pickup": lambda: engine.deliver_pickup(
+                case, _actor(), form.get("signee", ""), form.get("signee_id", ""), agent=bool(form.get("agent"))
+            ),
             "post": lambda: engine.deliver_post(case, _actor(), form.get("tracking_number", "")),
             "confirm": lambda: engine.confirm_post_delivery(
-                case, _actor(), form.get("signee", ""),
-                dt.date.fromisoformat(form.get("signed_on") or clock.today().isoformat()), form.get("late_reason", "")),
+                case,
+                _actor(),
+                form.get("signee", ""),
+                dt.date.fromisoformat(form.get("signed_on") or clock.today().isoformat()),
+                form.get("late_reason", ""),
+            ),
         }
         if action not in calls:
             abort(400)

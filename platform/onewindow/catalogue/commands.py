@@ -50,8 +50,10 @@ def validate_cmd(path: str) -> None:
         report = check(loaded, app, None if problem else db.session)
         db.session.rollback()
     if problem:
-        click.echo("note: no database is initialised yet, so the pack was checked on its own "
-                   "(run `onewindow init` to check it against the installed organisation)")
+        click.echo(
+            "note: no database is initialised yet, so the pack was checked on its own "
+            "(run `onewindow init` to check it against the installed organisation)"
+        )
     if not report.ok:
         for line in report.lines():
             click.echo(line)
@@ -97,9 +99,11 @@ def install_cmd(path: str) -> None:
         click.echo(f"{loaded.key} {loaded.version} is installed already; nothing changed")
         return
     org = ", ".join(f"{k} +{v}" for k, v in result.organisation.items())
-    click.echo(f"{'installed' if p.mode == 'install' else 'upgraded'} {loaded.key} {loaded.version}: "
-               f"{len(p.new)} new, {len(p.changed)} changed, {len(p.cancelled)} cancelled, {p.unchanged} unchanged "
-               f"item(s); {org}")
+    click.echo(
+        f"{'installed' if p.mode == 'install' else 'upgraded'} {loaded.key} {loaded.version}: "
+        f"{len(p.new)} new, {len(p.changed)} changed, {len(p.cancelled)} cancelled, {p.unchanged} unchanged "
+        f"item(s); {org}"
+    )
 
 
 @pack.command("uninstall")
@@ -146,13 +150,19 @@ def export_cmd(target: str, pack_key: str | None) -> None:
 
 @pack.command("import-xlsx")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
-@click.option("--write", "write_dir", type=click.Path(file_okay=False), default=None,
-              help="Also write the workbook as a pack folder (YAML) here.")
+@click.option(
+    "--write",
+    "write_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Also write the workbook as a pack folder (YAML) here.",
+)
 @click.option("--install/--validate-only", default=False, help="Install after validation (default: validate only).")
 def import_cmd(source: str, write_dir: str | None, install: bool) -> None:
     """Read items from an .xlsx workbook (as exported), validate them like a pack, optionally install."""
     from onewindow.app import db
-    from onewindow.catalogue.install import PackRefused, check, install as do_install
+    from onewindow.catalogue.install import PackRefused, check
+    from onewindow.catalogue.install import install as do_install
     from onewindow.catalogue.xlsx import read_workbook, write_pack_dir
     from onewindow.cli import current_app_context
 
@@ -169,5 +179,7 @@ def import_cmd(source: str, write_dir: str | None, install: bool) -> None:
         if install:
             result = do_install(loaded, app, db.session, _actor())
             p = result.plan
-            click.echo(f"{p.mode}: {len(p.new)} new, {len(p.changed)} changed, {len(p.cancelled)} cancelled, "
-                       f"{p.unchanged} unchanged item(s)")
+            click.echo(
+                f"{p.mode}: {len(p.new)} new, {len(p.changed)} changed, {len(p.cancelled)} cancelled, "
+                f"{p.unchanged} unchanged item(s)"
+            )

@@ -23,6 +23,7 @@ def _checksum(problem_fn):
             problem = problem_fn(field.data)
             if problem:
                 raise ValidationError(problem)
+
     return check
 
 
@@ -62,8 +63,8 @@ def build_application_form(item: Item) -> type[Form]:
         if item.form_key not in forms:
             raise OneWindowValidationError(
                 f"item {item.basic_code} {item.name}: form {item.form_key!r} is registered by no loaded plugin; "
-                "install or enable the plugin that provides it")
+                "install or enable the plugin that provides it"
+            )
         return forms[item.form_key]
     attrs = {spec.name: _field(spec) for spec in item.fields}
     return type(f"ApplicationForm_{item.basic_code}_v{item.version}", (Form,), attrs)
-

@@ -9,16 +9,31 @@ from onewindow.plugins import hookimpl
 CATALOGUE = "Catalogue"
 
 #: Read-only screens of the catalogue every working role consults (受理清单, 办事指南).
-ITEM_VIEWS = ["ItemView", "ItemMaterialView", "ItemStepView", "ItemFieldView", "ItemFaqView", "ItemEventView",
-              "ItemTypeView"]
+ITEM_VIEWS = [
+    "ItemView",
+    "ItemMaterialView",
+    "ItemStepView",
+    "ItemFieldView",
+    "ItemFaqView",
+    "ItemEventView",
+    "ItemTypeView",
+]
 READERS = ["acceptor", "approver", "chief_rep", "output_clerk", "supervisor"]
 
 
 @hookimpl
 def register_views(register):
     from onewindow.catalogue.views import (  # noqa: F401
-        ItemEventView, ItemFaqView, ItemFieldView, ItemMaterialView, ItemStepView, ItemTypeView, ItemView,
-        PackEventView, PackUploadView, PackView,
+        ItemEventView,
+        ItemFaqView,
+        ItemFieldView,
+        ItemMaterialView,
+        ItemStepView,
+        ItemTypeView,
+        ItemView,
+        PackEventView,
+        PackUploadView,
+        PackView,
     )
 
     menu = {"category": CATALOGUE, "category_label": _l("Catalogue"), "icon": "fa-book"}
@@ -39,8 +54,17 @@ def register_permissions(register):
     for role in READERS:
         register(role, read + menus)
     # e-supervision sees which catalogue is in force and how it changed (no 明减暗增)
-    register("supervisor", [("can_list", "PackView"), ("can_show", "PackView"), ("can_list", "PackEventView"),
-                            ("can_show", "PackEventView"), ("menu_access", "Item packs"), ("menu_access", "Pack history")])
+    register(
+        "supervisor",
+        [
+            ("can_list", "PackView"),
+            ("can_show", "PackView"),
+            ("can_list", "PackEventView"),
+            ("can_show", "PackEventView"),
+            ("menu_access", "Item packs"),
+            ("menu_access", "Pack history"),
+        ],
+    )
 
 
 @hookimpl

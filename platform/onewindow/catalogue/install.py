@@ -18,7 +18,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from flask import Flask
-from sqlalchemy import column as sa_column, delete, func, insert, inspect, select, table as sa_table, text, update
+from sqlalchemy import column as sa_column
+from sqlalchemy import delete, func, insert, inspect, select, text, update
+from sqlalchemy import table as sa_table
 from sqlalchemy.orm import Session, selectinload
 
 from onewindow.catalogue.convert import Refs, child_rows, item_row, item_to_dict
@@ -29,13 +31,36 @@ from onewindow.errors import ValidationError
 from onewindow.faults import pause_point
 from onewindow.models import Department, Window, Zone
 from onewindow.models.items import (
-    FormField, Item, ItemAction, ItemEvent, ItemFaq, ItemStatus, ItemType, Material, Pack as PackRow,
-    PackAction, PackEvent, RoutingStep, _now, item_joint_department, item_window,
+    FormField,
+    Item,
+    ItemAction,
+    ItemEvent,
+    ItemFaq,
+    ItemStatus,
+    ItemType,
+    Material,
+    PackAction,
+    PackEvent,
+    RoutingStep,
+    _now,
+    item_joint_department,
+    item_window,
+)
+from onewindow.models.items import (
+    Pack as PackRow,
 )
 
 #: The catalogue's own tables; any other table pointing at ow_item.id is a case (or the like).
-OWN_TABLES = {"ow_item", "ow_item_material", "ow_item_step", "ow_item_field", "ow_item_faq", "ow_item_event",
-              "ow_item_joint_department", "ow_item_window"}
+OWN_TABLES = {
+    "ow_item",
+    "ow_item_material",
+    "ow_item_step",
+    "ow_item_field",
+    "ow_item_faq",
+    "ow_item_event",
+    "ow_item_joint_department",
+    "ow_item_window",
+}
 CHUNK = 500
 
 
@@ -60,8 +85,14 @@ def known_from_plugins(app: Flask) -> Known:
 def known_from_database(app: Flask, session: Session, pack: Pack | None = None) -> Known:
     centre = centre_of(session, pack.centre_name() if pack else None)
     zones = session.query(Zone.number).filter(Zone.centre_id == centre.id).all() if centre else []
-    windows = (session.query(Window.code, Zone.number).join(Zone, Window.zone_id == Zone.id)
-               .filter(Zone.centre_id == centre.id).all() if centre else [])
+    windows = (
+        session.query(Window.code, Zone.number)
+        .join(Zone, Window.zone_id == Zone.id)
+        .filter(Zone.centre_id == centre.id)
+        .all()
+        if centre
+        else []
+    )
     from onewindow.models import Region
 
     return replace(
@@ -100,19 +131,25 @@ class Plan:
     org: dict[str, list[str]] = field(default_factory=dict)
 
     def lines(self, pack: Pack) -> list[str]:
-        head = {"install": f"install {self.key} {self.to_version}",
-                "upgrade": f"upgrade {self.key} {self.from_version} → {self.to_version}",
-                "unchanged": f"{self.key} {self.to_version} is installed already; nothing would change"}[self.mode]
+        head = {
+            "install": f"install {self.key} {self.to_version}",
+            "upgrade": f"upgrade {self.key} {self.from_version} → {self.to_version}",
+            "unchanged": f"{self.key} {self.to_version} is installed already; nothing would change",
+        }[self.mode]
         out = [head]
         for kind, names in self.org.items():
             out += [f"  + {kind[:-1] if kind.endswith('s') else kind} {n}" for n in names]
         for i in self.new:
             it = pack.items[i]
-            out.append(f"  + item {it['basic_code']} {it['name']} (new{', reinstated' if i in self.reinstated else ''})")
+            out.append(
+                f"  + item {it['basic_code']} {it['name']} (new{', reinstated' if i in self.reinstated else ''})"
+            )
         for i, old, fields in self.changed:
             it = pack.items[i]
-            out.append(f"  ~ item {it['basic_code']} {it['name']}: version {old.version} → {old.version + 1}; "
-                       f"changed: {', '.join(fields) or 'content'}")
+            out.append(
+                f"  ~ item {it['basic_code']} {it['name']}: version {old.version} → {old.version + 1}; "
+                f"changed: {', '.join(fields) or 'content'}"
+            )
         for old in self.cancelled:
             out.append(f"  - item {old.basic_code} {old.name}: cancelled (version {old.version} is kept for its cases)")
         out.append(f"  = {self.unchanged} item(s) unchanged")
@@ -120,8 +157,13 @@ class Plan:
 
     @property
     def summary(self) -> dict[str, int]:
-        return {"new": len(self.new), "changed": len(self.changed), "cancelled": len(self.cancelled),
-                "unchanged": self.unchanged, **{k: len(v) for k, v in self.org.items()}}
+        return {
+            "new": len(self.new),
+            "changed": len(self.changed),
+            "cancelled": len(self.cancelled),
+            "unchanged": self.unchanged,
+            **{k: len(v) for k, v in self.org.items()},
+        }
 
 
 def plan(pack: Pack, session: Session) -> Plan:
@@ -134,7 +176,8 @@ def plan(pack: Pack, session: Session) -> Plan:
             raise ValidationError(
                 f"{pack.manifest_file}: version: {pack.key} {installed.version} is installed"
                 + (" with different content" if pack.version == installed.version else "")
-                + f"; raise the version above {installed.version} to upgrade (downgrades are refused)")
+                + f"; raise the version above {installed.version} to upgrade (downgrades are refused)"
+            )
     result = Plan(pack.key, mode, installed.version if installed else None, pack.version)
     if mode == "unchanged":
         result.unchanged = len(pack.items)
@@ -142,17 +185,29 @@ def plan(pack: Pack, session: Session) -> Plan:
     from onewindow.catalogue.organisation import organisation_additions
 
     result.org = organisation_additions(pack, session)
-    columns = (Item.id, Item.implementation_code, Item.version, Item.is_current, Item.status, Item.content_hash,
-               Item.pack_key)
+    columns = (
+        Item.id,
+        Item.implementation_code,
+        Item.version,
+        Item.is_current,
+        Item.status,
+        Item.content_hash,
+        Item.pack_key,
+    )
     rows = session.execute(select(*columns).where(Item.pack_key == pack.key)).all()
     codes = _impl_codes(pack)
     for start in range(0, len(codes), CHUNK):
-        foreign = session.execute(select(Item.implementation_code, Item.pack_key).where(
-            Item.implementation_code.in_(codes[start:start + CHUNK]),
-            (Item.pack_key != pack.key) | Item.pack_key.is_(None))).first()
+        foreign = session.execute(
+            select(Item.implementation_code, Item.pack_key).where(
+                Item.implementation_code.in_(codes[start : start + CHUNK]),
+                (Item.pack_key != pack.key) | Item.pack_key.is_(None),
+            )
+        ).first()
         if foreign:
-            raise ValidationError(f"{pack.manifest_file}: item {foreign[0]} belongs to pack {foreign[1] or '(none)'}; "
-                                  "an item is maintained by one pack only — remove it from one of them")
+            raise ValidationError(
+                f"{pack.manifest_file}: item {foreign[0]} belongs to pack {foreign[1] or '(none)'}; "
+                "an item is maintained by one pack only — remove it from one of them"
+            )
     current = {r.implementation_code: r for r in rows if r.is_current}
     ever = {r.implementation_code for r in rows}
     changed_ids: dict[int, int] = {}
@@ -172,7 +227,7 @@ def plan(pack: Pack, session: Session) -> Plan:
     load = list(changed_ids) + gone
     objects = {}
     for start in range(0, len(load), CHUNK):
-        for obj in (session.query(Item).options(*_eager()).filter(Item.id.in_(load[start:start + CHUNK]))):
+        for obj in session.query(Item).options(*_eager()).filter(Item.id.in_(load[start : start + CHUNK])):
             objects[obj.id] = obj
     for old_id, i in changed_ids.items():
         was, new = comparable(item_to_dict(objects[old_id])), comparable(pack.normalised()[i])
@@ -187,10 +242,18 @@ def _impl_codes(pack: Pack) -> list[str]:
 
 
 def _eager():
-    return (selectinload(Item.materials), selectinload(Item.steps).selectinload(RoutingStep.department),
-            selectinload(Item.fields), selectinload(Item.faqs), selectinload(Item.joint_departments),
-            selectinload(Item.windows), selectinload(Item.department), selectinload(Item.item_type),
-            selectinload(Item.zone), selectinload(Item.entrusted_department))
+    return (
+        selectinload(Item.materials),
+        selectinload(Item.steps).selectinload(RoutingStep.department),
+        selectinload(Item.fields),
+        selectinload(Item.faqs),
+        selectinload(Item.joint_departments),
+        selectinload(Item.windows),
+        selectinload(Item.department),
+        selectinload(Item.item_type),
+        selectinload(Item.zone),
+        selectinload(Item.entrusted_department),
+    )
 
 
 @dataclass
@@ -199,8 +262,9 @@ class InstallResult:
     organisation: dict[str, int]
 
 
-def install(pack: Pack, app: Flask, session: Session, actor: str,
-            progress: Callable[[int], None] | None = None) -> InstallResult:
+def install(
+    pack: Pack, app: Flask, session: Session, actor: str, progress: Callable[[int], None] | None = None
+) -> InstallResult:
     """Validate and install (or upgrade) in one transaction; refuses with every problem."""
     try:
         report = check(pack, app, session)
@@ -227,32 +291,58 @@ def install(pack: Pack, app: Flask, session: Session, actor: str,
 def _refs(pack: Pack, session: Session) -> Refs:
     centre = centre_of(session, pack.centre_name())
     zones = {z.number: z.id for z in session.query(Zone).filter_by(centre_id=centre.id)} if centre else {}
-    windows = ({w.code: w.id for w in session.query(Window).join(Zone, Window.zone_id == Zone.id)
-                .filter(Zone.centre_id == centre.id)} if centre else {})
-    return Refs({c: i for c, i in session.query(Department.credit_code, Department.id)}, zones, windows,
-                item_types_to_ids(pack, session))
+    windows = (
+        {
+            w.code: w.id
+            for w in session.query(Window).join(Zone, Window.zone_id == Zone.id).filter(Zone.centre_id == centre.id)
+        }
+        if centre
+        else {}
+    )
+    return Refs(
+        {c: i for c, i in session.query(Department.credit_code, Department.id)},
+        zones,
+        windows,
+        item_types_to_ids(pack, session),
+    )
 
 
-def _write_items(pack: Pack, the_plan: Plan, refs: Refs, session: Session, who: str,
-                 progress: Callable[[int], None] | None) -> None:
+def _write_items(
+    pack: Pack, the_plan: Plan, refs: Refs, session: Session, who: str, progress: Callable[[int], None] | None
+) -> None:
     by_basic = {n["basic_code"]: n for n in pack.normalised()}
-    versions = dict(session.execute(
-        select(Item.implementation_code, func.max(Item.version)).where(Item.pack_key == pack.key)
-        .group_by(Item.implementation_code)).all())
+    versions = dict(
+        session.execute(
+            select(Item.implementation_code, func.max(Item.version))
+            .where(Item.pack_key == pack.key)
+            .group_by(Item.implementation_code)
+        ).all()
+    )
     superseded = [old.id for _i, old, _f in the_plan.changed]
     for start in range(0, len(superseded), CHUNK):
-        session.execute(update(Item).where(Item.id.in_(superseded[start:start + CHUNK]))
-                        .values(is_current=False, status=ItemStatus.superseded))
+        session.execute(
+            update(Item)
+            .where(Item.id.in_(superseded[start : start + CHUNK]))
+            .values(is_current=False, status=ItemStatus.superseded)
+        )
     todo = [(i, None, None) for i in the_plan.new] + [(i, old, f) for i, old, f in the_plan.changed]
     todo.sort(key=lambda t: t[0])
     now = _now()
     for start in range(0, len(todo), CHUNK):
-        chunk = todo[start:start + CHUNK]
+        chunk = todo[start : start + CHUNK]
         normalised = [pack.normalised()[i] for i, _o, _f in chunk]
         rows = []
         for n in normalised:
-            rows.append(item_row(n, refs=refs, pack_key=pack.key, version=versions.get(implementation_code(n), 0) + 1,
-                                 content_hash=content_hash(n), by_basic=by_basic))
+            rows.append(
+                item_row(
+                    n,
+                    refs=refs,
+                    pack_key=pack.key,
+                    version=versions.get(implementation_code(n), 0) + 1,
+                    content_hash=content_hash(n),
+                    by_basic=by_basic,
+                )
+            )
         ids = _insert_returning_ids(session, rows)
         children: dict[str, list[dict[str, Any]]] = {}
         events = []
@@ -262,12 +352,26 @@ def _write_items(pack: Pack, the_plan: Plan, refs: Refs, session: Session, who: 
             change = pack.items[i].get("change") or {}
             action = ItemAction[change.get("action", "change")] if old is not None else ItemAction.setup
             reason = change.get("reason") or (f"{'changed' if old else 'set up'} by pack {pack.key} {pack.version}")
-            events.append({"implementation_code": row["implementation_code"], "item_id": item_id, "action": action,
-                           "version": row["version"], "actor": who, "reason": reason, "at": now,
-                           "changes": {"fields": fields} if old is not None else {}})
-        for kind, table in (("materials", Material.__table__), ("steps", RoutingStep.__table__),
-                            ("fields", FormField.__table__), ("faqs", ItemFaq.__table__),
-                            ("joint", item_joint_department), ("windows", item_window)):
+            events.append(
+                {
+                    "implementation_code": row["implementation_code"],
+                    "item_id": item_id,
+                    "action": action,
+                    "version": row["version"],
+                    "actor": who,
+                    "reason": reason,
+                    "at": now,
+                    "changes": {"fields": fields} if old is not None else {},
+                }
+            )
+        for kind, table in (
+            ("materials", Material.__table__),
+            ("steps", RoutingStep.__table__),
+            ("fields", FormField.__table__),
+            ("faqs", ItemFaq.__table__),
+            ("joint", item_joint_department),
+            ("windows", item_window),
+        ):
             if children.get(kind):
                 _bulk_insert(session, table, children[kind])
         _bulk_insert(session, ItemEvent.__table__, events)
@@ -275,14 +379,28 @@ def _write_items(pack: Pack, the_plan: Plan, refs: Refs, session: Session, who: 
             progress(len(chunk))
     cancelled = [old.id for old in the_plan.cancelled]
     for start in range(0, len(cancelled), CHUNK):
-        session.execute(update(Item).where(Item.id.in_(cancelled[start:start + CHUNK]))
-                        .values(is_current=False, status=ItemStatus.cancelled))
+        session.execute(
+            update(Item)
+            .where(Item.id.in_(cancelled[start : start + CHUNK]))
+            .values(is_current=False, status=ItemStatus.cancelled)
+        )
     if the_plan.cancelled:
-        session.execute(insert(ItemEvent.__table__), [
-            {"implementation_code": old.implementation_code, "item_id": old.id, "action": ItemAction.cancel,
-             "version": old.version, "actor": who, "at": now, "changes": {},
-             "reason": f"no longer in pack {pack.key} {pack.version}; kept for its cases"}
-            for old in the_plan.cancelled])
+        session.execute(
+            insert(ItemEvent.__table__),
+            [
+                {
+                    "implementation_code": old.implementation_code,
+                    "item_id": old.id,
+                    "action": ItemAction.cancel,
+                    "version": old.version,
+                    "actor": who,
+                    "at": now,
+                    "changes": {},
+                    "reason": f"no longer in pack {pack.key} {pack.version}; kept for its cases",
+                }
+                for old in the_plan.cancelled
+            ],
+        )
 
 
 def _bulk_insert(session: Session, table, rows: list[dict[str, Any]]) -> None:
@@ -310,8 +428,12 @@ def _insert_returning_ids(session: Session, rows: list[dict[str, Any]]) -> list[
     if session.get_bind().dialect.name == "postgresql":
         # psycopg re-parses a multi-row INSERT … RETURNING of 20,000 parameters on every batch;
         # taking the ids from the sequence first lets it pipeline one prepared single-row INSERT.
-        ids = list(session.execute(text("SELECT nextval(pg_get_serial_sequence('ow_item', 'id')) "
-                                         "FROM generate_series(1, :n)"), {"n": len(rows)}).scalars())
+        ids = list(
+            session.execute(
+                text("SELECT nextval(pg_get_serial_sequence('ow_item', 'id')) FROM generate_series(1, :n)"),
+                {"n": len(rows)},
+            ).scalars()
+        )
         _bulk_insert(session, table, [{**row, "id": i} for row, i in zip(rows, ids)])
         return ids
     return [r[0] for r in session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)]
@@ -326,9 +448,17 @@ def _record_pack(pack: Pack, the_plan: Plan, session: Session, who: str) -> None
     row.version, row.title, row.region_code = pack.version, pack.manifest["title"], pack.manifest.get("region")
     row.manifest, row.checksum, row.item_count, row.updated_on = manifest, pack.checksum, len(pack.items), _now()
     action = PackAction.install if the_plan.mode == "install" else PackAction.upgrade
-    session.add(PackEvent(pack_key=pack.key, action=action, from_version=the_plan.from_version,
-                          to_version=pack.version, actor=who, summary=the_plan.summary,
-                          changes=the_plan.lines(pack)[1:201]))  # the first 200 lines; the rest is in the items' events
+    session.add(
+        PackEvent(
+            pack_key=pack.key,
+            action=action,
+            from_version=the_plan.from_version,
+            to_version=pack.version,
+            actor=who,
+            summary=the_plan.summary,
+            changes=the_plan.lines(pack)[1:201],
+        )
+    )  # the first 200 lines; the rest is in the items' events
     session.flush()
 
 
@@ -348,8 +478,11 @@ def referencing_cases(session: Session, item_ids: list[int]) -> dict[str, int]:
             column: Any = sa_column(fk["constrained_columns"][0])
             count = 0
             for start in range(0, len(item_ids), CHUNK):
-                count += session.execute(select(func.count()).select_from(sa_table(name, column))
-                                         .where(column.in_(item_ids[start:start + CHUNK]))).scalar_one()
+                count += session.execute(
+                    select(func.count())
+                    .select_from(sa_table(name, column))
+                    .where(column.in_(item_ids[start : start + CHUNK]))
+                ).scalar_one()
             if count:
                 found[name] = found.get(name, 0) + count
     return found
@@ -366,19 +499,36 @@ def uninstall(key: str, session: Session, actor: str) -> dict[str, int]:
         refs = referencing_cases(session, ids)
         if refs:
             where = ", ".join(f"{n} row(s) in {t}" for t, n in refs.items())
-            raise ValidationError(f"pack {key} cannot be uninstalled: cases refer to its items ({where}); "
-                                  "upgrade it with the items removed instead — they are cancelled and kept for those cases")
+            raise ValidationError(
+                f"pack {key} cannot be uninstalled: cases refer to its items ({where}); "
+                "upgrade it with the items removed instead — they are cancelled and kept for those cases"
+            )
         who = actor or "cli"
         for start in range(0, len(ids), CHUNK):
-            part = ids[start:start + CHUNK]
+            part = ids[start : start + CHUNK]
             # history outlives the items: events keep the implementation code, lose the row link
             session.execute(update(ItemEvent).where(ItemEvent.item_id.in_(part)).values(item_id=None))
-            for table in (Material.__table__, RoutingStep.__table__, FormField.__table__, ItemFaq.__table__,
-                          item_joint_department, item_window):
+            for table in (
+                Material.__table__,
+                RoutingStep.__table__,
+                FormField.__table__,
+                ItemFaq.__table__,
+                item_joint_department,
+                item_window,
+            ):
                 session.execute(delete(table).where(table.c.item_id.in_(part)))
             session.execute(delete(Item.__table__).where(Item.__table__.c.id.in_(part)))
-        session.add(PackEvent(pack_key=key, action=PackAction.uninstall, from_version=row.version, to_version=None,
-                              actor=who, summary={"items_removed": len(ids)}, changes=[]))
+        session.add(
+            PackEvent(
+                pack_key=key,
+                action=PackAction.uninstall,
+                from_version=row.version,
+                to_version=None,
+                actor=who,
+                summary={"items_removed": len(ids)},
+                changes=[],
+            )
+        )
         session.delete(row)
         session.commit()
         return {"items_removed": len(ids)}

@@ -29,17 +29,27 @@ def organisation_additions(pack: Pack, session: Session) -> dict[str, list[str]]
     departments = {c for (c,) in session.query(Department.credit_code)}
     centre = centre_of(session, pack.centre_name())
     zones = {z.number for z in session.query(Zone).filter_by(centre_id=centre.id)} if centre else set()
-    windows = ({(w.zone.number, w.code) for w in session.query(Window).join(Zone, Window.zone_id == Zone.id)
-                .filter(Zone.centre_id == centre.id)} if centre else set())
+    windows = (
+        {
+            (w.zone.number, w.code)
+            for w in session.query(Window).join(Zone, Window.zone_id == Zone.id).filter(Zone.centre_id == centre.id)
+        }
+        if centre
+        else set()
+    )
     types = {c for (c,) in session.query(ItemType.code)}
     out = {
         "regions": [f"{r['code']} {r['name']}" for _f, r in pack.org.get("regions", []) if r["code"] not in regions],
-        "departments": [f"{d['credit_code']} {d['name']}" for _f, d in pack.org.get("departments", [])
-                        if d["credit_code"] not in departments],
+        "departments": [
+            f"{d['credit_code']} {d['name']}"
+            for _f, d in pack.org.get("departments", [])
+            if d["credit_code"] not in departments
+        ],
         "centres": [c["name"] for _f, c in pack.org.get("centre", []) if centre is None],
         "zones": [f"{z['number']} {z['name']}" for _f, z in pack.org.get("zones", []) if z["number"] not in zones],
-        "windows": [f"{w['code']} {w['name']}" for _f, w in pack.org.get("windows", [])
-                    if (w["zone"], w["code"]) not in windows],
+        "windows": [
+            f"{w['code']} {w['name']}" for _f, w in pack.org.get("windows", []) if (w["zone"], w["code"]) not in windows
+        ],
         "item types": [f"{t['code']} {t['name']}" for _f, t in pack.item_types if t["code"] not in types],
     }
     return {k: v for k, v in out.items() if v}
@@ -52,8 +62,9 @@ def install_organisation(pack: Pack, session: Session) -> dict[str, int]:
     for _file, row in pack.org.get("regions", []):
         if row["code"] in regions:
             continue
-        region = Region(code=row["code"], name=row["name"], level=RegionLevel[row["level"]],
-                        parent=regions.get(row.get("parent")))
+        region = Region(
+            code=row["code"], name=row["name"], level=RegionLevel[row["level"]], parent=regions.get(row.get("parent"))
+        )
         region.check_parent()
         session.add(region)
         regions[row["code"]] = region
@@ -62,16 +73,25 @@ def install_organisation(pack: Pack, session: Session) -> dict[str, int]:
     for _file, row in pack.org.get("departments", []):
         if row["credit_code"] in departments:
             continue
-        dept = Department(credit_code=row["credit_code"], name=row["name"], short_name=row.get("short_name"),
-                          region=regions[row["region"]], phone=row.get("phone"))
+        dept = Department(
+            credit_code=row["credit_code"],
+            name=row["name"],
+            short_name=row.get("short_name"),
+            region=regions[row["region"]],
+            phone=row.get("phone"),
+        )
         session.add(dept)
         departments[dept.credit_code] = dept
         added["departments"] += 1
     centre = centre_of(session, pack.centre_name())
     for _file, c in pack.org.get("centre", [])[:1]:
         if centre is None:
-            centre = ServiceCentre(name=c["name"], region=regions[c["region"]], address=c.get("address"),
-                                   opening_hours=c.get("opening_hours"))
+            centre = ServiceCentre(
+                name=c["name"],
+                region=regions[c["region"]],
+                address=c.get("address"),
+                opening_hours=c.get("opening_hours"),
+            )
             session.add(centre)
     session.flush()
     if centre is None:
@@ -80,8 +100,13 @@ def install_organisation(pack: Pack, session: Session) -> dict[str, int]:
     for _file, row in pack.org.get("zones", []):
         if row["number"] in zones:
             continue
-        zone = Zone(centre=centre, number=row["number"], name=row["name"], kind=ZoneKind[row["kind"]],
-                    description=row.get("description"))
+        zone = Zone(
+            centre=centre,
+            number=row["number"],
+            name=row["name"],
+            kind=ZoneKind[row["kind"]],
+            description=row.get("description"),
+        )
         session.add(zone)
         zones[zone.number] = zone
         added["zones"] += 1
@@ -91,9 +116,14 @@ def install_organisation(pack: Pack, session: Session) -> dict[str, int]:
         zone = zones[row["zone"]]
         if (zone.id, row["code"]) in existing:
             continue
-        window = Window(zone=zone, code=row["code"], name=row["name"], kind=WindowKind[row["kind"]],
-                        approval_ref=row.get("approval_ref"),
-                        departments=[departments[code] for code in row.get("departments", [])])
+        window = Window(
+            zone=zone,
+            code=row["code"],
+            name=row["name"],
+            kind=WindowKind[row["kind"]],
+            approval_ref=row.get("approval_ref"),
+            departments=[departments[code] for code in row.get("departments", [])],
+        )
         window.check_kind_rules()
         session.add(window)
         added["windows"] += 1

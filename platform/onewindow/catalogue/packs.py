@@ -28,14 +28,35 @@ CORE_SECTIONS = (*ORG_SECTIONS, "item_types", "items")
 #: Platform defaults of optional item fields (what an item gets when neither it nor the
 #: manifest's ``defaults`` sets them).
 ITEM_DEFAULTS: dict[str, Any] = {
-    "parent": None, "exercise_level": "4", "service_area": None, "entrusted_department": None,
-    "joint_departments": [], "zone": None, "windows": [], "legal_basis": "", "conditions": "",
-    "special_procedures": [], "correction_limit_days": 5,  # 行政许可法 §32: within 5 working days
+    "parent": None,
+    "exercise_level": "4",
+    "service_area": None,
+    "entrusted_department": None,
+    "joint_departments": [],
+    "zone": None,
+    "windows": [],
+    "legal_basis": "",
+    "conditions": "",
+    "special_procedures": [],
+    "correction_limit_days": 5,  # 行政许可法 §32: within 5 working days
     "pre_review_days": 2,  # online pre-review answered within 2 working days [003 §四(一)]
-    "extension_days": 0, "extension_rule": "", "warning_days": 1, "visits_required": 1,
-    "online_depth": 2, "postal_delivery": True, "appointment": False, "in_person_required": False,
-    "confidential": False, "fees": [], "joint_fee": False, "routing": {"mode": "sequential", "steps": []},
-    "form_key": None, "fields": [], "licence_type_code": None, "guide": "", "faq": [],
+    "extension_days": 0,
+    "extension_rule": "",
+    "warning_days": 1,
+    "visits_required": 1,
+    "online_depth": 2,
+    "postal_delivery": True,
+    "appointment": False,
+    "in_person_required": False,
+    "confidential": False,
+    "fees": [],
+    "joint_fee": False,
+    "routing": {"mode": "sequential", "steps": []},
+    "form_key": None,
+    "fields": [],
+    "licence_type_code": None,
+    "guide": "",
+    "faq": [],
 }
 MATERIAL_DEFAULTS: dict[str, Any] = {"copies": 1, "licence_type_code": None, "sample": None, "standard": ""}
 STEP_DEFAULTS: dict[str, Any] = {"lead": False, "silence_consents": False, "task": ""}
@@ -121,8 +142,12 @@ def load_pack(path: str | Path, display: str | None = None) -> Pack:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            pack.problems.append(LoadProblem(
-                pack.file(relative), f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc}); fix the syntax"))
+            pack.problems.append(
+                LoadProblem(
+                    pack.file(relative),
+                    f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc}); fix the syntax",
+                )
+            )
             continue
         pack.files[relative] = document
     pack.checksum = digest.hexdigest()
@@ -155,7 +180,9 @@ def _sort_sections(pack: Pack) -> None:
         if relative == MANIFEST or document is None:
             continue
         if not isinstance(document, dict):
-            pack.problems.append(LoadProblem(pack.file(relative), "must be a mapping of sections (items:, departments:…)"))
+            pack.problems.append(
+                LoadProblem(pack.file(relative), "must be a mapping of sections (items:, departments:…)")
+            )
             continue
         for name, content in document.items():
             if name == "items" and isinstance(content, list):
@@ -210,7 +237,9 @@ def extract_zip(archive: str | Path, target: Path, max_bytes: int = 50_000_000) 
     try:
         zf = zipfile.ZipFile(archive)
     except zipfile.BadZipFile:
-        raise ValidationError("the upload is not a zip file; zip the pack folder (with pack.yaml) and upload it") from None
+        raise ValidationError(
+            "the upload is not a zip file; zip the pack folder (with pack.yaml) and upload it"
+        ) from None
     with zf:
         if sum(i.file_size for i in zf.infolist()) > max_bytes:
             raise ValidationError(f"the zip unpacks to more than {max_bytes // 1_000_000} MB; is it really a pack?")

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from onewindow.catalogue.packs import MANIFEST, ORG_SECTIONS, Pack, implementation_code
+from onewindow.catalogue.packs import ORG_SECTIONS, Pack, implementation_code
 from onewindow.catalogue.schema import checker
 from onewindow.validators import uscc_problem
 
@@ -109,18 +109,34 @@ def _check_manifest(pack: Pack, known: Known, report: Report) -> None:
         allowed = _item_fields() - {"basic_code", "name", "department", "materials"}
         for key in defaults:
             if key not in allowed:
-                report(file, "defaults", key, "is not an item field every item could share; remove it or set it per item")
+                report(
+                    file, "defaults", key, "is not an item field every item could share; remove it or set it per item"
+                )
     for plugin, spec in (pack.manifest.get("requires") or {}).items():
         if plugin not in known.plugins:
-            report(file, "requires", plugin, f"plugin {plugin!r} is not loaded; install it (and run `onewindow init`) "
-                                             f"or remove it from requires. Loaded: {', '.join(sorted(known.plugins)) or 'none'}")
+            report(
+                file,
+                "requires",
+                plugin,
+                f"plugin {plugin!r} is not loaded; install it (and run `onewindow init`) "
+                f"or remove it from requires. Loaded: {', '.join(sorted(known.plugins)) or 'none'}",
+            )
         elif isinstance(spec, str) and not version_satisfies(known.plugins[plugin], spec):
-            report(file, "requires", plugin, f"needs version {spec}, installed is {known.plugins[plugin]}; upgrade the plugin")
+            report(
+                file,
+                "requires",
+                plugin,
+                f"needs version {spec}, installed is {known.plugins[plugin]}; upgrade the plugin",
+            )
     for name, files in pack.section_files.items():
         if name not in known.plugins:
-            report(pack.file(files[0]), "", name,
-                   f"unknown section; core sections are {', '.join(ORG_SECTIONS)}, item_types, items, "
-                   f"and a plugin's section is named after its key (loaded: {', '.join(sorted(known.plugins)) or 'none'})")
+            report(
+                pack.file(files[0]),
+                "",
+                name,
+                f"unknown section; core sections are {', '.join(ORG_SECTIONS)}, item_types, items, "
+                f"and a plugin's section is named after its key (loaded: {', '.join(sorted(known.plugins)) or 'none'})",
+            )
 
 
 def _item_fields() -> set[str]:
@@ -132,12 +148,18 @@ def _item_fields() -> set[str]:
 def version_satisfies(version: str, spec: str) -> bool:
     from onewindow.catalogue.packs import version_tuple
 
-    ops = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "==": lambda a, b: a == b,
-           "!=": lambda a, b: a != b, ">": lambda a, b: a > b, "<": lambda a, b: a < b}
+    ops = {
+        ">=": lambda a, b: a >= b,
+        "<=": lambda a, b: a <= b,
+        "==": lambda a, b: a == b,
+        "!=": lambda a, b: a != b,
+        ">": lambda a, b: a > b,
+        "<": lambda a, b: a < b,
+    }
     have = version_tuple(version)
     for clause in filter(None, (c.strip() for c in spec.split(","))):
         op = next(o for o in (">=", "<=", "==", "!=", ">", "<") if clause.startswith(o))
-        want = version_tuple(clause[len(op):].strip())
+        want = version_tuple(clause[len(op) :].strip())
         width = max(len(have), len(want))
         if not ops[op](have + (0,) * (width - len(have)), want + (0,) * (width - len(want))):
             return False
@@ -156,8 +178,12 @@ def _check_organisation(pack: Pack, known: Known, report: Report) -> _Org:
     for i, (file, row) in enumerate(pack.org.get("regions", [])):
         if _schema(report, pack.file(file), f"regions[{i + 1}]", "region", row):
             if row.get("parent") and row["parent"] not in regions:
-                report(pack.file(file), f"region {row['code']}", "parent",
-                       f"{row['parent']} is not declared above it nor installed; list the parent region first")
+                report(
+                    pack.file(file),
+                    f"region {row['code']}",
+                    "parent",
+                    f"{row['parent']} is not declared above it nor installed; list the parent region first",
+                )
             regions.add(row["code"])
     departments = set(known.departments)
     seen: set[str] = set()
@@ -172,7 +198,9 @@ def _check_organisation(pack: Pack, known: Known, report: Report) -> _Org:
             report(pack.file(file), where, "credit_code", f"{row['credit_code']} is listed twice; each department once")
         seen.add(row["credit_code"])
         if row["region"] not in regions:
-            report(pack.file(file), where, "region", f"{row['region']} is neither in regions nor installed; add the region")
+            report(
+                pack.file(file), where, "region", f"{row['region']} is neither in regions nor installed; add the region"
+            )
         departments.add(row["credit_code"])
     for file, row in pack.org.get("centre", []):
         _schema(report, pack.file(file), "centre", "centre", row)
@@ -181,7 +209,9 @@ def _check_organisation(pack: Pack, known: Known, report: Report) -> _Org:
     for i, (file, row) in enumerate(pack.org.get("zones", [])):
         if _schema(report, pack.file(file), f"zones[{i + 1}]", "zone", row):
             if row["number"] in pack_zones:
-                report(pack.file(file), f"zone {row['number']}", "number", "is used twice; number the zones 1…8 once each")
+                report(
+                    pack.file(file), f"zone {row['number']}", "number", "is used twice; number the zones 1…8 once each"
+                )
             pack_zones.add(row["number"])
     zones |= pack_zones
     windows = dict(known.windows)
@@ -207,7 +237,12 @@ def _check_organisation(pack: Pack, known: Known, report: Report) -> _Org:
         if not _schema(report, pack.file(file), f"staff[{i + 1}]", "staff", row):
             continue
         if roles and row["role"] not in roles:
-            report(pack.file(file), f"user {row['username']}", "role", f"{row['role']!r} is not a role; known: {', '.join(sorted(roles))}")
+            report(
+                pack.file(file),
+                f"user {row['username']}",
+                "role",
+                f"{row['role']!r} is not a role; known: {', '.join(sorted(roles))}",
+            )
         if row.get("department") and row["department"] not in departments:
             report(pack.file(file), f"user {row['username']}", "department", f"{row['department']} is not a department")
         for code in row.get("windows") or []:
@@ -255,7 +290,10 @@ def _check_items(pack: Pack, known: Known, org: _Org, types: set[str], report: R
             if not basic_rx.search(code):
                 say("basic_code", f"{code!r} is not a basic code (基本编码, pattern {basic_rx.pattern})")
             elif type_prefix and "type" not in bad and not code.startswith(str(item["type"])):
-                say("basic_code", f"{code} should start with its item type code {item['type']} (基本编码 = type + serial)")
+                say(
+                    "basic_code",
+                    f"{code} should start with its item type code {item['type']} (基本编码 = type + serial)",
+                )
         if "type" not in bad and item["type"] not in types:
             say("type", f"{item['type']!r} is not in item_types; add it to the code table or correct it")
         for key in ("department", "entrusted_department"):
@@ -277,7 +315,10 @@ def _check_items(pack: Pack, known: Known, org: _Org, types: set[str], report: R
             if parent == code:
                 say("parent", "an item cannot be its own main item")
             elif parent not in by_basic:
-                say("parent", f"main item {parent} is not in the pack; sub-items (子项) name their main item's basic code")
+                say(
+                    "parent",
+                    f"main item {parent} is not in the pack; sub-items (子项) name their main item's basic code",
+                )
             elif by_basic[parent].get("parent"):
                 say("parent", f"{parent} is itself a sub-item; name the main item")
         for code_ in item.get("joint_departments") or [] if "joint_departments" not in bad else []:
@@ -290,8 +331,11 @@ def _check_items(pack: Pack, known: Known, org: _Org, types: set[str], report: R
             if w not in org.windows:
                 say("windows", f"window {w} is not declared; add it to windows or correct the number")
             elif zone is not None and org.windows[w] != zone:
-                say("windows", f"window {w} is in zone {org.windows[w]}, the item in zone {zone}; "
-                    "choose a window of the item's zone")
+                say(
+                    "windows",
+                    f"window {w} is in zone {org.windows[w]}, the item in zone {zone}; "
+                    "choose a window of the item's zone",
+                )
         _check_time(item, bad, say)
         _check_mode(item, bad, say)
         _check_routing(item, bad, org, say)
@@ -313,19 +357,28 @@ def _check_time(item: dict, bad: set[str], say) -> None:
         # the promise shortens the statutory limit, never extends it
         say("promised_days", f"{promised} working days exceed the legal limit of {legal}; promise at most {legal}")
     if kind == "immediate" and promised > 1:
-        say("promised_days", f"an immediate item (即办件) is done on the spot or within 1 working day, not {promised}; "
-                             "set 0 or 1, or make it a promised item (承诺件)")
+        say(
+            "promised_days",
+            f"an immediate item (即办件) is done on the spot or within 1 working day, not {promised}; "
+            "set 0 or 1, or make it a promised item (承诺件)",
+        )
     if kind == "promised" and promised == 0:
         say("handling_type", "a promise of 0 days is an immediate item; set handling_type: immediate")
     if item.get("extension_days") and not str(item.get("extension_rule") or "").strip():
-        say("extension_rule", "an extension (延期) needs its rule and legal basis, e.g. 行政许可法 §42: 经本机关负责人批准可延长10日")
+        say(
+            "extension_rule",
+            "an extension (延期) needs its rule and legal basis, e.g. 行政许可法 §42: 经本机关负责人批准可延长10日",
+        )
 
 
 def _check_mode(item: dict, bad: set[str], say) -> None:
     if item.get("service_mode") == "zero_visit" and item.get("visits_required", 1) != 0:
         say("visits_required", "a zero-visit item (零上门) requires 0 visits; set visits_required: 0")
     if item.get("visits_required") == 0 and item.get("in_person_required"):
-        say("in_person_required", "an item that needs the applicant in person cannot require 0 visits; set visits_required: 1")
+        say(
+            "in_person_required",
+            "an item that needs the applicant in person cannot require 0 visits; set visits_required: 1",
+        )
 
 
 def _check_routing(item: dict, bad: set[str], org: _Org, say) -> None:
@@ -343,7 +396,10 @@ def _check_routing(item: dict, bad: set[str], org: _Org, say) -> None:
     seen = set()
     for i, step in enumerate(steps, start=1):
         if step["department"] not in org.departments:
-            say(f"routing.steps[{i}].department", f"{step['department']} is not a department of the pack or the database")
+            say(
+                f"routing.steps[{i}].department",
+                f"{step['department']} is not a department of the pack or the database",
+            )
         if step["department"] in seen and mode == "parallel":
             say(f"routing.steps[{i}].department", "appears twice in a parallel routing; one step per department")
         seen.add(step["department"])
@@ -353,15 +409,21 @@ def _check_routing(item: dict, bad: set[str], org: _Org, say) -> None:
         total = sum(s["days"] for s in steps) if mode == "sequential" else max(s["days"] for s in steps)
         if total > item["promised_days"]:
             how = "the sum of the sequential steps" if mode == "sequential" else "the longest parallel step"
-            say("routing.steps", f"{how} takes {total} working days, more than the promised {item['promised_days']}; "
-                                 "shorten the step limits or raise the promise")
+            say(
+                "routing.steps",
+                f"{how} takes {total} working days, more than the promised {item['promised_days']}; "
+                "shorten the step limits or raise the promise",
+            )
 
 
 def _check_form(item: dict, bad: set[str], known: Known, say) -> None:
     form_key, fields = item.get("form_key"), item.get("fields") or []
     if form_key and "form_key" not in bad and form_key not in known.form_keys:
-        say("form_key", f"no loaded plugin registers the form {form_key!r}; install the plugin that provides it, "
-                        "or set form_key: null and declare fields")
+        say(
+            "form_key",
+            f"no loaded plugin registers the form {form_key!r}; install the plugin that provides it, "
+            "or set form_key: null and declare fields",
+        )
     if not form_key and not fields:
         say("fields", "an item needs an application form: declare fields or name a plugin form_key")
     if "fields" in bad:
@@ -375,7 +437,7 @@ def _check_form(item: dict, bad: set[str], known: Known, say) -> None:
         if f["type"] == "select" and not f.get("choices"):
             say(f"{at}.choices", "a choice field needs its choices listed")
         if f["type"] != "select" and f.get("choices"):
-            say(f"{at}.choices", f"only select fields take choices; set type: select or remove choices")
+            say(f"{at}.choices", "only select fields take choices; set type: select or remove choices")
         if f.get("regex"):
             try:
                 re.compile(f["regex"])
@@ -391,15 +453,18 @@ def _check_materials(item: dict, bad: set[str], say) -> None:
         say("materials", "the acceptance list (受理清单) is empty; list every material by name")
     names = set()
     for i, m in enumerate(materials, start=1):
-        at = f"material {i} \"{m['name']}\""
+        at = f'material {i} "{m["name"]}"'
         hit = CATCH_ALL.search(m["name"])
         if hit:
             # 不得有模糊语言、兜底条款; nothing outside the list may be demanded [003 §二 2]
-            say(at, f"\"{hit.group(0)}\" is vague wording or a catch-all; list the documents by name")
+            say(at, f'"{hit.group(0)}" is vague wording or a catch-all; list the documents by name')
         if m["name"] in names:
             say(at, "is listed twice; list each material once")
         names.add(m["name"])
         if m.get("licence_type_code") and m["source"] != "government":
-            say(f"{at}.licence_type_code", "only government-issued materials (source: government) come from the e-licence library")
+            say(
+                f"{at}.licence_type_code",
+                "only government-issued materials (source: government) come from the e-licence library",
+            )
         if m["form"] != "electronic" and m.get("copies", 1) < 1:
             say(f"{at}.copies", "a paper original or copy needs at least 1 copy")

@@ -14,7 +14,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 SCHEMA_PATH = Path(__file__).resolve().parents[3] / "item_packs" / "schema" / "pack.schema.json"
 
@@ -22,13 +22,44 @@ Problem = tuple[str, str]  # (dotted path, message)
 #: A compiled check appends ``(path parts, message)`` to ``out``; paths are formatted only on error.
 Check = Callable[[Any, tuple, list], None]
 
-_PY_TYPES = {"object": (dict,), "array": (list,), "string": (str,), "integer": (int,), "number": (int, float),
-             "boolean": (bool,), "null": (type(None),)}
-_TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "text", "integer": "a whole number",
-               "number": "a number", "boolean": "true or false", "null": "null"}
-_KNOWN = {"type", "enum", "pattern", "required", "additionalProperties", "properties", "items", "minimum",
-          "maximum", "minLength", "maxLength", "$ref", "oneOf", "description", "title", "$schema", "$id",
-          "$defs"}
+_PY_TYPES = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
+}
+_TYPE_WORDS = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+_KNOWN = {
+    "type",
+    "enum",
+    "pattern",
+    "required",
+    "additionalProperties",
+    "properties",
+    "items",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "$ref",
+    "oneOf",
+    "description",
+    "title",
+    "$schema",
+    "$id",
+    "$defs",
+}
 
 
 @lru_cache(maxsize=1)
@@ -75,9 +106,13 @@ class _Compiler:
 
             def check_type(v, p, out, exact=exact, words=words):
                 if type(v) not in exact:
-                    hint = ("; write it in quotes so YAML keeps it as text"
-                            if "text" in words and type(v) in (int, float) else "")
+                    hint = (
+                        "; write it in quotes so YAML keeps it as text"
+                        if "text" in words and type(v) in (int, float)
+                        else ""
+                    )
                     out.append((p, f"is {_shown(v)}; expected {words}{hint}"))
+
             checks.append(check_type)
         if "enum" in s:
             allowed = s["enum"]
@@ -85,8 +120,14 @@ class _Compiler:
 
             def check_enum(v, p, out, typed=typed, allowed=allowed):
                 if (type(v), v) not in typed:
-                    out.append((p, f"is {_shown(v)}; choose one of: "
-                                   f"{', '.join(json.dumps(a, ensure_ascii=False) for a in allowed)}"))
+                    out.append(
+                        (
+                            p,
+                            f"is {_shown(v)}; choose one of: "
+                            f"{', '.join(json.dumps(a, ensure_ascii=False) for a in allowed)}",
+                        )
+                    )
+
             checks.append(check_enum)
         if "pattern" in s:
             search = re.compile(s["pattern"]).search
@@ -94,6 +135,7 @@ class _Compiler:
             def check_pattern(v, p, out, search=search, pattern=s["pattern"]):
                 if type(v) is str and not search(v):
                     out.append((p, f"{_shown(v)} does not have the expected format ({pattern})"))
+
             checks.append(check_pattern)
         if "minimum" in s or "maximum" in s:
             low, high = s.get("minimum"), s.get("maximum")
@@ -104,6 +146,7 @@ class _Compiler:
                         out.append((p, f"is {v}; must be at least {low}"))
                     elif high is not None and v > high:
                         out.append((p, f"is {v}; must be at most {high}"))
+
             checks.append(check_range)
         if "minLength" in s or "maxLength" in s:
             shortest, longest = s.get("minLength", 0), s.get("maxLength", 10**9)
@@ -112,6 +155,7 @@ class _Compiler:
                 if type(v) is str and not shortest <= len(v) <= longest:
                     word = f"at least {shortest}" if len(v) < shortest else f"at most {longest}"
                     out.append((p, f"has {len(v)} characters; must have {word}"))
+
             checks.append(check_length)
         if "oneOf" in s:
             options = [self.compile(o) for o in s["oneOf"]]
@@ -124,6 +168,7 @@ class _Compiler:
                     results.append(found)
                 if sum(1 for r in results if not r) != 1:
                     out.append(min(results, key=len)[0] if all(results) else (p, "matches more than one form"))
+
             checks.append(check_one_of)
         if "required" in s or "properties" in s or "additionalProperties" in s:
             checks.append(self._object(s))
@@ -134,6 +179,7 @@ class _Compiler:
                 if type(v) is list:
                     for i, x in enumerate(v):
                         each(x, (*p, i), out)
+
             checks.append(check_items)
         if len(checks) == 1:
             return checks[0]
@@ -142,6 +188,7 @@ class _Compiler:
         def check_all(v, p, out, checks=checks_t):
             for c in checks:
                 c(v, p, out)
+
         return check_all
 
     def _object(self, s: dict[str, Any]) -> Check:
@@ -166,6 +213,7 @@ class _Compiler:
                     out.append(((*p, key), f"is not a known field; known: {known}"))
                 elif extra_check is not None:
                     extra_check(value, (*p, key), out)
+
         return check_object
 
 
@@ -191,4 +239,5 @@ def checker(definition: str | None = None) -> Callable[[Any, str], list[Problem]
         out: list = []
         compiled(value, (prefix,) if prefix else (), out)
         return [(format_path(p), m) for p, m in out]
+
     return check

@@ -9,7 +9,7 @@ import secrets
 import shutil
 from pathlib import Path
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
@@ -18,7 +18,15 @@ from flask_wtf.file import FileField, FileRequired
 
 from onewindow.errors import ValidationError
 from onewindow.models.items import (
-    FormField, Item, ItemEvent, ItemFaq, ItemType, Material, Pack, PackEvent, RoutingStep,
+    FormField,
+    Item,
+    ItemEvent,
+    ItemFaq,
+    ItemType,
+    Material,
+    Pack,
+    PackEvent,
+    RoutingStep,
 )
 
 READ_ONLY = ["can_list", "can_show"]
@@ -42,9 +50,16 @@ class ItemMaterialView(ModelView):
     list_columns = ["position", "name", "necessity", "form", "copies", "source", "licence_type_code", "standard"]
     show_columns = ["item", *list_columns, "sample_ref"]
     label_columns = {
-        "item": _l("Service item"), "position": _l("No."), "name": _l("Material"), "necessity": _l("Necessity"),
-        "form": _l("Form"), "copies": _l("Copies"), "source": _l("Source"),
-        "licence_type_code": _l("E-licence type"), "standard": _l("Acceptance standard"), "sample_ref": _l("Sample"),
+        "item": _l("Service item"),
+        "position": _l("No."),
+        "name": _l("Material"),
+        "necessity": _l("Necessity"),
+        "form": _l("Form"),
+        "copies": _l("Copies"),
+        "source": _l("Source"),
+        "licence_type_code": _l("E-licence type"),
+        "standard": _l("Acceptance standard"),
+        "sample_ref": _l("Sample"),
     }
 
 
@@ -56,8 +71,13 @@ class ItemStepView(ModelView):
     list_columns = ["position", "department", "is_lead", "days", "silence_consents", "task"]
     show_columns = ["item", *list_columns]
     label_columns = {
-        "item": _l("Service item"), "position": _l("No."), "department": _l("Department"), "is_lead": _l("Lead"),
-        "days": _l("Working days"), "silence_consents": _l("Silence counts as consent"), "task": _l("Task"),
+        "item": _l("Service item"),
+        "position": _l("No."),
+        "department": _l("Department"),
+        "is_lead": _l("Lead"),
+        "days": _l("Working days"),
+        "silence_consents": _l("Silence counts as consent"),
+        "task": _l("Task"),
     }
 
 
@@ -70,8 +90,14 @@ class ItemFieldView(ModelView):
     show_columns = ["item", *list_columns, "help_text"]
     formatters_columns = {"choices": _joined}
     label_columns = {
-        "item": _l("Service item"), "position": _l("No."), "name": _l("Field key"), "label": _l("Label"),
-        "type": _l("Field type"), "required": _l("Required"), "choices": _l("Choices"), "regex": _l("Pattern"),
+        "item": _l("Service item"),
+        "position": _l("No."),
+        "name": _l("Field key"),
+        "label": _l("Label"),
+        "type": _l("Field type"),
+        "required": _l("Required"),
+        "choices": _l("Choices"),
+        "regex": _l("Pattern"),
         "help_text": _l("Help text"),
     }
 
@@ -98,8 +124,13 @@ class ItemEventView(ModelView):
     search_columns = ["implementation_code", "action", "actor", "at"]
     formatters_columns = {"changes": lambda c: _joined((c or {}).get("fields")) if isinstance(c, dict) else str(c)}
     label_columns = {
-        "at": _l("When"), "implementation_code": _l("Implementation code"), "item": _l("Service item"),
-        "action": _l("Action"), "version": _l("Version"), "actor": _l("By"), "reason": _l("Reason"),
+        "at": _l("When"),
+        "implementation_code": _l("Implementation code"),
+        "item": _l("Service item"),
+        "action": _l("Action"),
+        "version": _l("Version"),
+        "actor": _l("By"),
+        "reason": _l("Reason"),
         "changes": _l("Changed fields"),
     }
 
@@ -112,45 +143,132 @@ class ItemView(ModelView):
     list_title = _l("Service items")
     show_title = _l("Service item")
     base_order = ("basic_code", "asc")
-    list_columns = ["basic_code", "name", "item_type", "department", "handling_type", "promised_days", "version",
-                    "status", "is_current"]
-    search_columns = ["name", "basic_code", "implementation_code", "item_type", "department", "handling_type",
-                      "service_area", "status", "is_current", "pack_key"]
+    list_columns = [
+        "basic_code",
+        "name",
+        "item_type",
+        "department",
+        "handling_type",
+        "promised_days",
+        "version",
+        "status",
+        "is_current",
+    ]
+    search_columns = [
+        "name",
+        "basic_code",
+        "implementation_code",
+        "item_type",
+        "department",
+        "handling_type",
+        "service_area",
+        "status",
+        "is_current",
+        "pack_key",
+    ]
     related_views = [ItemMaterialView, ItemStepView, ItemFieldView, ItemFaqView, ItemEventView]
     show_template = "appbuilder/general/model/show_cascade.html"
     show_fieldsets = [
-        (_l("Identity"), {"fields": ["name", "basic_code", "implementation_code", "item_type", "parent_code",
-                                     "exercise_level", "version", "status", "is_current", "pack_key", "service_area"]}),
+        (
+            _l("Identity"),
+            {
+                "fields": [
+                    "name",
+                    "basic_code",
+                    "implementation_code",
+                    "item_type",
+                    "parent_code",
+                    "exercise_level",
+                    "version",
+                    "status",
+                    "is_current",
+                    "pack_key",
+                    "service_area",
+                ]
+            },
+        ),
         (_l("Who"), {"fields": ["department", "entrusted_department", "joint_departments", "zone", "windows"]}),
         (_l("Basis and conditions"), {"fields": ["legal_basis", "conditions", "special_procedures"]}),
-        (_l("Time limits (working days)"), {"fields": ["legal_days", "promised_days", "handling_type",
-                                                       "correction_limit_days", "pre_review_days", "extension_days",
-                                                       "extension_rule", "warning_days"]}),
-        (_l("Service mode"), {"fields": ["service_mode", "visits_required", "online_depth", "postal_delivery",
-                                         "appointment", "in_person_required", "confidential"]}),
+        (
+            _l("Time limits (working days)"),
+            {
+                "fields": [
+                    "legal_days",
+                    "promised_days",
+                    "handling_type",
+                    "correction_limit_days",
+                    "pre_review_days",
+                    "extension_days",
+                    "extension_rule",
+                    "warning_days",
+                ]
+            },
+        ),
+        (
+            _l("Service mode"),
+            {
+                "fields": [
+                    "service_mode",
+                    "visits_required",
+                    "online_depth",
+                    "postal_delivery",
+                    "appointment",
+                    "in_person_required",
+                    "confidential",
+                ]
+            },
+        ),
         (_l("Fees"), {"fields": ["fees", "joint_fee"]}),
         (_l("Routing and form"), {"fields": ["routing_mode", "form_key", "licence_type_code"]}),
         (_l("Service guide"), {"fields": ["guide"], "expanded": True}),
     ]
-    formatters_columns = {"special_procedures": _joined, "fees": _fees, "joint_departments": _joined,
-                          "windows": _joined}
+    formatters_columns = {
+        "special_procedures": _joined,
+        "fees": _fees,
+        "joint_departments": _joined,
+        "windows": _joined,
+    }
     label_columns = {
-        "name": _l("Item name"), "basic_code": _l("Basic code"), "implementation_code": _l("Implementation code"),
-        "item_type": _l("Item type"), "parent_code": _l("Main item"), "exercise_level": _l("Exercise level"),
-        "version": _l("Version"), "status": _l("Status"), "is_current": _l("Current version"),
-        "pack_key": _l("Item pack"), "service_area": _l("Service area"), "department": _l("Implementing department"),
-        "entrusted_department": _l("Entrusted department"), "joint_departments": _l("Joint departments"),
-        "zone": _l("Zone"), "windows": _l("Windows"), "legal_basis": _l("Legal basis"),
-        "conditions": _l("Conditions"), "special_procedures": _l("Special procedures"),
-        "legal_days": _l("Legal limit"), "promised_days": _l("Promised limit"), "handling_type": _l("Handling type"),
-        "correction_limit_days": _l("Correction notice limit"), "pre_review_days": _l("Pre-review limit"),
-        "extension_days": _l("Extension"), "extension_rule": _l("Extension rule"),
-        "warning_days": _l("Yellow card before"), "service_mode": _l("Service mode"),
-        "visits_required": _l("Visits required"), "online_depth": _l("Online depth"),
-        "postal_delivery": _l("Postal delivery"), "appointment": _l("By appointment"),
-        "in_person_required": _l("In person"), "confidential": _l("Confidential"), "fees": _l("Fees"),
-        "joint_fee": _l("Fees collected jointly"), "routing_mode": _l("Routing"), "form_key": _l("Plugin form"),
-        "licence_type_code": _l("Result licence"), "guide": _l("Service guide"),
+        "name": _l("Item name"),
+        "basic_code": _l("Basic code"),
+        "implementation_code": _l("Implementation code"),
+        "item_type": _l("Item type"),
+        "parent_code": _l("Main item"),
+        "exercise_level": _l("Exercise level"),
+        "version": _l("Version"),
+        "status": _l("Status"),
+        "is_current": _l("Current version"),
+        "pack_key": _l("Item pack"),
+        "service_area": _l("Service area"),
+        "department": _l("Implementing department"),
+        "entrusted_department": _l("Entrusted department"),
+        "joint_departments": _l("Joint departments"),
+        "zone": _l("Zone"),
+        "windows": _l("Windows"),
+        "legal_basis": _l("Legal basis"),
+        "conditions": _l("Conditions"),
+        "special_procedures": _l("Special procedures"),
+        "legal_days": _l("Legal limit"),
+        "promised_days": _l("Promised limit"),
+        "handling_type": _l("Handling type"),
+        "correction_limit_days": _l("Correction notice limit"),
+        "pre_review_days": _l("Pre-review limit"),
+        "extension_days": _l("Extension"),
+        "extension_rule": _l("Extension rule"),
+        "warning_days": _l("Yellow card before"),
+        "service_mode": _l("Service mode"),
+        "visits_required": _l("Visits required"),
+        "online_depth": _l("Online depth"),
+        "postal_delivery": _l("Postal delivery"),
+        "appointment": _l("By appointment"),
+        "in_person_required": _l("In person"),
+        "confidential": _l("Confidential"),
+        "fees": _l("Fees"),
+        "joint_fee": _l("Fees collected jointly"),
+        "routing_mode": _l("Routing"),
+        "form_key": _l("Plugin form"),
+        "licence_type_code": _l("Result licence"),
+        "guide": _l("Service guide"),
     }
 
 
@@ -176,8 +294,14 @@ class PackEventView(ModelView):
         "changes": lambda c: "\n".join(c or []),
     }
     label_columns = {
-        "at": _l("When"), "pack_key": _l("Pack"), "action": _l("Action"), "from_version": _l("From version"),
-        "to_version": _l("To version"), "actor": _l("By"), "summary": _l("Summary"), "changes": _l("Changes"),
+        "at": _l("When"),
+        "pack_key": _l("Pack"),
+        "action": _l("Action"),
+        "from_version": _l("From version"),
+        "to_version": _l("To version"),
+        "actor": _l("By"),
+        "summary": _l("Summary"),
+        "changes": _l("Changes"),
     }
 
 
@@ -189,9 +313,15 @@ class PackView(ModelView):
     list_columns = ["key", "version", "title", "region_code", "item_count", "updated_on", "installed_by"]
     show_columns = [*list_columns, "installed_on", "checksum"]
     label_columns = {
-        "key": _l("Pack key"), "version": _l("Version"), "title": _l("Title"), "region_code": _l("Region"),
-        "item_count": _l("Items"), "updated_on": _l("Last change"), "installed_by": _l("Installed by"),
-        "installed_on": _l("Installed on"), "checksum": _l("Checksum"),
+        "key": _l("Pack key"),
+        "version": _l("Version"),
+        "title": _l("Title"),
+        "region_code": _l("Region"),
+        "item_count": _l("Items"),
+        "updated_on": _l("Last change"),
+        "installed_by": _l("Installed by"),
+        "installed_on": _l("Installed on"),
+        "checksum": _l("Checksum"),
     }
 
 
@@ -216,8 +346,8 @@ class PackUploadView(BaseView):
     @has_access
     def index(self):
         from onewindow.app import db
-        from onewindow.catalogue.install import check, plan
         from onewindow.auth.files import private_folder, tighten
+        from onewindow.catalogue.install import check, plan
         from onewindow.catalogue.packs import extract_zip, load_pack
 
         form = PackUploadForm()
@@ -262,8 +392,11 @@ class PackUploadView(BaseView):
         try:
             result = install(load_pack(root, display=root.name), current_app, db.session, g.user.username)
             p = result.plan
-            flash(f"{p.key} {p.to_version}: {len(p.new)} new, {len(p.changed)} changed, "
-                  f"{len(p.cancelled)} cancelled, {p.unchanged} unchanged", "success")
+            flash(
+                f"{p.key} {p.to_version}: {len(p.new)} new, {len(p.changed)} changed, "
+                f"{len(p.cancelled)} cancelled, {p.unchanged} unchanged",
+                "success",
+            )
         except ValidationError as exc:
             flash(str(exc), "danger")
             return redirect(url_for("PackUploadView.index"))

@@ -20,27 +20,86 @@ from onewindow.catalogue.convert import compact, item_to_dict
 from onewindow.catalogue.install import _eager
 from onewindow.catalogue.packs import ITEM_DEFAULTS, Pack
 from onewindow.errors import ValidationError
-from onewindow.models.items import Item, Pack as PackRow
+from onewindow.models.items import Item
+from onewindow.models.items import Pack as PackRow
 
 ITEM_COLUMNS = [
-    "basic_code", "name", "type", "parent", "exercise_level", "service_area", "department", "entrusted_department",
-    "joint_departments", "zone", "windows", "legal_basis", "conditions", "special_procedures", "legal_days",
-    "promised_days", "handling_type", "correction_limit_days", "pre_review_days", "extension_days", "extension_rule",
-    "warning_days", "service_mode", "visits_required", "online_depth", "postal_delivery", "appointment",
-    "in_person_required", "confidential", "joint_fee", "routing_mode", "form_key", "licence_type_code", "guide",
+    "basic_code",
+    "name",
+    "type",
+    "parent",
+    "exercise_level",
+    "service_area",
+    "department",
+    "entrusted_department",
+    "joint_departments",
+    "zone",
+    "windows",
+    "legal_basis",
+    "conditions",
+    "special_procedures",
+    "legal_days",
+    "promised_days",
+    "handling_type",
+    "correction_limit_days",
+    "pre_review_days",
+    "extension_days",
+    "extension_rule",
+    "warning_days",
+    "service_mode",
+    "visits_required",
+    "online_depth",
+    "postal_delivery",
+    "appointment",
+    "in_person_required",
+    "confidential",
+    "joint_fee",
+    "routing_mode",
+    "form_key",
+    "licence_type_code",
+    "guide",
 ]
 CHILD_SHEETS = {
-    "materials": ["basic_code", "name", "necessity", "form", "copies", "source", "licence_type_code", "sample", "standard"],
+    "materials": [
+        "basic_code",
+        "name",
+        "necessity",
+        "form",
+        "copies",
+        "source",
+        "licence_type_code",
+        "sample",
+        "standard",
+    ],
     "steps": ["basic_code", "department", "lead", "days", "silence_consents", "task"],
     "fields": ["basic_code", "name", "label", "type", "required", "choices", "regex", "help"],
     "fees": ["basic_code", "name", "standard", "basis"],
     "faq": ["basic_code", "q", "a"],
 }
 LISTS = {"joint_departments", "windows", "special_procedures", "choices"}
-INTS = {"zone", "legal_days", "promised_days", "correction_limit_days", "pre_review_days", "extension_days",
-        "warning_days", "visits_required", "online_depth", "copies", "days"}
-BOOLS = {"postal_delivery", "appointment", "in_person_required", "confidential", "joint_fee", "lead",
-         "silence_consents", "required"}
+INTS = {
+    "zone",
+    "legal_days",
+    "promised_days",
+    "correction_limit_days",
+    "pre_review_days",
+    "extension_days",
+    "warning_days",
+    "visits_required",
+    "online_depth",
+    "copies",
+    "days",
+}
+BOOLS = {
+    "postal_delivery",
+    "appointment",
+    "in_person_required",
+    "confidential",
+    "joint_fee",
+    "lead",
+    "silence_consents",
+    "required",
+}
 SEP = "|"
 
 
@@ -54,7 +113,9 @@ def export_workbook(session: Session, target: Path, pack_key: str | None = None)
     keys = [k for (k,) in session.query(PackRow.key).order_by(PackRow.key)]
     if pack_key is None:
         if len(keys) != 1:
-            raise ValidationError(f"{len(keys)} packs are installed ({', '.join(keys) or 'none'}); choose one with --pack")
+            raise ValidationError(
+                f"{len(keys)} packs are installed ({', '.join(keys) or 'none'}); choose one with --pack"
+            )
         pack_key = keys[0]
     row = session.query(PackRow).filter_by(key=pack_key).one_or_none()
     if row is None:
@@ -70,16 +131,26 @@ def export_workbook(session: Session, target: Path, pack_key: str | None = None)
     for name, columns in CHILD_SHEETS.items():
         sheets[name] = wb.create_sheet(name)
         sheets[name].append(columns)
-    items = (session.query(Item).options(*_eager()).filter(Item.pack_key == pack_key, Item.is_current.is_(True))
-             .order_by(Item.basic_code).all())
+    items = (
+        session.query(Item)
+        .options(*_eager())
+        .filter(Item.pack_key == pack_key, Item.is_current.is_(True))
+        .order_by(Item.basic_code)
+        .all()
+    )
     for item in items:
         d = item_to_dict(item)
         d["routing_mode"] = d["routing"]["mode"]
         # codes are written as text cells, so Excel keeps their leading zeros (011001000000)
         sheets["items"].append([_cell(d.get(c)) for c in ITEM_COLUMNS])
         code = d["basic_code"]
-        for sheet, rows in (("materials", d["materials"]), ("steps", d["routing"]["steps"]), ("fields", d["fields"]),
-                            ("fees", d["fees"]), ("faq", d["faq"])):
+        for sheet, rows in (
+            ("materials", d["materials"]),
+            ("steps", d["routing"]["steps"]),
+            ("fields", d["fields"]),
+            ("fees", d["fees"]),
+            ("faq", d["faq"]),
+        ):
             for r in rows:
                 sheets[sheet].append([code] + [_cell(r.get(c)) for c in CHILD_SHEETS[sheet][1:]])
     wb.save(target)
@@ -95,8 +166,16 @@ def _value(column: str, raw: Any) -> Any:
         if isinstance(raw, bool):
             return raw
         text = str(raw).strip().lower()
-        return {"true": True, "是": True, "1": True, "yes": True, "false": False, "否": False, "0": False,
-                "no": False}.get(text, raw)
+        return {
+            "true": True,
+            "是": True,
+            "1": True,
+            "yes": True,
+            "false": False,
+            "否": False,
+            "0": False,
+            "no": False,
+        }.get(text, raw)
     if column in INTS:
         if isinstance(raw, float) and raw.is_integer():
             return int(raw)
@@ -131,8 +210,11 @@ def read_workbook(source: Path, session: Session) -> Pack:
         raise ValidationError(f"{source}: not a readable .xlsx workbook ({exc}); save it as Excel .xlsx") from None
     pack = Pack(path=source, display=str(source), sep="#", manifest_name="pack")
     pack.checksum = hashlib.sha256(source.read_bytes()).hexdigest()
-    pack.manifest = {r["field"]: r["value"] for _n, r in _rows(wb, "pack", ["field", "value"], str(source))
-                     if r["field"] and r["value"] is not None}
+    pack.manifest = {
+        r["field"]: r["value"]
+        for _n, r in _rows(wb, "pack", ["field", "value"], str(source))
+        if r["field"] and r["value"] is not None
+    }
     by_code: dict[str, dict[str, Any]] = {}
     for number, r in _rows(wb, "items", ITEM_COLUMNS, str(source)):
         mode = r.pop("routing_mode") or "sequential"
@@ -145,7 +227,9 @@ def read_workbook(source: Path, session: Session) -> Pack:
         for number, r in _rows(wb, sheet, columns, str(source)):
             parent = by_code.get(str(r.pop("basic_code")))
             if parent is None:
-                pack.problems.append(_problem(pack, f"{sheet} row {number}", "basic_code names no row of the items sheet"))
+                pack.problems.append(
+                    _problem(pack, f"{sheet} row {number}", "basic_code names no row of the items sheet")
+                )
                 continue
             entry = {k: v for k, v in r.items() if v is not None}
             if sheet == "steps":

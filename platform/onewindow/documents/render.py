@@ -85,8 +85,10 @@ def _centre_contact(case: Case) -> str:
         centre = centres[0] if len(centres) == 1 else None
     if centre is None:
         return ""
-    parts = [f"地址：{centre.address}" if centre.address else "",
-             f"办公时间：{centre.opening_hours}" if centre.opening_hours else ""]
+    parts = [
+        f"地址：{centre.address}" if centre.address else "",
+        f"办公时间：{centre.opening_hours}" if centre.opening_hours else "",
+    ]
     return "　".join(p for p in parts if p)
 
 
@@ -100,8 +102,11 @@ def notice_context(notice: Notice) -> dict[str, Any]:
     case = notice.case
     content = dict(notice.content or {})
     url = progress_url(case)
-    department = (content.get("department") or _department_name(notice.department_id)
-                  or (case.department.name if case.department else ""))
+    department = (
+        content.get("department")
+        or _department_name(notice.department_id)
+        or (case.department.name if case.department else "")
+    )
     return {
         "notice": notice,
         "case": case,

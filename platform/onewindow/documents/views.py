@@ -44,5 +44,8 @@ class NoticeDocumentView(BaseView):
     @has_access
     def pdf(self, notice_id: int):
         notice = self._notice(notice_id)
-        return Response(render_notice_pdf(notice), mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{pdf_filename(notice)}"'})
+        return Response(
+            render_notice_pdf(notice),
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{pdf_filename(notice)}"'},
+        )

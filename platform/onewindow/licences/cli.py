@@ -20,9 +20,12 @@ def licence_cli() -> None:
 
 @licence_cli.command("verify")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--public-key", default=None,
-              help="The issuing department's published SM2 public key (128 hex) to pin; "
-                   "without it the key in the file is trusted for origin.")
+@click.option(
+    "--public-key",
+    default=None,
+    help="The issuing department's published SM2 public key (128 hex) to pin; "
+    "without it the key in the file is trusted for origin.",
+)
 def verify_cmd(file: Path, public_key: str | None) -> None:
     """Verify an exported licence file offline (exit 0 valid, 1 otherwise)."""
     from onewindow.licences.verification import verify_export

@@ -69,8 +69,9 @@ def canonical_bytes(document: dict[str, Any]) -> bytes:
     Any change of a value, a key or a type changes these bytes, so a single altered
     byte of a sealed licence's data fails verification.
     """
-    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode(
+        "utf-8"
+    )
 
 
 # --- SM2 ---------------------------------------------------------------------
@@ -154,8 +155,10 @@ def load_kek(configured: str | None, instance_path: str | Path) -> bytes:
     mode 600 on first use. Production sets one of the first two and keeps it out of backups
     of the database: the database alone must not yield the seals.
     """
-    for value, source in ((getenv("SEAL_KEK"), f"environment variable {KEK_ENV}"),
-                          (configured, "[plugins.licences] seal_key_encryption_key in onewindow.toml")):
+    for value, source in (
+        (getenv("SEAL_KEK"), f"environment variable {KEK_ENV}"),
+        (configured, "[plugins.licences] seal_key_encryption_key in onewindow.toml"),
+    ):
         if value:
             return _parse_kek(value.strip(), source)
     path = Path(instance_path) / KEK_FILE
@@ -173,8 +176,10 @@ def _parse_kek(value: str, source: str) -> bytes:
     except ValueError:
         kek = b""
     if len(kek) != 32:
-        raise SealKeyError(f"{source}: the seal key-encryption key must be 64 hexadecimal characters "
-                           "(32 bytes); generate one with `python -c \"import secrets; print(secrets.token_hex(32))\"`")
+        raise SealKeyError(
+            f"{source}: the seal key-encryption key must be 64 hexadecimal characters "
+            '(32 bytes); generate one with `python -c "import secrets; print(secrets.token_hex(32))"`'
+        )
     return kek
 
 
@@ -202,7 +207,7 @@ def encrypt_private_key(private_hex: str, kek: bytes, key_id: str) -> str:
 def decrypt_private_key(blob: str, kek: bytes, key_id: str) -> str:
     if not blob or not blob.startswith(_BLOB_PREFIX):
         raise SealKeyError(f"seal {key_id}: the stored private key is missing or in an unknown format")
-    raw = base64.b64decode(blob[len(_BLOB_PREFIX):])
+    raw = base64.b64decode(blob[len(_BLOB_PREFIX) :])
     iv, ciphertext, tag = raw[:16], raw[16:-32], raw[-32:]
     enc_key, mac_key = _subkeys(kek)
     if not hmac.compare_digest(tag, hmac_sm3(mac_key, key_id.encode() + iv + ciphertext)):

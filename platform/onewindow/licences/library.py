@@ -22,7 +22,13 @@ from sqlalchemy.exc import IntegrityError
 from onewindow.errors import ValidationError
 from onewindow.licences import identifier as ids
 from onewindow.licences.models import (
-    HolderIdType, Licence, LicenceAction, LicenceSerial, LicenceStatus, LicenceType, utcnow,
+    HolderIdType,
+    Licence,
+    LicenceAction,
+    LicenceSerial,
+    LicenceStatus,
+    LicenceType,
+    utcnow,
 )
 from onewindow.licences.seals import record
 from onewindow.licences.types import ensure_type
@@ -63,9 +69,12 @@ def issue_for_case(case: Any, session=None) -> Licence:
     code = getattr(item, "licence_type_code", None)
     if not code:
         raise ValidationError(f"case {case.number}: item {item} yields no licence (its licence_type_code is empty)")
-    existing = (session.query(Licence).join(LicenceType)
-                .filter(Licence.case_number == case.number, LicenceType.code == code, Licence.version == 1)
-                .one_or_none())
+    existing = (
+        session.query(Licence)
+        .join(LicenceType)
+        .filter(Licence.case_number == case.number, LicenceType.code == code, Licence.version == 1)
+        .one_or_none()
+    )
     if existing is not None:
         return existing
     ltype = ensure_type(code, session)
@@ -77,18 +86,36 @@ def issue_for_case(case: Any, session=None) -> Licence:
     serial = _next_serial(session, ltype, department.credit_code)
     licence = Licence(
         identifier=ids.build(ltype.type_oid, department.credit_code, serial, 1),
-        licence_type=ltype, serial=serial, version=1, name=ltype.name,
+        licence_type=ltype,
+        serial=serial,
+        version=1,
+        name=ltype.name,
         number=f"{region_code}-{ltype.type_oid}-{serial:06d}",
-        holder=holder_name, holder_id=holder_id, holder_id_type=holder_type,
-        issuer=department.name, issuer_code=department.credit_code, department=department,
-        issue_date=issued_on, region=region_name, region_code=region_code,
-        valid_from=issued_on, valid_until=_valid_until(issued_on, ltype.validity_years),
-        data=data, case_number=case.number, status=LicenceStatus.pending_seal, access_code=random_code(),
+        holder=holder_name,
+        holder_id=holder_id,
+        holder_id_type=holder_type,
+        issuer=department.name,
+        issuer_code=department.credit_code,
+        department=department,
+        issue_date=issued_on,
+        region=region_name,
+        region_code=region_code,
+        valid_from=issued_on,
+        valid_until=_valid_until(issued_on, ltype.validity_years),
+        data=data,
+        case_number=case.number,
+        status=LicenceStatus.pending_seal,
+        access_code=random_code(),
         verify_code=random_code(),
     )
     session.add(licence)
-    record(session, licence, LicenceAction.issued, f"case:{case.number}",
-           payload={"type": ltype.code, "holder_id_type": holder_type.name})
+    record(
+        session,
+        licence,
+        LicenceAction.issued,
+        f"case:{case.number}",
+        payload={"type": ltype.code, "holder_id_type": holder_type.name},
+    )
     session.flush()
     return licence
 
@@ -136,15 +163,21 @@ def _licence_data(case, ltype: LicenceType) -> tuple[dict[str, Any], dict | None
         if result is None:
             continue
         if not isinstance(result, dict):
-            raise ValidationError(f"plugin {impl.plugin_name!r}: licence_data returned {type(result).__name__}, "
-                                  "expected a dict of field values or None")
+            raise ValidationError(
+                f"plugin {impl.plugin_name!r}: licence_data returned {type(result).__name__}, "
+                "expected a dict of field values or None"
+            )
         result = dict(result)
         holder = result.pop("_holder", None) or holder
         data.update({k: _json_value(v, k, impl.plugin_name) for k, v in result.items()})
-    missing = [f"{f['label']}（{f['name']}）" for f in ltype.fields if f.get("required") and data.get(f["name"]) in (None, "")]
+    missing = [
+        f"{f['label']}（{f['name']}）" for f in ltype.fields if f.get("required") and data.get(f["name"]) in (None, "")
+    ]
     if missing:
-        raise ValidationError(f"case {case.number}: licence {ltype.name} lacks required field(s) {', '.join(missing)}; "
-                              "fill them in the application form or in the plugin's licence_data hook")
+        raise ValidationError(
+            f"case {case.number}: licence {ltype.name} lacks required field(s) {', '.join(missing)}; "
+            "fill them in the application form or in the plugin's licence_data hook"
+        )
     return json.loads(json.dumps(data, ensure_ascii=False, default=str)), holder
 
 
@@ -154,8 +187,10 @@ def _json_value(value, key, plugin):
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError):
-        raise ValidationError(f"plugin {plugin!r}: licence_data field {key!r} is a {type(value).__name__}, "
-                              "which a licence cannot carry; return text, numbers, booleans, lists or dicts") from None
+        raise ValidationError(
+            f"plugin {plugin!r}: licence_data field {key!r} is a {type(value).__name__}, "
+            "which a licence cannot carry; return text, numbers, booleans, lists or dicts"
+        ) from None
     return value
 
 
@@ -192,11 +227,13 @@ def _next_serial(session, ltype: LicenceType, issuer_code: str) -> int:
     the row inside a savepoint; losing that race retries the UPDATE.
     """
     for _attempt in range(3):
-        stmt = (update(LicenceSerial)
-                .where(LicenceSerial.type_id == ltype.id, LicenceSerial.issuer_code == issuer_code)
-                .values(last_serial=LicenceSerial.last_serial + 1)
-                .returning(LicenceSerial.last_serial)
-                .execution_options(synchronize_session=False))
+        stmt = (
+            update(LicenceSerial)
+            .where(LicenceSerial.type_id == ltype.id, LicenceSerial.issuer_code == issuer_code)
+            .values(last_serial=LicenceSerial.last_serial + 1)
+            .returning(LicenceSerial.last_serial)
+            .execution_options(synchronize_session=False)
+        )
         row = session.execute(stmt).first()
         if row is not None:
             return row[0]
@@ -222,8 +259,10 @@ def get_licence(session, identifier: str) -> Licence:
     text = str(identifier).strip().upper()
     licence = session.query(Licence).filter_by(identifier=text).one_or_none()
     if licence is None:
-        raise LicenceNotFound(f"no licence with identifier {text} exists in the library; "
-                              "check the identifier printed on the licence or read its QR code again")
+        raise LicenceNotFound(
+            f"no licence with identifier {text} exists in the library; "
+            "check the identifier printed on the licence or read its QR code again"
+        )
     return licence
 
 
@@ -232,8 +271,10 @@ def _require(user, licence: Licence, roles: set[str], what: str) -> str:
     name = getattr(user, "username", None) or "anonymous"
     if "admin" in keys or (keys & roles and getattr(user, "department_id", None) == licence.department_id):
         return name
-    raise ValidationError(f"{name} cannot {what} {licence.identifier}: only a centre admin or the "
-                          f"{' / '.join(sorted(roles))} of {licence.issuer} may")
+    raise ValidationError(
+        f"{name} cannot {what} {licence.identifier}: only a centre admin or the "
+        f"{' / '.join(sorted(roles))} of {licence.issuer} may"
+    )
 
 
 def revoke_licence(session, licence: Licence, user, reason: str) -> Licence:
@@ -253,10 +294,17 @@ def revoke_licence(session, licence: Licence, user, reason: str) -> Licence:
 def holder_licences(holder_id: str, licence_type_code: str, session=None) -> list[Licence]:
     """The holder's licences of this type that still stand (active or awaiting their seal)."""
     session = _session(session)
-    return (session.query(Licence).join(LicenceType)
-            .filter(LicenceType.code == licence_type_code, Licence.holder_id == holder_id,
-                    Licence.status.in_([LicenceStatus.active, LicenceStatus.pending_seal]))
-            .order_by(Licence.id).all())
+    return (
+        session.query(Licence)
+        .join(LicenceType)
+        .filter(
+            LicenceType.code == licence_type_code,
+            Licence.holder_id == holder_id,
+            Licence.status.in_([LicenceStatus.active, LicenceStatus.pending_seal]),
+        )
+        .order_by(Licence.id)
+        .all()
+    )
 
 
 def revoke_for_case(licence: Licence, case: Any, reason: str, session=None) -> Licence:
@@ -273,29 +321,63 @@ def update_licence(session, licence: Licence, user, changes: dict[str, Any], rea
     """Issue a new version (变更) with changed data; it supersedes this one once sealed."""
     actor = _require(user, licence, DECIDING_ROLES, "update")
     if licence.status != LicenceStatus.active:
-        raise ValidationError(f"{licence.identifier} is {licence.status.name}; only a licence in force gets a new version")
+        raise ValidationError(
+            f"{licence.identifier} is {licence.status.name}; only a licence in force gets a new version"
+        )
     if session.query(Licence).filter_by(previous_id=licence.id).first() is not None:
-        raise ValidationError(f"{licence.identifier} already has a newer version awaiting its seal; seal or revoke that one")
+        raise ValidationError(
+            f"{licence.identifier} already has a newer version awaiting its seal; seal or revoke that one"
+        )
     if not (reason or "").strip():
         raise ValidationError(f"updating {licence.identifier} needs a reason")
     known = {f["name"] for f in licence.licence_type.fields}
     unknown = sorted(set(changes) - known)
     if unknown:
-        raise ValidationError(f"{licence.name} has no field(s) {', '.join(unknown)}; its fields are {', '.join(sorted(known))}")
+        raise ValidationError(
+            f"{licence.name} has no field(s) {', '.join(unknown)}; its fields are {', '.join(sorted(known))}"
+        )
     data = {**licence.data, **{k: _json_value(v, k, "update") for k, v in changes.items()}}
     version = licence.version + 1
     new = Licence(
         identifier=ids.build(licence.licence_type.type_oid, licence.issuer_code, licence.serial, version),
-        licence_type=licence.licence_type, serial=licence.serial, version=version, previous=licence,
-        **{c: getattr(licence, c) for c in ("name", "number", "holder", "holder_id", "holder_id_type", "issuer",
-                                            "issuer_code", "department", "region", "region_code", "valid_from",
-                                            "valid_until", "case_number", "access_code")},
-        issue_date=today(), data=data, status=LicenceStatus.pending_seal, verify_code=random_code(),
+        licence_type=licence.licence_type,
+        serial=licence.serial,
+        version=version,
+        previous=licence,
+        **{
+            c: getattr(licence, c)
+            for c in (
+                "name",
+                "number",
+                "holder",
+                "holder_id",
+                "holder_id_type",
+                "issuer",
+                "issuer_code",
+                "department",
+                "region",
+                "region_code",
+                "valid_from",
+                "valid_until",
+                "case_number",
+                "access_code",
+            )
+        },
+        issue_date=today(),
+        data=data,
+        status=LicenceStatus.pending_seal,
+        verify_code=random_code(),
     )
     session.add(new)
     record(session, new, LicenceAction.issued, actor, reason=reason, payload={"replaces": licence.identifier})
-    record(session, licence, LicenceAction.updated, actor, reason=reason,
-           payload={"new_version": new.identifier, "changed": sorted(changes)})
+    record(
+        session,
+        licence,
+        LicenceAction.updated,
+        actor,
+        reason=reason,
+        payload={"new_version": new.identifier, "changed": sorted(changes)},
+    )
     session.flush()
     return new
 
@@ -304,12 +386,16 @@ def expire_due_licences(session=None, on: dt.date | None = None) -> int:
     """Mark licences in force whose validity ended as expired (idempotent; a scheduler job)."""
     session = _session(session)
     on = on or today()
-    due = (session.query(Licence)
-           .filter(Licence.status == LicenceStatus.active, Licence.valid_until.isnot(None), Licence.valid_until < on)
-           .all())
+    due = (
+        session.query(Licence)
+        .filter(Licence.status == LicenceStatus.active, Licence.valid_until.isnot(None), Licence.valid_until < on)
+        .all()
+    )
     for licence in due:
         licence.status = LicenceStatus.expired
-        record(session, licence, LicenceAction.expired, SYSTEM, payload={"valid_until": licence.valid_until.isoformat()})
+        record(
+            session, licence, LicenceAction.expired, SYSTEM, payload={"valid_until": licence.valid_until.isoformat()}
+        )
     session.flush()
     return len(due)
 
@@ -333,10 +419,16 @@ def find_valid_licence(holder_id: str, licence_type_code: str, session=None) -> 
     from onewindow.licences.verification import verify_licence
 
     session = _session(session)
-    candidates = (session.query(Licence).join(LicenceType)
-                  .filter(Licence.holder_id == (holder_id or "").strip().upper(),
-                          LicenceType.code == licence_type_code, Licence.status == LicenceStatus.active)
-                  .order_by(Licence.issue_date.desc(), Licence.id.desc()))
+    candidates = (
+        session.query(Licence)
+        .join(LicenceType)
+        .filter(
+            Licence.holder_id == (holder_id or "").strip().upper(),
+            LicenceType.code == licence_type_code,
+            Licence.status == LicenceStatus.active,
+        )
+        .order_by(Licence.issue_date.desc(), Licence.id.desc())
+    )
     for licence in candidates:
         if verify_licence(licence).status == "valid":
             return licence

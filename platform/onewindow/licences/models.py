@@ -143,8 +143,9 @@ class Licence(Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
     case_number: Mapped[Optional[str]] = mapped_column(String(43), index=True)
 
-    status: Mapped[LicenceStatus] = mapped_column(enum_column(LicenceStatus), nullable=False, index=True,
-                                                  default=LicenceStatus.pending_seal)
+    status: Mapped[LicenceStatus] = mapped_column(
+        enum_column(LicenceStatus), nullable=False, index=True, default=LicenceStatus.pending_seal
+    )
     access_code: Mapped[str] = mapped_column(String(12), nullable=False)  # printed for the holder
     # Printed on the licence and in its QR link: opens this licence's full content on the
     # public page (random, per version; never derivable from the identifier or serial).
@@ -186,8 +187,12 @@ class Licence(Model):
 
     def signed_document(self) -> dict[str, Any]:
         """What the seal signs: identifier, version, metadata and data (canonically serialised)."""
-        return {"identifier": self.identifier, "version": self.version,
-                "metadata": self.metadata_fields(), "data": dict(self.data or {})}
+        return {
+            "identifier": self.identifier,
+            "version": self.version,
+            "metadata": self.metadata_fields(),
+            "data": dict(self.data or {}),
+        }
 
     def __repr__(self) -> str:
         return f"{self.name} {self.identifier}"

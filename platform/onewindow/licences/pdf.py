@@ -22,12 +22,17 @@ def signature_excerpt(signature: str | None) -> str:
 
 def render_licence_html(licence: Licence) -> str:
     url = verify_url(licence.identifier, licence.verify_code)  # the QR code opens the full content
-    fields = [{"label": f["label"], "value": (licence.data or {}).get(f["name"], "")}
-              for f in licence.licence_type.fields]
+    fields = [
+        {"label": f["label"], "value": (licence.data or {}).get(f["name"], "")} for f in licence.licence_type.fields
+    ]
     return render_template(
         licence.licence_type.template or DEFAULT_TEMPLATE,
-        licence=licence, fields=fields, verify_url=url, qr=qr_data_uri(url),
-        verification=verify_licence(licence), signature_excerpt=signature_excerpt(licence.signature),
+        licence=licence,
+        fields=fields,
+        verify_url=url,
+        qr=qr_data_uri(url),
+        verification=verify_licence(licence),
+        signature_excerpt=signature_excerpt(licence.signature),
     )
 
 

@@ -30,7 +30,12 @@ from onewindow.licences.library import LicenceNotFound, get_licence
 from onewindow.licences.models import Licence
 from onewindow.licences.pdf import pdf_filename, render_pdf
 from onewindow.licences.verification import (
-    code_matches, public_view, qr_data_uri, qr_svg, verify_licence, verify_url,
+    code_matches,
+    public_view,
+    qr_data_uri,
+    qr_svg,
+    verify_licence,
+    verify_url,
 )
 
 bp = Blueprint("licences_public", __name__)
@@ -69,8 +74,14 @@ def verify_page(identifier: str):
         status = "malformed" if code == 400 else "unknown"
         return render_template("licences/verify.html", error=error, status=status), code
     full, wrong_code = _full_access(licence)
-    return render_template("licences/verify.html", result=verify_licence(licence), view=public_view(licence, full),
-                           wrong_code=wrong_code, qr=qr_data_uri(verify_url(licence.identifier)), error=None)
+    return render_template(
+        "licences/verify.html",
+        result=verify_licence(licence),
+        view=public_view(licence, full),
+        wrong_code=wrong_code,
+        qr=qr_data_uri(verify_url(licence.identifier)),
+        error=None,
+    )
 
 
 @bp.get("/api/v1/public/licences/<identifier>/verify")
@@ -80,8 +91,15 @@ def verify_api(identifier: str):
         return jsonify(status="malformed" if code == 400 else "unknown", message=error), code
     result = verify_licence(licence)
     full, wrong_code = _full_access(licence)
-    return jsonify(status=result.status, valid=result.valid, message=result.reason, details=result.details,
-                   licence=public_view(licence, full), full=full, code_accepted=False if wrong_code else full)
+    return jsonify(
+        status=result.status,
+        valid=result.valid,
+        message=result.reason,
+        details=result.details,
+        licence=public_view(licence, full),
+        full=full,
+        code_accepted=False if wrong_code else full,
+    )
 
 
 @bp.get("/licences/verify/<identifier>/qr.svg")
@@ -98,8 +116,9 @@ class HolderLookupForm(FlaskForm):
 
 
 def _holder_licences(holder_id: str) -> list[Licence]:
-    return (_db().query(Licence).filter_by(holder_id=holder_id)
-            .order_by(Licence.issue_date.desc(), Licence.id.desc()).all())
+    return (
+        _db().query(Licence).filter_by(holder_id=holder_id).order_by(Licence.issue_date.desc(), Licence.id.desc()).all()
+    )
 
 
 def _session_holder() -> str | None:
@@ -140,6 +159,8 @@ def holder_pdf(identifier: str):
         abort(403, "look your licences up with your ID number and access code first (/licences/holder)")
     if not licence.signature:
         abort(409, "this licence is not sealed yet")
-    return Response(render_pdf(licence), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{pdf_filename(licence)}"'})
-
+    return Response(
+        render_pdf(licence),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{pdf_filename(licence)}"'},
+    )

@@ -38,21 +38,24 @@ def current_kek() -> bytes:
 def department_by_code(session, code: str) -> Department:
     dept = session.query(Department).filter_by(credit_code=(code or "").strip().upper()).one_or_none()
     if dept is None:
-        raise ValidationError(f"department {code!r} does not exist; give the unified social credit code "
-                              "of a department listed under 组织机构 → 部门")
+        raise ValidationError(
+            f"department {code!r} does not exist; give the unified social credit code "
+            "of a department listed under 组织机构 → 部门"
+        )
     return dept
 
 
 def active_seal(session, department_id: int) -> Seal | None:
-    return (session.query(Seal).filter_by(department_id=department_id, active=True)
-            .order_by(Seal.id.desc()).first())
+    return session.query(Seal).filter_by(department_id=department_id, active=True).order_by(Seal.id.desc()).first()
 
 
 def create_seal(session, department: Department, actor: str) -> Seal:
     """Create the department's first seal; refused when it already has an active one."""
     if active_seal(session, department.id) is not None:
-        raise ValidationError(f"{department.name} already has an active electronic seal; "
-                              "rotate it instead (印章管理 → 轮换 or `onewindow licence seal-rotate`)")
+        raise ValidationError(
+            f"{department.name} already has an active electronic seal; "
+            "rotate it instead (印章管理 → 轮换 or `onewindow licence seal-rotate`)"
+        )
     return _new_seal(session, department, actor)
 
 
@@ -70,10 +73,17 @@ def _new_seal(session, department: Department, actor: str) -> Seal:
     kek = current_kek()
     private_hex, public_hex = crypto.generate_keypair()
     key_id = crypto.fingerprint(public_hex)
-    seal = Seal(department=department, key_id=key_id, name=f"{department.name}电子印章",
-                algorithm=crypto.ALGORITHM, public_key=public_hex,
-                private_key_enc=crypto.encrypt_private_key(private_hex, kek, key_id),
-                kek_id=crypto.kek_id(kek), active=True, created_by=actor)
+    seal = Seal(
+        department=department,
+        key_id=key_id,
+        name=f"{department.name}电子印章",
+        algorithm=crypto.ALGORITHM,
+        public_key=public_hex,
+        private_key_enc=crypto.encrypt_private_key(private_hex, kek, key_id),
+        kek_id=crypto.kek_id(kek),
+        active=True,
+        created_by=actor,
+    )
     del private_hex  # the clear key lives no longer than this function
     session.add(seal)
     session.flush()
@@ -102,12 +112,16 @@ def seal_licence(session, licence: Licence, user) -> Licence:
     """
     check_seal_admin(user, licence)
     if licence.status != LicenceStatus.pending_seal:
-        raise SealRefused(f"{licence.identifier} is {licence.status.name}, not awaiting a seal; "
-                          "only a newly issued licence or a new version is sealed")
+        raise SealRefused(
+            f"{licence.identifier} is {licence.status.name}, not awaiting a seal; "
+            "only a newly issued licence or a new version is sealed"
+        )
     previous = licence.previous
     if previous is not None and previous.status != LicenceStatus.active:
-        raise SealRefused(f"{licence.identifier}: the version it replaces ({previous.identifier}) is "
-                          f"{previous.status.name}; a new version of a licence that is no longer in force cannot take effect")
+        raise SealRefused(
+            f"{licence.identifier}: the version it replaces ({previous.identifier}) is "
+            f"{previous.status.name}; a new version of a licence that is no longer in force cannot take effect"
+        )
     seal = active_seal(session, licence.department_id)
     if seal is None:
         raise SealRefused(
@@ -119,24 +133,39 @@ def seal_licence(session, licence: Licence, user) -> Licence:
     signature = crypto.sign(private_hex, seal.public_key, message)
     del private_hex
     if not crypto.verify(seal.public_key, message, signature):  # a corrupt key must never seal
-        raise SealRefused(f"seal {seal.key_id} of {licence.issuer} produced a signature that does not verify; "
-                          "rotate the seal")
+        raise SealRefused(
+            f"seal {seal.key_id} of {licence.issuer} produced a signature that does not verify; rotate the seal"
+        )
     now = utcnow()
     licence.seal, licence.digest, licence.signature = seal, crypto.sm3_hex(message), signature
     licence.sealed_at, licence.sealed_by, licence.status = now, user, LicenceStatus.active
-    record(session, licence, LicenceAction.sealed, user.username,
-           payload={"key_id": seal.key_id, "digest": licence.digest})
+    record(
+        session, licence, LicenceAction.sealed, user.username, payload={"key_id": seal.key_id, "digest": licence.digest}
+    )
     if previous is not None:
         previous.status = LicenceStatus.superseded
-        record(session, previous, LicenceAction.superseded, user.username,
-               payload={"by": licence.identifier})
+        record(session, previous, LicenceAction.superseded, user.username, payload={"by": licence.identifier})
     session.flush()
     return licence
 
 
-def record(session, licence: Licence, action: LicenceAction, actor: str, reason: str = "",
-           payload: dict | None = None, at: dt.datetime | None = None) -> LicenceEvent:
-    event = LicenceEvent(licence=licence, identifier=licence.identifier, action=action, actor=actor,
-                         reason=reason, payload=payload or {}, at=at or utcnow())
+def record(
+    session,
+    licence: Licence,
+    action: LicenceAction,
+    actor: str,
+    reason: str = "",
+    payload: dict | None = None,
+    at: dt.datetime | None = None,
+) -> LicenceEvent:
+    event = LicenceEvent(
+        licence=licence,
+        identifier=licence.identifier,
+        action=action,
+        actor=actor,
+        reason=reason,
+        payload=payload or {},
+        at=at or utcnow(),
+    )
     session.add(event)
     return event

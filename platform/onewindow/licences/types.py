@@ -48,14 +48,18 @@ def mask_problem(f: dict[str, Any]) -> str | None:
     """Why a field's public-page declaration is missing or unsafe, or None."""
     mask = field_mask(f)
     if not mask:
-        return (f"field {f['name']!r} ({f['label']}): declare how the public verification page shows it, "
-                f"mask: one of {', '.join(MASKS)} (none = public data)")
+        return (
+            f"field {f['name']!r} ({f['label']}): declare how the public verification page shows it, "
+            f"mask: one of {', '.join(MASKS)} (none = public data)"
+        )
     if mask not in MASKS:
         return f"field {f['name']!r}: mask {mask!r} is not one of {', '.join(MASKS)}"
     personal = f.get("type") == "id_number" or PERSONAL_FIELD.search(f"{f['name']} {f['label']}")
     if mask == "none" and personal:
-        return (f"field {f['name']!r} ({f['label']}) holds a name, ID number or address and cannot be public; "
-                "declare mask: name, id, address or hidden")
+        return (
+            f"field {f['name']!r} ({f['label']}) holds a name, ID number or address and cannot be public; "
+            "declare mask: name, id, address or hidden"
+        )
     return None
 
 
@@ -120,10 +124,14 @@ def spec_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
 def spec_from(raw: dict[str, Any], source: str) -> TypeSpec:
     code = str(raw["code"])
     return TypeSpec(
-        code=code, name=str(raw["name"]).strip(), type_oid=str(raw.get("type_oid") or default_type_oid(code)),
+        code=code,
+        name=str(raw["name"]).strip(),
+        type_oid=str(raw.get("type_oid") or default_type_oid(code)),
         fields=[{"type": "text", "required": False, **f, "mask": field_mask(f)} for f in raw.get("fields") or []],
-        validity_years=raw.get("validity_years"), template=raw.get("template"),
-        department_code=raw.get("department"), source=source,
+        validity_years=raw.get("validity_years"),
+        template=raw.get("template"),
+        department_code=raw.get("department"),
+        source=source,
     )
 
 
@@ -136,8 +144,9 @@ def collect_plugin_types(host) -> dict[str, TypeSpec]:
         raw = {"code": args[0] if args else kwargs.pop("type_code", None), **kwargs}
         problems = spec_problems(raw)
         if problems:
-            raise StartupError(f"{source}: licence type {raw.get('code')!r}: "
-                               + "; ".join(f"{f}: {m}" for f, m in problems))
+            raise StartupError(
+                f"{source}: licence type {raw.get('code')!r}: " + "; ".join(f"{f}: {m}" for f, m in problems)
+            )
         registry.add(raw["code"], spec_from(raw, source.replace("plugin ", "plugin:").replace("'", "")), source)
     return dict(registry.items())
 
@@ -159,8 +168,9 @@ def ensure_type(code: str, session) -> LicenceType:
         )
     if spec is not None:
         if row is not None and not row.source.startswith("plugin:"):
-            raise ValidationError(f"licence type {code!r} is declared both by {row.source} and by {spec.source}; "
-                                  "rename one of them")
+            raise ValidationError(
+                f"licence type {code!r} is declared both by {row.source} and by {spec.source}; rename one of them"
+            )
         row = row or LicenceType(code=code)
         _apply(row, spec, session)
         session.add(row)
@@ -177,8 +187,10 @@ def _apply(row: LicenceType, spec: TypeSpec, session) -> None:
     if spec.department_code:
         row.department = session.query(Department).filter_by(credit_code=spec.department_code).one_or_none()
         if row.department is None:
-            raise ValidationError(f"licence type {spec.code!r} ({spec.source}): issuing department "
-                                  f"{spec.department_code} does not exist; load the organisation first")
+            raise ValidationError(
+                f"licence type {spec.code!r} ({spec.source}): issuing department "
+                f"{spec.department_code} does not exist; load the organisation first"
+            )
 
 
 # --- item packs: the ``core.licences`` section -------------------------------------

@@ -45,8 +45,9 @@ class Verification:
         return self.status == "valid"
 
 
-def integrity_problem(document: dict[str, Any], digest: str | None, signature: str | None,
-                      public_key: str, key_id: str) -> str | None:
+def integrity_problem(
+    document: dict[str, Any], digest: str | None, signature: str | None, public_key: str, key_id: str
+) -> str | None:
     """Why the signed document does not match its seal, or None when it does."""
     message = crypto.canonical_bytes(document)
     if crypto.sm3_hex(message) != (digest or ""):
@@ -64,8 +65,9 @@ def verify_licence(licence: Licence, on: dt.date | None = None) -> Verification:
     details = {"identifier": licence.identifier}
     if licence.status == LicenceStatus.pending_seal or not licence.signature or licence.seal is None:
         return Verification("unsealed", MESSAGES["unsealed"], details)
-    problem = integrity_problem(licence.signed_document(), licence.digest, licence.signature,
-                                licence.seal.public_key, licence.seal.key_id)
+    problem = integrity_problem(
+        licence.signed_document(), licence.digest, licence.signature, licence.seal.public_key, licence.seal.key_id
+    )
     if problem:
         return Verification("tampered", f"{MESSAGES['tampered']}（{problem}）", details)
     if licence.status == LicenceStatus.revoked:
@@ -88,8 +90,10 @@ def mask_name(name: str) -> str:
 
 
 # Province, prefecture and county level of an address, each optional, nothing finer.
-_ADDRESS_PREFIX = re.compile(r"^(?:[^\d\s]{2,7}?(?:省|自治区))?(?:[^\d\s]{2,9}?(?:市|自治州|地区|盟))?"
-                             r"(?:[^\d\s]{1,7}?(?:县|区|旗|市))?")
+_ADDRESS_PREFIX = re.compile(
+    r"^(?:[^\d\s]{2,7}?(?:省|自治区))?(?:[^\d\s]{2,9}?(?:市|自治州|地区|盟))?"
+    r"(?:[^\d\s]{1,7}?(?:县|区|旗|市))?"
+)
 
 
 def mask_address(address: str) -> str:
@@ -155,8 +159,12 @@ def public_view(licence: Licence, full: bool = False) -> dict[str, Any]:
         "valid_from": licence.valid_from.isoformat(),
         "valid_until": licence.valid_until.isoformat() if licence.valid_until else None,
         "fields": fields,
-        "seal": None if seal is None or not licence.signature else {
-            "name": seal.name, "key_id": seal.key_id, "algorithm": seal.algorithm,
+        "seal": None
+        if seal is None or not licence.signature
+        else {
+            "name": seal.name,
+            "key_id": seal.key_id,
+            "algorithm": seal.algorithm,
             "sealed_at": licence.sealed_at.isoformat(timespec="seconds") if licence.sealed_at else None,
         },
     }
@@ -203,9 +211,14 @@ def export_licence(licence: Licence) -> dict[str, Any]:
         "document": licence.signed_document(),
         "digest": licence.digest,
         "signature": licence.signature,
-        "seal": {"key_id": seal.key_id, "name": seal.name, "algorithm": seal.algorithm,
-                 "public_key": seal.public_key, "department_code": licence.issuer_code,
-                 "user_id": crypto.DEFAULT_USER_ID.decode()},
+        "seal": {
+            "key_id": seal.key_id,
+            "name": seal.name,
+            "algorithm": seal.algorithm,
+            "public_key": seal.public_key,
+            "department_code": licence.issuer_code,
+            "user_id": crypto.DEFAULT_USER_ID.decode(),
+        },
         "sealed_at": licence.sealed_at.isoformat(timespec="seconds") if licence.sealed_at else None,
         "verify_url": verify_url(licence.identifier, licence.verify_code),
     }
@@ -221,15 +234,17 @@ def verify_export(exported: Any, pinned_public_key: str | None = None, on: dt.da
     on = on or dt.date.today()
     try:
         if exported.get("format") != EXPORT_FORMAT:
-            return Verification("tampered", f"not an exported e-licence (format {exported.get('format')!r}, "
-                                            f"expected {EXPORT_FORMAT!r})")
+            return Verification(
+                "tampered", f"not an exported e-licence (format {exported.get('format')!r}, expected {EXPORT_FORMAT!r})"
+            )
         document, seal = exported["document"], exported["seal"]
         ids.parse(document["identifier"])
         public_key = seal["public_key"]
         if pinned_public_key and pinned_public_key.strip().lower() != public_key.lower():
             return Verification("tampered", "the seal's public key is not the pinned public key of the department")
-        problem = integrity_problem(document, exported.get("digest"), exported.get("signature"),
-                                    public_key, seal["key_id"])
+        problem = integrity_problem(
+            document, exported.get("digest"), exported.get("signature"), public_key, seal["key_id"]
+        )
     except ids.MalformedIdentifier as exc:
         return Verification("tampered", str(exc))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
@@ -240,5 +255,8 @@ def verify_export(exported: Any, pinned_public_key: str | None = None, on: dt.da
     if until and dt.date.fromisoformat(until) < on:
         return Verification("expired", MESSAGES["expired"])
     where = exported.get("verify_url") or "the issuing centre's verification page"
-    return Verification("valid", f"电子印章验证通过，数据未被篡改（印章 {seal['key_id']}）；"
-                                 f"是否已撤销请在线核验：{where}", {"key_id": seal["key_id"]})
+    return Verification(
+        "valid",
+        f"电子印章验证通过，数据未被篡改（印章 {seal['key_id']}）；是否已撤销请在线核验：{where}",
+        {"key_id": seal["key_id"]},
+    )

@@ -187,8 +187,9 @@ class Item(Model):
     joint_fee: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     # routing and form
-    routing_mode: Mapped[RoutingMode] = mapped_column(enum_column(RoutingMode), nullable=False,
-                                                      default=RoutingMode.sequential)
+    routing_mode: Mapped[RoutingMode] = mapped_column(
+        enum_column(RoutingMode), nullable=False, default=RoutingMode.sequential
+    )
     form_key: Mapped[Optional[str]] = mapped_column(String(80))  # a plugin-provided form
     licence_type_code: Mapped[Optional[str]] = mapped_column(String(40))  # result licence, if any
 
@@ -200,13 +201,17 @@ class Item(Model):
     created_on: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=_now)
 
     materials: Mapped[list["Material"]] = relationship(
-        back_populates="item", order_by="Material.position", cascade="all, delete-orphan")
+        back_populates="item", order_by="Material.position", cascade="all, delete-orphan"
+    )
     steps: Mapped[list["RoutingStep"]] = relationship(
-        back_populates="item", order_by="RoutingStep.position", cascade="all, delete-orphan")
+        back_populates="item", order_by="RoutingStep.position", cascade="all, delete-orphan"
+    )
     fields: Mapped[list["FormField"]] = relationship(
-        back_populates="item", order_by="FormField.position", cascade="all, delete-orphan")
+        back_populates="item", order_by="FormField.position", cascade="all, delete-orphan"
+    )
     faqs: Mapped[list["ItemFaq"]] = relationship(
-        back_populates="item", order_by="ItemFaq.position", cascade="all, delete-orphan")
+        back_populates="item", order_by="ItemFaq.position", cascade="all, delete-orphan"
+    )
 
     @property
     def lead_step(self) -> Optional["RoutingStep"]:

@@ -190,9 +190,7 @@ class Window(Model):
 
     def check_kind_rules(self) -> None:
         if self.kind == WindowKind.specialised and not (self.approval_ref or "").strip():
-            raise ValidationError(
-                f"窗口 {self.code} {self.name}: 专业窗口须经中心批准，请填写批准文号（approval_ref）"
-            )
+            raise ValidationError(f"窗口 {self.code} {self.name}: 专业窗口须经中心批准，请填写批准文号（approval_ref）")
 
     def __repr__(self) -> str:
         return f"{self.code} {self.name}"

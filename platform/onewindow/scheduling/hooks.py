@@ -18,8 +18,13 @@ from onewindow.scheduling import models  # noqa: F401  (the lease table, for the
 
 @click.command("scheduler")
 @click.option("--once", is_flag=True, help="Run every registered job once, then exit.")
-@click.option("--standby-poll", default=15.0, show_default=True, type=float,
-              help="Seconds between leadership attempts while another scheduler leads.")
+@click.option(
+    "--standby-poll",
+    default=15.0,
+    show_default=True,
+    type=float,
+    help="Seconds between leadership attempts while another scheduler leads.",
+)
 @click.option("--list", "list_jobs", is_flag=True, help="List the registered jobs and exit.")
 def scheduler_command(once: bool, standby_poll: float, list_jobs: bool) -> None:
     """Run the job scheduler (exactly one leader per database; others stand by)."""

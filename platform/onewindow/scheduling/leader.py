@@ -96,14 +96,23 @@ class Leadership:
         now = _utcnow()
         until = now + dt.timedelta(seconds=self.lease_seconds)
         with self._get_engine().begin() as conn:
-            taken = conn.execute(update(LEASE).where(
-                LEASE.c.name == LEASE_NAME, (LEASE.c.holder == self.holder) | (LEASE.c.expires_at < now),
-            ).values(holder=self.holder, acquired_at=now, expires_at=until)).rowcount == 1
+            taken = (
+                conn.execute(
+                    update(LEASE)
+                    .where(
+                        LEASE.c.name == LEASE_NAME,
+                        (LEASE.c.holder == self.holder) | (LEASE.c.expires_at < now),
+                    )
+                    .values(holder=self.holder, acquired_at=now, expires_at=until)
+                ).rowcount
+                == 1
+            )
         if not taken:
             try:
                 with self._get_engine().begin() as conn:
-                    conn.execute(insert(LEASE).values(name=LEASE_NAME, holder=self.holder, acquired_at=now,
-                                                      expires_at=until))
+                    conn.execute(
+                        insert(LEASE).values(name=LEASE_NAME, holder=self.holder, acquired_at=now, expires_at=until)
+                    )
                 taken = True
             except IntegrityError:  # someone holds an unexpired lease
                 taken = False
@@ -113,8 +122,14 @@ class Leadership:
     def _renew_lease(self) -> bool:
         until = _utcnow() + dt.timedelta(seconds=self.lease_seconds)
         with self._get_engine().begin() as conn:
-            return conn.execute(update(LEASE).where(LEASE.c.name == LEASE_NAME, LEASE.c.holder == self.holder)
-                                .values(expires_at=until)).rowcount == 1
+            return (
+                conn.execute(
+                    update(LEASE)
+                    .where(LEASE.c.name == LEASE_NAME, LEASE.c.holder == self.holder)
+                    .values(expires_at=until)
+                ).rowcount
+                == 1
+            )
 
     def still_held(self) -> bool:
         """The leader checks this between jobs and renews its lease: a lost connection or an

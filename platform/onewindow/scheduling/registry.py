@@ -50,8 +50,9 @@ def collect_jobs(host: PluginHost) -> list[JobSpec]:
         trigger = args[2] if len(args) > 2 else kwargs.pop("trigger", "interval")
         kwargs.pop("trigger", None)
         if trigger not in TRIGGERS:
-            raise StartupError(f"{source} registers job {job_id!r} with unknown trigger {trigger!r}; "
-                               f"use one of {', '.join(TRIGGERS)}")
+            raise StartupError(
+                f"{source} registers job {job_id!r} with unknown trigger {trigger!r}; use one of {', '.join(TRIGGERS)}"
+            )
         spec = JobSpec(str(job_id), str(ref), trigger, dict(kwargs), source)
         registry.add(spec.id, spec, source)
         spec.resolve()  # an unimportable job fails at startup, not at 3 a.m.

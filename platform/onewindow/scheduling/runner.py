@@ -103,8 +103,7 @@ def sync_jobs(scheduler, specs: list[JobSpec]) -> None:
         existing = scheduler.get_job(spec.id)
         if existing is not None and str(existing.trigger) == str(trigger) and tuple(existing.args) == (spec.ref,):
             continue  # unchanged: keep its next run time across restarts
-        scheduler.add_job(RUN_JOB, trigger=trigger, args=[spec.ref], id=spec.id, name=spec.id,
-                          replace_existing=True)
+        scheduler.add_job(RUN_JOB, trigger=trigger, args=[spec.ref], id=spec.id, name=spec.id, replace_existing=True)
 
 
 def _trigger(spec: JobSpec):
@@ -116,8 +115,9 @@ def _trigger(spec: JobSpec):
     return cls(timezone="Asia/Shanghai", **spec.trigger_args)
 
 
-def serve(app: Flask, standby_poll: float = 15.0, check_every: float = 5.0,
-          stop: threading.Event | None = None) -> None:
+def serve(
+    app: Flask, standby_poll: float = 15.0, check_every: float = 5.0, stop: threading.Event | None = None
+) -> None:
     """Stand by until elected, run the scheduler while the lock holds, stand by again if it is lost."""
     stop = stop or threading.Event()
     lease = float(app.extensions["onewindow"].settings["SCHEDULER_LEASE_SECONDS"])

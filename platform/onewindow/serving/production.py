@@ -52,13 +52,17 @@ def options(settings: dict[str, Any], host: str, port: int, workers: int | None 
     workers = settings["SERVE_WORKERS"] if workers is None else workers
     threads = settings["SERVE_THREADS"]
     if workers < 1 or threads < 1:
-        raise StartupError(f"SERVE_WORKERS and SERVE_THREADS must be at least 1 (got {workers} workers, "
-                           f"{threads} threads); set them in instance/onewindow.toml or ONEWINDOW_SERVE_*")
+        raise StartupError(
+            f"SERVE_WORKERS and SERVE_THREADS must be at least 1 (got {workers} workers, "
+            f"{threads} threads); set them in instance/onewindow.toml or ONEWINDOW_SERVE_*"
+        )
     if threads > settings["DATABASE_POOL_SIZE"] + settings["DATABASE_MAX_OVERFLOW"]:
-        raise StartupError(f"SERVE_THREADS ({threads}) exceeds the connections one worker may open "
-                           f"(DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW = "
-                           f"{settings['DATABASE_POOL_SIZE'] + settings['DATABASE_MAX_OVERFLOW']}); "
-                           "raise the pool or lower the threads")
+        raise StartupError(
+            f"SERVE_THREADS ({threads}) exceeds the connections one worker may open "
+            f"(DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW = "
+            f"{settings['DATABASE_POOL_SIZE'] + settings['DATABASE_MAX_OVERFLOW']}); "
+            "raise the pool or lower the threads"
+        )
     access_log = settings["SERVE_ACCESS_LOG"] or None
     return {
         "bind": f"{host}:{port}",

@@ -35,9 +35,7 @@ def _region_parent_level(form, field):
         return
     if index != LEVEL_ORDER.index(parent.level) + 1:
         expected = LEVEL_ORDER[index - 1] if index else None
-        raise FormError(
-            f"“{level}”级区划的上级应为“{expected}”级" if expected else "省级区划没有上级区划"
-        )
+        raise FormError(f"“{level}”级区划的上级应为“{expected}”级" if expected else "省级区划没有上级区划")
 
 
 def _specialised_needs_approval(form, field):
@@ -58,7 +56,12 @@ class RegionView(ModelView):
     search_columns = ["code", "name", "level", "parent"]
     order_columns = ["code", "name"]
     base_order = ("code", "asc")
-    label_columns = {"code": _l("Division code"), "name": _l("Name"), "level": _l("Level"), "parent": _l("Parent region")}
+    label_columns = {
+        "code": _l("Division code"),
+        "name": _l("Name"),
+        "level": _l("Level"),
+        "parent": _l("Parent region"),
+    }
     description_columns = {"code": _l("6 digits for province/city/county, 9 for a town, 12 for a village")}
     validators_columns = {"code": [_checksum(division_code_problem)], "parent": [_region_parent_level]}
 
@@ -71,8 +74,11 @@ class DepartmentView(ModelView):
     add_columns = edit_columns = ["name", "short_name", "credit_code", "region", "phone"]
     search_columns = ["name", "credit_code", "region"]
     label_columns = {
-        "name": _l("Name"), "short_name": _l("Short name"), "credit_code": _l("Unified social credit code"),
-        "region": _l("Region"), "phone": _l("Phone"),
+        "name": _l("Name"),
+        "short_name": _l("Short name"),
+        "credit_code": _l("Unified social credit code"),
+        "region": _l("Region"),
+        "phone": _l("Phone"),
     }
     validators_columns = {"credit_code": [_checksum(uscc_problem)]}
 
@@ -83,7 +89,12 @@ class CentreView(ModelView):
     show_title = add_title = edit_title = _l("Service centre")
     list_columns = ["name", "region", "address"]
     add_columns = edit_columns = ["name", "region", "address", "opening_hours"]
-    label_columns = {"name": _l("Name"), "region": _l("Region"), "address": _l("Address"), "opening_hours": _l("Opening hours")}
+    label_columns = {
+        "name": _l("Name"),
+        "region": _l("Region"),
+        "address": _l("Address"),
+        "opening_hours": _l("Opening hours"),
+    }
 
 
 class ZoneView(ModelView):
@@ -94,7 +105,13 @@ class ZoneView(ModelView):
     add_columns = edit_columns = ["centre", "number", "name", "kind", "description"]
     base_order = ("number", "asc")
     search_columns = ["centre", "name", "kind"]
-    label_columns = {"centre": _l("Service centre"), "number": _l("Zone number"), "name": _l("Name"), "kind": _l("Zone kind"), "description": _l("Description")}
+    label_columns = {
+        "centre": _l("Service centre"),
+        "number": _l("Zone number"),
+        "name": _l("Name"),
+        "kind": _l("Zone kind"),
+        "description": _l("Description"),
+    }
 
 
 class WindowView(ModelView):
@@ -105,8 +122,13 @@ class WindowView(ModelView):
     add_columns = edit_columns = ["zone", "code", "name", "kind", "departments", "approval_ref", "active"]
     search_columns = ["code", "name", "kind", "zone", "departments"]
     label_columns = {
-        "code": _l("Window number"), "name": _l("Name"), "kind": _l("Window kind"), "zone": _l("Zone"),
-        "departments": _l("Departments served"), "approval_ref": _l("Centre approval reference"), "active": _l("In service"),
+        "code": _l("Window number"),
+        "name": _l("Name"),
+        "kind": _l("Window kind"),
+        "zone": _l("Zone"),
+        "departments": _l("Departments served"),
+        "approval_ref": _l("Centre approval reference"),
+        "active": _l("In service"),
     }
     validators_columns = {"approval_ref": [_specialised_needs_approval]}
     # FAB turns a NOT NULL boolean into a required field, refusing an unticked box.
@@ -126,7 +148,12 @@ class DepartmentStaffView(ModelView):
     search_columns = ["username", "first_name", "last_name"]
     formatters_columns = {"roles": _role_names}
     label_columns = {
-        "username": _l("User name"), "first_name": _l("First name"), "last_name": _l("Last name"),
-        "department": _l("Department"), "roles": _l("Roles"), "windows": _l("Windows"), "phone": _l("Phone"),
+        "username": _l("User name"),
+        "first_name": _l("First name"),
+        "last_name": _l("Last name"),
+        "department": _l("Department"),
+        "roles": _l("Roles"),
+        "windows": _l("Windows"),
+        "phone": _l("Phone"),
         "email": _l("Email"),
     }

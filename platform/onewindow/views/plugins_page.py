@@ -16,6 +16,4 @@ class PluginsView(BaseView):
     @has_access
     def list(self):
         host = current_app.extensions["onewindow"].plugins
-        return self.render_template(
-            "onewindow/plugins.html", plugins=host.plugins, title=_l("Plugins")
-        )
+        return self.render_template("onewindow/plugins.html", plugins=host.plugins, title=_l("Plugins"))

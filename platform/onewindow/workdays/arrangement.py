@@ -61,8 +61,10 @@ class ImportResult:
 
     def summary(self) -> str:
         verb = "replaced" if self.replaced else "imported"
-        return (f"{verb} the {self.year} arrangement: {self.holidays} holiday date(s), "
-                f"{self.workdays} make-up working day(s); {self.year} is confirmed")
+        return (
+            f"{verb} the {self.year} arrangement: {self.holidays} holiday date(s), "
+            f"{self.workdays} make-up working day(s); {self.year} is confirmed"
+        )
 
 
 def _date(value: Any, what: str, year: int | None, problems: list[str]) -> dt.date | None:
@@ -151,8 +153,9 @@ def parse_arrangement(data: Any, where: str = "arrangement") -> Arrangement:
         if workday is None or note is None:
             continue
         if workday in holidays:
-            problems.append(f"{what}: {workday} is also a holiday in {first_seen[workday]}; "
-                            "a date is either one or the other")
+            problems.append(
+                f"{what}: {workday} is also a holiday in {first_seen[workday]}; a date is either one or the other"
+            )
         elif workday in workdays:
             problems.append(f"{what}: {workday} is listed twice")
         elif workday.weekday() < 5:
@@ -194,8 +197,10 @@ def library_differences(arrangement: Arrangement) -> list[str]:
         if day not in listed:
             is_workday, note = library_day(day)
             if is_workday != (day.weekday() < 5):
-                notes.append(f"{day}: chinesecalendar has {note or ('a working day' if is_workday else 'a day off')} "
-                             "which the arrangement does not list; chinesecalendar still applies on that date")
+                notes.append(
+                    f"{day}: chinesecalendar has {note or ('a working day' if is_workday else 'a day off')} "
+                    "which the arrangement does not list; chinesecalendar still applies on that date"
+                )
         day += dt.timedelta(days=1)
     return notes
 
@@ -209,7 +214,9 @@ def import_arrangement(source: str | Path | dict, actor: str, *, where: str | No
     """
     from onewindow.app import db
 
-    arrangement = parse_arrangement(source, where or "arrangement") if isinstance(source, dict) else load_arrangement(source)
+    arrangement = (
+        parse_arrangement(source, where or "arrangement") if isinstance(source, dict) else load_arrangement(source)
+    )
     session = db.session
     year = arrangement.year
     try:
@@ -232,7 +239,8 @@ def import_arrangement(source: str | Path | dict, actor: str, *, where: str | No
     except Exception:
         session.rollback()
         raise
-    result = ImportResult(year, len(arrangement.holidays), len(arrangement.workdays), replaced,
-                          library_differences(arrangement))
+    result = ImportResult(
+        year, len(arrangement.holidays), len(arrangement.workdays), replaced, library_differences(arrangement)
+    )
     notify_calendar_changed([year])
     return result

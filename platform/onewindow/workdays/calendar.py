@@ -191,5 +191,7 @@ class WorkCalendar:
         return [y for y in range(self.first_day.year, self.last_day.year + 1) if y not in self.confirmed_years]
 
     def __repr__(self) -> str:
-        return (f"<WorkCalendar {self.first_day.year}–{self.last_day.year}, "
-                f"{len(self.overrides)} override(s), unconfirmed from {min(self.unconfirmed_years(), default='-')}>")
+        return (
+            f"<WorkCalendar {self.first_day.year}–{self.last_day.year}, "
+            f"{len(self.overrides)} override(s), unconfirmed from {min(self.unconfirmed_years(), default='-')}>"
+        )

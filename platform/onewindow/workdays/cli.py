@@ -23,10 +23,13 @@ def special_days(year: int) -> list[tuple[dt.date, bool, str]]:
     from onewindow.workdays.store import get_calendar
 
     cal = get_calendar()
-    notes = dict(db.session.execute(
-        select(CalendarDay.date, CalendarDay.note)
-        .where(CalendarDay.date >= dt.date(year, 1, 1), CalendarDay.date <= dt.date(year, 12, 31))
-    ).all())
+    notes = dict(
+        db.session.execute(
+            select(CalendarDay.date, CalendarDay.note).where(
+                CalendarDay.date >= dt.date(year, 1, 1), CalendarDay.date <= dt.date(year, 12, 31)
+            )
+        ).all()
+    )
     days, day = [], dt.date(year, 1, 1)
     while day.year == year:
         is_workday = cal.is_workday(day)
@@ -61,12 +64,16 @@ def _confirmation(cal, year: int) -> str:
 
     row = db.session.scalar(select(CalendarYear).where(CalendarYear.year == year))
     if row is not None and row.confirmed:
-        return (f"confirmed: {row.source or 'no notice named'} "
-                f"(entered by {row.entered_by or '?'} on {row.entered_at:%Y-%m-%d})")
+        return (
+            f"confirmed: {row.source or 'no notice named'} "
+            f"(entered by {row.entered_by or '?'} on {row.entered_at:%Y-%m-%d})"
+        )
     if year in library_years():
         return "confirmed: chinesecalendar (official arrangement built into the library)"
-    return (f"NOT confirmed: weekends only until the official arrangement is entered; due dates that "
-            f"run through {year} are flagged (onewindow calendar import FILE)")
+    return (
+        f"NOT confirmed: weekends only until the official arrangement is entered; due dates that "
+        f"run through {year} are flagged (onewindow calendar import FILE)"
+    )
 
 
 @click.group("calendar")
@@ -134,5 +141,7 @@ def check_command(date: dt.datetime, n: int) -> None:
         click.echo("confirmed: every day counted lies in a year with an official arrangement")
     else:
         years = sorted({y for y in range(start.year, due.year + 1) if not cal.is_confirmed(y)})
-        click.echo(f"UNCONFIRMED: {', '.join(map(str, years))} counted with weekends only; "
-                   "import the official arrangement to confirm (onewindow calendar import FILE)")
+        click.echo(
+            f"UNCONFIRMED: {', '.join(map(str, years))} counted with weekends only; "
+            "import the official arrangement to confirm (onewindow calendar import FILE)"
+        )

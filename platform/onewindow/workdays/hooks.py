@@ -23,8 +23,11 @@ def register_views(register):
 @hookimpl
 def register_permissions(register):
     # Supervisors (电子监察) check the clock the deadlines run on; only the admin changes it.
-    read = [(perm, view) for view in ("CalendarYearView", "CalendarDayView")
-            for perm in ("can_list", "can_show", "can_get", "can_info")]
+    read = [
+        (perm, view)
+        for view in ("CalendarYearView", "CalendarDayView")
+        for perm in ("can_list", "can_show", "can_get", "can_info")
+    ]
     menus = [("menu_access", m) for m in (CALENDAR, "Arrangement years", "Arrangement dates")]
     register("supervisor", read + menus)
 

@@ -43,12 +43,8 @@ def _cache(app) -> _Cache:
 
 
 def _rows(session) -> tuple[tuple, tuple]:
-    years = tuple(session.execute(
-        select(CalendarYear.year, CalendarYear.confirmed).order_by(CalendarYear.year)
-    ).all())
-    days = tuple(session.execute(
-        select(CalendarDay.date, CalendarDay.is_workday).order_by(CalendarDay.date)
-    ).all())
+    years = tuple(session.execute(select(CalendarYear.year, CalendarYear.confirmed).order_by(CalendarYear.year)).all())
+    days = tuple(session.execute(select(CalendarDay.date, CalendarDay.is_workday).order_by(CalendarDay.date)).all())
     return years, days
 
 
@@ -70,7 +66,8 @@ def get_calendar() -> WorkCalendar:
     with _lock:
         if cache.key != key:
             cache.calendar = WorkCalendar(
-                FIRST_YEAR, last_year,
+                FIRST_YEAR,
+                last_year,
                 overrides={d: bool(w) for d, w in days},
                 confirmed_years=[y for y, confirmed in years if confirmed],
             )

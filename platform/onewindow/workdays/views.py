@@ -94,16 +94,24 @@ class CalendarYearView(_AnnouncesChanges, ModelView):
     add_columns = edit_columns = ["year", "confirmed", "source"]
     base_order = ("year", "desc")
     label_columns = {
-        "year": _l("Year"), "confirmed": _l("Confirmed"), "source": _l("Official notice"),
-        "entered_by": _l("Entered by"), "entered_at": _l("Entered at"),
+        "year": _l("Year"),
+        "confirmed": _l("Confirmed"),
+        "source": _l("Official notice"),
+        "entered_by": _l("Entered by"),
+        "entered_at": _l("Entered at"),
     }
     description_columns = {"source": _l("e.g. 国务院办公厅关于2027年部分节假日安排的通知")}
     # FAB makes a NOT NULL boolean "required", so an unticked box would be refused.
-    add_form_extra_fields = edit_form_extra_fields = {"confirmed": BooleanField(
-        _l("Confirmed"), default=False,
-        description=_l("Tick once the State Council's arrangement for the year has been entered as dates; "
-                       "until then due dates in this year are counted with weekends only and flagged"),
-    )}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "confirmed": BooleanField(
+            _l("Confirmed"),
+            default=False,
+            description=_l(
+                "Tick once the State Council's arrangement for the year has been entered as dates; "
+                "until then due dates in this year are counted with weekends only and flagged"
+            ),
+        )
+    }
     validators_columns = {"year": [_year_in_range], "source": [_confirmed_needs_source]}
 
     def _year_of(self, item):
@@ -127,14 +135,22 @@ class CalendarDayView(_AnnouncesChanges, ModelView):
     search_columns = ["date", "is_workday", "note"]
     base_order = ("date", "desc")
     label_columns = {
-        "date": _l("Date"), "weekday": _l("Weekday"), "is_workday": _l("Working day"), "note": _l("Note"),
+        "date": _l("Date"),
+        "weekday": _l("Weekday"),
+        "is_workday": _l("Working day"),
+        "note": _l("Note"),
     }
     description_columns = {"note": _l("The holiday, e.g. 春节, or 调休上班")}
-    add_form_extra_fields = edit_form_extra_fields = {"is_workday": BooleanField(
-        _l("Working day"), default=False,
-        description=_l("Ticked: a make-up working day (调休上班); not ticked: a holiday. "
-                       "This date overrides the built-in calendar"),
-    )}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "is_workday": BooleanField(
+            _l("Working day"),
+            default=False,
+            description=_l(
+                "Ticked: a make-up working day (调休上班); not ticked: a holiday. "
+                "This date overrides the built-in calendar"
+            ),
+        )
+    }
     validators_columns = {"date": [_year_in_range]}
 
     def _year_of(self, item):
@@ -142,9 +158,14 @@ class CalendarDayView(_AnnouncesChanges, ModelView):
 
 
 class ArrangementUploadForm(DynamicForm):
-    file = FileField(_l("Arrangement file (JSON)"), validators=[FileRequired()],
-                     description=_l('{"year": 2027, "source": "…", "holidays": [["2027-01-01", "2027-01-03", "元旦"]], '
-                                    '"workdays": [["2027-02-07", "调休上班"]]}'))
+    file = FileField(
+        _l("Arrangement file (JSON)"),
+        validators=[FileRequired()],
+        description=_l(
+            '{"year": 2027, "source": "…", "holidays": [["2027-01-01", "2027-01-03", "元旦"]], '
+            '"workdays": [["2027-02-07", "调休上班"]]}'
+        ),
+    )
 
 
 class CalendarImportView(SimpleFormView):

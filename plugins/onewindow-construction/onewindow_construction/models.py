@@ -25,10 +25,10 @@ def _now() -> dt.datetime:
 
 
 class PhaseKey(LabelledEnum):
-    initiation = _l("Project initiation")     # 立项
-    land = _l("Land")                         # 用地
-    planning = _l("Planning")                 # 规划
-    permit = _l("Construction permit")        # 施工许可
+    initiation = _l("Project initiation")  # 立项
+    land = _l("Land")  # 用地
+    planning = _l("Planning")  # 规划
+    permit = _l("Construction permit")  # 施工许可
     acceptance = _l("Completion acceptance")  # 验收
 
 
@@ -39,10 +39,10 @@ class PhaseState(LabelledEnum):
 
 
 class JointKind(LabelledEnum):
-    survey = _l("Joint site survey")            # 联合勘验
+    survey = _l("Joint site survey")  # 联合勘验
     drawing_review = _l("Joint drawing review")  # 联合审图
     mapping = _l("Joint surveying and mapping")  # 联合测绘
-    acceptance = _l("Joint acceptance")         # 联合验收
+    acceptance = _l("Joint acceptance")  # 联合验收
 
 
 class FeeStage(LabelledEnum):
@@ -65,11 +65,14 @@ class ConstructionProject(Model):
     created_by: Mapped[str] = mapped_column(String(128), nullable=False)
 
     phases: Mapped[list["ConstructionPhase"]] = relationship(
-        back_populates="project", order_by="ConstructionPhase.position", cascade="all, delete-orphan")
+        back_populates="project", order_by="ConstructionPhase.position", cascade="all, delete-orphan"
+    )
     fees: Mapped[list["ConstructionFee"]] = relationship(
-        back_populates="project", order_by="ConstructionFee.id", cascade="all, delete-orphan")
-    agent: Mapped[Optional["ConstructionAgent"]] = relationship(back_populates="project", uselist=False,
-                                                               cascade="all, delete-orphan")
+        back_populates="project", order_by="ConstructionFee.id", cascade="all, delete-orphan"
+    )
+    agent: Mapped[Optional["ConstructionAgent"]] = relationship(
+        back_populates="project", uselist=False, cascade="all, delete-orphan"
+    )
 
     def phase(self, key: str) -> "ConstructionPhase":
         return next(p for p in self.phases if p.key.name == key)
@@ -83,8 +86,9 @@ class ConstructionPhase(Model):
     __table_args__ = (UniqueConstraint("project_id", "key", name="uq_construction_phase_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("construction_project.id", ondelete="CASCADE"),
-                                            nullable=False, index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("construction_project.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     project: Mapped[ConstructionProject] = relationship(back_populates="phases")
     key: Mapped[PhaseKey] = mapped_column(enum_column(PhaseKey), nullable=False)
     position: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -99,10 +103,12 @@ class ConstructionPhase(Model):
     commitment: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 承诺备案
     commitment_note: Mapped[Optional[str]] = mapped_column(Text)
 
-    links: Mapped[list["ConstructionProjectCase"]] = relationship(back_populates="phase",
-                                                                  order_by="ConstructionProjectCase.id")
+    links: Mapped[list["ConstructionProjectCase"]] = relationship(
+        back_populates="phase", order_by="ConstructionProjectCase.id"
+    )
     joint_tasks: Mapped[list["ConstructionJointTask"]] = relationship(
-        back_populates="phase", order_by="ConstructionJointTask.id", cascade="all, delete-orphan")
+        back_populates="phase", order_by="ConstructionJointTask.id", cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return f"{self.project} · {self.key}"
@@ -114,10 +120,12 @@ class ConstructionProjectCase(Model):
     __tablename__ = "construction_project_case"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("construction_project.id", ondelete="CASCADE"),
-                                            nullable=False, index=True)
-    phase_id: Mapped[int] = mapped_column(ForeignKey("construction_phase.id", ondelete="CASCADE"),
-                                          nullable=False, index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("construction_project.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    phase_id: Mapped[int] = mapped_column(
+        ForeignKey("construction_phase.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     phase: Mapped[ConstructionPhase] = relationship(back_populates="links")
     case_id: Mapped[int] = mapped_column(ForeignKey("ow_case.id", ondelete="CASCADE"), nullable=False, unique=True)
     case: Mapped[Case] = relationship()
@@ -129,13 +137,15 @@ class ConstructionJointTask(Model):
     __tablename__ = "construction_joint_task"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    phase_id: Mapped[int] = mapped_column(ForeignKey("construction_phase.id", ondelete="CASCADE"),
-                                          nullable=False, index=True)
+    phase_id: Mapped[int] = mapped_column(
+        ForeignKey("construction_phase.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     phase: Mapped[ConstructionPhase] = relationship(back_populates="joint_tasks")
     kind: Mapped[JointKind] = mapped_column(enum_column(JointKind), nullable=False)
     completed_on: Mapped[Optional[dt.date]] = mapped_column(Date)
     signoffs: Mapped[list["ConstructionSignoff"]] = relationship(
-        back_populates="task", order_by="ConstructionSignoff.id", cascade="all, delete-orphan")
+        back_populates="task", order_by="ConstructionSignoff.id", cascade="all, delete-orphan"
+    )
 
     @property
     def complete(self) -> bool:
@@ -147,8 +157,9 @@ class ConstructionSignoff(Model):
     __table_args__ = (UniqueConstraint("task_id", "department_id", name="uq_construction_signoff_dept"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("construction_joint_task.id", ondelete="CASCADE"),
-                                         nullable=False, index=True)
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("construction_joint_task.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     task: Mapped[ConstructionJointTask] = relationship(back_populates="signoffs")
     department_id: Mapped[int] = mapped_column(ForeignKey("ow_department.id"), nullable=False)
     department: Mapped[Department] = relationship()
@@ -163,8 +174,9 @@ class ConstructionFee(Model):
     __tablename__ = "construction_fee"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("construction_project.id", ondelete="CASCADE"),
-                                            nullable=False, index=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("construction_project.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     project: Mapped[ConstructionProject] = relationship(back_populates="fees")
     stage: Mapped[FeeStage] = mapped_column(enum_column(FeeStage), nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
@@ -185,8 +197,9 @@ class ConstructionAgent(Model):
     __tablename__ = "construction_agent"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("construction_project.id", ondelete="CASCADE"),
-                                            nullable=False, unique=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("construction_project.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
     project: Mapped[ConstructionProject] = relationship(back_populates="agent")
     staff_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), nullable=False, index=True)
     username: Mapped[str] = mapped_column(String(128), nullable=False)

@@ -35,8 +35,11 @@ def _desk(*methods: str) -> list[tuple[str, str]]:
 
 @hookimpl
 def register_permissions(register):
-    viewing = (read("ConstructionProjectView") + can("ConstructionDashboardView", "index")
-               + menu(CATEGORY, "Construction projects", "Project dashboard"))
+    viewing = (
+        read("ConstructionProjectView")
+        + can("ConstructionDashboardView", "index")
+        + menu(CATEGORY, "Construction projects", "Project dashboard")
+    )
     window = _desk("new_project", "phase", "commitment", "fee", "pay", "agent")
     register("acceptor", viewing + window)
     register("chief_rep", viewing + window + _desk("sign_off"))

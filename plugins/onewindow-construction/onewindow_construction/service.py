@@ -16,11 +16,20 @@ from typing import Any
 from sqlalchemy import select
 
 from onewindow import Case, CaseState, Department, Item, ItemStatus, ValidationError, clock, db, uscc_problem
-from onewindow_construction.phases import BY_KEY, FEE_STAGES, PHASE_OF_ITEM, PHASES
 from onewindow_construction.models import (
-    ConstructionAgent, ConstructionFee, ConstructionJointTask, ConstructionPhase, ConstructionProject,
-    ConstructionProjectCase, ConstructionSignoff, FeeStage, JointKind, PhaseKey, PhaseState,
+    ConstructionAgent,
+    ConstructionFee,
+    ConstructionJointTask,
+    ConstructionPhase,
+    ConstructionProject,
+    ConstructionProjectCase,
+    ConstructionSignoff,
+    FeeStage,
+    JointKind,
+    PhaseKey,
+    PhaseState,
 )
+from onewindow_construction.phases import BY_KEY, FEE_STAGES, PHASE_OF_ITEM, PHASES
 
 #: The application data key that ties a case to its project (set by :func:`open_phase_cases`).
 PROJECT_KEY = "construction_project"
@@ -43,13 +52,22 @@ def _label(phase: ConstructionPhase) -> str:
 # --- projects and phases -----------------------------------------------------
 
 
-def create_project(*, code: str, name: str, owner_name: str, owner_credit_code: str, by: str,
-                   site: str = "", total_investment: Any = None) -> ConstructionProject:
+def create_project(
+    *,
+    code: str,
+    name: str,
+    owner_name: str,
+    owner_credit_code: str,
+    by: str,
+    site: str = "",
+    total_investment: Any = None,
+) -> ConstructionProject:
     """Register a project with its five phases; 立项 opens at once, the others wait."""
     code = (code or "").strip()
     if not PROJECT_CODE.match(code):
-        raise ValidationError(f"项目代码“{code}”格式不正确，应为投资项目在线审批监管平台赋予的代码，"
-                              "如 2026-369921-47-01-000123")
+        raise ValidationError(
+            f"项目代码“{code}”格式不正确，应为投资项目在线审批监管平台赋予的代码，如 2026-369921-47-01-000123"
+        )
     if db.session.execute(select(ConstructionProject.id).where(ConstructionProject.code == code)).first():
         raise ValidationError(f"项目代码 {code} 已登记，请在建设项目列表中查找")
     problem = uscc_problem((owner_credit_code or "").strip().upper())
@@ -61,14 +79,28 @@ def create_project(*, code: str, name: str, owner_name: str, owner_credit_code: 
         investment = None if total_investment in (None, "") else Decimal(str(total_investment))
     except InvalidOperation:
         raise ValidationError(f"总投资“{total_investment}”不是数字（万元）") from None
-    project = ConstructionProject(code=code, name=name.strip(), owner_name=owner_name.strip(),
-                                  owner_credit_code=owner_credit_code.strip().upper(), site=site or "",
-                                  total_investment=investment, created_by=by, created_at=clock.now())
+    project = ConstructionProject(
+        code=code,
+        name=name.strip(),
+        owner_name=owner_name.strip(),
+        owner_credit_code=owner_credit_code.strip().upper(),
+        site=site or "",
+        total_investment=investment,
+        created_by=by,
+        created_at=clock.now(),
+    )
     for position, spec in enumerate(PHASES, start=1):
-        project.phases.append(ConstructionPhase(
-            key=PhaseKey[spec.key], position=position, lead_department=_department(spec.lead),
-            responsible=list(spec.responsible), limit_days=spec.limit_days, state=PhaseState.waiting,
-            commitment=False))
+        project.phases.append(
+            ConstructionPhase(
+                key=PhaseKey[spec.key],
+                position=position,
+                lead_department=_department(spec.lead),
+                responsible=list(spec.responsible),
+                limit_days=spec.limit_days,
+                state=PhaseState.waiting,
+                commitment=False,
+            )
+        )
     db.session.add(project)
     open_phase(project.phases[0])
     db.session.flush()
@@ -83,9 +115,12 @@ def open_phase(phase: ConstructionPhase) -> None:
     phase.state, phase.opened_on = PhaseState.open, today
     phase.due_date, _ = clock.add_workdays(today, phase.limit_days)
     for task in BY_KEY[phase.key.name].joint:
-        phase.joint_tasks.append(ConstructionJointTask(
-            kind=JointKind[task.kind], signoffs=[ConstructionSignoff(department=_department(c))
-                                                 for c in task.departments]))
+        phase.joint_tasks.append(
+            ConstructionJointTask(
+                kind=JointKind[task.kind],
+                signoffs=[ConstructionSignoff(department=_department(c)) for c in task.departments],
+            )
+        )
 
 
 def mark_commitment(phase: ConstructionPhase, note: str, by: str) -> ConstructionPhase:
@@ -118,17 +153,26 @@ def order_problem(project: ConstructionProject, phase: ConstructionPhase) -> str
     if phase.commitment and previous.state == PhaseState.open:
         return None
     if phase.commitment:
-        return (f"“{_label(phase)}”阶段虽实行承诺备案，也须在“{_label(previous)}”阶段开始后办理；"
-                f"请先办理“{_label(previous)}”阶段的事项")
-    return (f"建设项目“{project.name}”的“{_label(previous)}”阶段尚未完成，不能办理“{_label(phase)}”阶段的事项；"
-            "各阶段须依次办理（立项→用地→规划→施工许可→验收），实行承诺备案的阶段除外")
+        return (
+            f"“{_label(phase)}”阶段虽实行承诺备案，也须在“{_label(previous)}”阶段开始后办理；"
+            f"请先办理“{_label(previous)}”阶段的事项"
+        )
+    return (
+        f"建设项目“{project.name}”的“{_label(previous)}”阶段尚未完成，不能办理“{_label(phase)}”阶段的事项；"
+        "各阶段须依次办理（立项→用地→规划→施工许可→验收），实行承诺备案的阶段除外"
+    )
 
 
 def phase_items(phase_key: str, basic_codes: list[str] | None = None) -> list[Item]:
     """The items in force that the phase handles (the pack may lack some of them)."""
     codes = [c for c in BY_KEY[phase_key].items if basic_codes is None or c in basic_codes]
-    rows = db.session.execute(select(Item).where(Item.basic_code.in_(codes), Item.is_current.is_(True),
-                                                 Item.status == ItemStatus.active)).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Item).where(Item.basic_code.in_(codes), Item.is_current.is_(True), Item.status == ItemStatus.active)
+        )
+        .scalars()
+        .all()
+    )
     return sorted(rows, key=lambda i: codes.index(i.basic_code))
 
 
@@ -154,8 +198,9 @@ def _item_data(item: Item, data: dict[str, Any], project: ConstructionProject) -
     return {**own, PROJECT_KEY: project.id}
 
 
-def open_phase_cases(project: ConstructionProject, phase_key: str, data: dict[str, Any], actor,
-                     basic_codes: list[str] | None = None) -> list[Case]:
+def open_phase_cases(
+    project: ConstructionProject, phase_key: str, data: dict[str, Any], actor, basic_codes: list[str] | None = None
+) -> list[Case]:
     """Accept one case per item of the phase from one form; the cases then run in parallel,
     each routed to its department. Every application is validated before any is accepted,
     so bad input (including the phase order) is refused with nothing written."""
@@ -165,10 +210,17 @@ def open_phase_cases(project: ConstructionProject, phase_key: str, data: dict[st
     items = phase_items(phase_key, basic_codes)
     if not items:
         raise ValidationError(f"“{BY_KEY[phase_key].label}”阶段没有可受理的事项（事项包未安装或已停用）")
-    applications = [engine.Application(item=item, applicant_type=ApplicantType.company,
-                                       applicant_name=project.owner_name, applicant_id=project.owner_credit_code,
-                                       channel=Channel.window, data=_item_data(item, data, project))
-                    for item in items]
+    applications = [
+        engine.Application(
+            item=item,
+            applicant_type=ApplicantType.company,
+            applicant_name=project.owner_name,
+            applicant_id=project.owner_credit_code,
+            channel=Channel.window,
+            data=_item_data(item, data, project),
+        )
+        for item in items
+    ]
     problems: list[tuple[str, str]] = []
     for application in applications:
         try:
@@ -220,8 +272,9 @@ def on_transition(case: Case, event) -> None:
         return  # only cases filed under a project (the key is part of the application) take part
     link = None
     if case.id is not None:
-        link = db.session.execute(select(ConstructionProjectCase)
-                                  .where(ConstructionProjectCase.case_id == case.id)).scalar()
+        link = db.session.execute(
+            select(ConstructionProjectCase).where(ConstructionProjectCase.case_id == case.id)
+        ).scalar()
     if link is None:
         project_id = (case.data or {}).get(PROJECT_KEY)
         spec = PHASE_OF_ITEM.get(case.item.basic_code)
@@ -281,7 +334,9 @@ def sign_off(task: ConstructionJointTask, actor, opinion: str) -> ConstructionSi
 # --- fees (three stages, joint collection) ------------------------------------------
 
 
-def add_fee(project: ConstructionProject, stage: str, name: str, amount: Any, by: str, basis: str = "") -> ConstructionFee:
+def add_fee(
+    project: ConstructionProject, stage: str, name: str, amount: Any, by: str, basis: str = ""
+) -> ConstructionFee:
     if stage not in FEE_STAGES:
         raise ValidationError(f"收费阶段“{stage}”无效；建设工程收费分三个阶段：用地、施工许可、竣工验收")
     try:
@@ -292,8 +347,9 @@ def add_fee(project: ConstructionProject, stage: str, name: str, amount: Any, by
         raise ValidationError("收费金额须大于 0 元")
     if not (name or "").strip():
         raise ValidationError("请填写收费项目名称")
-    fee = ConstructionFee(project=project, stage=FeeStage[stage], name=name.strip(), amount=value, basis=basis or "",
-                          added_by=by)
+    fee = ConstructionFee(
+        project=project, stage=FeeStage[stage], name=name.strip(), amount=value, basis=basis or "", added_by=by
+    )
     db.session.add(fee)
     db.session.flush()
     return fee
@@ -302,9 +358,13 @@ def add_fee(project: ConstructionProject, stage: str, name: str, amount: Any, by
 def fee_notice(project: ConstructionProject, stage: str) -> dict[str, Any]:
     """一次告知、一次缴费: every fee of the stage on one notice, with the total."""
     fees = [f for f in project.fees if f.stage.name == stage]
-    return {"project": project.code, "stage": stage, "total": sum((f.amount for f in fees), Decimal("0.00")),
-            "fees": [{"name": f.name, "amount": f.amount, "basis": f.basis, "paid": f.paid} for f in fees],
-            "unpaid": sum((f.amount for f in fees if not f.paid), Decimal("0.00"))}
+    return {
+        "project": project.code,
+        "stage": stage,
+        "total": sum((f.amount for f in fees), Decimal("0.00")),
+        "fees": [{"name": f.name, "amount": f.amount, "basis": f.basis, "paid": f.paid} for f in fees],
+        "unpaid": sum((f.amount for f in fees if not f.paid), Decimal("0.00")),
+    }
 
 
 def pay_stage(project: ConstructionProject, stage: str, receipt_number: str, by: str) -> list[ConstructionFee]:
@@ -335,8 +395,9 @@ def assign_agent(project: ConstructionProject, username: str, by: str) -> Constr
     if not any(r.name == "agent" for r in staff.roles):
         raise ValidationError(f"{username} 不是代办员（agent 角色），不能指派为项目代办员")
     if project.agent is None:
-        project.agent = ConstructionAgent(staff_id=staff.id, username=staff.username, assigned_by=by,
-                                          assigned_at=clock.now())
+        project.agent = ConstructionAgent(
+            staff_id=staff.id, username=staff.username, assigned_by=by, assigned_at=clock.now()
+        )
     else:
         project.agent.staff_id, project.agent.username = staff.id, staff.username
         project.agent.assigned_by, project.agent.assigned_at = by, clock.now()
@@ -348,18 +409,42 @@ def progress(project: ConstructionProject) -> list[dict[str, Any]]:
     today = clock.today()
     rows = []
     for phase in project.phases:
-        elapsed = (clock.workdays_between(phase.opened_on, phase.completed_on or today)
-                   if phase.opened_on else 0)
-        cases = [{"number": link.case.number, "item": link.case.item.name, "state": link.case.state,
-                  "department": link.case.department.short_name or link.case.department.name,
-                  "due_date": link.case.due_date,
-                  "overdue": bool(link.case.is_open and link.case.due_date and link.case.due_date < today)}
-                 for link in phase.links]
-        rows.append({"phase": phase, "label": _label(phase), "elapsed": elapsed, "limit": phase.limit_days,
-                     "overdue": phase.state == PhaseState.open and elapsed > phase.limit_days,
-                     "cases": cases, "tasks": phase.joint_tasks})
+        elapsed = clock.workdays_between(phase.opened_on, phase.completed_on or today) if phase.opened_on else 0
+        cases = [
+            {
+                "number": link.case.number,
+                "item": link.case.item.name,
+                "state": link.case.state,
+                "department": link.case.department.short_name or link.case.department.name,
+                "due_date": link.case.due_date,
+                "overdue": bool(link.case.is_open and link.case.due_date and link.case.due_date < today),
+            }
+            for link in phase.links
+        ]
+        rows.append(
+            {
+                "phase": phase,
+                "label": _label(phase),
+                "elapsed": elapsed,
+                "limit": phase.limit_days,
+                "overdue": phase.state == PhaseState.open and elapsed > phase.limit_days,
+                "cases": cases,
+                "tasks": phase.joint_tasks,
+            }
+        )
     return rows
 
 
-__all__ = ["create_project", "open_phase_cases", "mark_commitment", "sign_off", "add_fee", "fee_notice", "pay_stage",
-           "assign_agent", "progress", "refresh_phase", "order_problem"]
+__all__ = [
+    "create_project",
+    "open_phase_cases",
+    "mark_commitment",
+    "sign_off",
+    "add_fee",
+    "fee_notice",
+    "pay_stage",
+    "assign_agent",
+    "progress",
+    "refresh_phase",
+    "order_problem",
+]

@@ -13,13 +13,22 @@ from sqlalchemy import select
 from onewindow import Actor, ApplicationInvalid, OneWindowError, db, unit_of_work
 from onewindow_construction import forms, service
 from onewindow_construction.models import (
-    ConstructionAgent, ConstructionJointTask, ConstructionPhase, ConstructionProject, FeeStage,
+    ConstructionAgent,
+    ConstructionJointTask,
+    ConstructionPhase,
+    ConstructionProject,
+    FeeStage,
 )
 from onewindow_construction.phases import BY_KEY, FEE_STAGES
 
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")
-LABELS = {"code": _l("Project code"), "name": _l("Project name"), "owner_name": _l("Construction unit"),
-          "site": _l("Site"), "created_at": _l("Registered at")}
+LABELS = {
+    "code": _l("Project code"),
+    "name": _l("Project name"),
+    "owner_name": _l("Construction unit"),
+    "site": _l("Site"),
+    "created_at": _l("Registered at"),
+}
 
 
 def _actor() -> Actor:
@@ -48,9 +57,17 @@ class ConstructionProjectView(ModelView):
     def show(self, pk):
         project = _project(int(pk))
         notices = [service.fee_notice(project, s) for s in FEE_STAGES]
-        return self.render_template("construction/project.html", project=project, rows=service.progress(project),
-                                    notices=notices, stages=FeeStage, specs=BY_KEY, title=_l("Construction project"),
-                                    sign_form=forms.SignOffForm(), pay_form=forms.PayForm())
+        return self.render_template(
+            "construction/project.html",
+            project=project,
+            rows=service.progress(project),
+            notices=notices,
+            stages=FeeStage,
+            specs=BY_KEY,
+            title=_l("Construction project"),
+            sign_form=forms.SignOffForm(),
+            pay_form=forms.PayForm(),
+        )
 
 
 class ConstructionDeskView(BaseView):
@@ -78,9 +95,20 @@ class ConstructionDeskView(BaseView):
     @expose("/new", methods=["GET", "POST"])
     @has_access
     def new_project(self):
-        return self._page(forms.ProjectForm(), _l("Register a construction project"), lambda f: service.create_project(
-            code=f.code.data, name=f.name.data, owner_name=f.owner_name.data, owner_credit_code=f.owner_credit_code.data,
-            site=f.site.data, total_investment=f.total_investment.data, by=g.user.username), self._show)
+        return self._page(
+            forms.ProjectForm(),
+            _l("Register a construction project"),
+            lambda f: service.create_project(
+                code=f.code.data,
+                name=f.name.data,
+                owner_name=f.owner_name.data,
+                owner_credit_code=f.owner_credit_code.data,
+                site=f.site.data,
+                total_investment=f.total_investment.data,
+                by=g.user.username,
+            ),
+            self._show,
+        )
 
     @expose("/phase/<int:pk>/<key>", methods=["GET", "POST"])
     @has_access
@@ -94,7 +122,9 @@ class ConstructionDeskView(BaseView):
         problem = service.order_problem(project, project.phase(key))
         if request.method == "POST" and form.validate():
             try:
-                data = {name: (str(field.data) if field.data is not None else None) for name, field in form._fields.items()}
+                data = {
+                    name: (str(field.data) if field.data is not None else None) for name, field in form._fields.items()
+                }
                 chosen = request.form.getlist("items") or None  # e.g. 备案 or 核准, not both
                 cases = service.open_phase_cases(project, key, data, _actor(), basic_codes=chosen)
                 flash(str(_l("Cases accepted: %(numbers)s", numbers="、".join(c.number for c in cases))), "success")
@@ -104,15 +134,27 @@ class ConstructionDeskView(BaseView):
                     flash(f"{field}：{message}" if field else message, "danger")
             except OneWindowError as exc:
                 flash(str(exc), "danger")
-        return self.render_template("construction/phase.html", project=project, form=form, items=items,
-                                    spec=BY_KEY[key], problem=problem, title=_l("One form for the phase"))
+        return self.render_template(
+            "construction/phase.html",
+            project=project,
+            form=form,
+            items=items,
+            spec=BY_KEY[key],
+            problem=problem,
+            title=_l("One form for the phase"),
+        )
 
     @expose("/commitment/<int:pk>", methods=["GET", "POST"])
     @has_access
     def commitment(self, pk):
         phase = db.session.get(ConstructionPhase, pk) or abort(404)
-        return self._page(forms.CommitmentForm(), _l("Commitment-based filing"), lambda f: service.mark_commitment(
-            phase, f.note.data, g.user.username).project, self._show, subject=phase)
+        return self._page(
+            forms.CommitmentForm(),
+            _l("Commitment-based filing"),
+            lambda f: service.mark_commitment(phase, f.note.data, g.user.username).project,
+            self._show,
+            subject=phase,
+        )
 
     @expose("/sign-off/<int:pk>", methods=["POST"])
     @has_access
@@ -133,9 +175,17 @@ class ConstructionDeskView(BaseView):
     @has_access
     def fee(self, pk):
         project = _project(pk)
-        return self._page(forms.FeeForm(), _l("Add a fee"), lambda f: service.add_fee(
-            project, f.stage.data, f.name.data, f.amount.data, g.user.username, f.basis.data).project,
-            self._show, subject=project)
+        return self._page(
+            forms.FeeForm(),
+            _l("Add a fee"),
+            lambda f: (
+                service.add_fee(
+                    project, f.stage.data, f.name.data, f.amount.data, g.user.username, f.basis.data
+                ).project
+            ),
+            self._show,
+            subject=project,
+        )
 
     @expose("/pay/<int:pk>/<stage>", methods=["POST"])
     @has_access
@@ -161,8 +211,13 @@ class ConstructionDeskView(BaseView):
         form = forms.AgentForm()
         agents = [s for s in db.session.execute(select(Staff)).scalars() if any(r.name == "agent" for r in s.roles)]
         form.username.choices = [(s.username, f"{s.username} {s.last_name or ''}{s.first_name or ''}") for s in agents]
-        return self._page(form, _l("Assign an agent"), lambda f: service.assign_agent(
-            project, f.username.data, g.user.username).project, self._show, subject=project)
+        return self._page(
+            form,
+            _l("Assign an agent"),
+            lambda f: service.assign_agent(project, f.username.data, g.user.username).project,
+            self._show,
+            subject=project,
+        )
 
 
 class ConstructionDashboardView(BaseView):
@@ -176,13 +231,21 @@ class ConstructionDashboardView(BaseView):
     @has_access
     def index(self):
         projects = db.session.execute(select(ConstructionProject).order_by(ConstructionProject.id.desc())).scalars()
-        return self.render_template("construction/dashboard.html", projects=[(p, service.progress(p)) for p in projects],
-                                    title=_l("Project dashboard"), tracking=False)
+        return self.render_template(
+            "construction/dashboard.html",
+            projects=[(p, service.progress(p)) for p in projects],
+            title=_l("Project dashboard"),
+            tracking=False,
+        )
 
     @expose("/tracking")
     @has_access
     def tracking(self):
         query = select(ConstructionProject).join(ConstructionAgent).where(ConstructionAgent.staff_id == g.user.id)
         projects = db.session.execute(query.order_by(ConstructionProject.id.desc())).scalars()
-        return self.render_template("construction/dashboard.html", projects=[(p, service.progress(p)) for p in projects],
-                                    title=_l("Agent tracking"), tracking=True)
+        return self.render_template(
+            "construction/dashboard.html",
+            projects=[(p, service.progress(p)) for p in projects],
+            title=_l("Agent tracking"),
+            tracking=True,
+        )

@@ -51,10 +51,13 @@ def build_uscc(division6: str, serial: int) -> str:
 def next_serial(session, division6: str) -> int:
     """The region's next serial, unique under concurrency (see the module docstring)."""
     for _attempt in range(3):
-        stmt = (update(CodeCounter).where(CodeCounter.region_code == division6)
-                .values(last_serial=CodeCounter.last_serial + 1)
-                .returning(CodeCounter.last_serial)
-                .execution_options(synchronize_session=False))
+        stmt = (
+            update(CodeCounter)
+            .where(CodeCounter.region_code == division6)
+            .values(last_serial=CodeCounter.last_serial + 1)
+            .returning(CodeCounter.last_serial)
+            .execution_options(synchronize_session=False)
+        )
         row = session.execute(stmt).first()
         if row is not None:
             if row[0] > MAX_SERIAL:

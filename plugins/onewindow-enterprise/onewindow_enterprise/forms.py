@@ -44,8 +44,14 @@ def _person_or_company(_form, field):
 class ShareholderForm(Form):
     name = StringField("股东名称或姓名", validators=[InputRequired(message="请填写股东名称或姓名"), Length(max=200)])
     id_number = StringField("证件号码", validators=[InputRequired(message="请填写股东证件号码"), _person_or_company])
-    share = DecimalField("出资比例（%）", places=2, validators=[
-        InputRequired(message="请填写出资比例"), NumberRange(min=Decimal("0.01"), max=100, message="出资比例须大于0且不超过100%")])
+    share = DecimalField(
+        "出资比例（%）",
+        places=2,
+        validators=[
+            InputRequired(message="请填写出资比例"),
+            NumberRange(min=Decimal("0.01"), max=100, message="出资比例须大于0且不超过100%"),
+        ],
+    )
 
 
 def structured_rows(raw) -> list[dict]:
@@ -58,15 +64,24 @@ class EstablishmentForm(Form):
 
     company_name = StringField("企业名称", validators=[InputRequired(message="请填写企业名称"), Length(min=4, max=100)])
     company_type = SelectField("企业类型", choices=[(c, c) for c in COMPANY_TYPES])
-    registered_capital = DecimalField("注册资本（万元）", places=2, validators=[
-        InputRequired(message="请填写注册资本"), NumberRange(min=Decimal("0.01"), message="注册资本须大于0")])
+    registered_capital = DecimalField(
+        "注册资本（万元）",
+        places=2,
+        validators=[
+            InputRequired(message="请填写注册资本"),
+            NumberRange(min=Decimal("0.01"), message="注册资本须大于0"),
+        ],
+    )
     address = TextAreaField("住所", validators=[InputRequired(message="请填写住所"), Length(max=300)])
     business_scope = TextAreaField("经营范围", validators=[InputRequired(message="请填写经营范围")])
     legal_rep_name = StringField("法定代表人姓名", validators=[InputRequired(message="请填写法定代表人姓名")])
-    legal_rep_id = StringField("法定代表人身份证号码", validators=[InputRequired(message="请填写法定代表人身份证号码"),
-                                                             _resident_id])
-    phone = StringField("联系电话", validators=[InputRequired(message="请填写联系电话"),
-                                            Regexp(PHONE, message="请填写手机号码或带区号的固定电话")])
+    legal_rep_id = StringField(
+        "法定代表人身份证号码", validators=[InputRequired(message="请填写法定代表人身份证号码"), _resident_id]
+    )
+    phone = StringField(
+        "联系电话",
+        validators=[InputRequired(message="请填写联系电话"), Regexp(PHONE, message="请填写手机号码或带区号的固定电话")],
+    )
     postcode = StringField("邮政编码", validators=[Optional(), Regexp(r"^\d{6}$", message="邮政编码为6位数字")])
     shareholders = FieldList(FormField(ShareholderForm), label="股东（发起人）", min_entries=1)
 
@@ -79,25 +94,32 @@ class ChangeForm(Form):
     """企业变更登记: the enterprise is found by its credit code."""
 
     company_name = StringField("企业名称", validators=[InputRequired(message="请填写企业名称")])
-    credit_code = StringField("统一社会信用代码", validators=[InputRequired(message="请填写统一社会信用代码"),
-                                                        _credit_code])
+    credit_code = StringField(
+        "统一社会信用代码", validators=[InputRequired(message="请填写统一社会信用代码"), _credit_code]
+    )
     change_items = SelectField("变更事项", choices=[(c, c) for c in CHANGE_ITEMS])
     new_value = StringField("变更后内容", validators=[Optional(), Length(max=300)])
-    phone = StringField("联系电话", validators=[InputRequired(message="请填写联系电话"),
-                                            Regexp(PHONE, message="请填写手机号码或带区号的固定电话")])
+    phone = StringField(
+        "联系电话",
+        validators=[InputRequired(message="请填写联系电话"), Regexp(PHONE, message="请填写手机号码或带区号的固定电话")],
+    )
 
 
 class DeregistrationForm(Form):
     """企业注销登记: the enterprise is found by its credit code."""
 
     company_name = StringField("单位名称", validators=[InputRequired(message="请填写单位名称")])
-    credit_code = StringField("统一社会信用代码", validators=[InputRequired(message="请填写统一社会信用代码"),
-                                                        _credit_code])
+    credit_code = StringField(
+        "统一社会信用代码", validators=[InputRequired(message="请填写统一社会信用代码"), _credit_code]
+    )
     contact_name = StringField("经办人姓名", validators=[InputRequired(message="请填写经办人姓名")])
-    contact_id = StringField("经办人身份证号码", validators=[InputRequired(message="请填写经办人身份证号码"),
-                                                      _resident_id])
-    phone = StringField("联系电话", validators=[InputRequired(message="请填写联系电话"),
-                                            Regexp(PHONE, message="请填写手机号码或带区号的固定电话")])
+    contact_id = StringField(
+        "经办人身份证号码", validators=[InputRequired(message="请填写经办人身份证号码"), _resident_id]
+    )
+    phone = StringField(
+        "联系电话",
+        validators=[InputRequired(message="请填写联系电话"), Regexp(PHONE, message="请填写手机号码或带区号的固定电话")],
+    )
     address = TextAreaField("单位地址", validators=[Optional(), Length(max=300)])
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onewindow import Department, Model
 
-ACTIVE = "active"              # 存续
+ACTIVE = "active"  # 存续
 DEREGISTERED = "deregistered"  # 注销
 
 
@@ -26,8 +26,14 @@ class Enterprise(Model):
     __tablename__ = "enterprise_enterprise"
     __table_args__ = (
         # 名称不得与同一登记机关辖区内已登记的企业名称相同: one live name per region.
-        Index("uq_enterprise_name_live", "region_code", "name_key", unique=True,
-              sqlite_where=text("status = 'active'"), postgresql_where=text("status = 'active'")),
+        Index(
+            "uq_enterprise_name_live",
+            "region_code",
+            "name_key",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -49,7 +55,8 @@ class Enterprise(Model):
     case_number: Mapped[str] = mapped_column(String(43), nullable=False, index=True)  # the establishment case
     last_case_number: Mapped[Optional[str]] = mapped_column(String(43))  # latest change / deregistration
     shareholders: Mapped[list["Shareholder"]] = relationship(
-        back_populates="enterprise", cascade="all, delete-orphan", order_by="Shareholder.position")
+        back_populates="enterprise", cascade="all, delete-orphan", order_by="Shareholder.position"
+    )
 
     @property
     def status_label(self) -> str:
@@ -65,8 +72,9 @@ class Shareholder(Model):
     __tablename__ = "enterprise_shareholder"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise_enterprise.id", ondelete="CASCADE"),
-                                               nullable=False, index=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprise_enterprise.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     enterprise: Mapped[Enterprise] = relationship(back_populates="shareholders")
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)

@@ -12,8 +12,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from onewindow import hookimpl
-from onewindow_enterprise import models  # noqa: F401  (tables on FAB's metadata)
-from onewindow_enterprise import service
+from onewindow_enterprise import (
+    models,  # noqa: F401  (tables on FAB's metadata)
+    service,
+)
 
 KEY = "enterprise"
 CATEGORY = "Enterprise"
@@ -50,16 +52,21 @@ def register_item_forms(register):
 
 @hookimpl
 def register_licence_types(register):
-    register(service.LICENCE_TYPE, name="营业执照", type_oid="11110", fields=[
-        {"name": "company_name", "label": "名称", "required": True, "mask": "none"},
-        {"name": "uscc", "label": "统一社会信用代码", "type": "credit_code", "required": True, "mask": "none"},
-        {"name": "company_type", "label": "类型", "mask": "none"},
-        {"name": "legal_rep_name", "label": "法定代表人", "required": True, "mask": "name"},
-        {"name": "registered_capital", "label": "注册资本（万元）", "type": "number", "mask": "none"},
-        {"name": "address", "label": "住所", "mask": "address"},
-        {"name": "business_scope", "label": "经营范围", "mask": "none"},
-        {"name": "established_on", "label": "成立日期", "type": "date", "mask": "none"},
-    ])
+    register(
+        service.LICENCE_TYPE,
+        name="营业执照",
+        type_oid="11110",
+        fields=[
+            {"name": "company_name", "label": "名称", "required": True, "mask": "none"},
+            {"name": "uscc", "label": "统一社会信用代码", "type": "credit_code", "required": True, "mask": "none"},
+            {"name": "company_type", "label": "类型", "mask": "none"},
+            {"name": "legal_rep_name", "label": "法定代表人", "required": True, "mask": "name"},
+            {"name": "registered_capital", "label": "注册资本（万元）", "type": "number", "mask": "none"},
+            {"name": "address", "label": "住所", "mask": "address"},
+            {"name": "business_scope", "label": "经营范围", "mask": "none"},
+            {"name": "established_on", "label": "成立日期", "type": "date", "mask": "none"},
+        ],
+    )
 
 
 @hookimpl
@@ -79,14 +86,25 @@ def decide_routing(case):
     cfg = current_app.extensions["onewindow"].plugin_config(KEY)
     item = case.item
     lead = next((s for s in item.steps if s.is_lead), None)
-    steps = [PlannedStep(item.department_id, lead.days if lead else item.promised_days, True, True, False,
-                         lead.task if lead else "登记审查并作出决定")]
+    steps = [
+        PlannedStep(
+            item.department_id,
+            lead.days if lead else item.promised_days,
+            True,
+            True,
+            False,
+            lead.task if lead else "登记审查并作出决定",
+        )
+    ]
     for code in cfg["merged_departments"]:
         dept = db.session.query(Department).filter_by(credit_code=code).one_or_none()
         if dept is None or dept.id == item.department_id:
             continue  # a county without that department simply has fewer merged certificates
-        steps.append(PlannedStep(dept.id, int(cfg["merged_step_days"]), False, True, True,
-                                 "多证合一：同步办理本部门登记（证照信息共享）"))
+        steps.append(
+            PlannedStep(
+                dept.id, int(cfg["merged_step_days"]), False, True, True, "多证合一：同步办理本部门登记（证照信息共享）"
+            )
+        )
     return steps
 
 
@@ -112,8 +130,14 @@ def register_views(register):
 
 @hookimpl
 def register_permissions(register):
-    read = [("can_list", "EnterpriseView"), ("can_show", "EnterpriseView"), ("can_index", "EnterpriseNameCheckView"),
-            ("menu_access", CATEGORY), ("menu_access", "Enterprise register"), ("menu_access", "Name pre-check")]
+    read = [
+        ("can_list", "EnterpriseView"),
+        ("can_show", "EnterpriseView"),
+        ("can_index", "EnterpriseNameCheckView"),
+        ("menu_access", CATEGORY),
+        ("menu_access", "Enterprise register"),
+        ("menu_access", "Name pre-check"),
+    ]
     accept = [("can_index", "EnterpriseEstablishView"), ("menu_access", "Establishment application")]
     register("acceptor", read + accept)
     register("chief_rep", read + accept)
@@ -128,5 +152,8 @@ def app_ready(app):
     # are served by a plain blueprint of their own.
     from flask import Blueprint
 
-    app.register_blueprint(Blueprint("enterprise_static", __name__, static_folder=str(HERE / "static"),
-                                     static_url_path="/enterprise/static"))
+    app.register_blueprint(
+        Blueprint(
+            "enterprise_static", __name__, static_folder=str(HERE / "static"), static_url_path="/enterprise/static"
+        )
+    )

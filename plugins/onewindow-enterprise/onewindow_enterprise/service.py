@@ -40,7 +40,8 @@ def region_of(department) -> str:
 def live_enterprise(region: str, name: str, exclude_id: int | None = None) -> Enterprise | None:
     """The live enterprise of ``region`` whose name equals ``name`` (normalised), if any."""
     query = db.session.query(Enterprise).filter(
-        Enterprise.region_code == region, Enterprise.name_key == name_key(name), Enterprise.status == ACTIVE)
+        Enterprise.region_code == region, Enterprise.name_key == name_key(name), Enterprise.status == ACTIVE
+    )
     if exclude_id is not None:
         query = query.filter(Enterprise.id != exclude_id)
     return query.first()
@@ -54,8 +55,10 @@ def name_problem(region: str, name: str, exclude_id: int | None = None) -> str |
     found = live_enterprise(region, name, exclude_id)
     if found is None:
         return None
-    return (f"名称“{name.strip()}”与本辖区已登记的企业“{found.name}”（统一社会信用代码 {found.uscc}）相同，"
-            "不能使用，请另行申报名称")
+    return (
+        f"名称“{name.strip()}”与本辖区已登记的企业“{found.name}”（统一社会信用代码 {found.uscc}）相同，"
+        "不能使用，请另行申报名称"
+    )
 
 
 def shareholder_rows(data: dict) -> list[dict]:
@@ -158,20 +161,30 @@ def establish(case) -> Enterprise:
     if problem:  # another case registered the name since acceptance
         raise TransitionError(problem)
     enterprise = Enterprise(
-        uscc=assign_uscc(session, region), name=name, name_key=name_key(name),
+        uscc=assign_uscc(session, region),
+        name=name,
+        name_key=name_key(name),
         company_type=str(data.get("company_type") or ""),
         registered_capital=decimal_or_none(data.get("registered_capital")) or Decimal("0"),
-        address=str(data.get("address") or ""), business_scope=str(data.get("business_scope") or ""),
+        address=str(data.get("address") or ""),
+        business_scope=str(data.get("business_scope") or ""),
         legal_rep_name=str(data.get("legal_rep_name") or ""),
         legal_rep_id=str(data.get("legal_rep_id") or "").strip().upper(),
-        region_code=region, department=department, established_on=clock.today(), status=ACTIVE,
+        region_code=region,
+        department=department,
+        established_on=clock.today(),
+        status=ACTIVE,
         case_number=case.number,
     )
     for position, row in enumerate(shareholder_rows(data), start=1):
-        enterprise.shareholders.append(Shareholder(
-            position=position, name=str(row.get("name") or "").strip(),
-            id_number=str(row.get("id_number") or "").strip().upper(),
-            share=decimal_or_none(row.get("share")) or Decimal("0")))
+        enterprise.shareholders.append(
+            Shareholder(
+                position=position,
+                name=str(row.get("name") or "").strip(),
+                id_number=str(row.get("id_number") or "").strip().upper(),
+                share=decimal_or_none(row.get("share")) or Decimal("0"),
+            )
+        )
     _save(session, enterprise, name)
     return enterprise
 
@@ -240,9 +253,13 @@ def licence_fields(case, licence_type) -> dict[str, Any] | None:
     if enterprise is None:
         return None
     return {
-        "company_name": enterprise.name, "uscc": enterprise.uscc, "company_type": enterprise.company_type,
-        "legal_rep_name": enterprise.legal_rep_name, "registered_capital": f"{enterprise.registered_capital:f}",
-        "address": enterprise.address, "business_scope": enterprise.business_scope,
+        "company_name": enterprise.name,
+        "uscc": enterprise.uscc,
+        "company_type": enterprise.company_type,
+        "legal_rep_name": enterprise.legal_rep_name,
+        "registered_capital": f"{enterprise.registered_capital:f}",
+        "address": enterprise.address,
+        "business_scope": enterprise.business_scope,
         "established_on": enterprise.established_on.isoformat(),
         # 持证主体 is the new enterprise, not the representative who applied
         "_holder": {"name": enterprise.name, "id": enterprise.uscc, "id_type": "credit_code"},

@@ -12,8 +12,19 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from onewindow import (
-    ApplicantType, ApplicationInvalid, Channel, ConflictError, Department, Item, ItemStatus, MaterialStatus,
-    PermissionDenied, TransitionError, Window, db, engine,
+    ApplicantType,
+    ApplicationInvalid,
+    Channel,
+    ConflictError,
+    Department,
+    Item,
+    ItemStatus,
+    MaterialStatus,
+    PermissionDenied,
+    TransitionError,
+    Window,
+    db,
+    engine,
 )
 from onewindow_enterprise import service
 from onewindow_enterprise.forms import COMPANY_TYPES
@@ -21,8 +32,17 @@ from onewindow_enterprise.models import Enterprise
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = str(HERE / "templates")
-SIMPLE_FIELDS = ("company_name", "company_type", "registered_capital", "address", "business_scope",
-                 "legal_rep_name", "legal_rep_id", "phone", "postcode")
+SIMPLE_FIELDS = (
+    "company_name",
+    "company_type",
+    "registered_capital",
+    "address",
+    "business_scope",
+    "legal_rep_name",
+    "legal_rep_id",
+    "phone",
+    "postcode",
+)
 SHAREHOLDER_ROWS = 5
 
 
@@ -34,26 +54,54 @@ class EnterpriseView(ModelView):
     base_order = ("id", "desc")
     list_title = _l("Enterprise register")
     show_title = _l("Enterprise")
-    list_columns = ["uscc", "name", "company_type", "legal_rep_name", "registered_capital", "established_on",
-                    "status_label", "department"]
-    show_columns = list_columns + ["address", "business_scope", "shareholders", "case_number", "last_case_number",
-                                   "deregistered_on"]
+    list_columns = [
+        "uscc",
+        "name",
+        "company_type",
+        "legal_rep_name",
+        "registered_capital",
+        "established_on",
+        "status_label",
+        "department",
+    ]
+    show_columns = list_columns + [
+        "address",
+        "business_scope",
+        "shareholders",
+        "case_number",
+        "last_case_number",
+        "deregistered_on",
+    ]
     search_columns = ["uscc", "name", "legal_rep_name", "established_on", "status"]
     label_columns = {
-        "uscc": _l("Unified social credit code"), "name": _l("Enterprise name"), "company_type": _l("Enterprise type"),
-        "legal_rep_name": _l("Legal representative"), "registered_capital": _l("Registered capital (10k yuan)"),
-        "established_on": _l("Date of establishment"), "status_label": _l("Status"), "status": _l("Status"),
-        "department": _l("Registration authority"), "address": _l("Address"), "business_scope": _l("Business scope"),
-        "shareholders": _l("Shareholders"), "case_number": _l("Establishment case"),
-        "last_case_number": _l("Latest change case"), "deregistered_on": _l("Deregistered on"),
+        "uscc": _l("Unified social credit code"),
+        "name": _l("Enterprise name"),
+        "company_type": _l("Enterprise type"),
+        "legal_rep_name": _l("Legal representative"),
+        "registered_capital": _l("Registered capital (10k yuan)"),
+        "established_on": _l("Date of establishment"),
+        "status_label": _l("Status"),
+        "status": _l("Status"),
+        "department": _l("Registration authority"),
+        "address": _l("Address"),
+        "business_scope": _l("Business scope"),
+        "shareholders": _l("Shareholders"),
+        "case_number": _l("Establishment case"),
+        "last_case_number": _l("Latest change case"),
+        "deregistered_on": _l("Deregistered on"),
     }
 
 
 def _region_choices() -> list[tuple[str, str]]:
     """Regions with a registration authority: those of the departments running the
     establishment item (the name rule is per region)."""
-    rows = (db.session.query(Department).join(Item, Item.department_id == Department.id)
-            .filter(Item.form_key == service.ESTABLISH, Item.is_current.is_(True)).distinct().all())
+    rows = (
+        db.session.query(Department)
+        .join(Item, Item.department_id == Department.id)
+        .filter(Item.form_key == service.ESTABLISH, Item.is_current.is_(True))
+        .distinct()
+        .all()
+    )
     return sorted({(service.region_of(d), d.region.name) for d in rows})
 
 
@@ -73,14 +121,23 @@ class EnterpriseNameCheckView(BaseView):
         result = None
         if name:
             result = {"name": name, "problem": service.name_problem(region, name)}
-        return self.render_template("enterprise/name_check.html", name=name, regions=regions, region=region,
-                                    result=result, title=str(_l("Enterprise name pre-check")))
+        return self.render_template(
+            "enterprise/name_check.html",
+            name=name,
+            regions=regions,
+            region=region,
+            result=result,
+            title=str(_l("Enterprise name pre-check")),
+        )
 
 
 def _establishment_item() -> Item | None:
-    return (db.session.query(Item)
-            .filter(Item.form_key == service.ESTABLISH, Item.is_current.is_(True), Item.status == ItemStatus.active)
-            .order_by(Item.id).first())
+    return (
+        db.session.query(Item)
+        .filter(Item.form_key == service.ESTABLISH, Item.is_current.is_(True), Item.status == ItemStatus.active)
+        .order_by(Item.id)
+        .first()
+    )
 
 
 def application_data(form) -> dict:
@@ -122,17 +179,29 @@ class EnterpriseEstablishView(BaseView):
         windows = db.session.query(Window).filter(Window.id.in_(list(actor.window_ids) or [0])).all()
         shareholders = application_data(form)["shareholders"] if request.method == "POST" else []
         shareholders += [{}] * max(SHAREHOLDER_ROWS - len(shareholders), 1)
-        return self.render_template("enterprise/establish.html", item=item, form=form, windows=windows,
-                                    company_types=COMPANY_TYPES, shareholders=shareholders,
-                                    statuses=[s for s in MaterialStatus if s.name in ("submitted", "missing", "not_needed")],
-                                    title=str(_l("Enterprise establishment (multi-certificate-in-one)")))
+        return self.render_template(
+            "enterprise/establish.html",
+            item=item,
+            form=form,
+            windows=windows,
+            company_types=COMPANY_TYPES,
+            shareholders=shareholders,
+            statuses=[s for s in MaterialStatus if s.name in ("submitted", "missing", "not_needed")],
+            title=str(_l("Enterprise establishment (multi-certificate-in-one)")),
+        )
 
     def _accept(self, item: Item, form):
         window = db.session.get(Window, int(form["window_id"])) if (form.get("window_id") or "").isdigit() else None
         application = engine.Application(
-            item=item, applicant_type=ApplicantType.person, applicant_name=form.get("applicant_name", ""),
-            applicant_id=form.get("applicant_id", ""), channel=Channel.window, data=application_data(form),
-            phone=form.get("phone") or None, window=window)
+            item=item,
+            applicant_type=ApplicantType.person,
+            applicant_name=form.get("applicant_name", ""),
+            applicant_id=form.get("applicant_id", ""),
+            channel=Channel.window,
+            data=application_data(form),
+            phone=form.get("phone") or None,
+            window=window,
+        )
         statuses = {m.id: MaterialStatus[form.get(f"m{m.id}", "submitted")] for m in item.materials}
         try:
             return engine.accept(application, engine.Actor.of(g.user), statuses, form.get("note", ""))

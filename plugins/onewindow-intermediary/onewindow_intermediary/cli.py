@@ -23,9 +23,10 @@ def redraw_command(purchase_id: int) -> None:
         if purchase is None:
             raise ValidationError(f"purchase {purchase_id} does not exist; see the list under 中介超市 → 采购项目")
         result = recheck(purchase)
-    click.echo(f"method {result['method']}, seed {result['seed'] or '-'}, candidates (bid ids) "
-               f"{result['candidates']}")
-    click.echo(f"recorded bid {result['recorded']}, recomputed bid {result['recomputed']}: "
-               f"{'MATCH' if result['matches'] else 'MISMATCH'}")
+    click.echo(f"method {result['method']}, seed {result['seed'] or '-'}, candidates (bid ids) {result['candidates']}")
+    click.echo(
+        f"recorded bid {result['recorded']}, recomputed bid {result['recomputed']}: "
+        f"{'MATCH' if result['matches'] else 'MISMATCH'}"
+    )
     if not result["matches"]:
         raise SystemExit(1)

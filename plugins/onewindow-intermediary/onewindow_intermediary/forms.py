@@ -19,8 +19,9 @@ class AgencyForm(FlaskForm):
     service_types = SelectMultipleField(_l("Service types"), choices=_TYPES)
     qualifications = TextAreaField(_l("Qualifications (one per line)"))
     staff = TextAreaField(_l("Staff (one per line: name and qualification)"))
-    linked_departments = SelectMultipleField(_l("Linked departments (conflict of interest)"), coerce=int,
-                                             validate_choice=False)
+    linked_departments = SelectMultipleField(
+        _l("Linked departments (conflict of interest)"), coerce=int, validate_choice=False
+    )
     contact = StringField(_l("Contact person"))
     phone = StringField(_l("Phone"))
 
@@ -36,8 +37,9 @@ class PurchaseForm(FlaskForm):
     owner_name = StringField(_l("Project owner"), [InputRequired()])
     owner_credit_code = StringField(_l("Owner's unified social credit code"), [InputRequired()])
     government_funded = BooleanField(_l("Government-funded project"))
-    posting_department = SelectField(_l("Posting department (government-funded projects)"), coerce=int,
-                                     validate_choice=False)
+    posting_department = SelectField(
+        _l("Posting department (government-funded projects)"), coerce=int, validate_choice=False
+    )
     approving_department = SelectField(_l("Approving department served"), coerce=int, validate_choice=False)
     service_type = SelectField(_l("Service type"), choices=_TYPES)
     budget_ceiling = DecimalField(_l("Budget ceiling (yuan)"), [InputRequired()])

@@ -59,7 +59,8 @@ class ComplaintState(LabelledEnum):
 #: Departments an agency is linked to (subordinate unit, shared staff, former 红顶中介):
 #: such an agency may not bid for work that department approves [000 §三(九) 中介脱钩].
 agency_department = Table(
-    "intermediary_agency_department", Model.metadata,
+    "intermediary_agency_department",
+    Model.metadata,
     Column("agency_id", ForeignKey("intermediary_agency.id", ondelete="CASCADE"), primary_key=True),
     Column("department_id", ForeignKey("ow_department.id"), primary_key=True),
 )
@@ -126,10 +127,12 @@ class IntermediaryPurchase(Model):
     filing_number: Mapped[Optional[str]] = mapped_column(String(60))  # 备案号
     filed_on: Mapped[Optional[dt.date]] = mapped_column(Date)
 
-    bids: Mapped[list["IntermediaryBid"]] = relationship(back_populates="purchase", order_by="IntermediaryBid.id",
-                                             cascade="all, delete-orphan")
-    selection: Mapped[Optional["IntermediarySelection"]] = relationship(back_populates="purchase", uselist=False,
-                                                            cascade="all, delete-orphan")
+    bids: Mapped[list["IntermediaryBid"]] = relationship(
+        back_populates="purchase", order_by="IntermediaryBid.id", cascade="all, delete-orphan"
+    )
+    selection: Mapped[Optional["IntermediarySelection"]] = relationship(
+        back_populates="purchase", uselist=False, cascade="all, delete-orphan"
+    )
 
     @property
     def selected_agency(self) -> Optional[Agency]:
@@ -146,8 +149,9 @@ class IntermediaryBid(Model):
     __table_args__ = (UniqueConstraint("purchase_id", "agency_id", name="uq_intermediary_bid_agency"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    purchase_id: Mapped[int] = mapped_column(ForeignKey("intermediary_purchase.id", ondelete="CASCADE"),
-                                             nullable=False, index=True)
+    purchase_id: Mapped[int] = mapped_column(
+        ForeignKey("intermediary_purchase.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     purchase: Mapped["IntermediaryPurchase"] = relationship(back_populates="bids")
     agency_id: Mapped[int] = mapped_column(ForeignKey("intermediary_agency.id"), nullable=False, index=True)
     agency: Mapped["IntermediaryAgency"] = relationship()
@@ -166,8 +170,9 @@ class IntermediarySelection(Model):
     __tablename__ = "intermediary_selection"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    purchase_id: Mapped[int] = mapped_column(ForeignKey("intermediary_purchase.id", ondelete="CASCADE"),
-                                             nullable=False, unique=True)
+    purchase_id: Mapped[int] = mapped_column(
+        ForeignKey("intermediary_purchase.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
     purchase: Mapped["IntermediaryPurchase"] = relationship(back_populates="selection")
     method: Mapped[Method] = mapped_column(enum_column(Method), nullable=False)
     seed: Mapped[Optional[str]] = mapped_column(String(64))  # random draw only
@@ -184,8 +189,9 @@ class IntermediaryEvaluation(Model):
     __tablename__ = "intermediary_evaluation"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    purchase_id: Mapped[int] = mapped_column(ForeignKey("intermediary_purchase.id", ondelete="CASCADE"),
-                                             nullable=False, unique=True)
+    purchase_id: Mapped[int] = mapped_column(
+        ForeignKey("intermediary_purchase.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
     purchase: Mapped["IntermediaryPurchase"] = relationship()
     agency_id: Mapped[int] = mapped_column(ForeignKey("intermediary_agency.id"), nullable=False, index=True)
     agency: Mapped["IntermediaryAgency"] = relationship()
@@ -213,8 +219,9 @@ class IntermediaryComplaint(Model):
     purchase: Mapped[Optional["IntermediaryPurchase"]] = relationship()
     complainant: Mapped[str] = mapped_column(String(200), nullable=False)
     content: Mapped[str] = mapped_column(Text, nullable=False)
-    state: Mapped[ComplaintState] = mapped_column(enum_column(ComplaintState), nullable=False,
-                                                  default=ComplaintState.open)
+    state: Mapped[ComplaintState] = mapped_column(
+        enum_column(ComplaintState), nullable=False, default=ComplaintState.open
+    )
     received_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=_now)
     recorded_by: Mapped[str] = mapped_column(String(128), nullable=False)
     handling: Mapped[Optional[str]] = mapped_column(Text)

@@ -34,12 +34,29 @@ def _desk(*methods: str) -> list[tuple[str, str]]:
 
 @hookimpl
 def register_permissions(register):
-    viewing = read("IntermediaryAgencyView", "IntermediaryPurchaseView", "IntermediaryComplaintView") + menu(
-        CATEGORY, "Agencies", "Purchases", "Agency complaints", "Intermediary desk") + _desk("index")
+    viewing = (
+        read("IntermediaryAgencyView", "IntermediaryPurchaseView", "IntermediaryComplaintView")
+        + menu(CATEGORY, "Agencies", "Purchases", "Agency complaints", "Intermediary desk")
+        + _desk("index")
+    )
     # The centre's windows record registrations, purchases and sign-ups on behalf of owners
     # and agencies, and run the selection in public [000 §三(九)].
-    register("acceptor", viewing + _desk("register_agency", "post_purchase", "sign_up", "score", "select", "contract",
-                                      "complete", "file", "evaluate", "complain"))
+    register(
+        "acceptor",
+        viewing
+        + _desk(
+            "register_agency",
+            "post_purchase",
+            "sign_up",
+            "score",
+            "select",
+            "contract",
+            "complete",
+            "file",
+            "evaluate",
+            "complain",
+        ),
+    )
     # Departments post purchases for government-funded projects and evaluate the agency.
     department = viewing + _desk("post_purchase", "evaluate", "complain")
     register("approver", department)
@@ -51,7 +68,10 @@ def register_permissions(register):
 @hookimpl
 def register_views(register):
     from onewindow_intermediary.views import (
-        IntermediaryAgencyView, IntermediaryComplaintView, IntermediaryDeskView, IntermediaryPurchaseView,
+        IntermediaryAgencyView,
+        IntermediaryComplaintView,
+        IntermediaryDeskView,
+        IntermediaryPurchaseView,
     )
 
     menu = {"category": CATEGORY, "category_label": _l("Intermediary supermarket"), "icon": "fa-shopping-cart"}

@@ -27,13 +27,26 @@ class Candidate:
     quality: Decimal | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"bid_id": self.bid_id, "agency_id": self.agency_id, "agency": self.agency_name,
-                "quote": str(self.quote), "quality": None if self.quality is None else str(self.quality)}
+        return {
+            "bid_id": self.bid_id,
+            "agency_id": self.agency_id,
+            "agency": self.agency_name,
+            "quote": str(self.quote),
+            "quality": None if self.quality is None else str(self.quality),
+        }
 
 
 def _from_json(rows: list[dict[str, Any]]) -> list[Candidate]:
-    return [Candidate(r["bid_id"], r["agency_id"], r["agency"], Decimal(r["quote"]),
-                      None if r.get("quality") is None else Decimal(r["quality"])) for r in rows]
+    return [
+        Candidate(
+            r["bid_id"],
+            r["agency_id"],
+            r["agency"],
+            Decimal(r["quote"]),
+            None if r.get("quality") is None else Decimal(r["quality"]),
+        )
+        for r in rows
+    ]
 
 
 def lowest_price(candidates: list[Candidate]) -> tuple[int, dict[str, Any]]:
@@ -57,8 +70,11 @@ def random_draw(candidates: list[Candidate], seed: str) -> tuple[int, dict[str, 
     """随机抽取 among the qualified agencies; records the seed and the ordered candidates."""
     ordered = sorted(candidates, key=lambda c: c.bid_id)
     winner = draw(seed, [c.bid_id for c in ordered])
-    return winner, {"candidates": [c.as_json() for c in ordered], "seed": seed,
-                    "rule": "random.Random(seed).randrange(len(candidates)) over candidates sorted by bid id"}
+    return winner, {
+        "candidates": [c.as_json() for c in ordered],
+        "seed": seed,
+        "rule": "random.Random(seed).randrange(len(candidates)) over candidates sorted by bid id",
+    }
 
 
 def quality_price(candidates: list[Candidate], quality_weight: int, price_weight: int) -> tuple[int, dict[str, Any]]:
@@ -71,12 +87,19 @@ def quality_price(candidates: list[Candidate], quality_weight: int, price_weight
     for c in ordered:
         quality_points = (Decimal(c.quality) * quality_weight / 100).quantize(CENT, ROUND_HALF_UP)
         price_points = (base / c.quote * price_weight).quantize(CENT, ROUND_HALF_UP)
-        scores[str(c.bid_id)] = {"quality_points": str(quality_points), "price_points": str(price_points),
-                            "total": str(quality_points + price_points)}
+        scores[str(c.bid_id)] = {
+            "quality_points": str(quality_points),
+            "price_points": str(price_points),
+            "total": str(quality_points + price_points),
+        }
     winner = max(ordered, key=lambda c: (Decimal(scores[str(c.bid_id)]["total"]), -c.quote, -c.bid_id))
-    return winner.bid_id, {"candidates": [c.as_json() for c in ordered], "scores": scores,
-                           "quality_weight": quality_weight, "price_weight": price_weight,
-                           "rule": "quality×weight/100 + lowest quote/quote×price weight; ties: lower quote, earlier bid"}
+    return winner.bid_id, {
+        "candidates": [c.as_json() for c in ordered],
+        "scores": scores,
+        "quality_weight": quality_weight,
+        "price_weight": price_weight,
+        "rule": "quality×weight/100 + lowest quote/quote×price weight; ties: lower quote, earlier bid",
+    }
 
 
 def rerun(method: str, inputs: dict[str, Any]) -> int:

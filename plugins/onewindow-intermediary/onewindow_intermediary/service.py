@@ -19,15 +19,24 @@ from sqlalchemy import func, select
 from onewindow import Department, ValidationError, clock, db, uscc_problem
 from onewindow_intermediary import selection as methods
 from onewindow_intermediary.models import (
-    SERVICE_TYPES, Agency, AgencyStatus, Bid, Complaint, ComplaintState, Evaluation, Method, Purchase, PurchaseState,
+    SERVICE_TYPES,
+    Agency,
+    AgencyStatus,
+    Bid,
+    Complaint,
+    ComplaintState,
+    Evaluation,
+    Method,
+    Purchase,
+    PurchaseState,
     Selection,
 )
 
 KEY = "intermediary"
 #: ``[plugins.intermediary]`` in onewindow.toml.
 CONFIG_DEFAULTS = {
-    "min_bidders": 3,        # at least three qualified agencies before selection [issue 7; 比选 practice]
-    "quality_weight": 70,    # 综合评分法 weights, points out of 100
+    "min_bidders": 3,  # at least three qualified agencies before selection [issue 7; 比选 practice]
+    "quality_weight": 70,  # 综合评分法 weights, points out of 100
     "price_weight": 30,
 }
 
@@ -64,10 +73,18 @@ def _lines(values: Iterable[str] | str | None) -> list[str]:
 # --- registry (告知性登记) ------------------------------------------------------
 
 
-def register_agency(*, name: str, credit_code: str, service_types: Iterable[str], by: str,
-                    qualifications: Iterable[str] | str = (), staff: Iterable[str] | str = (),
-                    linked_department_ids: Iterable[int] = (), contact: str | None = None,
-                    phone: str | None = None) -> Agency:
+def register_agency(
+    *,
+    name: str,
+    credit_code: str,
+    service_types: Iterable[str],
+    by: str,
+    qualifications: Iterable[str] | str = (),
+    staff: Iterable[str] | str = (),
+    linked_department_ids: Iterable[int] = (),
+    contact: str | None = None,
+    phone: str | None = None,
+) -> Agency:
     """Record an agency on notice (告知性登记): the platform checks identity and completeness,
     it does not approve the agency [000 §三(九)]."""
     name = _text(name, "中介机构名称")
@@ -84,10 +101,20 @@ def register_agency(*, name: str, credit_code: str, service_types: Iterable[str]
     if unknown:
         raise ValidationError(f"服务类别 {'、'.join(unknown)} 不在目录中；可选：{'、'.join(SERVICE_TYPES)}")
     departments = [db.session.get(Department, i) for i in linked_department_ids]
-    agency = Agency(name=name, credit_code=code, service_types=types, qualifications=_lines(qualifications),
-                    staff=_lines(staff), contact=contact, phone=phone, status=AgencyStatus.active,
-                    linked_departments=[d for d in departments if d is not None], registered_by=by,
-                    registered_at=clock.now(), evaluation_count=0)
+    agency = Agency(
+        name=name,
+        credit_code=code,
+        service_types=types,
+        qualifications=_lines(qualifications),
+        staff=_lines(staff),
+        contact=contact,
+        phone=phone,
+        status=AgencyStatus.active,
+        linked_departments=[d for d in departments if d is not None],
+        registered_by=by,
+        registered_at=clock.now(),
+        evaluation_count=0,
+    )
     db.session.add(agency)
     db.session.flush()
     return agency
@@ -104,10 +131,22 @@ def set_status(agency: Agency, status: AgencyStatus | str, reason: str, by: str)
 # --- purchases ----------------------------------------------------------------
 
 
-def post_purchase(*, title: str, owner_name: str, owner_credit_code: str, service_type: str,
-                  budget_ceiling: Any, method: Method | str, signup_opens: dt.date, signup_closes: dt.date,
-                  approving_department_id: int, by: str, government_funded: bool = False,
-                  posting_department_id: int | None = None, description: str = "") -> Purchase:
+def post_purchase(
+    *,
+    title: str,
+    owner_name: str,
+    owner_credit_code: str,
+    service_type: str,
+    budget_ceiling: Any,
+    method: Method | str,
+    signup_opens: dt.date,
+    signup_closes: dt.date,
+    approving_department_id: int,
+    by: str,
+    government_funded: bool = False,
+    posting_department_id: int | None = None,
+    description: str = "",
+) -> Purchase:
     """发布采购公告: service type, budget ceiling, selection method and sign-up window."""
     method = Method[method] if isinstance(method, str) else method
     code = (owner_credit_code or "").strip().upper()
@@ -125,11 +164,21 @@ def post_purchase(*, title: str, owner_name: str, owner_credit_code: str, servic
     if government_funded and not posting_department_id:
         raise ValidationError("政府投资项目由项目主管部门发布采购，请选择发布部门")
     purchase = Purchase(
-        title=_text(title, "采购项目名称"), owner_name=_text(owner_name, "项目业主"), owner_credit_code=code,
-        service_type=service_type, budget_ceiling=_money(budget_ceiling, "预算上限"), method=method,
-        signup_opens=signup_opens, signup_closes=signup_closes, approving_department_id=approving_department_id,
-        government_funded=government_funded, posting_department_id=posting_department_id,
-        description=description or "", state=PurchaseState.open, posted_by=by, posted_at=clock.now(),
+        title=_text(title, "采购项目名称"),
+        owner_name=_text(owner_name, "项目业主"),
+        owner_credit_code=code,
+        service_type=service_type,
+        budget_ceiling=_money(budget_ceiling, "预算上限"),
+        method=method,
+        signup_opens=signup_opens,
+        signup_closes=signup_closes,
+        approving_department_id=approving_department_id,
+        government_funded=government_funded,
+        posting_department_id=posting_department_id,
+        description=description or "",
+        state=PurchaseState.open,
+        posted_by=by,
+        posted_at=clock.now(),
     )
     db.session.add(purchase)
     db.session.flush()
@@ -143,12 +192,16 @@ def bid_problem(purchase: Purchase, agency: Agency, quote: Decimal) -> str | Non
     if agency.status == AgencyStatus.suspended:
         return f"中介机构“{agency.name}”已被暂停，暂停期间不能报名参加中介服务采购"
     if not agency.offers(purchase.service_type):
-        return (f"中介机构“{agency.name}”登记的服务类别（{'、'.join(agency.service_types)}）"
-                f"不含“{purchase.service_type}”，不具备报名资格")
+        return (
+            f"中介机构“{agency.name}”登记的服务类别（{'、'.join(agency.service_types)}）"
+            f"不含“{purchase.service_type}”，不具备报名资格"
+        )
     # 中介脱钩: an agency linked to the approving department may not serve its approvals [000 §三(九)]
     if any(d.id == purchase.approving_department_id for d in agency.linked_departments):
-        return (f"中介机构“{agency.name}”与审批部门“{purchase.approving_department.name}”存在关联关系，"
-                "按回避规定不能参与该部门审批事项的中介服务")
+        return (
+            f"中介机构“{agency.name}”与审批部门“{purchase.approving_department.name}”存在关联关系，"
+            "按回避规定不能参与该部门审批事项的中介服务"
+        )
     if quote > purchase.budget_ceiling:
         return f"报价 {quote} 元超过采购预算上限 {purchase.budget_ceiling} 元，请报不高于上限的价格"
     return None
@@ -160,7 +213,9 @@ def sign_up(purchase: Purchase, agency: Agency, quote: Any, by: str, quality_sco
         raise ValidationError(f"采购“{purchase.title}”当前为“{purchase.state}”，不再接受报名")
     today = clock.today()
     if not purchase.signup_opens <= today <= purchase.signup_closes:
-        raise ValidationError(f"报名期限为 {purchase.signup_opens} 至 {purchase.signup_closes}，今天（{today}）不能报名")
+        raise ValidationError(
+            f"报名期限为 {purchase.signup_opens} 至 {purchase.signup_closes}，今天（{today}）不能报名"
+        )
     if any(b.agency_id == agency.id for b in purchase.bids):
         raise ValidationError(f"中介机构“{agency.name}”已报名该采购，不能重复报名")
     amount = _money(quote, "报价")
@@ -206,9 +261,18 @@ def select_agency(purchase: Purchase, by: str, seed: str | None = None) -> Selec
     if len(bids) < minimum:
         raise ValidationError(
             f"符合条件的报名中介机构只有 {len(bids)} 家，至少需要 {minimum} 家方可选取；"
-            "请延长报名期限或重新发布采购公告")
-    candidates = [methods.Candidate(b.id, b.agency_id, b.agency.name, Decimal(b.quote),
-                                    None if b.quality_score is None else Decimal(b.quality_score)) for b in bids]
+            "请延长报名期限或重新发布采购公告"
+        )
+    candidates = [
+        methods.Candidate(
+            b.id,
+            b.agency_id,
+            b.agency.name,
+            Decimal(b.quote),
+            None if b.quality_score is None else Decimal(b.quality_score),
+        )
+        for b in bids
+    ]
     if purchase.method == Method.random_draw:
         seed = (seed or "").strip() or methods.new_seed()
         winner, inputs = methods.random_draw(candidates, seed)
@@ -222,8 +286,15 @@ def select_agency(purchase: Purchase, by: str, seed: str | None = None) -> Selec
         seed = None
         winner, inputs = methods.lowest_price(candidates)
     chosen = next(b for b in bids if b.id == winner)
-    result = Selection(purchase=purchase, method=purchase.method, seed=seed, inputs=inputs, result_bid=chosen,
-                       selected_by=by, selected_at=clock.now())
+    result = Selection(
+        purchase=purchase,
+        method=purchase.method,
+        seed=seed,
+        inputs=inputs,
+        result_bid=chosen,
+        selected_by=by,
+        selected_at=clock.now(),
+    )
     db.session.add(result)
     purchase.state = PurchaseState.selected
     db.session.flush()
@@ -236,9 +307,15 @@ def recheck(purchase: Purchase) -> dict[str, Any]:
     if chosen is None:
         raise ValidationError(f"采购 {purchase.id}“{purchase.title}”尚未选取，没有可复核的结果")
     again = methods.rerun(chosen.method.name, chosen.inputs)
-    return {"purchase": purchase.id, "method": chosen.method.name, "seed": chosen.seed,
-            "candidates": [c["bid_id"] for c in chosen.inputs["candidates"]],
-            "recorded": chosen.result_bid_id, "recomputed": again, "matches": again == chosen.result_bid_id}
+    return {
+        "purchase": purchase.id,
+        "method": chosen.method.name,
+        "seed": chosen.seed,
+        "candidates": [c["bid_id"] for c in chosen.inputs["candidates"]],
+        "recorded": chosen.result_bid_id,
+        "recomputed": again,
+        "matches": again == chosen.result_bid_id,
+    }
 
 
 # --- after selection ----------------------------------------------------------
@@ -285,8 +362,16 @@ def evaluate(purchase: Purchase, *, time: int, quality: int, price: int, by: str
         if not isinstance(value, int) or not 1 <= value <= 5:
             raise ValidationError(f"{label}评分须为 1–5 的整数，收到 {value!r}")
     agency = purchase.selected_agency
-    evaluation = Evaluation(purchase=purchase, agency=agency, time_score=time, quality_score=quality,
-                            price_score=price, comment=comment or "", evaluated_by=by, evaluated_at=clock.now())
+    evaluation = Evaluation(
+        purchase=purchase,
+        agency=agency,
+        time_score=time,
+        quality_score=quality,
+        price_score=price,
+        comment=comment or "",
+        evaluated_by=by,
+        evaluated_at=clock.now(),
+    )
     db.session.add(evaluation)
     purchase.state = PurchaseState.evaluated
     db.session.flush()
@@ -296,8 +381,11 @@ def evaluate(purchase: Purchase, *, time: int, quality: int, price: int, by: str
 
 def refresh_score(agency: Agency) -> None:
     total, count = db.session.execute(
-        select(func.sum(Evaluation.time_score + Evaluation.quality_score + Evaluation.price_score),
-               func.count(Evaluation.id)).where(Evaluation.agency_id == agency.id)).one()
+        select(
+            func.sum(Evaluation.time_score + Evaluation.quality_score + Evaluation.price_score),
+            func.count(Evaluation.id),
+        ).where(Evaluation.agency_id == agency.id)
+    ).one()
     agency.evaluation_count = count or 0
     agency.score = (Decimal(total) / (3 * count)).quantize(Decimal("0.01")) if count else None
 
@@ -305,11 +393,18 @@ def refresh_score(agency: Agency) -> None:
 # --- complaints -----------------------------------------------------------------
 
 
-def file_complaint(agency: Agency, complainant: str, content: str, by: str,
-                   purchase: Purchase | None = None) -> Complaint:
-    complaint = Complaint(agency=agency, purchase=purchase, complainant=_text(complainant, "投诉人"),
-                          content=_text(content, "投诉内容"), state=ComplaintState.open, recorded_by=by,
-                          received_at=clock.now())
+def file_complaint(
+    agency: Agency, complainant: str, content: str, by: str, purchase: Purchase | None = None
+) -> Complaint:
+    complaint = Complaint(
+        agency=agency,
+        purchase=purchase,
+        complainant=_text(complainant, "投诉人"),
+        content=_text(content, "投诉内容"),
+        state=ComplaintState.open,
+        recorded_by=by,
+        received_at=clock.now(),
+    )
     db.session.add(complaint)
     db.session.flush()
     return complaint

@@ -21,15 +21,32 @@ from onewindow_intermediary.models import Agency, AgencyStatus, Bid, Complaint, 
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")
 
 LABELS = {
-    "name": _l("Agency name"), "credit_code": _l("Unified social credit code"), "service_types": _l("Service types"),
-    "qualifications": _l("Qualifications"), "staff": _l("Staff"), "status": _l("Status"),
-    "status_reason": _l("Reason for the status"), "linked_departments": _l("Linked departments (conflict of interest)"),
-    "score": _l("Public score"), "evaluation_count": _l("Evaluations"), "registered_at": _l("Registered at"),
-    "title": _l("Purchase title"), "owner_name": _l("Project owner"), "service_type": _l("Service type"),
-    "budget_ceiling": _l("Budget ceiling (yuan)"), "method": _l("Selection method"), "signup_opens": _l("Sign-up opens"),
-    "signup_closes": _l("Sign-up closes"), "state": _l("State"), "approving_department": _l("Approving department served"),
-    "agency": _l("Agency"), "purchase": _l("Purchase"), "complainant": _l("Complainant"), "content": _l("Complaint"),
-    "received_at": _l("Received at"), "handling": _l("Findings and handling"),
+    "name": _l("Agency name"),
+    "credit_code": _l("Unified social credit code"),
+    "service_types": _l("Service types"),
+    "qualifications": _l("Qualifications"),
+    "staff": _l("Staff"),
+    "status": _l("Status"),
+    "status_reason": _l("Reason for the status"),
+    "linked_departments": _l("Linked departments (conflict of interest)"),
+    "score": _l("Public score"),
+    "evaluation_count": _l("Evaluations"),
+    "registered_at": _l("Registered at"),
+    "title": _l("Purchase title"),
+    "owner_name": _l("Project owner"),
+    "service_type": _l("Service type"),
+    "budget_ceiling": _l("Budget ceiling (yuan)"),
+    "method": _l("Selection method"),
+    "signup_opens": _l("Sign-up opens"),
+    "signup_closes": _l("Sign-up closes"),
+    "state": _l("State"),
+    "approving_department": _l("Approving department served"),
+    "agency": _l("Agency"),
+    "purchase": _l("Purchase"),
+    "complainant": _l("Complainant"),
+    "content": _l("Complaint"),
+    "received_at": _l("Received at"),
+    "handling": _l("Findings and handling"),
 }
 
 
@@ -79,8 +96,9 @@ class IntermediaryPurchaseView(ModelView):
             abort(404)
         check = service.recheck(purchase) if purchase.selection else None
         qualified = {b.id for b in service.qualified_bids(purchase)}
-        return self.render_template("intermediary/purchase.html", purchase=purchase, check=check, qualified=qualified,
-                                    title=_l("Purchase"))
+        return self.render_template(
+            "intermediary/purchase.html", purchase=purchase, check=check, qualified=qualified, title=_l("Purchase")
+        )
 
 
 class IntermediaryDeskView(BaseView):
@@ -112,8 +130,10 @@ class IntermediaryDeskView(BaseView):
 
     @staticmethod
     def _agencies(form_field) -> None:
-        form_field.choices = [(a.id, f"{a.name}（{a.status}）")
-                              for a in db.session.execute(select(Agency).order_by(Agency.name)).scalars()]
+        form_field.choices = [
+            (a.id, f"{a.name}（{a.status}）")
+            for a in db.session.execute(select(Agency).order_by(Agency.name)).scalars()
+        ]
 
     @staticmethod
     def _departments(form_field, blank: bool = False) -> None:
@@ -140,20 +160,36 @@ class IntermediaryDeskView(BaseView):
     def register_agency(self):
         form = forms.AgencyForm()
         self._departments(form.linked_departments)
-        return self._page(form, _l("Register an agency"), lambda f: service.register_agency(
-            name=f.name.data, credit_code=f.credit_code.data, service_types=f.service_types.data,
-            qualifications=f.qualifications.data, staff=f.staff.data, linked_department_ids=f.linked_departments.data,
-            contact=f.contact.data, phone=f.phone.data, by=_by()),
-            lambda a: url_for("IntermediaryAgencyView.show", pk=a.id))
+        return self._page(
+            form,
+            _l("Register an agency"),
+            lambda f: service.register_agency(
+                name=f.name.data,
+                credit_code=f.credit_code.data,
+                service_types=f.service_types.data,
+                qualifications=f.qualifications.data,
+                staff=f.staff.data,
+                linked_department_ids=f.linked_departments.data,
+                contact=f.contact.data,
+                phone=f.phone.data,
+                by=_by(),
+            ),
+            lambda a: url_for("IntermediaryAgencyView.show", pk=a.id),
+        )
 
     @expose("/agency-status", methods=["GET", "POST"])
     @has_access
     def agency_status(self):
         form = forms.StatusForm()
         self._agencies(form.agency)
-        return self._page(form, _l("Suspend, blacklist or reinstate an agency"), lambda f: service.set_status(
-            db.session.get(Agency, f.agency.data), AgencyStatus[f.status.data], f.reason.data, _by()),
-            lambda a: url_for("IntermediaryAgencyView.show", pk=a.id))
+        return self._page(
+            form,
+            _l("Suspend, blacklist or reinstate an agency"),
+            lambda f: service.set_status(
+                db.session.get(Agency, f.agency.data), AgencyStatus[f.status.data], f.reason.data, _by()
+            ),
+            lambda a: url_for("IntermediaryAgencyView.show", pk=a.id),
+        )
 
     @expose("/post-purchase", methods=["GET", "POST"])
     @has_access
@@ -161,13 +197,26 @@ class IntermediaryDeskView(BaseView):
         form = forms.PurchaseForm()
         self._departments(form.posting_department, blank=True)
         self._departments(form.approving_department)
-        return self._page(form, _l("Post a purchase"), lambda f: service.post_purchase(
-            title=f.title.data, owner_name=f.owner_name.data, owner_credit_code=f.owner_credit_code.data,
-            service_type=f.service_type.data, budget_ceiling=f.budget_ceiling.data, method=f.method.data,
-            signup_opens=f.signup_opens.data, signup_closes=f.signup_closes.data,
-            approving_department_id=f.approving_department.data, government_funded=f.government_funded.data,
-            posting_department_id=f.posting_department.data or None, description=f.description.data, by=_by()),
-            self._show)
+        return self._page(
+            form,
+            _l("Post a purchase"),
+            lambda f: service.post_purchase(
+                title=f.title.data,
+                owner_name=f.owner_name.data,
+                owner_credit_code=f.owner_credit_code.data,
+                service_type=f.service_type.data,
+                budget_ceiling=f.budget_ceiling.data,
+                method=f.method.data,
+                signup_opens=f.signup_opens.data,
+                signup_closes=f.signup_closes.data,
+                approving_department_id=f.approving_department.data,
+                government_funded=f.government_funded.data,
+                posting_department_id=f.posting_department.data or None,
+                description=f.description.data,
+                by=_by(),
+            ),
+            self._show,
+        )
 
     @expose("/sign-up", methods=["GET", "POST"])
     @has_access
@@ -175,9 +224,20 @@ class IntermediaryDeskView(BaseView):
         form = forms.SignUpForm()
         self._purchases(form.purchase, PurchaseState.open)
         self._agencies(form.agency)
-        return self._page(form, _l("Record a sign-up"), lambda f: service.sign_up(
-            self._purchase(f.purchase.data), db.session.get(Agency, f.agency.data), f.quote.data, _by(),
-            f.quality_score.data).purchase, self._show)
+        return self._page(
+            form,
+            _l("Record a sign-up"),
+            lambda f: (
+                service.sign_up(
+                    self._purchase(f.purchase.data),
+                    db.session.get(Agency, f.agency.data),
+                    f.quote.data,
+                    _by(),
+                    f.quality_score.data,
+                ).purchase
+            ),
+            self._show,
+        )
 
     @expose("/score", methods=["GET", "POST"])
     @has_access
@@ -185,49 +245,87 @@ class IntermediaryDeskView(BaseView):
         form = forms.ScoreForm()
         bids = db.session.execute(select(Bid).join(Purchase).where(Purchase.state == PurchaseState.open)).scalars()
         form.bid.choices = [(b.id, f"{b.purchase.title} · {b.agency.name}") for b in bids]
-        return self._page(form, _l("Record a quality score"), lambda f: service.score_bid(
-            db.session.get(Bid, f.bid.data), f.quality_score.data, _by()).purchase, self._show)
+        return self._page(
+            form,
+            _l("Record a quality score"),
+            lambda f: service.score_bid(db.session.get(Bid, f.bid.data), f.quality_score.data, _by()).purchase,
+            self._show,
+        )
 
     @expose("/select", methods=["GET", "POST"])
     @has_access
     def select(self):
         form = forms.SelectForm()
         self._purchases(form.purchase, PurchaseState.open)
-        return self._page(form, _l("Select the agency"), lambda f: service.select_agency(
-            self._purchase(f.purchase.data), _by()).purchase, self._show)
+        return self._page(
+            form,
+            _l("Select the agency"),
+            lambda f: service.select_agency(self._purchase(f.purchase.data), _by()).purchase,
+            self._show,
+        )
 
     @expose("/contract", methods=["GET", "POST"])
     @has_access
     def contract(self):
         form = forms.ContractForm()
         self._purchases(form.purchase, PurchaseState.selected)
-        return self._page(form, _l("Record the contract"), lambda f: service.record_contract(
-            self._purchase(f.purchase.data), f.number.data, f.amount.data, f.signed_on.data, _by()), self._show)
+        return self._page(
+            form,
+            _l("Record the contract"),
+            lambda f: service.record_contract(
+                self._purchase(f.purchase.data), f.number.data, f.amount.data, f.signed_on.data, _by()
+            ),
+            self._show,
+        )
 
     @expose("/complete", methods=["GET", "POST"])
     @has_access
     def complete(self):
         form = forms.CompletionForm()
         self._purchases(form.purchase, PurchaseState.contracted)
-        return self._page(form, _l("Record completion"), lambda f: service.record_completion(
-            self._purchase(f.purchase.data), f.completed_on.data, f.note.data, _by()), self._show)
+        return self._page(
+            form,
+            _l("Record completion"),
+            lambda f: service.record_completion(
+                self._purchase(f.purchase.data), f.completed_on.data, f.note.data, _by()
+            ),
+            self._show,
+        )
 
     @expose("/file", methods=["GET", "POST"])
     @has_access
     def file(self):
         form = forms.FilingForm()
         self._purchases(form.purchase, PurchaseState.completed)
-        return self._page(form, _l("Record the filing"), lambda f: service.record_filing(
-            self._purchase(f.purchase.data), f.filing_number.data, f.filed_on.data, _by()), self._show)
+        return self._page(
+            form,
+            _l("Record the filing"),
+            lambda f: service.record_filing(
+                self._purchase(f.purchase.data), f.filing_number.data, f.filed_on.data, _by()
+            ),
+            self._show,
+        )
 
     @expose("/evaluate", methods=["GET", "POST"])
     @has_access
     def evaluate(self):
         form = forms.EvaluationForm()
         self._purchases(form.purchase, PurchaseState.filed)
-        return self._page(form, _l("Evaluate the agency"), lambda f: service.evaluate(
-            self._purchase(f.purchase.data), time=f.time.data, quality=f.quality.data, price=f.price.data,
-            comment=f.comment.data, by=_by()).purchase, self._show)
+        return self._page(
+            form,
+            _l("Evaluate the agency"),
+            lambda f: (
+                service.evaluate(
+                    self._purchase(f.purchase.data),
+                    time=f.time.data,
+                    quality=f.quality.data,
+                    price=f.price.data,
+                    comment=f.comment.data,
+                    by=_by(),
+                ).purchase
+            ),
+            self._show,
+        )
 
     @expose("/complain", methods=["GET", "POST"])
     @has_access
@@ -236,10 +334,18 @@ class IntermediaryDeskView(BaseView):
         self._agencies(form.agency)
         self._purchases(form.purchase)
         form.purchase.choices = [(0, "—")] + form.purchase.choices
-        return self._page(form, _l("Record a complaint"), lambda f: service.file_complaint(
-            db.session.get(Agency, f.agency.data), f.complainant.data, f.content.data, _by(),
-            db.session.get(Purchase, f.purchase.data) if f.purchase.data else None),
-            lambda c: url_for("IntermediaryComplaintView.show", pk=c.id))
+        return self._page(
+            form,
+            _l("Record a complaint"),
+            lambda f: service.file_complaint(
+                db.session.get(Agency, f.agency.data),
+                f.complainant.data,
+                f.content.data,
+                _by(),
+                db.session.get(Purchase, f.purchase.data) if f.purchase.data else None,
+            ),
+            lambda c: url_for("IntermediaryComplaintView.show", pk=c.id),
+        )
 
     @expose("/handle", methods=["GET", "POST"])
     @has_access
@@ -247,6 +353,9 @@ class IntermediaryDeskView(BaseView):
         form = forms.HandleForm()
         open_ = db.session.execute(select(Complaint).where(Complaint.state == ComplaintState.open)).scalars()
         form.complaint.choices = [(c.id, f"{c.id} {c.agency.name}：{c.content[:30]}") for c in open_]
-        return self._page(form, _l("Handle a complaint"), lambda f: service.handle_complaint(
-            db.session.get(Complaint, f.complaint.data), f.handling.data, _by()),
-            lambda c: url_for("IntermediaryComplaintView.show", pk=c.id))
+        return self._page(
+            form,
+            _l("Handle a complaint"),
+            lambda f: service.handle_complaint(db.session.get(Complaint, f.complaint.data), f.handling.data, _by()),
+            lambda c: url_for("IntermediaryComplaintView.show", pk=c.id),
+        )

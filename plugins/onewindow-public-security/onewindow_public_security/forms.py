@@ -21,8 +21,10 @@ def _resident_id(_form, field):
 class _Person(Form):
     applicant_name = StringField("申请人姓名", validators=[InputRequired(message="请填写申请人姓名")])
     id_number = StringField("公民身份号码", validators=[InputRequired(message="请填写公民身份号码"), _resident_id])
-    phone = StringField("联系电话", validators=[InputRequired(message="请填写联系电话"),
-                                            Regexp(PHONE, message="请填写手机号码或带区号的固定电话")])
+    phone = StringField(
+        "联系电话",
+        validators=[InputRequired(message="请填写联系电话"), Regexp(PHONE, message="请填写手机号码或带区号的固定电话")],
+    )
     address = TextAreaField("联系地址", validators=[Optional(), Length(max=200)])
 
 

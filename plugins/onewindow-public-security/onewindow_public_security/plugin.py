@@ -11,8 +11,10 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from onewindow import hookimpl
-from onewindow_public_security import models  # noqa: F401  (tables on FAB's metadata)
-from onewindow_public_security import service
+from onewindow_public_security import (
+    models,  # noqa: F401  (tables on FAB's metadata)
+    service,
+)
 
 HERE = Path(__file__).resolve().parent
 CATEGORY = "Public security"
@@ -58,13 +60,23 @@ def case_transition(case, event):
 def register_views(register):
     from onewindow_public_security.views import PublicSecurityCaptureView
 
-    register(PublicSecurityCaptureView, name="In-person captures", label=_l("In-person captures"),
-             category=CATEGORY, category_label=_l("Public security"), icon="fa-id-card")
+    register(
+        PublicSecurityCaptureView,
+        name="In-person captures",
+        label=_l("In-person captures"),
+        category=CATEGORY,
+        category_label=_l("Public security"),
+        icon="fa-id-card",
+    )
 
 
 @hookimpl
 def register_permissions(register):
-    read = [("can_list", "PublicSecurityCaptureView"), ("can_show", "PublicSecurityCaptureView"),
-            ("menu_access", CATEGORY), ("menu_access", "In-person captures")]
+    read = [
+        ("can_list", "PublicSecurityCaptureView"),
+        ("can_show", "PublicSecurityCaptureView"),
+        ("menu_access", CATEGORY),
+        ("menu_access", "In-person captures"),
+    ]
     for role in ("acceptor", "approver", "chief_rep", "supervisor"):
         register(role, read)

@@ -29,9 +29,11 @@ def _config() -> dict:
 
 
 def _first_endorsement(case) -> bool:
-    earlier = (db.session.query(Case.id)
-               .filter(Case.item_id == case.item.id, Case.applicant_id == (case.applicant_id or "").strip().upper(),
-                       Case.state.in_(GRANTED)))
+    earlier = db.session.query(Case.id).filter(
+        Case.item_id == case.item.id,
+        Case.applicant_id == (case.applicant_id or "").strip().upper(),
+        Case.state.in_(GRANTED),
+    )
     return earlier.first() is None
 
 
@@ -43,8 +45,11 @@ def application_problems(case, data: dict, report: Callable[[str, str], None]) -
         if not item.in_person_required and item.basic_code in _config()["in_person_items"]:
             report("渠道", f"事项“{item.name}”须申请人本人到窗口现场拍照、采集指纹，不能通过“{case.channel}”渠道申请")
         elif getattr(item, "form_key", None) == ENDORSEMENT and _first_endorsement(case):
-            report("渠道", "首次申请往来港澳通行证签注须本人到出入境窗口办理（现场拍照、采集指纹）；"
-                           "再次签注可使用自助签注机或网上办理")
+            report(
+                "渠道",
+                "首次申请往来港澳通行证签注须本人到出入境窗口办理（现场拍照、采集指纹）；"
+                "再次签注可使用自助签注机或网上办理",
+            )
 
 
 def exit_entry_window_codes() -> set[str]:
@@ -59,11 +64,21 @@ def on_transition(case, event) -> None:
     if case.window is not None:  # the item's windows are read only for a window acceptance
         item_windows = {w.code for w in item.windows}
         if item_windows & exit_entry and case.window.code not in item_windows:
-            raise TransitionError(f"“{item.name}”是出入境业务，须在出入境分区窗口（{'、'.join(sorted(item_windows))}）"
-                                  f"受理，不能在{case.window.code} {case.window.name}受理")
+            raise TransitionError(
+                f"“{item.name}”是出入境业务，须在出入境分区窗口（{'、'.join(sorted(item_windows))}）"
+                f"受理，不能在{case.window.code} {case.window.name}受理"
+            )
     if not (item.in_person_required and case.channel == Channel.window and item.zone_id is not None):
         return
     if item.zone.kind.name == "public_security":
-        db.session.add(Capture(case_number=case.number, item_name=item.name, applicant_name=case.applicant_name,
-                               department_id=case.department_id, window=case.window, captured_by=event.actor,
-                               captured_at=clock.now()))
+        db.session.add(
+            Capture(
+                case_number=case.number,
+                item_name=item.name,
+                applicant_name=case.applicant_name,
+                department_id=case.department_id,
+                window=case.window,
+                captured_by=event.actor,
+                captured_at=clock.now(),
+            )
+        )

@@ -22,7 +22,11 @@ class PublicSecurityCaptureView(ModelView):
     list_columns = ["case_number", "item_name", "applicant_name", "window", "captured_by", "captured_at"]
     search_columns = ["case_number", "item_name", "applicant_name", "captured_at"]
     label_columns = {
-        "case_number": _l("Case number"), "item_name": _l("Service item"), "applicant_name": _l("Applicant"),
-        "window": _l("Window"), "captured_by": _l("Captured by"), "captured_at": _l("Captured at"),
+        "case_number": _l("Case number"),
+        "item_name": _l("Service item"),
+        "applicant_name": _l("Applicant"),
+        "window": _l("Window"),
+        "captured_by": _l("Captured by"),
+        "captured_at": _l("Captured at"),
         "department": _l("Department"),
     }

@@ -26,13 +26,13 @@ class PropertyUnit(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_number: Mapped[str] = mapped_column(String(28), unique=True, nullable=False)
-    location: Mapped[str] = mapped_column(String(300), nullable=False)   # 坐落
+    location: Mapped[str] = mapped_column(String(300), nullable=False)  # 坐落
     area: Mapped[Decimal] = mapped_column(Numeric(10, 2), nullable=False)  # 建筑面积 m²
-    use: Mapped[str] = mapped_column(String(40), nullable=False)          # 用途: 住宅 / 商业 / …
+    use: Mapped[str] = mapped_column(String(40), nullable=False)  # 用途: 住宅 / 商业 / …
     right_type: Mapped[str] = mapped_column(String(100), nullable=False)  # 权利类型
     owner_name: Mapped[str] = mapped_column(String(200), nullable=False)
     owner_id: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
-    certificate: Mapped[Optional[str]] = mapped_column(String(120))       # e-licence identifier
+    certificate: Mapped[Optional[str]] = mapped_column(String(120))  # e-licence identifier
     department_id: Mapped[int] = mapped_column(ForeignKey("ow_department.id"), nullable=False, index=True)
     department: Mapped[Department] = relationship()
     mortgaged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

@@ -11,8 +11,10 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from onewindow import can, hookimpl, menu, read
-from onewindow_realestate import models  # noqa: F401  (tables on FAB's metadata)
-from onewindow_realestate import service
+from onewindow_realestate import (
+    models,  # noqa: F401  (tables on FAB's metadata)
+    service,
+)
 
 KEY = "realestate"
 CATEGORY = "Real estate"
@@ -34,14 +36,19 @@ def register_item_forms(register):
 
 @hookimpl
 def register_licence_types(register):
-    register(service.CERTIFICATE, name="不动产权证书", type_oid="21110", fields=[
-        {"name": "holder", "label": "权利人", "required": True, "mask": "name"},
-        {"name": "unit_number", "label": "不动产单元号", "required": True, "mask": "hidden"},
-        {"name": "location", "label": "坐落", "required": True, "mask": "address"},
-        {"name": "area", "label": "面积（平方米）", "type": "number", "mask": "none"},
-        {"name": "use", "label": "用途", "mask": "none"},
-        {"name": "right_type", "label": "权利类型", "mask": "none"},
-    ])
+    register(
+        service.CERTIFICATE,
+        name="不动产权证书",
+        type_oid="21110",
+        fields=[
+            {"name": "holder", "label": "权利人", "required": True, "mask": "name"},
+            {"name": "unit_number", "label": "不动产单元号", "required": True, "mask": "hidden"},
+            {"name": "location", "label": "坐落", "required": True, "mask": "address"},
+            {"name": "area", "label": "面积（平方米）", "type": "number", "mask": "none"},
+            {"name": "use", "label": "用途", "mask": "none"},
+            {"name": "right_type", "label": "权利类型", "mask": "none"},
+        ],
+    )
 
 
 @hookimpl
@@ -62,7 +69,11 @@ def licence_data(case, licence_type):
 @hookimpl
 def register_views(register):
     from onewindow_realestate.views import (
-        DeedTaxView, MortgageView, PropertyUnitView, TransferView, UtilityTaskView,
+        DeedTaxView,
+        MortgageView,
+        PropertyUnitView,
+        TransferView,
+        UtilityTaskView,
     )
 
     menu = {"category": CATEGORY, "category_label": _l("Real-estate registration"), "icon": "fa-home"}
@@ -75,10 +86,11 @@ def register_views(register):
 
 @hookimpl
 def register_permissions(register):
-    everything = (read("PropertyUnitView", "TransferView", "UtilityTaskView", "MortgageView")
-                  + can("DeedTaxView", "index")
-                  + menu(CATEGORY, "Property units", "Transfers", "Utility transfer tasks", "Mortgages",
-                         "Deed tax estimate"))
+    everything = (
+        read("PropertyUnitView", "TransferView", "UtilityTaskView", "MortgageView")
+        + can("DeedTaxView", "index")
+        + menu(CATEGORY, "Property units", "Transfers", "Utility transfer tasks", "Mortgages", "Deed tax estimate")
+    )
     department = everything + can("PropertyUnitView", "add", "edit") + can("UtilityTaskView", "edit")
     register("approver", department)
     register("chief_rep", department)
@@ -91,5 +103,8 @@ def app_ready(app):
     # FAB's create_blueprint() drops a view's static_folder: serve ours with a plain blueprint.
     from flask import Blueprint
 
-    app.register_blueprint(Blueprint("realestate_static", __name__, static_folder=str(HERE / "static"),
-                                     static_url_path="/realestate/static"))
+    app.register_blueprint(
+        Blueprint(
+            "realestate_static", __name__, static_folder=str(HERE / "static"), static_url_path="/realestate/static"
+        )
+    )

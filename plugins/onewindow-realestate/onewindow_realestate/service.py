@@ -66,8 +66,10 @@ def application_problems(case, data: dict, report: Callable[[str, str], None]) -
             return
         holder = (case.applicant_id or "").strip().upper()
         if unit.owner_id != holder:
-            report("申请人", f"不动产单元 {number} 的登记权利人是“{unit.owner_name}”，与申请人不一致；"
-                             "转移、抵押须由权利人申请")
+            report(
+                "申请人",
+                f"不动产单元 {number} 的登记权利人是“{unit.owner_name}”，与申请人不一致；转移、抵押须由权利人申请",
+            )
         if str(data.get("id_number") or "").strip().upper() not in ("", holder):
             report("公民身份号码", "表单中的公民身份号码须与申请人（权利人）一致")
         if key == TRANSFER and str(data.get("buyer_id") or "").strip().upper() == holder:
@@ -101,17 +103,23 @@ def record_transfer(case) -> Transfer:
     unit = _unit_for(case)
     first, rate, tax = estimate(unit, str(data.get("buyer_id")), data.get("price"))
     transfer = Transfer(
-        case_number=case.number, unit=unit, department_id=case.department_id,
-        seller_name=unit.owner_name, seller_id=unit.owner_id,
-        buyer_name=str(data.get("buyer_name") or "").strip(), buyer_id=str(data.get("buyer_id") or "").strip().upper(),
-        price=_decimal(data.get("price")) or Decimal("0"), first_home=first, deed_tax_rate=rate, deed_tax=tax,
+        case_number=case.number,
+        unit=unit,
+        department_id=case.department_id,
+        seller_name=unit.owner_name,
+        seller_id=unit.owner_id,
+        buyer_name=str(data.get("buyer_name") or "").strip(),
+        buyer_id=str(data.get("buyer_id") or "").strip().upper(),
+        price=_decimal(data.get("price")) or Decimal("0"),
+        first_home=first,
+        deed_tax_rate=rate,
+        deed_tax=tax,
         registered_on=clock.today(),
     )
     transfer.old_certificate = _retire_certificate(case, unit) or unit.certificate
     unit.owner_name, unit.owner_id = transfer.buyer_name, transfer.buyer_id
     for utility in Utility:  # 水电气联动过户: pushed to each utility, followed up by the centre
-        transfer.tasks.append(UtilityTask(utility=utility, status=TaskStatus.pending,
-                                          department_id=case.department_id))
+        transfer.tasks.append(UtilityTask(utility=utility, status=TaskStatus.pending, department_id=case.department_id))
     db.session.add(transfer)
     return transfer
 
@@ -134,9 +142,14 @@ def record_mortgage(case) -> Mortgage:
     data = case.data or {}
     unit = _unit_for(case)
     unit.mortgaged = True
-    mortgage = Mortgage(case_number=case.number, unit=unit, department_id=case.department_id,
-                        mortgagee=str(data.get("bank_name") or "").strip(),
-                        debt_amount=_decimal(data.get("debt_amount")) or Decimal("0"), registered_on=clock.today())
+    mortgage = Mortgage(
+        case_number=case.number,
+        unit=unit,
+        department_id=case.department_id,
+        mortgagee=str(data.get("bank_name") or "").strip(),
+        debt_amount=_decimal(data.get("debt_amount")) or Decimal("0"),
+        registered_on=clock.today(),
+    )
     db.session.add(mortgage)
     return mortgage
 
@@ -150,8 +163,12 @@ def licence_fields(case, licence_type) -> dict[str, Any] | None:
             return None
         unit = transfer.unit
         return {
-            "holder": transfer.buyer_name, "unit_number": unit.unit_number, "location": unit.location,
-            "area": f"{unit.area:f}", "use": unit.use, "right_type": unit.right_type,
+            "holder": transfer.buyer_name,
+            "unit_number": unit.unit_number,
+            "location": unit.location,
+            "area": f"{unit.area:f}",
+            "use": unit.use,
+            "right_type": unit.right_type,
             # 权利人 of the new certificate is the buyer, not the applying seller
             "_holder": {"name": transfer.buyer_name, "id": transfer.buyer_id, "id_type": "resident_id"},
         }

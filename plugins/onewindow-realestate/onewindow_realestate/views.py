@@ -18,15 +18,34 @@ from onewindow_realestate.models import Mortgage, PropertyUnit, Transfer, Utilit
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")
 
 LABELS = {
-    "unit_number": _l("Property unit number"), "location": _l("Location"), "area": _l("Area (m²)"),
-    "use": _l("Use"), "right_type": _l("Right type"), "owner_name": _l("Right holder"),
-    "owner_id": _l("Right holder's ID"), "certificate": _l("Certificate (e-licence)"),
-    "department": _l("Registration authority"), "mortgaged": _l("Mortgaged"), "case_number": _l("Case number"),
-    "unit": _l("Property unit"), "seller_name": _l("Seller"), "buyer_name": _l("Buyer"), "price": _l("Declared price"),
-    "first_home": _l("Buyer's first home"), "deed_tax_rate": _l("Deed tax rate"), "deed_tax": _l("Deed tax (estimate)"),
-    "registered_on": _l("Registered on"), "old_certificate": _l("Seller's certificate"), "tasks": _l("Utility tasks"),
-    "transfer": _l("Transfer"), "utility": _l("Utility"), "status": _l("Status"), "note": _l("Note"),
-    "updated_by": _l("Updated by"), "updated_at": _l("Updated at"), "mortgagee": _l("Mortgagee"),
+    "unit_number": _l("Property unit number"),
+    "location": _l("Location"),
+    "area": _l("Area (m²)"),
+    "use": _l("Use"),
+    "right_type": _l("Right type"),
+    "owner_name": _l("Right holder"),
+    "owner_id": _l("Right holder's ID"),
+    "certificate": _l("Certificate (e-licence)"),
+    "department": _l("Registration authority"),
+    "mortgaged": _l("Mortgaged"),
+    "case_number": _l("Case number"),
+    "unit": _l("Property unit"),
+    "seller_name": _l("Seller"),
+    "buyer_name": _l("Buyer"),
+    "price": _l("Declared price"),
+    "first_home": _l("Buyer's first home"),
+    "deed_tax_rate": _l("Deed tax rate"),
+    "deed_tax": _l("Deed tax (estimate)"),
+    "registered_on": _l("Registered on"),
+    "old_certificate": _l("Seller's certificate"),
+    "tasks": _l("Utility tasks"),
+    "transfer": _l("Transfer"),
+    "utility": _l("Utility"),
+    "status": _l("Status"),
+    "note": _l("Note"),
+    "updated_by": _l("Updated by"),
+    "updated_at": _l("Updated at"),
+    "mortgagee": _l("Mortgagee"),
     "debt_amount": _l("Secured debt (10k yuan)"),
 }
 
@@ -98,9 +117,12 @@ class DeedTaxView(BaseView):
         try:
             if args.get("price") and args.get("area"):
                 price, area = Decimal(args["price"]), Decimal(args["area"])
-                rate, tax = deedtax.deed_tax(price, args.get("first_home") == "1", area, args.get("use", "住宅") == "住宅")
+                rate, tax = deedtax.deed_tax(
+                    price, args.get("first_home") == "1", area, args.get("use", "住宅") == "住宅"
+                )
                 result = {"rate": f"{rate * 100:g}%", "tax": f"{tax:,.2f}"}
         except InvalidOperation:
             result = {"error": str(_l("Enter the price and the area as numbers"))}
-        return self.render_template("realestate/deed_tax.html", args=args, result=result,
-                                    title=str(_l("Deed tax estimate")))
+        return self.render_template(
+            "realestate/deed_tax.html", args=args, result=result, title=str(_l("Deed tax estimate"))
+        )

@@ -37,8 +37,9 @@ class MeasuresForm(FlaskForm):
 
 class CallbackForm(FlaskForm):
     result = TextAreaField(_l("Callback result"), validators=[DataRequired()])
-    satisfied = SelectField(_l("Applicant satisfied with the rectification"),
-                            choices=[("yes", _l("Yes")), ("no", _l("No"))])
+    satisfied = SelectField(
+        _l("Applicant satisfied with the rectification"), choices=[("yes", _l("Yes")), ("no", _l("No"))]
+    )
 
 
 class AppealForm(FlaskForm):

@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import case as sql_case, func, select
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select
 
 from onewindow import Case, CaseStep, Channel, Department, HandlingType, Item, Window, db
 from onewindow_supervision.models import BAD_LEVELS, Card, CardLevel, Evaluation
@@ -44,15 +45,24 @@ class Row:
         return round(100.0 * part / whole, 1) if whole else None
 
     @property
-    def immediate_rate(self): return self._rate(self.immediate, self.accepted)
+    def immediate_rate(self):
+        return self._rate(self.immediate, self.accepted)
+
     @property
-    def online_rate(self): return self._rate(self.online, self.received)
+    def online_rate(self):
+        return self._rate(self.online, self.received)
+
     @property
-    def joint_rate(self): return self._rate(self.joint, self.accepted)
+    def joint_rate(self):
+        return self._rate(self.joint, self.accepted)
+
     @property
-    def on_time_rate(self): return self._rate(self.on_time, self.decided)
+    def on_time_rate(self):
+        return self._rate(self.on_time, self.decided)
+
     @property
-    def satisfaction_rate(self): return self._rate(self.satisfied, self.evaluations)
+    def satisfaction_rate(self):
+        return self._rate(self.satisfied, self.evaluations)
 
     @property
     def average_workdays(self) -> float | None:
@@ -75,26 +85,40 @@ def indicators(start: dt.date, end: dt.date, by: str = "department") -> list[Row
     def row(key):
         return rows.setdefault(key, Row(key, names.get(key, "—")))
 
-    joint = (select(CaseStep.case_id).group_by(CaseStep.case_id)
-             .having(func.count(func.distinct(CaseStep.department_id)) > 1).subquery())
+    joint = (
+        select(CaseStep.case_id)
+        .group_by(CaseStep.case_id)
+        .having(func.count(func.distinct(CaseStep.department_id)) > 1)
+        .subquery()
+    )
     received = db.session.execute(
         select(group, func.count(Case.id), func.sum(sql_case((Case.channel == Channel.online, 1), else_=0)))
-        .where(Case.received_at >= lo, Case.received_at < hi).group_by(group)).all()
+        .where(Case.received_at >= lo, Case.received_at < hi)
+        .group_by(group)
+    ).all()
     for key, count, online in received:
         row(key).received, row(key).online = count, int(online or 0)
     accepted = db.session.execute(
-        select(group, func.count(Case.id),
-               func.sum(sql_case((Item.handling_type == HandlingType.immediate, 1), else_=0)),
-               func.count(joint.c.case_id))
-        .join(Item, Item.id == Case.item_id).outerjoin(joint, joint.c.case_id == Case.id)
-        .where(Case.accepted_on >= start, Case.accepted_on <= end).group_by(group)).all()
+        select(
+            group,
+            func.count(Case.id),
+            func.sum(sql_case((Item.handling_type == HandlingType.immediate, 1), else_=0)),
+            func.count(joint.c.case_id),
+        )
+        .join(Item, Item.id == Case.item_id)
+        .outerjoin(joint, joint.c.case_id == Case.id)
+        .where(Case.accepted_on >= start, Case.accepted_on <= end)
+        .group_by(group)
+    ).all()
     for key, count, immediate, joint_count in accepted:
         r = row(key)
         r.accepted, r.immediate, r.joint = count, int(immediate or 0), joint_count
     calendar = get_calendar()
     decided = db.session.execute(
-        select(group, Case.accepted_on, Case.decided_at, Case.due_date)
-        .where(Case.decided_at >= lo, Case.decided_at < hi, Case.accepted_on.isnot(None))).all()
+        select(group, Case.accepted_on, Case.decided_at, Case.due_date).where(
+            Case.decided_at >= lo, Case.decided_at < hi, Case.accepted_on.isnot(None)
+        )
+    ).all()
     for key, accepted_on, decided_at, due in decided:
         r = row(key)
         r.decided += 1
@@ -102,16 +126,18 @@ def indicators(start: dt.date, end: dt.date, by: str = "department") -> list[Row
         r.workdays.append(max(0, calendar.workdays_between(accepted_on, decided_at.date())))
     egroup = Evaluation.department_id if by == "department" else Evaluation.window_id
     evaluations = db.session.execute(
-        select(egroup, func.count(Evaluation.id),
-               func.sum(sql_case((Evaluation.level.in_(list(BAD_LEVELS)), 0), else_=1)))
+        select(
+            egroup, func.count(Evaluation.id), func.sum(sql_case((Evaluation.level.in_(list(BAD_LEVELS)), 0), else_=1))
+        )
         .where(Evaluation.evaluated_at >= lo, Evaluation.evaluated_at < hi, Evaluation.excluded.is_(False))
-        .group_by(egroup)).all()
+        .group_by(egroup)
+    ).all()
     for key, count, good in evaluations:
         row(key).evaluations, row(key).satisfied = count, int(good or 0)
     cgroup = Card.department_id if by == "department" else Card.window_id
     cards = db.session.execute(
-        select(cgroup, Card.level, func.count(Card.id)).where(Card.cleared_at.is_(None))
-        .group_by(cgroup, Card.level)).all()
+        select(cgroup, Card.level, func.count(Card.id)).where(Card.cleared_at.is_(None)).group_by(cgroup, Card.level)
+    ).all()
     for key, level, count in cards:
         setattr(row(key), CardLevel[level].name if isinstance(level, str) else level.name, count)
     ordered = sorted(rows.values(), key=lambda r: (r.key is None, r.name))
@@ -121,8 +147,19 @@ def indicators(start: dt.date, end: dt.date, by: str = "department") -> list[Row
 def _total(rows: list[Row]) -> Row:
     total = Row(None, "合计")
     for r in rows:
-        for name in ("received", "online", "accepted", "immediate", "joint", "decided", "on_time", "evaluations",
-                     "satisfied", "yellow", "red"):
+        for name in (
+            "received",
+            "online",
+            "accepted",
+            "immediate",
+            "joint",
+            "decided",
+            "on_time",
+            "evaluations",
+            "satisfied",
+            "yellow",
+            "red",
+        ):
             setattr(total, name, getattr(total, name) + getattr(r, name))
         total.workdays.extend(r.workdays)
     return total
@@ -130,8 +167,9 @@ def _total(rows: list[Row]) -> Row:
 
 def _names(by: str) -> dict[int, str]:
     if by == "department":
-        return {i: s or n for i, n, s in db.session.execute(
-            select(Department.id, Department.name, Department.short_name))}
+        return {
+            i: s or n for i, n, s in db.session.execute(select(Department.id, Department.name, Department.short_name))
+        }
     return {i: f"{c} {n}" for i, c, n in db.session.execute(select(Window.id, Window.code, Window.name))}
 
 
@@ -141,7 +179,8 @@ def open_cards_by(column: str) -> list[tuple[str, int, int]]:
     names = _names(column) if column != "staff" else {}
     counts: dict = {}
     for key, level, count in db.session.execute(
-            select(col, Card.level, func.count(Card.id)).where(Card.cleared_at.is_(None)).group_by(col, Card.level)):
+        select(col, Card.level, func.count(Card.id)).where(Card.cleared_at.is_(None)).group_by(col, Card.level)
+    ):
         entry = counts.setdefault(key, [0, 0])
         entry[0 if getattr(level, "name", level) == "yellow" else 1] += count
     out = [(names.get(k, k) if k is not None else "—", y, r) for k, (y, r) in counts.items()]

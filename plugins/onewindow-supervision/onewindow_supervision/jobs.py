@@ -32,7 +32,9 @@ def deadline_scan(full: bool = False) -> dict[str, int]:
             # Take the write lock first: a deferred SQLite transaction that reads and then
             # writes fails at once (not after busy_timeout) when another scan committed meanwhile.
             conn.exec_driver_sql("UPDATE supervision_card SET id = id WHERE 0")
-        counts = scan(conn, clock.today(), clock.now(), calendar, default_warn=int(settings()["warning_days"]), full=full)
+        counts = scan(
+            conn, clock.today(), clock.now(), calendar, default_warn=int(settings()["warning_days"]), full=full
+        )
     log.info("deadline scan: %s", counts)
     return counts
 

@@ -25,8 +25,8 @@ def _now() -> dt.datetime:
 
 
 class CardLevel(LabelledEnum):
-    yellow = _l("Yellow card")   # 黄牌: about to exceed the limit
-    red = _l("Red card")         # 红牌: overdue, or material demanded outside the list
+    yellow = _l("Yellow card")  # 黄牌: about to exceed the limit
+    red = _l("Red card")  # 红牌: overdue, or material demanded outside the list
 
 
 class CardRule(LabelledEnum):
@@ -47,9 +47,15 @@ class SupervisionCard(Model):
     __tablename__ = "supervision_card"
     __table_args__ = (
         # PostgreSQL compares the rule byte by byte, not by collation (migration s0004)
-        Index("uq_supervision_card_open", "rule", "subject_id", unique=True,
-              sqlite_where=text("cleared_at IS NULL"), postgresql_where=text("cleared_at IS NULL"),
-              postgresql_ops={"rule": "varchar_pattern_ops"}),
+        Index(
+            "uq_supervision_card_open",
+            "rule",
+            "subject_id",
+            unique=True,
+            sqlite_where=text("cleared_at IS NULL"),
+            postgresql_where=text("cleared_at IS NULL"),
+            postgresql_ops={"rule": "varchar_pattern_ops"},
+        ),
         # the department's cards (the card list's scope), by rule; the rule in the key keeps the
         # backfill's two connections (case cards, step cards) off each other's pages (s0005)
         Index("ix_supervision_card_dept_rule", "department_id", "rule", postgresql_ops={"rule": "varchar_pattern_ops"}),
@@ -63,17 +69,21 @@ class SupervisionCard(Model):
     # key check per card per reference was most of that time. The ids come from rows the
     # scan has just read; a step deleted by a return for correction keeps its card.
     case_id: Mapped[Optional[int]] = mapped_column(Integer)
-    case: Mapped[Optional[Case]] = relationship(primaryjoin=lambda: foreign(SupervisionCard.case_id) == Case.id,
-                                                viewonly=True)
+    case: Mapped[Optional[Case]] = relationship(
+        primaryjoin=lambda: foreign(SupervisionCard.case_id) == Case.id, viewonly=True
+    )
     step_id: Mapped[Optional[int]] = mapped_column(Integer)
     step: Mapped[Optional[CaseStep]] = relationship(
-        primaryjoin=lambda: foreign(SupervisionCard.step_id) == CaseStep.id, viewonly=True)
+        primaryjoin=lambda: foreign(SupervisionCard.step_id) == CaseStep.id, viewonly=True
+    )
     department_id: Mapped[int] = mapped_column(Integer, nullable=False)
     department: Mapped[Department] = relationship(
-        primaryjoin=lambda: foreign(SupervisionCard.department_id) == Department.id, viewonly=True)
+        primaryjoin=lambda: foreign(SupervisionCard.department_id) == Department.id, viewonly=True
+    )
     window_id: Mapped[Optional[int]] = mapped_column(Integer)
-    window: Mapped[Optional[Window]] = relationship(primaryjoin=lambda: foreign(SupervisionCard.window_id) == Window.id,
-                                                    viewonly=True)
+    window: Mapped[Optional[Window]] = relationship(
+        primaryjoin=lambda: foreign(SupervisionCard.window_id) == Window.id, viewonly=True
+    )
     staff: Mapped[Optional[str]] = mapped_column(String(128))  # the acceptor of the case
     due_date: Mapped[Optional[dt.date]] = mapped_column(Date)
     raised_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=_now)
@@ -90,10 +100,10 @@ class SupervisionCard(Model):
 class EvaluationLevel(LabelledEnum):
     """好差评: five levels; the last two are bad reviews (差评)."""
 
-    very_satisfied = _l("Very satisfied")        # 非常满意
-    satisfied = _l("Satisfied")                  # 满意
-    fair = _l("Basically satisfied")             # 基本满意
-    dissatisfied = _l("Dissatisfied")            # 不满意
+    very_satisfied = _l("Very satisfied")  # 非常满意
+    satisfied = _l("Satisfied")  # 满意
+    fair = _l("Basically satisfied")  # 基本满意
+    dissatisfied = _l("Dissatisfied")  # 不满意
     very_dissatisfied = _l("Very dissatisfied")  # 非常不满意
 
 

@@ -19,10 +19,10 @@ HERE = Path(__file__).resolve().parent
 
 #: ``[plugins.supervision]`` in onewindow.toml.
 CONFIG_DEFAULTS = {
-    "warning_days": 1,            # yellow card threshold where no item says (rectifications)
-    "rectification_days": 15,     # working days to rectify after a bad review
-    "scan_interval_minutes": 5,   # the deadline scan
-    "report_day": 1,              # day of the month the monthly report is generated
+    "warning_days": 1,  # yellow card threshold where no item says (rectifications)
+    "rectification_days": 15,  # working days to rectify after a bad review
+    "scan_interval_minutes": 5,  # the deadline scan
+    "report_day": 1,  # day of the month the monthly report is generated
 }
 
 
@@ -39,20 +39,47 @@ def register_migrations(register):
 @hookimpl
 def register_permissions(register):
     every = (
-        read("SupervisionCardView", "SupervisionEvaluationView", "SupervisionRectificationView",
-             "SupervisionComplaintView", "SupervisionReportView")
+        read(
+            "SupervisionCardView",
+            "SupervisionEvaluationView",
+            "SupervisionRectificationView",
+            "SupervisionComplaintView",
+            "SupervisionReportView",
+        )
         + can("SupervisionReportView", "download", "generate")
         + can("SupervisionDashboardView", "index", "open_cards")
-        + can("SupervisionDeskView", "evaluate", "complain", "callback", "decide_appeal", "assign", "close",
-              "review_card", "demand")
-        + menu(CATEGORY, "Supervision dashboard", "Open cards", "Cards", "Evaluations", "Rectifications",
-                "Complaints", "Monthly reports", "Supervision desk")
+        + can(
+            "SupervisionDeskView",
+            "evaluate",
+            "complain",
+            "callback",
+            "decide_appeal",
+            "assign",
+            "close",
+            "review_card",
+            "demand",
+        )
+        + menu(
+            CATEGORY,
+            "Supervision dashboard",
+            "Open cards",
+            "Cards",
+            "Evaluations",
+            "Rectifications",
+            "Complaints",
+            "Monthly reports",
+            "Supervision desk",
+        )
     )
     register("supervisor", every)
     # department roles: their own department's cards, reviews, rectifications, complaints
     department = (
-        read("SupervisionCardView", "SupervisionEvaluationView", "SupervisionRectificationView",
-             "SupervisionComplaintView")
+        read(
+            "SupervisionCardView",
+            "SupervisionEvaluationView",
+            "SupervisionRectificationView",
+            "SupervisionComplaintView",
+        )
         + can("SupervisionDeskView", "rectify", "handle")
         + menu(CATEGORY, "Cards", "Evaluations", "Rectifications", "Complaints")
     )
@@ -66,8 +93,13 @@ def register_permissions(register):
 @hookimpl
 def register_views(register):
     from onewindow_supervision.views import (
-        SupervisionCardView, SupervisionComplaintView, SupervisionDashboardView, SupervisionDeskView,
-        SupervisionEvaluationView, SupervisionRectificationView, SupervisionReportView,
+        SupervisionCardView,
+        SupervisionComplaintView,
+        SupervisionDashboardView,
+        SupervisionDeskView,
+        SupervisionEvaluationView,
+        SupervisionRectificationView,
+        SupervisionReportView,
     )
 
     menu = {"category": CATEGORY, "category_label": _l("E-supervision"), "icon": "fa-eye"}
@@ -86,12 +118,22 @@ def register_jobs(register):
 
     # The scheduler collects jobs inside its app context: intervals follow onewindow.toml.
     cfg = current_app.extensions["onewindow"].plugin_config(KEY) if has_app_context() else CONFIG_DEFAULTS
-    register("supervision.deadline_scan", "onewindow_supervision.jobs:deadline_scan",
-             trigger="interval", minutes=int(cfg["scan_interval_minutes"]))
-    register("supervision.full_scan", "onewindow_supervision.jobs:full_deadline_scan",
-             trigger="cron", hour=1, minute=30)
-    register("supervision.monthly_report", "onewindow_supervision.jobs:monthly_report",
-             trigger="cron", day=int(cfg["report_day"]), hour=2)
+    register(
+        "supervision.deadline_scan",
+        "onewindow_supervision.jobs:deadline_scan",
+        trigger="interval",
+        minutes=int(cfg["scan_interval_minutes"]),
+    )
+    register(
+        "supervision.full_scan", "onewindow_supervision.jobs:full_deadline_scan", trigger="cron", hour=1, minute=30
+    )
+    register(
+        "supervision.monthly_report",
+        "onewindow_supervision.jobs:monthly_report",
+        trigger="cron",
+        day=int(cfg["report_day"]),
+        hour=2,
+    )
 
 
 @hookimpl

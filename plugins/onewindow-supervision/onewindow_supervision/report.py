@@ -18,10 +18,19 @@ from onewindow_supervision.indicators import Row, indicators
 from onewindow_supervision.models import Card, MonthlyReport
 
 COLUMNS = [
-    ("name", "名称"), ("received", "收件"), ("accepted", "受理"), ("immediate_rate", "即办率%"),
-    ("online_rate", "网上办理率%"), ("joint_rate", "联合办理率%"), ("decided", "办结"),
-    ("on_time_rate", "按时办结率%"), ("average_workdays", "平均用时（工作日）"), ("evaluations", "评价数"),
-    ("satisfaction_rate", "满意率%"), ("yellow", "黄牌（未解除）"), ("red", "红牌（未解除）"),
+    ("name", "名称"),
+    ("received", "收件"),
+    ("accepted", "受理"),
+    ("immediate_rate", "即办率%"),
+    ("online_rate", "网上办理率%"),
+    ("joint_rate", "联合办理率%"),
+    ("decided", "办结"),
+    ("on_time_rate", "按时办结率%"),
+    ("average_workdays", "平均用时（工作日）"),
+    ("evaluations", "评价数"),
+    ("satisfaction_rate", "满意率%"),
+    ("yellow", "黄牌（未解除）"),
+    ("red", "红牌（未解除）"),
 ]
 
 
@@ -31,14 +40,26 @@ def month_bounds(first: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def report_data(start: dt.date, end: dt.date) -> dict:
-    cards = db.session.execute(
-        select(Card).where(Card.raised_at >= dt.datetime.combine(start, dt.time.min),
-                           Card.raised_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
-        .order_by(Card.raised_at)).scalars().all()
+    cards = (
+        db.session.execute(
+            select(Card)
+            .where(
+                Card.raised_at >= dt.datetime.combine(start, dt.time.min),
+                Card.raised_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min),
+            )
+            .order_by(Card.raised_at)
+        )
+        .scalars()
+        .all()
+    )
     return {
-        "start": start, "end": end, "columns": COLUMNS,
-        "departments": indicators(start, end, "department"), "windows": indicators(start, end, "window"),
-        "cards": cards, "generated_at": clock.now(),
+        "start": start,
+        "end": end,
+        "columns": COLUMNS,
+        "departments": indicators(start, end, "department"),
+        "windows": indicators(start, end, "window"),
+        "cards": cards,
+        "generated_at": clock.now(),
     }
 
 
@@ -66,9 +87,18 @@ def build_xlsx(data: dict) -> bytes:
     ws = wb.create_sheet("红黄牌")
     ws.append(["级别", "类型", "办件", "部门", "期限", "亮牌时间", "解除时间", "解除原因"])
     for card in data["cards"]:
-        ws.append([str(card.level), str(card.rule), card.case.number if card.case else "",
-                   card.department.name if card.department else "", card.due_date, card.raised_at,
-                   card.cleared_at, card.cleared_reason or ""])
+        ws.append(
+            [
+                str(card.level),
+                str(card.rule),
+                card.case.number if card.case else "",
+                card.department.name if card.department else "",
+                card.due_date,
+                card.raised_at,
+                card.cleared_at,
+                card.cleared_reason or "",
+            ]
+        )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -87,8 +117,9 @@ def store_monthly_report(first_of_month: dt.date, *, pdf: bool = True) -> str | 
     if db.session.execute(select(MonthlyReport.id).where(MonthlyReport.period == period)).first():
         return None
     data = report_data(*month_bounds(first_of_month))
-    report = MonthlyReport(period=period, generated_at=clock.now(), xlsx=build_xlsx(data),
-                           pdf=build_pdf(data) if pdf else None)
+    report = MonthlyReport(
+        period=period, generated_at=clock.now(), xlsx=build_xlsx(data), pdf=build_pdf(data) if pdf else None
+    )
     db.session.add(report)
     db.session.commit()
     return period

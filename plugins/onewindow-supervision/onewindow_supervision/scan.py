@@ -36,13 +36,45 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from sqlalchemy import (
-    Column, Date, Integer, MetaData, String, Table, and_, case as sql_case, cast, exists, func, literal,
-    literal_column, not_, null, or_, select, text, true, type_coerce, union, union_all, update,
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+    text,
+    true,
+    type_coerce,
+    union,
+    union_all,
+    update,
+)
+from sqlalchemy import (
+    case as sql_case,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
 from onewindow import (
-    Case, CaseEvent, CaseMaterial, CaseState, CaseStep, Item, MaterialStatus, StepState, deemed_bounds, deemed_due,
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    CaseState,
+    CaseStep,
+    Item,
+    MaterialStatus,
+    StepState,
+    deemed_bounds,
+    deemed_due,
 )
 from onewindow_supervision.models import Card, CardLevel, CardRule, Rectification, RectificationState, ScanState
 
@@ -130,13 +162,15 @@ class Params:
             of_changed = select(CaseStep.id).where(CaseStep.case_id.in_(self._changed()))
         changed = select(t.c.id).where(*open_, t.c.subject_id.in_(of_changed))
         if candidates is not None:
-            return and_(card.c.rule == literal_column(f"'{rule.rule.name}'"), card.c.cleared_at.is_(None),
-                        card.c.subject_id.in_(union_all(select(candidates.c.subject_id), of_changed)))
+            return and_(
+                card.c.rule == literal_column(f"'{rule.rule.name}'"),
+                card.c.cleared_at.is_(None),
+                card.c.subject_id.in_(union_all(select(candidates.c.subject_id), of_changed)),
+            )
         reads = [changed]
         if self.windows:
             s = rule.table.alias()
-            subjects = union(*[select(s.c.id).where(s.c.due_date >= lo, s.c.due_date < hi)
-                               for lo, hi in self.windows])
+            subjects = union(*[select(s.c.id).where(s.c.due_date >= lo, s.c.due_date < hi) for lo, hi in self.windows])
             reads.append(select(t.c.id).where(*open_, t.c.subject_id.in_(subjects)))
         return card.c.id.in_(union(*reads))
 
@@ -168,13 +202,24 @@ class Params:
 def _case_due(p: Params):
     # The staff is the case's acceptor (Case.accepted_by, set by the engine at acceptance):
     # reading it from the acceptance events cost a full scan a pass over every event.
-    return (select(Case.id.label("subject_id"), Case.id.label("case_id"), _NULL_INT.label("step_id"),
-                   Case.department_id.label("department_id"), Case.window_id.label("window_id"),
-                   Case.accepted_by.label("staff"), p.unindexed(Case.due_date).label("due"),
-                   Item.warning_days.label("warn"))
-            .join(Item, Item.id == Case.item_id)
-            .where(p.state_in(Case.state, CLOCK_RUNNING), p.unindexed(Case.due_date).isnot(None),
-                   p.restrict(Case.__table__, case="id")))
+    return (
+        select(
+            Case.id.label("subject_id"),
+            Case.id.label("case_id"),
+            _NULL_INT.label("step_id"),
+            Case.department_id.label("department_id"),
+            Case.window_id.label("window_id"),
+            Case.accepted_by.label("staff"),
+            p.unindexed(Case.due_date).label("due"),
+            Item.warning_days.label("warn"),
+        )
+        .join(Item, Item.id == Case.item_id)
+        .where(
+            p.state_in(Case.state, CLOCK_RUNNING),
+            p.unindexed(Case.due_date).isnot(None),
+            p.restrict(Case.__table__, case="id"),
+        )
+    )
 
 
 def _step_due(p: Params):
@@ -184,42 +229,83 @@ def _step_due(p: Params):
     # PostgreSQL: plain joins (hash joins; a look-up per step was two thirds of the time).
     of_case = Case.id == CaseStep.case_id
     if not p.sqlite:
-        return (select(CaseStep.id.label("subject_id"), CaseStep.case_id.label("case_id"),
-                       CaseStep.id.label("step_id"), CaseStep.department_id.label("department_id"),
-                       Case.window_id.label("window_id"), _NULL_STR.label("staff"), CaseStep.due_date.label("due"),
-                       Item.warning_days.label("warn"))
-                .join(Case, of_case).join(Item, Item.id == Case.item_id)
-                .where(CaseStep.state == StepState.active.name, CaseStep.due_date.isnot(None),
-                       Case.state == CaseState.in_review.name, p.restrict(CaseStep.__table__)))
-    return (select(CaseStep.id.label("subject_id"), CaseStep.case_id.label("case_id"),
-                   CaseStep.id.label("step_id"), CaseStep.department_id.label("department_id"),
-                   select(Case.window_id).where(of_case).scalar_subquery().label("window_id"),
-                   _NULL_STR.label("staff"), p.unindexed(CaseStep.due_date).label("due"),
-                   select(Item.warning_days).join(Case, Case.item_id == Item.id).where(of_case)
-                   .scalar_subquery().label("warn"))
-            .where(p.state_in(CaseStep.state, [StepState.active.name]), p.unindexed(CaseStep.due_date).isnot(None),
-                   exists().where(of_case, Case.state == CaseState.in_review.name),
-                   p.restrict(CaseStep.__table__)))
+        return (
+            select(
+                CaseStep.id.label("subject_id"),
+                CaseStep.case_id.label("case_id"),
+                CaseStep.id.label("step_id"),
+                CaseStep.department_id.label("department_id"),
+                Case.window_id.label("window_id"),
+                _NULL_STR.label("staff"),
+                CaseStep.due_date.label("due"),
+                Item.warning_days.label("warn"),
+            )
+            .join(Case, of_case)
+            .join(Item, Item.id == Case.item_id)
+            .where(
+                CaseStep.state == StepState.active.name,
+                CaseStep.due_date.isnot(None),
+                Case.state == CaseState.in_review.name,
+                p.restrict(CaseStep.__table__),
+            )
+        )
+    return select(
+        CaseStep.id.label("subject_id"),
+        CaseStep.case_id.label("case_id"),
+        CaseStep.id.label("step_id"),
+        CaseStep.department_id.label("department_id"),
+        select(Case.window_id).where(of_case).scalar_subquery().label("window_id"),
+        _NULL_STR.label("staff"),
+        p.unindexed(CaseStep.due_date).label("due"),
+        select(Item.warning_days).join(Case, Case.item_id == Item.id).where(of_case).scalar_subquery().label("warn"),
+    ).where(
+        p.state_in(CaseStep.state, [StepState.active.name]),
+        p.unindexed(CaseStep.due_date).isnot(None),
+        exists().where(of_case, Case.state == CaseState.in_review.name),
+        p.restrict(CaseStep.__table__),
+    )
 
 
 def _pre_review_due(p: Params):
-    return (select(Case.id.label("subject_id"), Case.id.label("case_id"), _NULL_INT.label("step_id"),
-                   Case.department_id.label("department_id"), Case.window_id.label("window_id"),
-                   _NULL_STR.label("staff"), Case.pre_review_due.label("due"), Item.warning_days.label("warn"))
-            .join(Item, Item.id == Case.item_id)
-            .where(Case.state == CaseState.submitted.name, Case.pre_review_due.isnot(None)))
+    return (
+        select(
+            Case.id.label("subject_id"),
+            Case.id.label("case_id"),
+            _NULL_INT.label("step_id"),
+            Case.department_id.label("department_id"),
+            Case.window_id.label("window_id"),
+            _NULL_STR.label("staff"),
+            Case.pre_review_due.label("due"),
+            Item.warning_days.label("warn"),
+        )
+        .join(Item, Item.id == Case.item_id)
+        .where(Case.state == CaseState.submitted.name, Case.pre_review_due.isnot(None))
+    )
 
 
 def _supply_due(p: Params):
     deferred = exists().where(CaseMaterial.case_id == Case.id, CaseMaterial.status == MaterialStatus.deferred.name)
-    return (select(Case.id.label("subject_id"), Case.id.label("case_id"), _NULL_INT.label("step_id"),
-                   Case.department_id.label("department_id"), Case.window_id.label("window_id"),
-                   Case.accepted_by.label("staff"), Case.supply_deadline.label("due"),
-                   Item.warning_days.label("warn"))
-            .join(Item, Item.id == Case.item_id)
-            .where(Case.supply_deadline.isnot(None), Case.simulated.is_(True),
-                   Case.state.notin_([CaseState.rejected.name, CaseState.denied.name, CaseState.delivered.name,
-                                      CaseState.withdrawn.name]), deferred))
+    return (
+        select(
+            Case.id.label("subject_id"),
+            Case.id.label("case_id"),
+            _NULL_INT.label("step_id"),
+            Case.department_id.label("department_id"),
+            Case.window_id.label("window_id"),
+            Case.accepted_by.label("staff"),
+            Case.supply_deadline.label("due"),
+            Item.warning_days.label("warn"),
+        )
+        .join(Item, Item.id == Case.item_id)
+        .where(
+            Case.supply_deadline.isnot(None),
+            Case.simulated.is_(True),
+            Case.state.notin_(
+                [CaseState.rejected.name, CaseState.denied.name, CaseState.delivered.name, CaseState.withdrawn.name]
+            ),
+            deferred,
+        )
+    )
 
 
 def _deemed_acceptance(p: Params):
@@ -227,20 +313,33 @@ def _deemed_acceptance(p: Params):
     application counts as accepted from the receipt date. Red at once, no yellow (the
     job ``deemed_acceptance`` then applies the engine's ``deem_accepted``). The card's
     due date is the receipt day (the day acceptance is deemed to date from)."""
-    return (select(Case.id.label("subject_id"), Case.id.label("case_id"), _NULL_INT.label("step_id"),
-                   Case.department_id.label("department_id"), Case.window_id.label("window_id"),
-                   _NULL_STR.label("staff"), func.date(Case.received_at).label("due"),
-                   literal(0).label("warn"))
-            .join(Item, Item.id == Case.item_id)
-            .where(*deemed_due(p.deemed)))
+    return (
+        select(
+            Case.id.label("subject_id"),
+            Case.id.label("case_id"),
+            _NULL_INT.label("step_id"),
+            Case.department_id.label("department_id"),
+            Case.window_id.label("window_id"),
+            _NULL_STR.label("staff"),
+            func.date(Case.received_at).label("due"),
+            literal(0).label("warn"),
+        )
+        .join(Item, Item.id == Case.item_id)
+        .where(*deemed_due(p.deemed))
+    )
 
 
 def _rectification_due(p: Params):
-    return (select(Rectification.id.label("subject_id"), Rectification.case_id.label("case_id"),
-                   _NULL_INT.label("step_id"), Rectification.department_id.label("department_id"),
-                   _NULL_INT.label("window_id"), _NULL_STR.label("staff"),
-                   Rectification.deadline.label("due"), literal(p.default_warn).label("warn"))
-            .where(Rectification.state == RectificationState.open.name))
+    return select(
+        Rectification.id.label("subject_id"),
+        Rectification.case_id.label("case_id"),
+        _NULL_INT.label("step_id"),
+        Rectification.department_id.label("department_id"),
+        _NULL_INT.label("window_id"),
+        _NULL_STR.label("staff"),
+        Rectification.deadline.label("due"),
+        literal(p.default_warn).label("warn"),
+    ).where(Rectification.state == RectificationState.open.name)
 
 
 RULES = [
@@ -271,24 +370,39 @@ def _clear(conn, rule: Rule | CardRule, src, p: Params, counts: dict, incrementa
     rule_ = rule.rule if isinstance(rule, Rule) else rule
     subject = src.c.subject_id == card.c.subject_id
     if incremental:  # the open cards of the rule are picked inside the id list (see Params.card_scope)
-        scope = and_(p.card_scope(rule, src if conn.dialect.name == "postgresql" else None),
-                     p.state_in(card.c.rule, [rule_.name]))
+        scope = and_(
+            p.card_scope(rule, src if conn.dialect.name == "postgresql" else None),
+            p.state_in(card.c.rule, [rule_.name]),
+        )
     else:
         scope = _open(rule_)
     is_yellow = card.c.level == CardLevel.yellow.name
-    still = exists(select(1).select_from(src).where(subject, or_(
-        and_(card.c.level == CardLevel.red.name, _qualifies(src, CardLevel.red, p)),
-        and_(is_yellow, _qualifies(src, CardLevel.yellow, p)))))
+    still = exists(
+        select(1)
+        .select_from(src)
+        .where(
+            subject,
+            or_(
+                and_(card.c.level == CardLevel.red.name, _qualifies(src, CardLevel.red, p)),
+                and_(is_yellow, _qualifies(src, CardLevel.yellow, p)),
+            ),
+        )
+    )
     overdue = exists(select(1).select_from(src).where(subject, _qualifies(src, CardLevel.red, p)))
     reason = sql_case((and_(is_yellow, overdue), literal("escalated")), else_=literal("resolved"))
-    stmt = (update(card).where(scope, card.c.cleared_at.is_(None), card.c.subject_id.isnot(None), not_(still))
-            .values(cleared_at=p.now, cleared_reason=reason).returning(card.c.cleared_reason))
+    stmt = (
+        update(card)
+        .where(scope, card.c.cleared_at.is_(None), card.c.subject_id.isnot(None), not_(still))
+        .values(cleared_at=p.now, cleared_reason=reason)
+        .returning(card.c.cleared_reason)
+    )
     for (why,) in conn.execute(stmt):
         counts["escalated" if why == "escalated" else "cleared"] += 1
 
 
-def _raise(conn, rule: CardRule, src, levels: list[CardLevel], p: Params, counts: dict, fresh: bool = False,
-           full: bool = False) -> None:
+def _raise(
+    conn, rule: CardRule, src, levels: list[CardLevel], p: Params, counts: dict, fresh: bool = False, full: bool = False
+) -> None:
     """Insert the missing cards of the given levels (both at once: one read of the
     source, the level by a ``CASE`` on the due date). ``fresh``: the rule had no open
     card when this scan (one at a time: the scan lock) began: plain
@@ -296,8 +410,19 @@ def _raise(conn, rule: CardRule, src, levels: list[CardLevel], p: Params, counts
     (PostgreSQL): the subjects that have their card already — nearly all of them in a
     nightly scan — are left out by one hash anti-join over the open cards of the rule
     before the insert, instead of a failed insert (an arbiter-index probe) per subject."""
-    columns = ["rule", "level", "subject_id", "case_id", "step_id", "department_id", "window_id", "staff",
-               "due_date", "raised_at", "escalated_to"]
+    columns = [
+        "rule",
+        "level",
+        "subject_id",
+        "case_id",
+        "step_id",
+        "department_id",
+        "window_id",
+        "staff",
+        "due_date",
+        "raised_at",
+        "escalated_to",
+    ]
     overdue = _qualifies(src, CardLevel.red, p)
     if len(levels) == 1:
         level_col, to_col = literal(levels[0].name), literal(RED_TO if levels[0] == CardLevel.red else YELLOW_TO)
@@ -309,8 +434,17 @@ def _raise(conn, rule: CardRule, src, levels: list[CardLevel], p: Params, counts
 
     def rows(*extra):
         return select(
-            literal(rule.name), level_col, src.c.subject_id, src.c.case_id, src.c.step_id,
-            src.c.department_id, src.c.window_id, src.c.staff, src.c.due, literal(p.now), to_col,
+            literal(rule.name),
+            level_col,
+            src.c.subject_id,
+            src.c.case_id,
+            src.c.step_id,
+            src.c.department_id,
+            src.c.window_id,
+            src.c.staff,
+            src.c.due,
+            literal(p.now),
+            to_col,
         ).where(qualifies, *extra)
 
     dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(conn.dialect.name)
@@ -325,9 +459,11 @@ def _raise(conn, rule: CardRule, src, levels: list[CardLevel], p: Params, counts
         # each subject (quadratic in the cards raised, through an index on the rule and due
         # date, since dropped); only full scans add it, where it is a hash anti-join.
         extra = [not_(exists().where(_open(rule), card.c.subject_id == src.c.subject_id))] if full else []
-        stmt = (dialect.insert(card).from_select(columns, rows(*extra))
-                .on_conflict_do_nothing(index_elements=["rule", "subject_id"],
-                                        index_where=card.c.cleared_at.is_(None)))
+        stmt = (
+            dialect.insert(card)
+            .from_select(columns, rows(*extra))
+            .on_conflict_do_nothing(index_elements=["rule", "subject_id"], index_where=card.c.cleared_at.is_(None))
+        )
     if len(levels) == 1:
         # rowcount of an INSERT is kept only on request (SQLAlchemy 2: preserve_rowcount)
         counts[levels[0].name] += conn.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
@@ -349,8 +485,15 @@ EVENT_OVERLAP = 1000
 STATE = "deadline"
 
 
-def scan(conn, today: dt.date, now: dt.datetime, calendar, default_warn: int = 1,
-         rules: list[Rule] | None = None, full: bool = False) -> dict[str, int]:
+def scan(
+    conn,
+    today: dt.date,
+    now: dt.datetime,
+    calendar,
+    default_warn: int = 1,
+    rules: list[Rule] | None = None,
+    full: bool = False,
+) -> dict[str, int]:
     """Run every rule on ``conn`` (inside the caller's transaction); returns counts.
 
     The first scan, a scan after the clock went back and ``full=True`` (the nightly job)
@@ -360,8 +503,13 @@ def scan(conn, today: dt.date, now: dt.datetime, calendar, default_warn: int = 1
     change level — everything else is as the last scan left it.
     """
     warns = {default_warn, *conn.execute(select(Item.warning_days).distinct()).scalars()}
-    p = Params(today, now, {n: calendar.add_workdays(today, max(n, 0) + 1) for n in warns if n is not None},
-               default_warn, deemed_bounds(conn, today, calendar))
+    p = Params(
+        today,
+        now,
+        {n: calendar.add_workdays(today, max(n, 0) + 1) for n in warns if n is not None},
+        default_warn,
+        deemed_bounds(conn, today, calendar),
+    )
     if conn.dialect.name == "postgresql":
         # One scan at a time (the scheduler's leader, `onewindow supervision scan`): what
         # lets a rule without open cards be raised with plain inserts (only scans raise
@@ -395,8 +543,9 @@ def scan(conn, today: dt.date, now: dt.datetime, calendar, default_warn: int = 1
         _raise(conn, CardRule.deemed_acceptance, deemed, [CardLevel.red], p, counts)
         if side is not None:
             side.commit_into(counts)  # before this transaction records the scan (see _SideBackfill)
-        _save_state(conn, last is not None, today, top_event, p.max_limit, min(p.thresholds.values()),
-                    now if full else None)
+        _save_state(
+            conn, last is not None, today, top_event, p.max_limit, min(p.thresholds.values()), now if full else None
+        )
     finally:
         if side is not None:
             side.close()
@@ -494,13 +643,29 @@ def _run_rules(conn, rules: list[Rule], p: Params, full: bool, counts: dict) -> 
         _raise(conn, rule.rule, src, [CardLevel.red], p, counts, fresh, anti)
         if rule.yellow:  # SQLite: the yellow read goes through the due-date index (``by_due``)
             narrow = replace(p if rule.incremental else _full(p), by_due=True)
-            _raise(conn, rule.rule, rule.build(narrow).subquery(f"near_{rule.rule.name}"), [CardLevel.yellow], p,
-                   counts, fresh, anti)
+            _raise(
+                conn,
+                rule.rule,
+                rule.build(narrow).subquery(f"near_{rule.rule.name}"),
+                [CardLevel.yellow],
+                p,
+                counts,
+                fresh,
+                anti,
+            )
 
 
 #: The columns of a rule's source (``Rule.build``), as kept in the candidates table.
-CANDIDATE_COLUMNS = [("subject_id", Integer), ("case_id", Integer), ("step_id", Integer), ("department_id", Integer),
-                     ("window_id", Integer), ("staff", String(128)), ("due", Date), ("warn", Integer)]
+CANDIDATE_COLUMNS = [
+    ("subject_id", Integer),
+    ("case_id", Integer),
+    ("step_id", Integer),
+    ("department_id", Integer),
+    ("window_id", Integer),
+    ("staff", String(128)),
+    ("due", Date),
+    ("warn", Integer),
+]
 
 
 def _candidates(conn, rule: Rule, p: Params) -> Table:
@@ -511,9 +676,13 @@ def _candidates(conn, rule: Rule, p: Params) -> Table:
     table. Here they are read once, in two parts that each use one index: the due-date
     window (its ranges OR-ed into one bitmap) and the changed cases outside it. A
     temporary table is local to the session and writes no WAL."""
-    table = Table(f"scan_candidates_{rule.rule.name}", MetaData(),
-                  *[Column(name, type_) for name, type_ in CANDIDATE_COLUMNS],
-                  prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+    table = Table(
+        f"scan_candidates_{rule.rule.name}",
+        MetaData(),
+        *[Column(name, type_) for name, type_ in CANDIDATE_COLUMNS],
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
     table.create(conn)
     names = [name for name, _type in CANDIDATE_COLUMNS]
     for part in ("window", "changed") if p.windows else ("changed",):
@@ -545,5 +714,6 @@ def _save_state(conn, exists_: bool, today, event_id, upper, lower, full_at) -> 
         conn.execute(update(table).where(table.c.name == STATE).values(**values))
         return
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[conn.dialect.name]
-    conn.execute(dialect.insert(table).values(name=STATE, **values).on_conflict_do_update(
-        index_elements=["name"], set_=values))
+    conn.execute(
+        dialect.insert(table).values(name=STATE, **values).on_conflict_do_update(index_elements=["name"], set_=values)
+    )

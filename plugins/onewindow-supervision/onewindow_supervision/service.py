@@ -11,12 +11,33 @@ from flask import current_app
 from sqlalchemy import func, select, text, update
 
 from onewindow import (
-    DECIDING_ROLES, FINAL_STATES, Actor, Case, CaseState, ValidationError, Window, clock, db, require_department,
+    DECIDING_ROLES,
+    FINAL_STATES,
+    Actor,
+    Case,
+    CaseState,
+    ValidationError,
+    Window,
+    clock,
+    db,
+    require_department,
     require_role,
 )
 from onewindow_supervision.models import (
-    AppealState, BAD_LEVELS, Card, CardLevel, CardRule, Complaint, ComplaintChannel, ComplaintState,
-    ComplaintTarget, Evaluation, EvaluationChannel, EvaluationLevel, Rectification, RectificationState,
+    BAD_LEVELS,
+    AppealState,
+    Card,
+    CardLevel,
+    CardRule,
+    Complaint,
+    ComplaintChannel,
+    ComplaintState,
+    ComplaintTarget,
+    Evaluation,
+    EvaluationChannel,
+    EvaluationLevel,
+    Rectification,
+    RectificationState,
 )
 
 RECORDING_ROLES = ("acceptor", "output_clerk", "supervisor")  # who records a review or a complaint
@@ -47,16 +68,19 @@ def clear_cards_of_removed_steps(step_ids: list[int]) -> int:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": SCAN_LOCK_KEY})
     return conn.execute(
-        update(card).where(_open(CardRule.step_due), card.c.subject_id.in_(step_ids))
+        update(card)
+        .where(_open(CardRule.step_due), card.c.subject_id.in_(step_ids))
         .values(cleared_at=clock.now(), cleared_reason="resolved")
-        .execution_options(preserve_rowcount=True)).rowcount
+        .execution_options(preserve_rowcount=True)
+    ).rowcount
 
 
 # --- evaluation and rectification -------------------------------------------------
 
 
-def record_evaluation(case: Case, actor: Actor, level: EvaluationLevel | str,
-                      channel: EvaluationChannel | str, comment: str = "") -> Evaluation:
+def record_evaluation(
+    case: Case, actor: Actor, level: EvaluationLevel | str, channel: EvaluationChannel | str, comment: str = ""
+) -> Evaluation:
     """好差评 of a finished case; a bad review (the last two levels) opens a rectification
     with a deadline of ``rectification_days`` working days [003 §六(二)]."""
     require_role(actor, RECORDING_ROLES, "登记办件评价")
@@ -68,9 +92,18 @@ def record_evaluation(case: Case, actor: Actor, level: EvaluationLevel | str,
         raise ValidationError(f"办件 {case.number} 已评价过；每个办件评价一次")
     if level in BAD_LEVELS and not (comment or "").strip():
         raise ValidationError("差评须记录申请人的具体意见，以便整改和回访")
-    evaluation = Evaluation(case=case, level=level, channel=channel, comment=(comment or "").strip() or None,
-                            department_id=case.department_id, window_id=case.window_id, staff=case.accepted_by,
-                            evaluated_at=clock.now(), recorded_by=actor.username, excluded=False)
+    evaluation = Evaluation(
+        case=case,
+        level=level,
+        channel=channel,
+        comment=(comment or "").strip() or None,
+        department_id=case.department_id,
+        window_id=case.window_id,
+        staff=case.accepted_by,
+        evaluated_at=clock.now(),
+        recorded_by=actor.username,
+        excluded=False,
+    )
     db.session.add(evaluation)
     if level in BAD_LEVELS:
         open_rectification(evaluation)
@@ -81,10 +114,15 @@ def open_rectification(evaluation: Evaluation) -> Rectification:
     from onewindow import get_calendar
 
     days = int(_settings()["rectification_days"])
-    rect = Rectification(evaluation=evaluation, case_id=evaluation.case.id, department_id=evaluation.department_id,
-                         reason=f"差评（{evaluation.level}）：{evaluation.comment or ''}",
-                         state=RectificationState.open, opened_at=clock.now(),
-                         deadline=get_calendar().add_workdays(clock.today(), days))
+    rect = Rectification(
+        evaluation=evaluation,
+        case_id=evaluation.case.id,
+        department_id=evaluation.department_id,
+        reason=f"差评（{evaluation.level}）：{evaluation.comment or ''}",
+        state=RectificationState.open,
+        opened_at=clock.now(),
+        deadline=get_calendar().add_workdays(clock.today(), days),
+    )
     db.session.add(rect)
     return rect
 
@@ -121,8 +159,11 @@ def appeal_evaluation(evaluation: Evaluation, actor: Actor, reason: str) -> Eval
     if evaluation.appeal_state is not None:
         raise ValidationError(f"该评价已申诉（{evaluation.appeal_state}），不能重复申诉")
     evaluation.appeal_reason = _text(reason, "请写明申诉理由（误评或恶意评价的依据）")
-    evaluation.appeal_state, evaluation.appealed_by, evaluation.appealed_at = \
-        AppealState.pending, actor.username, clock.now()
+    evaluation.appeal_state, evaluation.appealed_by, evaluation.appealed_at = (
+        AppealState.pending,
+        actor.username,
+        clock.now(),
+    )
     return evaluation
 
 
@@ -152,9 +193,17 @@ def _complaint_number() -> str:
     return f"TS{day}{count + 1:04d}"
 
 
-def file_complaint(actor: Actor, *, channel: ComplaintChannel | str, complainant: str, content: str,
-                   case: Case | None = None, window: Window | None = None, department_id: int | None = None,
-                   phone: str | None = None) -> Complaint:
+def file_complaint(
+    actor: Actor,
+    *,
+    channel: ComplaintChannel | str,
+    complainant: str,
+    content: str,
+    case: Case | None = None,
+    window: Window | None = None,
+    department_id: int | None = None,
+    phone: str | None = None,
+) -> Complaint:
     """举报投诉 received (12345 hotline, window, online, letter) against a case, window or department."""
     require_role(actor, RECORDING_ROLES, "登记投诉")
     channel = ComplaintChannel[channel] if isinstance(channel, str) else channel
@@ -166,10 +215,20 @@ def file_complaint(actor: Actor, *, channel: ComplaintChannel | str, complainant
         target = ComplaintTarget.department
     else:
         raise ValidationError("投诉须指向一个办件、窗口或部门")
-    complaint = Complaint(number=_complaint_number(), channel=channel, target=target, case=case, window=window,
-                          department_id=department_id, complainant=_text(complainant, "请填写投诉人"),
-                          phone=phone, content=_text(content, "请填写投诉内容"), state=ComplaintState.received,
-                          received_at=clock.now(), received_by=actor.username)
+    complaint = Complaint(
+        number=_complaint_number(),
+        channel=channel,
+        target=target,
+        case=case,
+        window=window,
+        department_id=department_id,
+        complainant=_text(complainant, "请填写投诉人"),
+        phone=phone,
+        content=_text(content, "请填写投诉内容"),
+        state=ComplaintState.received,
+        received_at=clock.now(),
+        received_by=actor.username,
+    )
     db.session.add(complaint)
     return complaint
 
@@ -215,10 +274,19 @@ def record_material_demand(case: Case, actor: Actor, demanded: str) -> Card:
     supervision desk records those made outside the system (the applicant reports it).
     """
     window_id = case.window_id if case.window_id is not None else getattr(case.window, "id", None)
-    card = Card(rule=CardRule.material_demand, level=CardLevel.red, subject_id=None, case_id=case.id,
-                department_id=case.department_id, window_id=window_id, staff=actor.username,
-                due_date=None, raised_at=clock.now(), escalated_to="department_head,supervisor",
-                note=f"要求提交清单外材料：{_text(demanded, '请写明被要求的清单外材料')}")
+    card = Card(
+        rule=CardRule.material_demand,
+        level=CardLevel.red,
+        subject_id=None,
+        case_id=case.id,
+        department_id=case.department_id,
+        window_id=window_id,
+        staff=actor.username,
+        due_date=None,
+        raised_at=clock.now(),
+        escalated_to="department_head,supervisor",
+        note=f"要求提交清单外材料：{_text(demanded, '请写明被要求的清单外材料')}",
+    )
     db.session.add(card)
     return card
 
@@ -233,6 +301,17 @@ def review_card(card: Card, actor: Actor, note: str) -> Card:
     return card
 
 
-__all__ = ["record_evaluation", "submit_measures", "record_callback", "appeal_evaluation", "decide_appeal",
-           "file_complaint", "assign_complaint", "handle_complaint", "close_complaint", "record_material_demand",
-           "review_card", "CaseState"]
+__all__ = [
+    "record_evaluation",
+    "submit_measures",
+    "record_callback",
+    "appeal_evaluation",
+    "decide_appeal",
+    "file_complaint",
+    "assign_complaint",
+    "handle_complaint",
+    "close_complaint",
+    "record_material_demand",
+    "review_card",
+    "CaseState",
+]

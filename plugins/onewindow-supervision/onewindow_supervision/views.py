@@ -16,12 +16,25 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from onewindow import (
-    Actor, Case, Department, DepartmentScope, OneWindowError, ValidationError, Window, clock, db, unit_of_work,
+    Actor,
+    Case,
+    Department,
+    DepartmentScope,
+    OneWindowError,
+    ValidationError,
+    Window,
+    clock,
+    db,
+    unit_of_work,
 )
 from onewindow_supervision import forms, service
 from onewindow_supervision.indicators import indicators, open_cards_by
 from onewindow_supervision.models import (
-    Card, Complaint, Evaluation, MonthlyReport, Rectification,
+    Card,
+    Complaint,
+    Evaluation,
+    MonthlyReport,
+    Rectification,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -29,19 +42,48 @@ TEMPLATES = str(HERE / "templates")
 STATIC = str(HERE / "static")
 
 LABELS = {
-    "rule": _l("Rule"), "level": _l("Level"), "case": _l("Case"), "step": _l("Step"), "department": _l("Department"),
-    "window": _l("Window"), "staff": _l("Staff"), "due_date": _l("Due date"), "raised_at": _l("Raised at"),
-    "cleared_at": _l("Cleared at"), "cleared_reason": _l("Cleared because"), "escalated_to": _l("Escalated to"),
-    "note": _l("Note"), "channel": _l("Channel"), "comment": _l("Comment"), "evaluated_at": _l("Evaluated at"),
-    "recorded_by": _l("Recorded by"), "appeal_state": _l("Appeal"), "appeal_reason": _l("Reason for the appeal"),
-    "appeal_decision": _l("Reasons for the decision"), "excluded": _l("Excluded from the statistics"),
-    "reason": _l("Reason"), "state": _l("State"), "opened_at": _l("Opened at"), "deadline": _l("Deadline"),
-    "measures": _l("Rectification measures"), "callback_result": _l("Callback result"),
-    "callback_satisfied": _l("Applicant satisfied with the rectification"), "closed_at": _l("Closed at"),
-    "number": _l("Complaint number"), "target": _l("Complaint about"), "complainant": _l("Complainant"),
-    "phone": _l("Phone"), "content": _l("Complaint"), "received_at": _l("Received at"), "handling": _l("Findings and handling"),
-    "reply": _l("Reply to the complainant"), "period": _l("Period"), "generated_at": _l("Generated at"),
-    "submitted_by": _l("Submitted by"), "callback_by": _l("Callback by"), "appealed_by": _l("Appealed by"),
+    "rule": _l("Rule"),
+    "level": _l("Level"),
+    "case": _l("Case"),
+    "step": _l("Step"),
+    "department": _l("Department"),
+    "window": _l("Window"),
+    "staff": _l("Staff"),
+    "due_date": _l("Due date"),
+    "raised_at": _l("Raised at"),
+    "cleared_at": _l("Cleared at"),
+    "cleared_reason": _l("Cleared because"),
+    "escalated_to": _l("Escalated to"),
+    "note": _l("Note"),
+    "channel": _l("Channel"),
+    "comment": _l("Comment"),
+    "evaluated_at": _l("Evaluated at"),
+    "recorded_by": _l("Recorded by"),
+    "appeal_state": _l("Appeal"),
+    "appeal_reason": _l("Reason for the appeal"),
+    "appeal_decision": _l("Reasons for the decision"),
+    "excluded": _l("Excluded from the statistics"),
+    "reason": _l("Reason"),
+    "state": _l("State"),
+    "opened_at": _l("Opened at"),
+    "deadline": _l("Deadline"),
+    "measures": _l("Rectification measures"),
+    "callback_result": _l("Callback result"),
+    "callback_satisfied": _l("Applicant satisfied with the rectification"),
+    "closed_at": _l("Closed at"),
+    "number": _l("Complaint number"),
+    "target": _l("Complaint about"),
+    "complainant": _l("Complainant"),
+    "phone": _l("Phone"),
+    "content": _l("Complaint"),
+    "received_at": _l("Received at"),
+    "handling": _l("Findings and handling"),
+    "reply": _l("Reply to the complainant"),
+    "period": _l("Period"),
+    "generated_at": _l("Generated at"),
+    "submitted_by": _l("Submitted by"),
+    "callback_by": _l("Callback by"),
+    "appealed_by": _l("Appealed by"),
 }
 
 
@@ -73,16 +115,32 @@ class _ReadOnly(ModelView):
         item = self.datamodel.get(pk, self._base_filters)  # another department's row: 404
         if item is None:
             abort(404)
-        return self.render_template(self.show_template, pk=pk, title=self.show_title, widgets=self._show(pk),
-                                    related_views=self._related_views, actions=self.actions_for(item))
+        return self.render_template(
+            self.show_template,
+            pk=pk,
+            title=self.show_title,
+            widgets=self._show(pk),
+            related_views=self._related_views,
+            actions=self.actions_for(item),
+        )
 
 
 class SupervisionCardView(_ReadOnly):
     datamodel = SQLAInterface(Card)
     list_title = _l("Yellow and red cards")
     show_title = _l("Card")
-    list_columns = ["level", "rule", "case", "department", "window", "staff", "due_date", "raised_at", "cleared_at",
-                    "escalated_to"]
+    list_columns = [
+        "level",
+        "rule",
+        "case",
+        "department",
+        "window",
+        "staff",
+        "due_date",
+        "raised_at",
+        "cleared_at",
+        "escalated_to",
+    ]
     show_columns = list_columns + ["step", "cleared_reason", "note"]
     search_columns = ["level", "rule", "department", "window", "staff", "raised_at", "cleared_at"]
 
@@ -97,8 +155,14 @@ class SupervisionEvaluationView(_ReadOnly):
     list_title = _l("Evaluations")
     show_title = _l("Evaluation")
     list_columns = ["case", "level", "channel", "department", "window", "staff", "evaluated_at", "appeal_state"]
-    show_columns = list_columns + ["comment", "recorded_by", "appeal_reason", "appealed_by", "appeal_decision",
-                                   "excluded"]
+    show_columns = list_columns + [
+        "comment",
+        "recorded_by",
+        "appeal_reason",
+        "appealed_by",
+        "appeal_decision",
+        "excluded",
+    ]
     search_columns = ["level", "channel", "department", "window", "staff", "evaluated_at", "appeal_state"]
 
     def actions_for(self, item):
@@ -115,8 +179,14 @@ class SupervisionRectificationView(_ReadOnly):
     list_title = _l("Rectifications")
     show_title = _l("Rectification")
     list_columns = ["case", "department", "state", "opened_at", "deadline", "closed_at"]
-    show_columns = list_columns + ["reason", "measures", "submitted_by", "callback_result", "callback_satisfied",
-                                   "callback_by"]
+    show_columns = list_columns + [
+        "reason",
+        "measures",
+        "submitted_by",
+        "callback_result",
+        "callback_satisfied",
+        "callback_by",
+    ]
     search_columns = ["department", "state", "deadline"]
 
     def actions_for(self, item):
@@ -159,8 +229,9 @@ class SupervisionReportView(ModelView):
     @has_access
     def list(self):
         widgets = self._list()
-        return self.render_template(self.list_template, title=self.list_title, widgets=widgets,
-                                    month_form=forms.MonthForm())
+        return self.render_template(
+            self.list_template, title=self.list_title, widgets=widgets, month_form=forms.MonthForm()
+        )
 
     @expose("/download/<int:pk>/<fmt>")
     @has_access
@@ -168,10 +239,14 @@ class SupervisionReportView(ModelView):
         report = db.session.get(MonthlyReport, pk)
         if report is None or fmt not in ("xlsx", "pdf") or (fmt == "pdf" and not report.pdf):
             abort(404)
-        mime = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "pdf": "application/pdf"}[fmt]
-        return Response(getattr(report, fmt), mimetype=mime, headers={
-            "Content-Disposition": f'attachment; filename="supervision-{report.period}.{fmt}"'})
+        mime = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}[
+            fmt
+        ]
+        return Response(
+            getattr(report, fmt),
+            mimetype=mime,
+            headers={"Content-Disposition": f'attachment; filename="supervision-{report.period}.{fmt}"'},
+        )
 
     @expose("/generate", methods=["POST"])
     @has_access
@@ -220,19 +295,33 @@ class SupervisionDashboardView(BaseView):
     @has_access
     def index(self):
         start, end = _period()
-        return self.render_template("supervision/dashboard.html", start=start, end=end,
-                                    departments=indicators(start, end, "department"),
-                                    windows=indicators(start, end, "window"), title=_l("Supervision dashboard"))
+        return self.render_template(
+            "supervision/dashboard.html",
+            start=start,
+            end=end,
+            departments=indicators(start, end, "department"),
+            windows=indicators(start, end, "window"),
+            title=_l("Supervision dashboard"),
+        )
 
     @expose("/open-cards")
     @has_access
     def open_cards(self):
-        cards = db.session.execute(select(Card).where(Card.cleared_at.is_(None))
-                                   .order_by(Card.level.desc(), Card.due_date)).scalars().all()
-        return self.render_template("supervision/open_cards.html", cards=cards, title=_l("Open cards"),
-                                    groups=[(_l("By department"), open_cards_by("department")),
-                                            (_l("By window"), open_cards_by("window")),
-                                            (_l("By staff"), open_cards_by("staff"))])
+        cards = (
+            db.session.execute(select(Card).where(Card.cleared_at.is_(None)).order_by(Card.level.desc(), Card.due_date))
+            .scalars()
+            .all()
+        )
+        return self.render_template(
+            "supervision/open_cards.html",
+            cards=cards,
+            title=_l("Open cards"),
+            groups=[
+                (_l("By department"), open_cards_by("department")),
+                (_l("By window"), open_cards_by("window")),
+                (_l("By staff"), open_cards_by("staff")),
+            ],
+        )
 
 
 class SupervisionDeskView(BaseView):
@@ -263,10 +352,13 @@ class SupervisionDeskView(BaseView):
     @has_access
     def evaluate(self):
         return self._form_page(
-            forms.EvaluationForm(), _l("Record evaluation"),
-            lambda f: service.record_evaluation(_case_by_number(f.case_number.data), _actor(), f.level.data,
-                                                f.channel.data, f.comment.data),
-            lambda _r: url_for("SupervisionEvaluationView.list"))
+            forms.EvaluationForm(),
+            _l("Record evaluation"),
+            lambda f: service.record_evaluation(
+                _case_by_number(f.case_number.data), _actor(), f.level.data, f.channel.data, f.comment.data
+            ),
+            lambda _r: url_for("SupervisionEvaluationView.list"),
+        )
 
     @expose("/complain", methods=["GET", "POST"])
     @has_access
@@ -278,52 +370,78 @@ class SupervisionDeskView(BaseView):
         def action(f):
             case = _case_by_number(f.case_number.data) if (f.case_number.data or "").strip() else None
             window = db.session.get(Window, f.window.data) if f.window.data else None
-            return service.file_complaint(_actor(), channel=f.channel.data, complainant=f.complainant.data,
-                                          content=f.content.data, case=case, window=window,
-                                          department_id=f.department.data or None, phone=f.phone.data)
+            return service.file_complaint(
+                _actor(),
+                channel=f.channel.data,
+                complainant=f.complainant.data,
+                content=f.content.data,
+                case=case,
+                window=window,
+                department_id=f.department.data or None,
+                phone=f.phone.data,
+            )
 
-        return self._form_page(form, _l("Record complaint"), action,
-                               lambda c: url_for("SupervisionComplaintView.show", pk=c.id))
+        return self._form_page(
+            form, _l("Record complaint"), action, lambda c: url_for("SupervisionComplaintView.show", pk=c.id)
+        )
 
     @expose("/demand", methods=["GET", "POST"])
     @has_access
     def demand(self):
         return self._form_page(
-            forms.DemandForm(), _l("Report a material demanded outside the list"),
+            forms.DemandForm(),
+            _l("Report a material demanded outside the list"),
             lambda f: service.record_material_demand(_case_by_number(f.case_number.data), _actor(), f.demanded.data),
-            lambda c: url_for("SupervisionCardView.list"))
+            lambda c: url_for("SupervisionCardView.list"),
+        )
 
     @expose("/rectify/<int:pk>", methods=["GET", "POST"])
     @has_access
     def rectify(self, pk):
         rect = self._get(Rectification, pk)
-        return self._form_page(forms.MeasuresForm(), _l("Submit measures"),
-                               lambda f: service.submit_measures(rect, _actor(), f.measures.data),
-                               lambda r: url_for("SupervisionRectificationView.show", pk=r.id), rect)
+        return self._form_page(
+            forms.MeasuresForm(),
+            _l("Submit measures"),
+            lambda f: service.submit_measures(rect, _actor(), f.measures.data),
+            lambda r: url_for("SupervisionRectificationView.show", pk=r.id),
+            rect,
+        )
 
     @expose("/callback/<int:pk>", methods=["GET", "POST"])
     @has_access
     def callback(self, pk):
         rect = self._get(Rectification, pk)
-        return self._form_page(forms.CallbackForm(), _l("Record the callback"),
-                               lambda f: service.record_callback(rect, _actor(), f.result.data, f.satisfied.data == "yes"),
-                               lambda r: url_for("SupervisionRectificationView.show", pk=r.id), rect)
+        return self._form_page(
+            forms.CallbackForm(),
+            _l("Record the callback"),
+            lambda f: service.record_callback(rect, _actor(), f.result.data, f.satisfied.data == "yes"),
+            lambda r: url_for("SupervisionRectificationView.show", pk=r.id),
+            rect,
+        )
 
     @expose("/appeal/<int:pk>", methods=["GET", "POST"])
     @has_access
     def appeal(self, pk):
         ev = self._get(Evaluation, pk)
-        return self._form_page(forms.AppealForm(), _l("Appeal this review"),
-                               lambda f: service.appeal_evaluation(ev, _actor(), f.reason.data),
-                               lambda e: url_for("SupervisionEvaluationView.show", pk=e.id), ev)
+        return self._form_page(
+            forms.AppealForm(),
+            _l("Appeal this review"),
+            lambda f: service.appeal_evaluation(ev, _actor(), f.reason.data),
+            lambda e: url_for("SupervisionEvaluationView.show", pk=e.id),
+            ev,
+        )
 
     @expose("/decide-appeal/<int:pk>", methods=["GET", "POST"])
     @has_access
     def decide_appeal(self, pk):
         ev = self._get(Evaluation, pk)
-        return self._form_page(forms.AppealDecisionForm(), _l("Decide the appeal"),
-                               lambda f: service.decide_appeal(ev, _actor(), f.upheld.data == "yes", f.decision.data),
-                               lambda e: url_for("SupervisionEvaluationView.show", pk=e.id), ev)
+        return self._form_page(
+            forms.AppealDecisionForm(),
+            _l("Decide the appeal"),
+            lambda f: service.decide_appeal(ev, _actor(), f.upheld.data == "yes", f.decision.data),
+            lambda e: url_for("SupervisionEvaluationView.show", pk=e.id),
+            ev,
+        )
 
     @expose("/assign/<int:pk>", methods=["GET", "POST"])
     @has_access
@@ -331,30 +449,46 @@ class SupervisionDeskView(BaseView):
         complaint = self._get(Complaint, pk)
         form = forms.AssignForm()
         form.department.choices = [(d.id, d.name) for d in db.session.query(Department)]
-        return self._form_page(form, _l("Assign to a department"),
-                               lambda f: service.assign_complaint(complaint, _actor(), f.department.data),
-                               lambda c: url_for("SupervisionComplaintView.show", pk=c.id), complaint)
+        return self._form_page(
+            form,
+            _l("Assign to a department"),
+            lambda f: service.assign_complaint(complaint, _actor(), f.department.data),
+            lambda c: url_for("SupervisionComplaintView.show", pk=c.id),
+            complaint,
+        )
 
     @expose("/handle/<int:pk>", methods=["GET", "POST"])
     @has_access
     def handle(self, pk):
         complaint = self._get(Complaint, pk)
-        return self._form_page(forms.HandleForm(), _l("Handle and reply"),
-                               lambda f: service.handle_complaint(complaint, _actor(), f.handling.data, f.reply.data),
-                               lambda c: url_for("SupervisionComplaintView.show", pk=c.id), complaint)
+        return self._form_page(
+            forms.HandleForm(),
+            _l("Handle and reply"),
+            lambda f: service.handle_complaint(complaint, _actor(), f.handling.data, f.reply.data),
+            lambda c: url_for("SupervisionComplaintView.show", pk=c.id),
+            complaint,
+        )
 
     @expose("/close/<int:pk>", methods=["GET", "POST"])
     @has_access
     def close(self, pk):
         complaint = self._get(Complaint, pk)
-        return self._form_page(forms.CloseForm(), _l("Close"),
-                               lambda f: service.close_complaint(complaint, _actor(), f.reply.data),
-                               lambda c: url_for("SupervisionComplaintView.show", pk=c.id), complaint)
+        return self._form_page(
+            forms.CloseForm(),
+            _l("Close"),
+            lambda f: service.close_complaint(complaint, _actor(), f.reply.data),
+            lambda c: url_for("SupervisionComplaintView.show", pk=c.id),
+            complaint,
+        )
 
     @expose("/review-card/<int:pk>", methods=["GET", "POST"])
     @has_access
     def review_card(self, pk):
         card = self._get(Card, pk)
-        return self._form_page(forms.NoteForm(), _l("Review the card"),
-                               lambda f: service.review_card(card, _actor(), f.note.data),
-                               lambda c: url_for("SupervisionCardView.show", pk=c.id), card)
+        return self._form_page(
+            forms.NoteForm(),
+            _l("Review the card"),
+            lambda f: service.review_card(card, _actor(), f.note.data),
+            lambda c: url_for("SupervisionCardView.show", pk=c.id),
+            card,
+        )

@@ -7,10 +7,11 @@ Create Date: 2026-11-26
 The first revision of the plugin's own branch ``construction``; it needs the core's
 organisation, staff and case tables (0006_cases).
 """
+
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "c0001_construction"
 down_revision = None
@@ -128,6 +129,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("construction_agent", "construction_fee", "construction_signoff", "construction_joint_task",
-                  "construction_project_case", "construction_phase", "construction_project"):
+    for table in (
+        "construction_agent",
+        "construction_fee",
+        "construction_signoff",
+        "construction_joint_task",
+        "construction_project_case",
+        "construction_phase",
+        "construction_project",
+    ):
         op.drop_table(table)

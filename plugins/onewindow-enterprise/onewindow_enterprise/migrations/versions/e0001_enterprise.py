@@ -7,6 +7,7 @@ Create Date: 2026-11-26
 The first revision of the plugin's own branch ``enterprise``; it needs the core's case
 tables (0006_cases).
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -45,8 +46,14 @@ def upgrade() -> None:
     op.create_index("ix_enterprise_enterprise_case_number", "enterprise_enterprise", ["case_number"])
     op.create_index("ix_enterprise_enterprise_department_id", "enterprise_enterprise", ["department_id"])
     op.create_index("ix_enterprise_enterprise_region_code", "enterprise_enterprise", ["region_code"])
-    op.create_index("uq_enterprise_name_live", "enterprise_enterprise", ["region_code", "name_key"], unique=True,
-                    sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
+    op.create_index(
+        "uq_enterprise_name_live",
+        "enterprise_enterprise",
+        ["region_code", "name_key"],
+        unique=True,
+        sqlite_where=sa.text("status = 'active'"),
+        postgresql_where=sa.text("status = 'active'"),
+    )
     op.create_table(
         "enterprise_shareholder",
         sa.Column("id", sa.Integer(), nullable=False),

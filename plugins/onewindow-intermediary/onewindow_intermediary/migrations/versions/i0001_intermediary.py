@@ -7,10 +7,11 @@ Create Date: 2026-11-26
 The first revision of the plugin's own branch ``intermediary``; it needs the core's
 organisation and case tables (0006_cases).
 """
+
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "i0001_intermediary"
 down_revision = None
@@ -65,8 +66,11 @@ def upgrade() -> None:
         sa.Column("method", _enum("method", "lowest_price", "random_draw", "quality_price"), nullable=False),
         sa.Column("signup_opens", sa.Date(), nullable=False),
         sa.Column("signup_closes", sa.Date(), nullable=False),
-        sa.Column("state", _enum("purchasestate", "open", "selected", "contracted", "completed", "filed",
-                                 "evaluated", "cancelled"), nullable=False),
+        sa.Column(
+            "state",
+            _enum("purchasestate", "open", "selected", "contracted", "completed", "filed", "evaluated", "cancelled"),
+            nullable=False,
+        ),
         sa.Column("posted_at", sa.DateTime(), nullable=False),
         sa.Column("posted_by", sa.String(length=128), nullable=False),
         sa.Column("contract_number", sa.String(length=60), nullable=True),
@@ -149,6 +153,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("intermediary_complaint", "intermediary_evaluation", "intermediary_selection", "intermediary_bid",
-                  "intermediary_purchase", "intermediary_agency_department", "intermediary_agency"):
+    for table in (
+        "intermediary_complaint",
+        "intermediary_evaluation",
+        "intermediary_selection",
+        "intermediary_bid",
+        "intermediary_purchase",
+        "intermediary_agency_department",
+        "intermediary_agency",
+    ):
         op.drop_table(table)

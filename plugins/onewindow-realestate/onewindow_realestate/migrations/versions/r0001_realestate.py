@@ -7,6 +7,7 @@ Create Date: 2026-11-26
 The first revision of the plugin's own branch ``realestate``; it needs the core's case
 tables (0006_cases).
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -7,10 +7,11 @@ Create Date: 2026-11-25
 The first revision of the plugin's own branch ``supervision``; it needs the core's
 case tables (0006_cases).
 """
+
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "s0001_supervision"
 down_revision = None
@@ -26,8 +27,20 @@ def upgrade() -> None:
     op.create_table(
         "supervision_card",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("rule", _enum("cardrule", "case_due", "step_due", "pre_review_due", "deemed_acceptance",
-                                "supply_due", "rectification_due", "material_demand"), nullable=False),
+        sa.Column(
+            "rule",
+            _enum(
+                "cardrule",
+                "case_due",
+                "step_due",
+                "pre_review_due",
+                "deemed_acceptance",
+                "supply_due",
+                "rectification_due",
+                "material_demand",
+            ),
+            nullable=False,
+        ),
         sa.Column("level", _enum("cardlevel", "yellow", "red"), nullable=False),
         sa.Column("subject_id", sa.Integer(), nullable=True),
         sa.Column("case_id", sa.Integer(), nullable=True),
@@ -51,15 +64,24 @@ def upgrade() -> None:
     op.create_index("ix_supervision_card_dept_open", "supervision_card", ["department_id", "cleared_at"])
     op.create_index("ix_supervision_card_rule_due", "supervision_card", ["rule", "due_date"])
     # one open card per rule and subject: what makes double runs and two schedulers harmless
-    op.create_index("uq_supervision_card_open", "supervision_card", ["rule", "subject_id"], unique=True,
-                    sqlite_where=sa.text("cleared_at IS NULL"), postgresql_where=sa.text("cleared_at IS NULL"))
+    op.create_index(
+        "uq_supervision_card_open",
+        "supervision_card",
+        ["rule", "subject_id"],
+        unique=True,
+        sqlite_where=sa.text("cleared_at IS NULL"),
+        postgresql_where=sa.text("cleared_at IS NULL"),
+    )
 
     op.create_table(
         "supervision_evaluation",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
-        sa.Column("level", _enum("evaluationlevel", "very_satisfied", "satisfied", "fair", "dissatisfied",
-                                 "very_dissatisfied"), nullable=False),
+        sa.Column(
+            "level",
+            _enum("evaluationlevel", "very_satisfied", "satisfied", "fair", "dissatisfied", "very_dissatisfied"),
+            nullable=False,
+        ),
         sa.Column("channel", _enum("evaluationchannel", "window", "online", "phone"), nullable=False),
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("department_id", sa.Integer(), nullable=False),
@@ -154,7 +176,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("period"),
     )
-
 
     op.create_table(
         "supervision_scan_state",

@@ -12,10 +12,11 @@ scan writes from rows it has just read, and they outlive the steps a department'
 return for correction deletes (the key used to be set to NULL; now it stays as history),
 so the ids stay and the constraints go.
 """
+
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "s0002_card_references"
 down_revision = "s0001_supervision"
@@ -23,16 +24,28 @@ branch_labels = None
 depends_on = None
 
 TABLE = "supervision_card"
-REFERENCES = [("case_id", "ow_case", None), ("step_id", "ow_case_step", "SET NULL"),
-              ("department_id", "ow_department", None), ("window_id", "ow_window", None)]
+REFERENCES = [
+    ("case_id", "ow_case", None),
+    ("step_id", "ow_case_step", "SET NULL"),
+    ("department_id", "ow_department", None),
+    ("window_id", "ow_window", None),
+]
 #: SQLite's foreign keys have no names: batch mode names them by this convention.
 NAMING = {"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"}
-INDEXES = [("ix_supervision_card_case_id", ["case_id"], {}),
-           ("ix_supervision_card_dept_open", ["department_id", "cleared_at"], {}),
-           ("ix_supervision_card_rule_due", ["rule", "due_date"], {}),
-           ("uq_supervision_card_open", ["rule", "subject_id"],
-            {"unique": True, "sqlite_where": sa.text("cleared_at IS NULL"),
-             "postgresql_where": sa.text("cleared_at IS NULL")})]
+INDEXES = [
+    ("ix_supervision_card_case_id", ["case_id"], {}),
+    ("ix_supervision_card_dept_open", ["department_id", "cleared_at"], {}),
+    ("ix_supervision_card_rule_due", ["rule", "due_date"], {}),
+    (
+        "uq_supervision_card_open",
+        ["rule", "subject_id"],
+        {
+            "unique": True,
+            "sqlite_where": sa.text("cleared_at IS NULL"),
+            "postgresql_where": sa.text("cleared_at IS NULL"),
+        },
+    ),
+]
 
 
 def _fk_name(column: str, referred: str) -> str:
@@ -52,9 +65,11 @@ def _sqlite_rebuild(change) -> None:
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
+
         def drop(batch):
             for column, referred, _ondelete in REFERENCES:
                 batch.drop_constraint(_fk_name(column, referred), type_="foreignkey")
+
         _sqlite_rebuild(drop)
         return
     for fk in sa.inspect(bind).get_foreign_keys(TABLE):
@@ -63,9 +78,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
+
         def add(batch):
             for column, referred, ondelete in REFERENCES:
                 batch.create_foreign_key(_fk_name(column, referred), referred, [column], ["id"], ondelete=ondelete)
+
         _sqlite_rebuild(add)
         return
     for column, referred, ondelete in REFERENCES:

@@ -14,10 +14,11 @@ what remains needs a case index only for the open step cards (a step deleted by 
 return for correction leaves no subject row to start from): a partial index, which
 cards leave when they are cleared.
 """
+
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "s0003_card_scan_indexes"
 down_revision = "s0002_card_references"
@@ -31,8 +32,13 @@ STEP_OPEN = "step_id IS NOT NULL AND cleared_at IS NULL"
 def upgrade() -> None:
     op.drop_index("ix_supervision_card_rule_due", table_name=TABLE)
     op.drop_index("ix_supervision_card_case_id", table_name=TABLE)
-    op.create_index("ix_supervision_card_step_case", TABLE, ["case_id"],
-                    sqlite_where=sa.text(STEP_OPEN), postgresql_where=sa.text(STEP_OPEN))
+    op.create_index(
+        "ix_supervision_card_step_case",
+        TABLE,
+        ["case_id"],
+        sqlite_where=sa.text(STEP_OPEN),
+        postgresql_where=sa.text(STEP_OPEN),
+    )
 
 
 def downgrade() -> None:

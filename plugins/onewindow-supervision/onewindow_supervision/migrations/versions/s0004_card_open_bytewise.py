@@ -14,10 +14,11 @@ the rule, is the same under both — and PostgreSQL still infers the index as th
 arbiter of ``ON CONFLICT (rule, subject_id) WHERE cleared_at IS NULL``. SQLite
 compares bytes already: nothing changes there.
 """
+
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "s0004_card_open_bytewise"
 down_revision = "s0003_card_scan_indexes"
@@ -34,8 +35,15 @@ def _recreate(ops: dict | None) -> None:
         return
     op.drop_index(NAME, table_name=TABLE)
     kw = {"postgresql_ops": ops} if ops else {}
-    op.create_index(NAME, TABLE, ["rule", "subject_id"], unique=True, sqlite_where=sa.text(OPEN),
-                    postgresql_where=sa.text(OPEN), **kw)
+    op.create_index(
+        NAME,
+        TABLE,
+        ["rule", "subject_id"],
+        unique=True,
+        sqlite_where=sa.text(OPEN),
+        postgresql_where=sa.text(OPEN),
+        **kw,
+    )
 
 
 def upgrade() -> None:

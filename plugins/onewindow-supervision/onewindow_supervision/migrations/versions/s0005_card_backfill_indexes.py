@@ -22,10 +22,11 @@ cases' steps read through the steps' case index), and the card of a deleted step
 cleared in the transition that deletes it (the ``steps_removed`` hook): one insert
 fewer per step card.
 """
+
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "s0005_card_backfill_indexes"
 down_revision = "s0004_card_open_bytewise"
@@ -38,13 +39,22 @@ STEP_OPEN = "step_id IS NOT NULL AND cleared_at IS NULL"
 
 def upgrade() -> None:
     op.drop_index("ix_supervision_card_dept_open", table_name=TABLE)
-    op.create_index("ix_supervision_card_dept_rule", TABLE, ["department_id", "rule"],
-                    postgresql_ops={"rule": "varchar_pattern_ops"})
+    op.create_index(
+        "ix_supervision_card_dept_rule",
+        TABLE,
+        ["department_id", "rule"],
+        postgresql_ops={"rule": "varchar_pattern_ops"},
+    )
     op.drop_index("ix_supervision_card_step_case", table_name=TABLE)
 
 
 def downgrade() -> None:
-    op.create_index("ix_supervision_card_step_case", TABLE, ["case_id"],
-                    sqlite_where=sa.text(STEP_OPEN), postgresql_where=sa.text(STEP_OPEN))
+    op.create_index(
+        "ix_supervision_card_step_case",
+        TABLE,
+        ["case_id"],
+        sqlite_where=sa.text(STEP_OPEN),
+        postgresql_where=sa.text(STEP_OPEN),
+    )
     op.drop_index("ix_supervision_card_dept_rule", table_name=TABLE)
     op.create_index("ix_supervision_card_dept_open", TABLE, ["department_id", "cleared_at"])
