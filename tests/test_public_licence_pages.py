@@ -33,7 +33,7 @@ BASE_URL = "https://zwfw.yunxi.example.cn"
 @pytest.fixture
 def pages(make_app, monkeypatch):
     monkeypatch.delenv("ONEWINDOW_SEAL_KEK", raising=False)
-    monkeypatch.delenv("OW_SEAL_KEK", raising=False)
+    monkeypatch.delenv("OW_SEAL_KEK", raising=False)  # its old name, still read
     app = make_app(config={"PUBLIC_BASE_URL": BASE_URL})
     with app.app_context():
         dept = db.session.query(Department).filter_by(credit_code=MARKET).one()

@@ -85,10 +85,10 @@ def test_checksums_agree_with_python_stdnum_and_name_the_expected_character():
     assert uscc_problem("91440300MA5G7K2L83") == "统一社会信用代码校验码错误：最后一位应为 2，请核对代码"
 
 
-def test_the_inbox_offers_exactly_the_statutory_special_procedures(app, make_item, actor, login):
+def test_the_case_page_offers_exactly_the_statutory_special_procedures(app, make_item, actor, login):
     from onewindow.app import db
     from onewindow.cases import engine
-    from onewindow.cases.models import ApplicantType, Channel, MaterialStatus
+    from onewindow.cases.models import ApplicantType, Case, Channel, MaterialStatus
     from onewindow.models.items import Item
 
     item_id = make_item()
@@ -105,7 +105,9 @@ def test_the_inbox_offers_exactly_the_statutory_special_procedures(app, make_ite
         engine.accept(application, actor("acceptor"), {m.id: MaterialStatus.submitted for m in item.materials})
     client = app.test_client()
     login(client, "admin")
-    page = client.get("/inbox/").get_data(as_text=True)
-    select = re.search(r'<select name="procedure"[^>]*>(.*?)</select>', page, flags=re.S)
-    assert select, "the inbox offers no special procedure"
+    with app.app_context():
+        case_id = db.session.query(Case).one().id
+    page = client.get(f"/caseview/show/{case_id}").get_data(as_text=True)  # the department decides there
+    select = re.search(r'<select[^>]*name="procedure"[^>]*>(.*?)</select>', page, flags=re.S)
+    assert select, "the case page offers no special procedure"
     assert re.findall(r"<option>(.*?)</option>", select.group(1)) == list(engine.SPECIAL_PROCEDURES)

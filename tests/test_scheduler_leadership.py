@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from onewindow.environ import getenv
 from onewindow.scheduling.leader import Leadership
 
 JOB = """
@@ -19,7 +20,7 @@ from onewindow.plugins import hookimpl
 
 def tick():
     # one line per run: the process and the 2-second slot it ran for
-    with open(os.environ["OW_SLOT_FILE"], "a") as fh:
+    with open(os.environ["SCHEDULER_TEST_SLOT_FILE"], "a") as fh:
         fh.write(f"{os.getpid()} {int(time.time() // 2)}\\n")
 
 @hookimpl
@@ -55,7 +56,7 @@ def test_two_schedulers_one_leader_killed_leader_replaced_and_no_slot_runs_twice
     env = {
         **os.environ,
         "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-        "OW_SLOT_FILE": str(slots),
+        "SCHEDULER_TEST_SLOT_FILE": str(slots),
     }
     env.pop("ONEWINDOW_DATABASE_URL", None)
     procs, logs = [], []
@@ -105,7 +106,7 @@ def test_two_schedulers_one_leader_killed_leader_replaced_and_no_slot_runs_twice
     assert pids == sorted(pids, key=lambda p: p == new) and set(pids) == {old, new}, history
 
 
-@pytest.mark.skipif(bool(os.environ.get("OW_TEST_DATABASE_URL")), reason="the lease row is SQLite's")
+@pytest.mark.skipif(bool(getenv("TEST_DATABASE_URL")), reason="the lease row is SQLite's")
 def test_sqlite_lease_expires_and_only_its_holder_renews_it(ow_database):
     first, second = Leadership(ow_database, lease_seconds=1), Leadership(ow_database, lease_seconds=1)
     try:

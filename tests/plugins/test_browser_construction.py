@@ -35,6 +35,7 @@ def test_phase_form_accepts_the_cases_and_refuses_a_phase_out_of_order(page, liv
         assert "尚未完成" in page.inner_text("#construction-order-problem")
         _fill(page)
         page.click("#construction-phase-submit")
+        page.wait_for_selector(".alert-danger")  # the form again, with the refusal flashed
         assert "“立项”阶段尚未完成，不能办理“用地”阶段的事项" in page.inner_text("body")
 
         page.goto(f"{live_server}/constructionprojectview/show/{pid}")

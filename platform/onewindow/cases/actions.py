@@ -19,6 +19,7 @@ from onewindow.cases import clock
 from onewindow.cases.clockops import SPECIAL_PROCEDURES
 from onewindow.cases.core import Actor
 from onewindow.cases.models import Case, CaseState, MaterialStatus, StepState
+from onewindow.security import DECIDING_ROLES
 
 #: Window outcomes, taken at the acceptance workbench (受理工作台), not on the case page.
 WORKBENCH = ("accept", "accept_deferred", "request_correction", "reject")
@@ -53,7 +54,7 @@ def _states(*names: str) -> frozenset[CaseState]:
     return frozenset(CaseState[n] for n in names)
 
 
-DEPT = frozenset({"approver", "chief_rep"})
+DEPT = DECIDING_ROLES
 OPINION = Field("opinion", _l("Opinion"), "textarea")
 
 ACTIONS: tuple[CaseAction, ...] = (

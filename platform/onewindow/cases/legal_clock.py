@@ -18,18 +18,11 @@ from sqlalchemy import literal, select
 
 from onewindow.app import db
 from onewindow.cases import clock
+from onewindow.cases.limits import deemed_bounds
 from onewindow.cases.models import Case, CaseState, CaseStep, StepState
 from onewindow.models.items import Item
 
 log = logging.getLogger("onewindow.cases")
-
-
-def deemed_bounds(conn, today: dt.date, calendar) -> dict[int, dt.datetime]:
-    """Correction limit N (of any item) → start of ``add_workdays(today, -N)``: the limit
-    ``add_workdays(received, N)`` has passed when the receipt is before that moment
-    (N working days back from yesterday)."""
-    limits = {n for n in conn.execute(select(Item.correction_limit_days).distinct()).scalars() if n} or {3}
-    return {n: dt.datetime.combine(calendar.add_workdays(today, -n), dt.time.min) for n in limits}
 
 
 def deemed_due(bounds: dict[int, dt.datetime]) -> list:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
 from onewindow.cases import clock
 from onewindow.cases.models import Case, CaseStep
-from onewindow.models.items import HandlingType
+from onewindow.models.items import HandlingType, Item
 
 
 def limit_days(case: Case) -> int:
@@ -37,3 +39,11 @@ def pre_review_due(case: Case) -> dt.date:
 def step_due_date(step: CaseStep) -> dt.date:
     """A department's step is due its days after it started."""
     return clock.add_workdays(step.started_on, step.days)[0]
+
+
+def deemed_bounds(conn, today: dt.date, calendar) -> dict[int, dt.datetime]:
+    """Correction limit N (of any item) → start of ``add_workdays(today, -N)``: the limit
+    ``add_workdays(received, N)`` has passed when the receipt is before that moment
+    (N working days back from yesterday)."""
+    limits = {n for n in conn.execute(select(Item.correction_limit_days).distinct()).scalars() if n} or {3}
+    return {n: dt.datetime.combine(calendar.add_workdays(today, -n), dt.time.min) for n in limits}

@@ -6,7 +6,7 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from onewindow.security import DepartmentScope
+from onewindow import DepartmentScope
 from onewindow_public_security.models import Capture
 
 
