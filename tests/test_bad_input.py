@@ -66,6 +66,9 @@ def test_a_huge_id_in_a_path_is_not_found(admin):
     response = admin.get(f"/api/v1/departments/{HUGE}")
     assert response.status_code == 404
     assert set(response.get_json()) == {"message", "problems"}
+    # one past PostgreSQL's INTEGER: the ids are 32-bit there, a larger one would be a 500
+    assert admin.put("/api/v1/departments/2147483648", json={"name": "x"}).status_code == 404
+    assert admin.get("/departmentview/show/2147483648").status_code == 404
 
 
 def test_a_json_array_to_put_department_is_400_in_the_api_error_shape(admin):

@@ -29,8 +29,9 @@ from werkzeug.exceptions import BadRequest, HTTPException
 MAX_PAGE = 100_000
 #: The page sizes FAB's list offers are 25–100.
 MAX_PAGE_SIZE = 100
-#: The largest value of a 64-bit signed integer column (PostgreSQL BIGINT, SQLite INTEGER).
-MAX_DB_INT = 2**63 - 1
+#: The largest id an ``Integer`` column holds on every database: PostgreSQL's INTEGER is
+#: 32-bit (SQLite's is 64-bit), and every key and whole-number column here is ``Integer``.
+MAX_DB_INT = 2**31 - 1
 
 _LIST_ARG = re.compile(r"^(page|psize|_oc|_od)_(.+)$")
 _FILTER_ARG = re.compile(r"^_flt_(\d+)_(.+)$")
