@@ -93,6 +93,16 @@ class ProductionServer:
             self.log.flush()
         return self.log_path.read_text(errors="replace")[-6000:]
 
+    def wait_for_workers(self, count: int, timeout: float = 60) -> list[int]:
+        """The workers' pids once ``count`` are up (gunicorn forks them one after the other:
+        the first may answer before the last exists)."""
+        deadline = time.monotonic() + timeout
+        pids = self.worker_pids()
+        while len(pids) < count and time.monotonic() < deadline:
+            time.sleep(0.3)
+            pids = self.worker_pids()
+        return pids
+
     def worker_pids(self) -> list[int]:
         out = subprocess.run(["pgrep", "-g", str(self.process.pid)], capture_output=True, text=True).stdout
         return [int(p) for p in out.split() if int(p) != self.process.pid]

@@ -17,6 +17,7 @@ def test_kill_9_of_the_production_server_loses_no_acknowledged_transition_and_do
     stop, outcome = threading.Event(), {}
     try:
         server.wait_ready()
+        server.wait_for_workers(3)  # kill a server whose workers are all up
         load = threading.Thread(
             target=lambda: outcome.setdefault(
                 "result", run_load(server.base, demo_logins, *item, clients=8, seconds=40, pages=False, stop=stop)

@@ -23,7 +23,7 @@ def test_production_server_with_three_workers_answers_concurrent_lifecycles_with
     server = ProductionServer(ow_database, tmp_path / "instance", workers=3)
     try:
         server.wait_ready()
-        assert len(server.worker_pids()) == 3, server.output()
+        assert len(server.wait_for_workers(3)) == 3, server.output()
         result = run_load(server.base, demo_logins, *item, clients=8, seconds=15)
     finally:
         server.stop()
