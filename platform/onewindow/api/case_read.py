@@ -28,7 +28,7 @@ from sqlalchemy.orm import Query, joinedload, selectinload
 from onewindow.app import db
 from onewindow.cases.listing import bounded_count
 from onewindow.cases.models import ApplicantType, Case, CaseEvent, CaseMaterial, CaseStep
-from onewindow.cases.scope import case_condition
+from onewindow.cases.scope import case_condition, may_see
 from onewindow.models import Department
 from onewindow.models.items import Item
 from onewindow.security import role_keys
@@ -55,7 +55,10 @@ FAMILY = (
 
 def visible_case(number: str, user, *options) -> Case | None:
     """The case with this number if ``user`` may see it; ``None`` otherwise (answer 404)."""
-    return scoped(db.session.query(Case).options(*options), user).filter(Case.number == number).one_or_none()
+    case = db.session.query(Case).options(*options).filter(Case.number == number).one_or_none()
+    if case is None or user is None:
+        return case
+    return case if may_see(user, case) else None  # the department rule of case_condition, on one row
 
 
 @dataclass(frozen=True)
