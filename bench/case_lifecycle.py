@@ -161,12 +161,12 @@ def _row_counts(url, instance) -> dict[str, int]:
 
 def _baseline_worker(url, item_id, material_ids, dept_id, count, offset, per_case, per_transition, ready, go, out):
     """The same rows with Core: in 4 transactions per lifecycle or in one."""
-    from onewindow.app import _sqlite_pragmas
     from onewindow.cases.models import Case, CaseEvent, CaseMaterial, CaseStep, Notice
+    from onewindow.db import sqlite_pragmas
 
     eng = create_engine(url)
     if eng.dialect.name == "sqlite":
-        _sqlite_pragmas(eng)
+        sqlite_pragmas(eng)
     now = dt.datetime.combine(DAY, dt.time(9, 30))
     cases, steps = Case.__table__, CaseStep.__table__
     events = per_case["ow_case_event"]

@@ -54,7 +54,7 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         bound = db.engine
         if bound.dialect.name == "sqlite":
-            _sqlite_pragmas(bound)
+            sqlite_pragmas(bound)
         try:
             with bound.connect() as conn:
                 conn.execute(text("select 1"))
@@ -66,7 +66,7 @@ def init_app(app: Flask) -> None:
             ) from None
 
 
-def _sqlite_pragmas(bound: Engine) -> None:
+def sqlite_pragmas(bound: Engine) -> None:
     # pysqlite commits DDL implicitly; take over BEGIN so migrations and imports are
     # all-or-nothing on SQLite too (SQLAlchemy docs, "Serializable isolation / Savepoints").
     @event.listens_for(bound, "connect")
