@@ -74,11 +74,15 @@ def test_approver_workspace_counts_only_own_departments_active_steps(app, make_i
     assert own_number in client.get(link).get_data(as_text=True)
 
 
-def test_approver_workspace_marks_overdue_steps_red(app, make_item, login, actor, client):
+def test_approver_workspace_marks_steps_due_soon_yellow_and_overdue_red(app, make_item, login, actor, client):
     item = make_item(department=MARKET, promised=2)
     accept(app, actor, item)
     login(client, "approver")
     assert tile(workspace(client), "已超期环节")[0] == 0
+    assert '<tr class="warning">' not in workspace(client)
+    with travel_to(DAY + dt.timedelta(days=1)):  # one working day left: yellow
+        page = client.get("/").get_data(as_text=True)
+    assert '<tr class="warning">' in page and tile(page, "临近期限（黄灯）")[0] == 1
     with travel_to(DAY + dt.timedelta(days=10)):
         page = client.get("/").get_data(as_text=True)
     assert tile(page, "已超期环节")[0] == 1

@@ -111,7 +111,7 @@ def acceptor_section(user) -> Section:
     section.tiles.append(
         Tile(
             str(_l("Online applications to pre-review")),
-            _count(_cases(user, Case.state.in_([CaseState.submitted, CaseState.pre_reviewed]))),
+            _count(_cases(user, Case.state == CaseState.submitted)),
             case_list_url(_flt_0_state=CaseState.submitted.name),
         )
     )
