@@ -210,3 +210,24 @@ def test_admin_workspace_reports_configuration_health(app, login, client):
 def test_staff_names_are_shown_family_name_first(app, login, client):
     login(client, "acceptor")
     assert "王受理员" in workspace(client)  # last_name 王 first, no space
+
+
+def _links(page: str, start: str, end: str) -> set[str]:
+    part = page.split(start, 1)[1].split(end, 1)[0]
+    return {html.unescape(h) for h in re.findall(r'<a[^>]+href="(/[^"#]*)"', part)}
+
+
+def test_no_menu_entry_or_workspace_link_of_a_demo_role_is_forbidden(app, login, demo_logins, actor, make_item):
+    accept(app, actor, make_item(), deferred=True)  # rows on the workspaces link to a case page
+    for username in demo_logins:
+        client = app.test_client()
+        login(client, username)
+        page = workspace(client)
+        links = _links(page, '<div class="navbar-collapse', "navbar-right") | _links(page, 'id="ow-workspace"', "</body>")
+        assert links, username
+        for href in sorted(links):
+            response = client.get(href)
+            refused = response.status_code in (401, 403) or (
+                response.status_code == 302 and "/login" in response.headers.get("Location", "")
+            )
+            assert not refused, f"{username}: {href} answers {response.status_code}"
