@@ -62,6 +62,7 @@ def test_user_guide_screenshots(page, live_server, demo_logins, make_item, app, 
     shoot("login.png", "用户名")
 
     sign_in(page, live_server, demo_logins, "acceptor")
+    shoot("acceptor-workspace.png", "我的工作台")
     page.goto(f"{live_server}/workbench/?q=演示")
     shoot("acceptor-workbench.png", ITEM)
     page.click(f"text={ITEM}")
@@ -76,10 +77,12 @@ def test_user_guide_screenshots(page, live_server, demo_logins, make_item, app, 
         number, code = case.number, case.query_code
 
     sign_in(page, live_server, demo_logins, "chief_rep")
+    shoot("chief_rep-workspace.png", "我的工作台")
     page.goto(f"{live_server}/inbox/")
     shoot("chief_rep-inbox.png", number)
 
     sign_in(page, live_server, demo_logins, "approver")
+    shoot("approver-workspace.png", "我的工作台")
     page.goto(f"{live_server}/inbox/")
     shoot("approver-inbox.png", number)
     page.locator("#ow-inbox tr", has_text=number).locator("a.ow-review").click()
@@ -97,6 +100,7 @@ def test_user_guide_screenshots(page, live_server, demo_logins, make_item, app, 
     page.wait_for_load_state()
 
     sign_in(page, live_server, demo_logins, "output_clerk")
+    shoot("output_clerk-workspace.png", "我的工作台")
     page.goto(f"{live_server}/output/")
     shoot("output_clerk-output.png", number)
     out = page.locator("#ow-output tr", has_text=number)
@@ -106,18 +110,21 @@ def test_user_guide_screenshots(page, live_server, demo_logins, make_item, app, 
     page.wait_for_load_state()
 
     sign_in(page, live_server, demo_logins, "seal_admin")
+    shoot("seal_admin-workspace.png", "我的工作台")
     page.goto(f"{live_server}/licenceview/list/")
     shoot("seal_admin-licences.png", "电子证照")
     page.goto(f"{live_server}/sealview/list/")
     shoot("seal_admin-seals.png", "电子印章")
 
     sign_in(page, live_server, demo_logins, "supervisor")
+    shoot("supervisor-workspace.png", "我的工作台")
     page.goto(f"{live_server}/supervision/")
     shoot("supervisor-dashboard.png", "监察仪表盘")
     page.goto(f"{live_server}/supervisioncardview/list/")
     shoot("supervisor-cards.png", "红黄牌")
 
     sign_in(page, live_server, demo_logins, "admin")
+    shoot("admin-workspace.png", "我的工作台")
     page.goto(f"{live_server}/departmentview/list/")
     shoot("admin-departments.png", "云溪县市场监督管理局")
     page.goto(f"{live_server}/packview/list/")

@@ -47,6 +47,8 @@ _PUBLIC: dict[str, str] = {
     "DEPARTMENT_ROLES": "onewindow.security:DEPARTMENT_ROLES",
     "DECIDING_ROLES": "onewindow.security:DECIDING_ROLES",
     "DepartmentScope": "onewindow.security:DepartmentScope",
+    "department_condition": "onewindow.security:department_condition",
+    "role_keys": "onewindow.security:role_keys",
     # core models plugins read and refer to
     "Case": "onewindow.cases.models:Case",
     "CaseEvent": "onewindow.cases.models:CaseEvent",

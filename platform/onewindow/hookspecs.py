@@ -268,3 +268,20 @@ def app_ready(app: "Flask") -> None:
 
     :param app: the fully configured Flask application.
     """
+
+
+# --- screens at run time -----------------------------------------------------
+
+
+@hookspec
+def workspace_tiles(user: Any) -> Any:
+    """Add to-do counts to the signed-in staff member's workspace (工作台, the page ``/``).
+
+    Called on every visit of ``/`` by staff, inside the request: keep it to a few
+    indexed ``COUNT`` queries, scoped with ``onewindow.security.department_condition``.
+
+    :param user: the signed-in staff member (``g.user``).
+    :return: ``None`` when the plugin has nothing for this user, else a list of
+        ``(section_title, [(label, count, url, level), ...])``; ``level`` is ``""``,
+        ``"warning"`` (yellow) or ``"danger"`` (red) and may be left out.
+    """

@@ -88,8 +88,22 @@ class CaseView(ModelView):
     base_order = ("id", "desc")
     list_title = _l("Cases")
     list_columns = ["number", "item", "applicant_name", "masked_id", "state", "due_date", "department"]
-    search_columns = ["number", "item", "state", "applicant_name", "department", "due_date"]
+    # accepted_by/accepted_on/simulated: the filters the workspace's counts link to
+    search_columns = [
+        "number",
+        "item",
+        "state",
+        "applicant_name",
+        "department",
+        "due_date",
+        "accepted_by",
+        "accepted_on",
+        "simulated",
+    ]
     label_columns = {
+        "accepted_by": _l("Accepted by"),
+        "accepted_on": _l("Accepted on"),
+        "simulated": _l("Deferred materials outstanding"),
         "number": _l("Case number"),
         "item": _l("Service item"),
         "applicant_name": _l("Applicant"),

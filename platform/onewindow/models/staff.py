@@ -34,3 +34,14 @@ class Staff(User):
     phone: Mapped[Optional[str]] = mapped_column(String(40))
     #: Raised by logout and password changes: older sessions and tokens stop working.
     session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+
+    def get_full_name(self) -> str:
+        """姓名 in Chinese order: family name (``last_name``) first, no space between
+        Chinese names; Latin names keep "first last"."""
+        first, last = self.first_name or "", self.last_name or ""
+        if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
+            return f"{last}{first}"
+        return f"{first} {last}".strip()
+
+    def __repr__(self) -> str:
+        return self.get_full_name()

@@ -1,10 +1,12 @@
-"""Home page: what the platform is and, for staff, where they work."""
+"""Home page: what the platform is and, for staff, their workspace (工作台)."""
 
 from __future__ import annotations
 
 from flask import g
 from flask_appbuilder import IndexView as FabIndexView
 from flask_appbuilder import expose
+
+from onewindow.workspace import workspace
 
 
 class IndexView(FabIndexView):
@@ -15,4 +17,5 @@ class IndexView(FabIndexView):
         self.update_redirect()
         user = getattr(g, "user", None)
         staff = user if getattr(user, "is_authenticated", False) else None
-        return self.render_template(self.index_template, appbuilder=self.appbuilder, staff=staff)
+        sections = workspace(staff) if staff is not None else []
+        return self.render_template(self.index_template, appbuilder=self.appbuilder, staff=staff, sections=sections)

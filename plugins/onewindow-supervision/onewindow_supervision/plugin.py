@@ -160,3 +160,33 @@ def register_commands(register):
     from onewindow_supervision.cli import supervision_cli
 
     register(supervision_cli)
+
+
+@hookimpl
+def workspace_tiles(user):
+    """Open cards on the supervisor's workspace (and a department's own, for its roles)."""
+    from flask import url_for
+    from sqlalchemy import func, select
+
+    from onewindow import db, department_condition, role_keys
+    from onewindow_supervision.models import CardLevel
+    from onewindow_supervision.models import SupervisionCard as Card
+
+    roles = role_keys(user)
+    if not roles & {"supervisor", "approver", "chief_rep"}:
+        return None
+    condition = department_condition(user, Card.department_id)
+    tiles = []
+    for level, label, mark in (
+        (CardLevel.red, _l("Open red cards"), "danger"),
+        (CardLevel.yellow, _l("Open yellow cards"), "warning"),
+    ):
+        query = select(func.count(Card.id)).where(Card.cleared_at.is_(None), Card.level == level)
+        count = db.session.execute(query if condition is None else query.where(condition)).scalar_one()
+        url = (
+            url_for("SupervisionDashboardView.open_cards")
+            if "supervisor" in roles
+            else url_for("SupervisionCardView.list")
+        )
+        tiles.append((label, count, url, mark if count else ""))
+    return [(_l("E-supervision"), tiles)]
