@@ -47,6 +47,10 @@ _PUBLIC: dict[str, str] = {
     "DEPARTMENT_ROLES": "onewindow.security:DEPARTMENT_ROLES",
     "DECIDING_ROLES": "onewindow.security:DECIDING_ROLES",
     "DepartmentScope": "onewindow.security:DepartmentScope",
+    # custom show pages of model views, through FAB's public API (the scope, the detail table)
+    "scope_filters": "onewindow.views.model:scope_filters",
+    "scoped_row": "onewindow.views.model:scoped_row",
+    "render_show": "onewindow.views.model:render_show",
     # core models plugins read and refer to
     "Case": "onewindow.cases.models:Case",
     "CaseEvent": "onewindow.cases.models:CaseEvent",
