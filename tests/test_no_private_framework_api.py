@@ -197,10 +197,13 @@ def _class_index(sources: dict[str, tuple[str, ast.Module]]) -> dict[tuple[str, 
                     bases.append(("ours", module, head))
                 elif head in imported:
                     mod, name = imported[head]
-                    mod, name = (mod, name) if name else (".".join([mod, *rest.split(".")[:-1]]), rest.split(".")[-1])
-                    if not name:
-                        continue
-                    bases.append(("fab", f"{mod}:{name}") if mod.startswith("flask_appbuilder") else ("ours", mod, name))
+                    if not name:  # ``import flask_appbuilder`` … ``flask_appbuilder.ModelView``
+                        *path, name = rest.split(".")
+                        mod = ".".join([mod, *path])
+                    if name and mod.startswith("flask_appbuilder"):
+                        bases.append(("fab", f"{mod}:{name}"))
+                    elif name:
+                        bases.append(("ours", mod, name))
             index[(module, node.name)] = (node, bases)
     return index
 
@@ -224,6 +227,14 @@ def _fab_bases(index, key, seen=None) -> set[str]:
     return found
 
 
+def _defined_names(stmt: ast.stmt) -> list[str]:
+    """The names a statement of a class body defines (methods, class attributes)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return [stmt.name]
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target] if isinstance(stmt, ast.AnnAssign) else []
+    return [t.id for t in targets if isinstance(t, ast.Name)]
+
+
 def fab_subclass_private_uses(sources: dict[str, tuple[str, str]]) -> list[str]:
     """``module → (filename, source)``: every ``self._x`` in a class deriving from a FAB
     class where ``_x`` is one of that FAB class's private members, as ``file:line: what``."""
@@ -237,13 +248,7 @@ def fab_subclass_private_uses(sources: dict[str, tuple[str, str]]) -> list[str]:
         private = frozenset().union(*(fab_private_members(q) for q in fab))
         filename = trees[module][0]
         for stmt in node.body:  # our definitions that override FAB's private members
-            names = (
-                [stmt.name]
-                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
-                else [t.id for t in getattr(stmt, "targets", [getattr(stmt, "target", None)]) if isinstance(t, ast.Name)]
-                if isinstance(stmt, (ast.Assign, ast.AnnAssign))
-                else []
-            )
+            names = _defined_names(stmt)
             found.extend(f"{filename}:{stmt.lineno}: {node.name}.{n} overrides FAB's" for n in names if n in private)
         for sub in ast.walk(node):
             if not (isinstance(sub, ast.Attribute) and sub.attr in private):
