@@ -483,6 +483,18 @@ def test_seal_admin_seals_from_the_licence_screen_and_others_cannot(world, lic_a
     assert db.session.get(Licence, licence.id).status == LicenceStatus.active
 
 
+def test_a_seal_admin_sees_only_the_own_departments_seal(world, lic_app, login):
+    own = db.session.query(Seal).one()
+    other = seals.create_seal(
+        db.session, db.session.query(Department).filter(Department.id != own.department_id).first(), "admin"
+    )
+    db.session.commit()
+    other_id = other.id
+    sealer = _signed_in(login, lic_app.test_client(), "seal_admin")
+    assert own.key_id in sealer.get(f"/sealview/show/{own.id}").get_data(as_text=True)  # FAB's detail table
+    assert sealer.get(f"/sealview/show/{other_id}").status_code == 404  # another department's seal
+
+
 def test_revoking_from_the_screen_needs_a_reason(world, lic_app, login):
     licence = _issue_and_seal(_case(world.register))
     chief = _signed_in(login, lic_app.test_client(), "chief_rep")

@@ -49,6 +49,10 @@ _PUBLIC: dict[str, str] = {
     "DepartmentScope": "onewindow.security:DepartmentScope",
     "department_condition": "onewindow.security:department_condition",
     "role_keys": "onewindow.security:role_keys",
+    # custom show pages of model views, through FAB's public API (the scope, the detail table)
+    "scope_filters": "onewindow.views.model:scope_filters",
+    "scoped_row": "onewindow.views.model:scoped_row",
+    "render_show": "onewindow.views.model:render_show",
     # core models plugins read and refer to
     "Case": "onewindow.cases.models:Case",
     "CaseEvent": "onewindow.cases.models:CaseEvent",

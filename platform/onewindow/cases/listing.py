@@ -29,7 +29,10 @@ class BoundedCountInterface(SQLAInterface):
     """FAB data interface whose list count stops at ``COUNT_CAP`` + 1 (= "more than")."""
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
-        inner = self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
+        # FAB's own count goes through a private helper; these public steps are its filtering part
+        # (ordering and paging do not change a count)
+        inner = self.apply_inner_select_joins(query, select_columns, aliases_mapping={})
+        inner = self.apply_filters(inner, self.get_inner_filters(filters))
         counted, exact = bounded_count(inner)
         return counted if exact else counted + 1
 

@@ -24,6 +24,7 @@ from onewindow.models.items import Item, ItemStatus
 from onewindow.models.org import Window
 from onewindow.security import department_condition, role_keys
 from onewindow.validators import mask_resident_id
+from onewindow.views.model import scope_filters, scoped_row
 
 ENGINE_ERRORS = (TransitionError, ApplicationInvalid, PermissionDenied, ConflictError)
 #: Rows per queue on the inbox and output screens; more are announced, not loaded.
@@ -117,9 +118,7 @@ class CaseView(ModelView):
     @expose("/show/<pk>")
     @has_access
     def show(self, pk):
-        case = self.datamodel.get(pk, self._base_filters)
-        if case is None:
-            abort(404)
+        case = scoped_row(self, pk)  # other departments' cases: 404
         from onewindow.cases.actions import PROCEDURES, available, steps_for
         from onewindow.cases.models import CaseState as _State
         from onewindow.documents.labels import ACTION_LABELS, KINDS, UNKNOWN_ACTION
@@ -148,7 +147,7 @@ class CaseView(ModelView):
         from onewindow.api.case_actions import InputInvalid, run_transition
         from onewindow.cases.actions import BY_NAME
 
-        case = self.datamodel.get(pk, self._base_filters)  # other departments' cases: 404
+        case = self.datamodel.get(pk, scope_filters(self))  # other departments' cases: 404
         action = BY_NAME.get(name)
         if case is None or action is None:
             abort(404)

@@ -8,7 +8,7 @@ revoke another department's licence.
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import Response, flash, g, redirect, request, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
@@ -23,6 +23,7 @@ from onewindow.licences.pdf import pdf_filename, render_pdf, signature_excerpt
 from onewindow.licences.verification import qr_data_uri, verify_licence, verify_url
 from onewindow.models import Department
 from onewindow.security import DepartmentScope, role_keys
+from onewindow.views.model import render_show, scoped_row
 
 
 def _db():
@@ -115,22 +116,17 @@ class LicenceView(ModelView):
     }
 
     def _licence(self, pk) -> Licence:
-        licence = self.datamodel.get(pk, self._base_filters)  # other departments: 404
-        if licence is None:
-            abort(404)
-        return licence
+        return scoped_row(self, pk)  # other departments: 404
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
         licence = self._licence(pk)
         keys = role_keys(g.user)
-        return self.render_template(
-            self.show_template,
-            pk=pk,
-            title=self.show_title,
-            widgets=self._show(pk),
-            related_views=self._related_views,
+        return render_show(
+            self,
+            pk,
+            licence,
             licence=licence,
             verification=verify_licence(licence),
             qr=qr_data_uri(verify_url(licence.identifier)),
@@ -268,15 +264,11 @@ class SealView(ModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        seal = self.datamodel.get(pk, self._base_filters)
-        if seal is None:
-            abort(404)
-        return self.render_template(
-            self.show_template,
-            pk=pk,
-            title=self.show_title,
-            widgets=self._show(pk),
-            related_views=self._related_views,
+        seal = scoped_row(self, pk)
+        return render_show(
+            self,
+            pk,
+            seal,
             seal=seal,
             confirm=ConfirmForm(),
         )
@@ -301,9 +293,7 @@ class SealView(ModelView):
     @expose("/rotate/<int:pk>", methods=["POST"])
     @has_access
     def rotate(self, pk):
-        seal = self.datamodel.get(pk, self._base_filters)
-        if seal is None:
-            abort(404)
+        seal = scoped_row(self, pk)
         if ConfirmForm().validate_on_submit():
             _run(
                 lambda s: seals.rotate_seal(s, seal.department, g.user.username),

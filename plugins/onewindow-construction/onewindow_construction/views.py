@@ -89,7 +89,7 @@ class ConstructionDeskView(BaseView):
         return self.render_template("construction/form.html", form=form, title=title, subject=subject)
 
     @staticmethod
-    def _show(project) -> str:
+    def _project_page(project) -> str:
         return url_for("ConstructionProjectView.show", pk=project.id)
 
     @expose("/new", methods=["GET", "POST"])
@@ -107,7 +107,7 @@ class ConstructionDeskView(BaseView):
                 total_investment=f.total_investment.data,
                 by=g.user.username,
             ),
-            self._show,
+            self._project_page,
         )
 
     @expose("/phase/<int:pk>/<key>", methods=["GET", "POST"])
@@ -128,7 +128,7 @@ class ConstructionDeskView(BaseView):
                 chosen = request.form.getlist("items") or None  # e.g. 备案 or 核准, not both
                 cases = service.open_phase_cases(project, key, data, _actor(), basic_codes=chosen)
                 flash(str(_l("Cases accepted: %(numbers)s", numbers="、".join(c.number for c in cases))), "success")
-                return redirect(self._show(project))
+                return redirect(self._project_page(project))
             except ApplicationInvalid as exc:
                 for field, message in exc.problems:
                     flash(f"{field}：{message}" if field else message, "danger")
@@ -152,7 +152,7 @@ class ConstructionDeskView(BaseView):
             forms.CommitmentForm(),
             _l("Commitment-based filing"),
             lambda f: service.mark_commitment(phase, f.note.data, g.user.username).project,
-            self._show,
+            self._project_page,
             subject=phase,
         )
 
@@ -169,7 +169,7 @@ class ConstructionDeskView(BaseView):
             flash(str(_l("Saved")), "success")
         except OneWindowError as exc:
             flash(str(exc), "danger")
-        return redirect(self._show(task.phase.project))
+        return redirect(self._project_page(task.phase.project))
 
     @expose("/fee/<int:pk>", methods=["GET", "POST"])
     @has_access
@@ -183,7 +183,7 @@ class ConstructionDeskView(BaseView):
                     project, f.stage.data, f.name.data, f.amount.data, g.user.username, f.basis.data
                 ).project
             ),
-            self._show,
+            self._project_page,
             subject=project,
         )
 
@@ -200,7 +200,7 @@ class ConstructionDeskView(BaseView):
             flash(str(_l("Saved")), "success")
         except OneWindowError as exc:
             flash(str(exc), "danger")
-        return redirect(self._show(project))
+        return redirect(self._project_page(project))
 
     @expose("/agent/<int:pk>", methods=["GET", "POST"])
     @has_access
@@ -215,7 +215,7 @@ class ConstructionDeskView(BaseView):
             form,
             _l("Assign an agent"),
             lambda f: service.assign_agent(project, f.username.data, g.user.username).project,
-            self._show,
+            self._project_page,
             subject=project,
         )
 

@@ -147,7 +147,7 @@ class IntermediaryDeskView(BaseView):
         return purchase
 
     @staticmethod
-    def _show(purchase) -> str:
+    def _purchase_page(purchase) -> str:
         return url_for("IntermediaryPurchaseView.show", pk=purchase.id)
 
     @expose("/")
@@ -215,7 +215,7 @@ class IntermediaryDeskView(BaseView):
                 description=f.description.data,
                 by=_by(),
             ),
-            self._show,
+            self._purchase_page,
         )
 
     @expose("/sign-up", methods=["GET", "POST"])
@@ -236,7 +236,7 @@ class IntermediaryDeskView(BaseView):
                     f.quality_score.data,
                 ).purchase
             ),
-            self._show,
+            self._purchase_page,
         )
 
     @expose("/score", methods=["GET", "POST"])
@@ -249,7 +249,7 @@ class IntermediaryDeskView(BaseView):
             form,
             _l("Record a quality score"),
             lambda f: service.score_bid(db.session.get(Bid, f.bid.data), f.quality_score.data, _by()).purchase,
-            self._show,
+            self._purchase_page,
         )
 
     @expose("/select", methods=["GET", "POST"])
@@ -261,7 +261,7 @@ class IntermediaryDeskView(BaseView):
             form,
             _l("Select the agency"),
             lambda f: service.select_agency(self._purchase(f.purchase.data), _by()).purchase,
-            self._show,
+            self._purchase_page,
         )
 
     @expose("/contract", methods=["GET", "POST"])
@@ -275,7 +275,7 @@ class IntermediaryDeskView(BaseView):
             lambda f: service.record_contract(
                 self._purchase(f.purchase.data), f.number.data, f.amount.data, f.signed_on.data, _by()
             ),
-            self._show,
+            self._purchase_page,
         )
 
     @expose("/complete", methods=["GET", "POST"])
@@ -289,7 +289,7 @@ class IntermediaryDeskView(BaseView):
             lambda f: service.record_completion(
                 self._purchase(f.purchase.data), f.completed_on.data, f.note.data, _by()
             ),
-            self._show,
+            self._purchase_page,
         )
 
     @expose("/file", methods=["GET", "POST"])
@@ -303,7 +303,7 @@ class IntermediaryDeskView(BaseView):
             lambda f: service.record_filing(
                 self._purchase(f.purchase.data), f.filing_number.data, f.filed_on.data, _by()
             ),
-            self._show,
+            self._purchase_page,
         )
 
     @expose("/evaluate", methods=["GET", "POST"])
@@ -324,7 +324,7 @@ class IntermediaryDeskView(BaseView):
                     by=_by(),
                 ).purchase
             ),
-            self._show,
+            self._purchase_page,
         )
 
     @expose("/complain", methods=["GET", "POST"])

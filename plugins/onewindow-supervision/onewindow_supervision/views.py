@@ -25,6 +25,8 @@ from onewindow import (
     Window,
     clock,
     db,
+    render_show,
+    scoped_row,
     unit_of_work,
 )
 from onewindow_supervision import forms, service
@@ -112,17 +114,8 @@ class _ReadOnly(ModelView):
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)  # another department's row: 404
-        if item is None:
-            abort(404)
-        return self.render_template(
-            self.show_template,
-            pk=pk,
-            title=self.show_title,
-            widgets=self._show(pk),
-            related_views=self._related_views,
-            actions=self.actions_for(item),
-        )
+        item = scoped_row(self, pk)  # another department's row: 404
+        return render_show(self, pk, item, actions=self.actions_for(item))
 
 
 class SupervisionCardView(_ReadOnly):
@@ -225,13 +218,11 @@ class SupervisionReportView(ModelView):
     list_template = "supervision/report_list.html"
     template_folder = TEMPLATES
 
-    @expose("/list/")
-    @has_access
-    def list(self):
-        widgets = self._list()
-        return self.render_template(
-            self.list_template, title=self.list_title, widgets=widgets, month_form=forms.MonthForm()
-        )
+    def render_template(self, template, **kwargs):
+        """FAB's own list page, with the form that generates a month's report above it."""
+        if template == self.list_template:
+            kwargs.setdefault("month_form", forms.MonthForm())
+        return super().render_template(template, **kwargs)
 
     @expose("/download/<int:pk>/<fmt>")
     @has_access

@@ -1,0 +1,67 @@
+"""Custom show pages of Flask-AppBuilder model views, through FAB's public API only.
+
+FAB keeps a view's row restriction and its show logic in private members
+(``_base_filters``, ``_show``, ``_related_views``) that a library upgrade may change
+without notice; the functions here build the same from the public attributes
+(``base_filters``, ``show_widget``, ``show_columns``…), so a view that overrides
+``show`` keeps the department scope (another department's row: 404) and FAB's
+detail table without reaching into FAB.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+from flask_appbuilder.models.filters import Filters
+
+
+def scope_filters(view: Any) -> Filters:
+    """The view's ``base_filters`` as a FAB ``Filters`` object, as FAB applies them to its
+    own list, show and edit pages. Filters such as ``DepartmentScope`` read the current
+    user when applied, so one object per request is the same as FAB's one per view."""
+    return view.datamodel.get_filters().add_filter_list(view.base_filters)
+
+
+def scoped_row(view: Any, pk: Any) -> Any:
+    """The row ``pk`` of the view's model if its base filters let the current user see
+    it; otherwise 404 (another department's row looks like no row at all)."""
+    row = view.datamodel.get(pk, scope_filters(view))
+    if row is None:
+        abort(404)
+    return row
+
+
+def show_widgets(view: Any, pk: Any, row: Any) -> dict[str, Any]:
+    """The ``widgets`` FAB's show template reads: the detail table of ``show_columns``
+    (``widgets['show']``) and the related views (none: see below)."""
+    if view.get_init_inner_views():
+        raise TypeError(
+            f"{type(view).__name__}: onewindow.views.model renders show pages without related views; "
+            "keep FAB's own show for a view with related_views"
+        )
+    show = view.show_widget(
+        pk=pk,
+        label_columns=view.label_columns,
+        include_columns=view.show_columns,
+        value_columns=view.datamodel.get_values_item(row, view.show_columns),
+        formatters_columns=view.formatters_columns,
+        actions=view.actions,
+        fieldsets=view.show_fieldsets,
+        modelview_name=type(view).__name__,
+    )
+    return {"show": show, "related_views": []}
+
+
+def render_show(view: Any, pk: Any, row: Any, **context: Any) -> str:
+    """The view's ``show_template`` for ``row`` with FAB's detail table, plus ``context``
+    for the template's own blocks."""
+    view.update_redirect()  # the back button of the next page returns here, as on FAB's show
+    return view.render_template(
+        view.show_template,
+        pk=pk,
+        title=view.show_title,
+        widgets=show_widgets(view, pk, row),
+        related_views=view.get_init_inner_views(),
+        **context,
+    )
