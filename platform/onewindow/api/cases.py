@@ -21,10 +21,10 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from sqlalchemy.orm import selectinload
 
 from onewindow.api import case_read
-from onewindow.cases import schemas as s
 from onewindow.api.case_actions import PUBLIC, InputInvalid, create_case, load, run_transition
 from onewindow.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from onewindow.app import db
+from onewindow.cases import schemas as s
 from onewindow.cases.core import Actor
 from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied
 from onewindow.cases.models import Case

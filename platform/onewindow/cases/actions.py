@@ -1,9 +1,10 @@
 """The case actions a person can take on the case page, as data (办件操作表).
 
 Each entry names the transition (the key of the one table of transitions the REST API,
-the CLI, the screens and the scheduler use, ``onewindow.cases.transitions.TRANSITIONS``), the states it applies in, who may do it,
-and its input fields with their Chinese labels. :func:`available` tells the case page
-which forms to draw for this user (on the case page and on the inbox and output queues);
+the CLI, the screens and the scheduler use, ``onewindow.cases.transitions.TRANSITIONS``),
+the states it applies in, who may do it, and its input fields with their Chinese labels.
+:func:`available` tells the screens which forms to draw for this user (the case page,
+the inbox and output queues);
 submitting one goes through the same dispatch as the API, so the engine (not this
 table) decides and refuses. The four window outcomes live on the acceptance workbench
 (:data:`WORKBENCH`).
