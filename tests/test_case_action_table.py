@@ -91,7 +91,9 @@ def test_every_action_of_the_table_is_a_button_for_each_role_that_may_do_it(app,
             drawn.update((n, role) for n in names for role in actor.roles & BY_NAME[n].roles)
             db.session.expire_all()
 
-    deferrable = make_item(materials=[("营业执照", "required", "applicant", None), ("场地证明", "deferrable", "applicant", None)])
+    deferrable = make_item(
+        materials=[("营业执照", "required", "applicant", None), ("场地证明", "deferrable", "applicant", None)]
+    )
     immediate = make_item(handling="immediate", promised=0)
     with app.app_context(), travel_to(dt.date(2026, 11, 23)):
         acceptor, approver, clerk = (

@@ -135,7 +135,7 @@ def test_configured_public_url_wins_over_the_serving_host(make_app, make_item, a
 
 
 def test_production_serving_warns_when_the_public_url_is_unset(caplog):
-    from onewindow.serving.production import warn_without_public_url
+    from onewindow.public_url import warn_without_public_url
 
     with caplog.at_level(logging.WARNING, logger="onewindow.serving"):
         assert warn_without_public_url({"PUBLIC_BASE_URL": None})

@@ -8,6 +8,8 @@ notice) it falls back to the development server's default address.
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, has_request_context, request
 
 #: ``onewindow serve``'s default address: the fallback outside a request when unset.
@@ -27,3 +29,16 @@ def public_base_url() -> str:
     if has_request_context():
         return request.host_url.rstrip("/")
     return DEVELOPMENT_URL
+
+
+def warn_without_public_url(settings: dict) -> bool:
+    """``onewindow serve --production``: without ``PUBLIC_BASE_URL`` the links on notices
+    follow whatever host a request came in on. Returns whether it warned."""
+    if settings.get("PUBLIC_BASE_URL"):
+        return False
+    logging.getLogger("onewindow.serving").warning(
+        "PUBLIC_BASE_URL is not set: links and QR codes on notices and licences follow the address of each "
+        "request; set PUBLIC_BASE_URL (or ONEWINDOW_PUBLIC_BASE_URL) to the centre's public address "
+        "(docs/operator.md)"
+    )
+    return True

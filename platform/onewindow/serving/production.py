@@ -18,13 +18,13 @@ The scheduler is never started here: it is its own process (``onewindow schedule
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from onewindow.errors import StartupError
+from onewindow.public_url import warn_without_public_url
 
 
 def prepare(app: Flask) -> Flask:
@@ -102,24 +102,8 @@ class ProductionServer(BaseApplication):
         return self.application
 
 
-log = logging.getLogger("onewindow.serving")
-
-
-def warn_without_public_url(settings: dict) -> bool:
-    """Notices printed in production must carry the centre's public address: without
-    ``PUBLIC_BASE_URL`` their links follow whatever host a request came in on."""
-    if settings.get("PUBLIC_BASE_URL"):
-        return False
-    log.warning(
-        "PUBLIC_BASE_URL is not set: links and QR codes on notices and licences follow the address of each "
-        "request; set PUBLIC_BASE_URL (or ONEWINDOW_PUBLIC_BASE_URL) to the centre's public address "
-        "(docs/operator.md)"
-    )
-    return True
-
-
 def run(app: Flask, host: str, port: int, workers: int | None = None) -> None:
     settings = app.extensions["onewindow"].settings
-    warn_without_public_url(settings)
+    warn_without_public_url(settings)  # notices printed in production need the centre's address
     server = ProductionServer(prepare(app), options(settings, host, port, workers))
     server.run()
