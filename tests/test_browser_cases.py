@@ -43,16 +43,16 @@ def test_case_from_window_to_delivery_and_public_lookup(page, live_server, demo_
     page.goto(f"{live_server}/inbox/")
     page.wait_for_selector("#ow-ready")
     ready = page.locator("#ow-ready tr", has_text=number)
-    ready.locator("input[name=opinion]").fill("食品经营许可证正本1份")
+    ready.locator("input[name=result_description]").fill("食品经营许可证正本1份")
     ready.locator("button").click()
     page.wait_for_load_state()
 
     sign_in(page, live_server, "output_clerk", demo_logins["output_clerk"])
     page.goto(f"{live_server}/output/")
     out = page.locator("#ow-output tr", has_text=number)
-    out.locator(".ow-pickup input[name=signee]").fill("张三")
-    out.locator(".ow-pickup input[name=signee_id]").fill(PERSON)
-    out.locator(".ow-pickup button").click()
+    out.locator(".ow-do-deliver_pickup input[name=signee_name]").fill("张三")
+    out.locator(".ow-do-deliver_pickup input[name=signee_id]").fill(PERSON)
+    out.locator(".ow-do-deliver_pickup button").click()
     page.wait_for_load_state()
     with app.app_context():
         assert db.session.query(Case).filter_by(number=number).one().state.name == "delivered"

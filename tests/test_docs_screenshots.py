@@ -95,7 +95,7 @@ def test_user_guide_screenshots(page, live_server, demo_logins, make_item, app, 
     page.wait_for_selector("#ow-ready")
     shoot("approver-ready.png", number)
     ready = page.locator("#ow-ready tr", has_text=number)
-    ready.locator("input[name=opinion]").fill("公共场所卫生许可证正本1份")
+    ready.locator("input[name=result_description]").fill("公共场所卫生许可证正本1份")
     ready.locator("button").click()
     page.wait_for_load_state()
 
@@ -104,9 +104,9 @@ def test_user_guide_screenshots(page, live_server, demo_logins, make_item, app, 
     page.goto(f"{live_server}/output/")
     shoot("output_clerk-output.png", number)
     out = page.locator("#ow-output tr", has_text=number)
-    out.locator(".ow-pickup input[name=signee]").fill("张三")
-    out.locator(".ow-pickup input[name=signee_id]").fill(PERSON)
-    out.locator(".ow-pickup button").click()
+    out.locator(".ow-do-deliver_pickup input[name=signee_name]").fill("张三")
+    out.locator(".ow-do-deliver_pickup input[name=signee_id]").fill(PERSON)
+    out.locator(".ow-do-deliver_pickup button").click()
     page.wait_for_load_state()
 
     sign_in(page, live_server, demo_logins, "seal_admin")

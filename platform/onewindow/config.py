@@ -54,7 +54,12 @@ DEFAULTS: dict[str, Any] = {
     "JWT_ACCESS_TOKEN_EXPIRES_MINUTES": 60,
     # Refresh tokens stop working this long after login (docs/operator/security.md).
     "JWT_REFRESH_TOKEN_EXPIRES_HOURS": 24,
-    "PUBLIC_BASE_URL": "http://127.0.0.1:8080",
+    # Base of the links and QR codes printed on notices (https://centre.example.gov.cn).
+    # Unset: each notice uses the address it is served from (development only;
+    # `onewindow serve --production` warns).
+    "PUBLIC_BASE_URL": None,
+    # Working days the correction notice (补齐补正通知书) gives the applicant to supply.
+    "CORRECTION_SUPPLY_WORKDAYS": 10,
     # How often the core's legal-clock jobs (超时默认, 视为受理) run in the scheduler.
     "LEGAL_CLOCK_INTERVAL_MINUTES": 15,
     # SM2 key that signs audit checkpoints, kept outside the database (default

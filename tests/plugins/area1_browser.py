@@ -26,7 +26,7 @@ def approve_in_inbox(page, live_server, number, opinion="符合条件，同意")
 def hand_to_output(page, live_server, number, result):
     page.goto(f"{live_server}/inbox/")
     ready = page.locator("#ow-ready tr", has_text=number)
-    ready.locator("input[name=opinion]").fill(result)
+    ready.locator("input[name=result_description]").fill(result)
     ready.locator("button").click()
     page.wait_for_load_state()
 
@@ -34,9 +34,9 @@ def hand_to_output(page, live_server, number, result):
 def pick_up(page, live_server, number, signee, signee_id):
     page.goto(f"{live_server}/output/")
     out = page.locator("#ow-output tr", has_text=number)
-    out.locator(".ow-pickup input[name=signee]").fill(signee)
-    out.locator(".ow-pickup input[name=signee_id]").fill(signee_id)
-    out.locator(".ow-pickup button").click()
+    out.locator(".ow-do-deliver_pickup input[name=signee_name]").fill(signee)
+    out.locator(".ow-do-deliver_pickup input[name=signee_id]").fill(signee_id)
+    out.locator(".ow-do-deliver_pickup button").click()
     page.wait_for_load_state()
 
 

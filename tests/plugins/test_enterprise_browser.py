@@ -54,9 +54,9 @@ def test_establishment_from_one_form_to_the_business_licence(page, live_server, 
     page.goto(f"{live_server}/output/")
     row = page.locator("#ow-output tr", has_text=number)
     assert row.locator(".ow-seal-state").inner_text() == "待加盖电子印章"
-    row.locator(".ow-pickup input[name=signee]").fill("王五")
-    row.locator(".ow-pickup input[name=signee_id]").fill(PERSON)
-    row.locator(".ow-pickup button").click()
+    row.locator(".ow-do-deliver_pickup input[name=signee_name]").fill("王五")
+    row.locator(".ow-do-deliver_pickup input[name=signee_id]").fill(PERSON)
+    row.locator(".ow-do-deliver_pickup button").click()
     page.wait_for_load_state()
     assert "尚未加盖电子印章" in page.inner_text("body")  # an unsealed licence has no legal effect
 

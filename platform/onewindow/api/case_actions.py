@@ -1,227 +1,25 @@
-"""The dispatch table shared by the REST API and the ``onewindow case`` command.
+"""Creating a case through the REST API and the ``onewindow case create`` command.
 
-Each entry maps a transition name to its input schema and a small adapter that calls
-the ONE engine function (``onewindow.cases.engine``). Nothing here decides who may do
-what: the engine checks roles, departments and states and raises the errors the API
-maps to 403 / 409 / 422. Adapters only translate validated input into engine arguments.
+The transitions of an existing case, and the window's outcome of a new one, dispatch
+through the one table in the engine (``onewindow.cases.transitions``), re-exported here
+for the API and the CLI.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from marshmallow import Schema
-from marshmallow import ValidationError as SchemaError
-
-from onewindow.api import case_schemas as s
 from onewindow.app import db
 from onewindow.cases import engine
+from onewindow.cases import schemas as s
 from onewindow.cases.core import Actor
-from onewindow.cases.errors import ApplicationInvalid, ConflictError, TransitionError
-from onewindow.cases.models import ApplicantType, Case, Channel, StepState
-from onewindow.errors import ValidationError
+from onewindow.cases.errors import ApplicationInvalid
+from onewindow.cases.models import ApplicantType, Case, Channel
+from onewindow.cases.transitions import PUBLIC, TRANSITIONS, InputInvalid, load, run_transition
 from onewindow.models import Window
 from onewindow.models.items import Item
 
-
-class InputInvalid(ValidationError):
-    """The request body does not match the transition's schema (HTTP 400)."""
-
-    def __init__(self, problems: list[tuple[str, str]]):
-        self.problems = problems
-        super().__init__("请求内容有误：" + "；".join(f"{f}: {m}" for f, m in problems))
-
-
-def load(schema: type[Schema], body: Any) -> dict:
-    if not isinstance(body, dict):
-        raise InputInvalid([("", "request body must be a JSON object")])
-    try:
-        return schema().load(body)
-    except SchemaError as exc:
-        raise InputInvalid(s.flatten_errors(exc.messages)) from None
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    schema: type[Schema]
-    run: Callable[[Case, Actor, dict], Case]
-    summary: str
-    roles: str  # who the engine lets do it (documentation; the engine decides)
-
-
-def _step_id(case: Case, actor: Actor, data: dict) -> int:
-    """The step to decide: given, or the one active step of the actor's department."""
-    if data.get("step_id") is not None:
-        return data["step_id"]
-    mine = [st for st in case.steps if st.state == StepState.active and st.department_id == actor.department_id]
-    if len(mine) != 1:
-        active = ", ".join(f"{st.id}（{st.department.name}）" for st in case.steps if st.state == StepState.active)
-        raise TransitionError(f"请用 step_id 指明要处理的审批环节；当前待办环节：{active or '无'}")
-    return mine[0].id
-
-
-def _materials(data: dict) -> dict[int, str]:
-    return dict(data.get("materials") or {})
-
-
-TRANSITIONS: dict[str, Transition] = {
-    t.name: t
-    for t in [
-        Transition(
-            "pre_review",
-            s.PreReviewInput,
-            lambda c, a, d: engine.pre_review(c, a, d["passed"], d["opinion"], d["problems"] or None),
-            "Pre-review an online application (网上预审)",
-            "approver, chief_rep of the case's department",
-        ),
-        Transition(
-            "accept",
-            s.AcceptInput,
-            lambda c, a, d: engine.accept(c, a, _materials(d), d["note"]),
-            "Accept: every required material present (受理)",
-            "acceptor, chief_rep",
-        ),
-        Transition(
-            "accept_deferred",
-            s.AcceptDeferredInput,
-            lambda c, a, d: engine.accept_deferred(
-                c, a, _materials(d), commitment=d["commitment"], supply_deadline=d["supply_deadline"]
-            ),
-            "Accept with deferred materials (容缺受理)",
-            "acceptor, chief_rep",
-        ),
-        Transition(
-            "request_correction",
-            s.RequestCorrectionInput,
-            lambda c, a, d: engine.request_correction(
-                c, a, d["problems"], d["general"], d["override_reason"], _materials(d)
-            ),
-            "Issue the one correction notice (补齐补正通知书)",
-            "acceptor, chief_rep",
-        ),
-        Transition(
-            "reject",
-            s.RejectInput,
-            lambda c, a, d: engine.reject(c, a, d["reasons"], d["basis"]),
-            "Refuse to accept, with reasons (不予受理)",
-            "acceptor, chief_rep",
-        ),
-        Transition(
-            "supply_material",
-            s.SupplyMaterialInput,
-            lambda c, a, d: engine.supply_material(c, a, d["material_id"]),
-            "Register a deferred material that arrived (补交材料)",
-            "acceptor, chief_rep, approver, output_clerk",
-        ),
-        Transition(
-            "approve_step",
-            s.StepDecisionInput,
-            lambda c, a, d: engine.approve_step(c, _step_id(c, a, d), a, d["opinion"]),
-            "Approve the department's step (审批同意)",
-            "approver, chief_rep of the step's department",
-        ),
-        Transition(
-            "deny_step",
-            s.StepDecisionInput,
-            lambda c, a, d: engine.deny_step(c, _step_id(c, a, d), a, d["opinion"]),
-            "Deny: the case is decided as not granted (不予许可)",
-            "approver, chief_rep of the step's department",
-        ),
-        Transition(
-            "return_for_correction",
-            s.ReturnForCorrectionInput,
-            lambda c, a, d: engine.return_for_correction(c, _step_id(c, a, d), a, d["problems"]),
-            "Return for correction within the correction limit (退回补正)",
-            "approver, chief_rep of the step's department",
-        ),
-        Transition(
-            "decide_on_the_spot",
-            s.DecideOnTheSpotInput,
-            lambda c, a, d: engine.decide_on_the_spot(c, a, d["approve"], d["opinion"]),
-            "Decide an immediate item at once (即办件当场办结)",
-            "chief_rep of the case's department",
-        ),
-        Transition(
-            "suspend",
-            s.SuspendInput,
-            lambda c, a, d: engine.suspend(c, a, d["procedure"], d["reason"], d["expected_days"]),
-            "Stop the clock for a special procedure (特别程序, 行政许可法 §45)",
-            "approver, chief_rep of the case's department",
-        ),
-        Transition(
-            "resume",
-            s.ResumeInput,
-            lambda c, a, d: engine.resume(c, a, d["outcome"]),
-            "End the special procedure; the clock runs again",
-            "approver, chief_rep of the case's department",
-        ),
-        Transition(
-            "extend",
-            s.ExtendInput,
-            lambda c, a, d: engine.extend(c, a, d["days"], d["reason"], d["approved_by"]),
-            "Extend the time limit once (延期, 行政许可法 §42)",
-            "chief_rep of the case's department",
-        ),
-        Transition(
-            "hand_to_output",
-            s.HandToOutputInput,
-            lambda c, a, d: engine.hand_to_output(c, a, d["result_description"]),
-            "Hand the result to the unified output window (办理结果交接)",
-            "approver, chief_rep of the case's department",
-        ),
-        Transition(
-            "refuse_at_output",
-            s.RefuseAtOutputInput,
-            lambda c, a, d: engine.refuse_at_output(c, a, d["mismatch"]),
-            "Refuse a result that does not match the acceptance data",
-            "output_clerk",
-        ),
-        Transition(
-            "deliver_pickup",
-            s.DeliverPickupInput,
-            lambda c, a, d: engine.deliver_pickup(c, a, d["signee_name"], d["signee_id"], d["agent"]),
-            "Hand the result out against a signature (现场领取)",
-            "output_clerk",
-        ),
-        Transition(
-            "deliver_post",
-            s.DeliverPostInput,
-            lambda c, a, d: engine.deliver_post(c, a, d["tracking_number"], d["address"]),
-            "Post the result (邮寄送达)",
-            "output_clerk",
-        ),
-        Transition(
-            "confirm_post_delivery",
-            s.ConfirmPostDeliveryInput,
-            lambda c, a, d: engine.confirm_post_delivery(c, a, d["signee_name"], d["signed_on"], d["late_reason"]),
-            "Record who signed for the mail (邮件签收)",
-            "output_clerk",
-        ),
-        Transition(
-            "withdraw",
-            s.WithdrawInput,
-            lambda c, a, d: engine.withdraw(c, a, d["reason"]),
-            "Register the applicant's withdrawal (撤回申请)",
-            "acceptor",
-        ),
-    ]
-}
-
-
-def run_transition(case: Case, name: str, actor: Actor, body: Any) -> Case:
-    """Validate ``body`` against the transition's schema and call the engine."""
-    transition = TRANSITIONS.get(name)
-    if transition is None:
-        raise TransitionError(f"没有名为 {name!r} 的办件操作；可用：{', '.join(TRANSITIONS)}")
-    data = load(transition.schema, body)
-    if data.get("version") is not None and data["version"] != case.version:
-        raise ConflictError(
-            f"办件 {case.number} 已被其他工作人员处理（您读取的是第 {data['version']} 版，"
-            f"当前为第 {case.version} 版），请刷新后重试"
-        )
-    return transition.run(case, actor, data)
+__all__ = ["PUBLIC", "TRANSITIONS", "InputInvalid", "create_case", "load", "run_transition"]
 
 
 # --- creating a case -----------------------------------------------------------
@@ -262,16 +60,6 @@ def create_case(body: Any, actor: Actor) -> Case:
         window=_window(d["window_code"], actor),
     )
     outcome = d["outcome"]
-    if outcome == "accept":
-        return engine.accept(application, actor, _materials(d), d["note"])
-    if outcome == "accept_deferred":
-        return engine.accept_deferred(
-            application, actor, _materials(d), commitment=d["commitment"], supply_deadline=d["supply_deadline"]
-        )
-    if outcome == "request_correction":
-        return engine.request_correction(
-            application, actor, d["problems"], d["general"], d["override_reason"], _materials(d)
-        )
-    if outcome == "reject":
-        return engine.reject(application, actor, d["reasons"], d["basis"])
-    return engine.submit(application, actor)
+    if outcome == "submit":  # no window outcome: the department pre-reviews (网上预审)
+        return engine.submit(application, actor)
+    return TRANSITIONS[outcome].run(application, actor, d)  # type: ignore[arg-type]

@@ -53,7 +53,7 @@ def case_cli() -> None:
 def show_cmd(number: str, username: str | None) -> None:
     """Print a case (materials, steps, timeline, notices) as JSON."""
     from onewindow.api import case_read
-    from onewindow.api.case_schemas import CaseDetail
+    from onewindow.cases.schemas import CaseDetail
     from onewindow.cli import current_app_context
 
     with current_app_context():
@@ -69,12 +69,12 @@ def show_cmd(number: str, username: str | None) -> None:
 @click.option("--json", "body", default="{}", show_default=True, help="The transition's input, as in the API.")
 def transition_cmd(number: str, action: str, username: str, body: str) -> None:
     """Run ACTION (approve_step, hand_to_output, deliver_pickup, …) on case NUMBER."""
-    from onewindow.api.case_actions import TRANSITIONS, run_transition
+    from onewindow.api.case_actions import PUBLIC, run_transition
     from onewindow.cases.core import Actor
     from onewindow.cli import current_app_context
 
-    if action not in TRANSITIONS:
-        raise click.BadParameter(f"{action!r}; choose one of {', '.join(TRANSITIONS)}", param_hint="ACTION")
+    if action not in PUBLIC:
+        raise click.BadParameter(f"{action!r}; choose one of {', '.join(PUBLIC)}", param_hint="ACTION")
     data = _json_arg(body)
     with current_app_context():
         user = _staff(username)

@@ -21,10 +21,10 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from sqlalchemy.orm import selectinload
 
 from onewindow.api import case_read
-from onewindow.api import case_schemas as s
-from onewindow.api.case_actions import TRANSITIONS, InputInvalid, create_case, load, run_transition
+from onewindow.api.case_actions import PUBLIC, InputInvalid, create_case, load, run_transition
 from onewindow.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from onewindow.app import db
+from onewindow.cases import schemas as s
 from onewindow.cases.core import Actor
 from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied
 from onewindow.cases.models import Case
@@ -61,7 +61,7 @@ class CaseApi(BaseApi):
         s.CaseListOut,
         s.ApplicantInput,
         s.CaseCreateInput,
-        *{t.schema for t in TRANSITIONS.values()},
+        *{t.schema for t in PUBLIC.values()},
     )
 
     # --- adapters ---------------------------------------------------------------
@@ -237,7 +237,7 @@ class CaseApi(BaseApi):
 
 
 def _transition_doc(name: str) -> str:
-    t = TRANSITIONS[name]
+    t = PUBLIC[name]
     spec = {
         "post": {
             "summary": t.summary,
@@ -285,5 +285,5 @@ def _transition_endpoint(name: str):
     return expose(f"/<number>/{name}", methods=["POST"])(protect()(safe(permission_name("write")(endpoint))))
 
 
-for _name in TRANSITIONS:  # one path per transition, each documented in /api/v1/_openapi
+for _name in PUBLIC:  # one path per transition, each documented in /api/v1/_openapi
     setattr(CaseApi, f"transition_{_name}", _transition_endpoint(_name))

@@ -519,6 +519,7 @@ def _correction_notice(
             "items": listed,
             "general": general,
             "override_reason": override_reason or "",
+            "supply_by": limits.correction_supply_deadline(clock.today()).isoformat(),
         },
     )
 

@@ -1,11 +1,13 @@
 """The case actions a person can take on the case page, as data (办件操作表).
 
-Each entry names the transition (the key of the dispatch table the REST API and the CLI
-use, ``onewindow.api.case_actions.TRANSITIONS``), the states it applies in, who may do it,
-and its input fields with their Chinese labels. :func:`available` tells the case page
-which forms to draw for this user; submitting one goes through the same dispatch as the
-API, so the engine (not this table) decides and refuses. The four window outcomes live
-on the acceptance workbench (:data:`WORKBENCH`).
+Each entry names the transition (the key of the one table of transitions the REST API,
+the CLI, the screens and the scheduler use, ``onewindow.cases.transitions.TRANSITIONS``),
+the states it applies in, who may do it, and its input fields with their Chinese labels.
+:func:`available` tells the screens which forms to draw for this user (the case page,
+the inbox and output queues);
+submitting one goes through the same dispatch as the API, so the engine (not this
+table) decides and refuses. The four window outcomes live on the acceptance workbench
+(:data:`WORKBENCH`).
 """
 
 from __future__ import annotations
@@ -229,12 +231,14 @@ def _in_department(action: CaseAction, case: Case, actor: Actor) -> bool:
     return True
 
 
-def available(case: Case, actor: Actor) -> list[CaseAction]:
-    """The actions this actor may take on this case now (the engine still decides)."""
+def available(case: Case, actor: Actor, only: tuple[str, ...] = ()) -> list[CaseAction]:
+    """The actions this actor may take on this case now (the engine still decides);
+    ``only``: among these names."""
     return [
         a
         for a in ACTIONS
-        if case.state in a.states
+        if (not only or a.name in only)
+        and case.state in a.states
         and (actor.has("admin") or actor.roles & a.roles)
         and _in_department(a, case, actor)
         and a.when(case)

@@ -120,8 +120,8 @@ def register_views(register):
 def register_permissions(register):
     cases = read("CaseView") + can("CaseView", "act") + menu("Cases", "Case search")
     workbench = can("WorkbenchView", "index", "new", "existing") + menu("Acceptance workbench")
-    inbox = can("InboxView", "index", "act") + menu("Department inbox")
-    output = can("OutputView", "index", "act") + menu("Output window")
+    inbox = can("InboxView", "index") + menu("Department inbox")
+    output = can("OutputView", "index") + menu("Output window")
     register("acceptor", cases + workbench)
     register("approver", cases + inbox)
     register("chief_rep", cases + inbox + workbench)

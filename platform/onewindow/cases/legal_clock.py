@@ -42,7 +42,8 @@ def deemed_due(bounds: dict[int, dt.datetime]) -> list:
 
 def silence_consent() -> int:
     """超时默认 [002 §二(四)2]: parallel steps silent past their deadline count as consent."""
-    from onewindow.cases.engine import apply_silence_consent
+    from onewindow.cases.engine import SYSTEM
+    from onewindow.cases.transitions import run_transition
 
     ids = (
         db.session.execute(
@@ -59,13 +60,14 @@ def silence_consent() -> int:
         .scalars()
         .all()
     )
-    return _apply_each(ids, apply_silence_consent, "silence consent")
+    return _apply_each(ids, lambda case: run_transition(case, "apply_silence_consent", SYSTEM, {}), "silence consent")
 
 
 def deemed_acceptance() -> int:
     """视为受理 (行政许可法 §32): submitted applications that got no correction notice within
     the item's limit become accepted as of their receipt date."""
-    from onewindow.cases.engine import SYSTEM, deem_accepted
+    from onewindow.cases.engine import SYSTEM
+    from onewindow.cases.transitions import run_transition
     from onewindow.workdays import get_calendar
 
     bounds = deemed_bounds(db.session, clock.today(), get_calendar())
@@ -76,16 +78,19 @@ def deemed_acceptance() -> int:
         .scalars()
         .all()
     )
-    return _apply_each(ids, lambda case: deem_accepted(case, SYSTEM), "deemed acceptance")
+    return _apply_each(ids, lambda case: run_transition(case, "deem_accepted", SYSTEM, {}), "deemed acceptance")
 
 
 def _apply_each(case_ids: Iterable[int], apply: Callable[[Case], object], what: str) -> int:
-    """Apply an engine transition to each case in its own transaction."""
+    """Apply an engine transition (through the table of transitions) to each case in its
+    own transaction; a case counts as changed when the transition appended an event."""
     changed = 0
     for case_id in case_ids:
         case = db.session.get(Case, case_id)
         try:
-            changed += bool(apply(case))
+            before = case.chain_seq
+            apply(case)
+            changed += case.chain_seq != before
         except Exception:  # one broken case must not stop the others; it is retried next run
             log.exception("%s failed for case %s", what, case_id)
             db.session.rollback()

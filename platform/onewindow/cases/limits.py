@@ -31,6 +31,28 @@ def correction_deadline(case: Case) -> dt.date:
     return clock.add_workdays(case.received_at.date(), case.item.correction_limit_days)[0]
 
 
+#: Working days the applicant has to supply what a correction notice lists, when the
+#: installation does not set ``CORRECTION_SUPPLY_WORKDAYS`` (neither 行政许可法 nor the
+#: State Council's rules fix this period; centres set it locally).
+CORRECTION_SUPPLY_WORKDAYS = 10
+
+
+def correction_supply_workdays() -> int:
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return CORRECTION_SUPPLY_WORKDAYS
+    return int(
+        current_app.extensions["onewindow"].settings.get("CORRECTION_SUPPLY_WORKDAYS", CORRECTION_SUPPLY_WORKDAYS)
+    )
+
+
+def correction_supply_deadline(issued_on: dt.date) -> dt.date:
+    """The date the correction notice gives the applicant to supply by (补正期限): the
+    configured working days after the day of issue (Asia/Shanghai, as ``clock.today``)."""
+    return clock.add_workdays(issued_on, correction_supply_workdays())[0]
+
+
 def pre_review_due(case: Case) -> dt.date:
     """Last day of the online pre-review (网上预审): the item's limit after receipt."""
     return clock.add_workdays(case.received_at.date(), case.item.pre_review_days)[0]

@@ -73,12 +73,19 @@ def activate(case: Case, step: CaseStep, actor: Actor) -> None:
             "item": case.item.name,
             "step": step.position,
             "department_id": step.department_id,
+            # how each material travels: paper with this sheet, or electronic (a file or
+            # an e-licence pulled from the library) read on the case page of this platform
             "materials": [
-                {"name": m.name, "status": m.status.name, "licence": m.licence_identifier}
+                {
+                    "name": m.name,
+                    "status": m.status.name,
+                    "licence": m.licence_identifier,
+                    "form": "electronic" if m.licence_identifier else m.material.form.name,
+                    "copies": m.material.copies,
+                }
                 for m in case.materials
                 if m.status != MaterialStatus.not_needed
             ],
-            "electronic": True,
         },
         department_id=step.department_id,
     )

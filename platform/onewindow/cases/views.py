@@ -14,11 +14,12 @@ from wtforms import FieldList, Form, FormField, SelectMultipleField
 
 from onewindow.app import db
 from onewindow.cases import clock, engine
-from onewindow.cases.actions import body_from_form
+from onewindow.cases.actions import WORKBENCH, available, body_from_form
 from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied, TransitionError
 from onewindow.cases.listing import BoundedCountInterface, BoundedCountListWidget
 from onewindow.cases.models import ApplicantType, Case, CaseState, CaseStep, Channel, MaterialStatus, StepState
 from onewindow.cases.scope import CaseScope, may_see
+from onewindow.cases.transitions import TRANSITIONS
 from onewindow.catalogue.forms import build_application_form
 from onewindow.models.items import Item, ItemStatus
 from onewindow.models.org import Window
@@ -64,6 +65,29 @@ def _run(call, success: str):
         return False
     flash(success, "success")
     return True
+
+
+def _date_or_none(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _actions_of(actor: engine.Actor):
+    """``acts(case, *names)``: the actions of the table this actor may take on a queue's
+    row, among ``names`` (the queue's own; checking only those keeps one query a page)."""
+
+    def acts(case: Case, *names: str):
+        return available(case, actor, only=names)
+
+    return acts
+
+
+def _next_url(default: str) -> str:
+    """Where to go after an action: back to the queue it came from (a local path only)."""
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
 
 
 def _due_badge(case: Case) -> str:
@@ -119,7 +143,7 @@ class CaseView(ModelView):
     @has_access
     def show(self, pk):
         case = scoped_row(self, pk)  # other departments' cases: 404
-        from onewindow.cases.actions import PROCEDURES, available, steps_for
+        from onewindow.cases.actions import PROCEDURES, steps_for
         from onewindow.cases.models import CaseState as _State
         from onewindow.documents.labels import ACTION_LABELS, KINDS, UNKNOWN_ACTION
 
@@ -144,8 +168,8 @@ class CaseView(ModelView):
     @has_access
     def act(self, pk, name):
         """One case action from the case page, through the dispatch the REST API uses."""
-        from onewindow.api.case_actions import InputInvalid, run_transition
         from onewindow.cases.actions import BY_NAME
+        from onewindow.cases.transitions import InputInvalid, run_transition
 
         case = self.datamodel.get(pk, scope_filters(self))  # other departments' cases: 404
         action = BY_NAME.get(name)
@@ -159,7 +183,7 @@ class CaseView(ModelView):
             flash(str(exc), "danger")
         else:
             flash(f"{action.label}：{_l('Done')}", "success")
-        return redirect(url_for("CaseView.show", pk=pk))
+        return redirect(_next_url(url_for("CaseView.show", pk=pk)))
 
 
 def _form_labels(case: Case) -> list[tuple[str, Any]]:
@@ -258,37 +282,25 @@ class WorkbenchView(BaseView):
                 statuses = {m.id: MaterialStatus[form.get(f"m{m.id}", "missing")] for m in item.materials}
                 problems = {m.id: form[f"p{m.id}"].strip() for m in item.materials if form.get(f"p{m.id}", "").strip()}
                 outcome = form.get("outcome")
+                transition = TRANSITIONS.get(outcome or "") if outcome in WORKBENCH else None
+                data = {
+                    "materials": statuses,
+                    "note": form.get("note", ""),
+                    "commitment": form.get("commitment", ""),
+                    # the engine names a missing or impossible deadline
+                    "supply_deadline": _date_or_none(form.get("supply_deadline")),
+                    "problems": problems,
+                    "general": form.get("general", ""),
+                    "override_reason": form.get("override_reason") or None,
+                    "reasons": form.get("reasons", ""),
+                    "basis": form.get("basis", ""),
+                }
                 result: list[Case] = []
 
                 def call():
-                    if outcome == "accept":
-                        result.append(engine.accept(target, _actor(), statuses, form.get("note", "")))
-                    elif outcome == "accept_deferred":
-                        deadline = dt.date.fromisoformat(form.get("supply_deadline") or "1900-01-01")
-                        result.append(
-                            engine.accept_deferred(
-                                target,
-                                _actor(),
-                                statuses,
-                                commitment=form.get("commitment", ""),
-                                supply_deadline=deadline,
-                            )
-                        )
-                    elif outcome == "request_correction":
-                        result.append(
-                            engine.request_correction(
-                                target,
-                                _actor(),
-                                problems,
-                                form.get("general", ""),
-                                form.get("override_reason") or None,
-                                statuses,
-                            )
-                        )
-                    elif outcome == "reject":
-                        result.append(engine.reject(target, _actor(), form.get("reasons", ""), form.get("basis", "")))
-                    else:
+                    if transition is None:
                         raise TransitionError("请选择受理结果")
+                    result.append(transition.run(target, _actor(), data))  # the one table of transitions
 
                 if _run(call, str(_l("Done"))):
                     return redirect(url_for("CaseView.show", pk=result[0].id))
@@ -378,7 +390,7 @@ class InboxView(BaseView):
             ready=ready,
             pre=pre,
             today=clock.today(),
-            act_prefix=url_for("InboxView.act", number="-")[:-1],
+            acts=_actions_of(_actor()),
             procedures=engine.SPECIAL_PROCEDURES,
             more_steps=more_steps,
             more_ready=more_ready,
@@ -387,35 +399,6 @@ class InboxView(BaseView):
             step_limit=STEP_QUEUE_LIMIT,
             title=str(_l("Department inbox")),
         )
-
-    @expose("/act/<number>", methods=["POST"])
-    @has_access
-    def act(self, number):
-        case = _case_or_404(number)
-        form = request.form
-        action = form.get("action")
-        step_id = int(form.get("step_id") or 0)
-        opinion = form.get("opinion", "")
-        calls = {
-            "approve": lambda: engine.approve_step(case, step_id, _actor(), opinion),
-            "deny": lambda: engine.deny_step(case, step_id, _actor(), opinion),
-            "return": lambda: engine.return_for_correction(
-                case,
-                step_id,
-                _actor(),
-                {m.material_id: opinion for m in case.materials if form.get(f"r{m.material_id}")},
-            ),
-            "on_the_spot": lambda: engine.decide_on_the_spot(case, _actor(), True, opinion),
-            "pre_pass": lambda: engine.pre_review(case, _actor(), True, opinion),
-            "pre_fail": lambda: engine.pre_review(case, _actor(), False, opinion),
-            "suspend": lambda: engine.suspend(case, _actor(), form.get("procedure", ""), opinion),
-            "resume": lambda: engine.resume(case, _actor(), opinion),
-            "hand_to_output": lambda: engine.hand_to_output(case, _actor(), opinion),
-        }
-        if action not in calls:
-            abort(400)
-        _run(calls[action], str(_l("Done")))
-        return redirect(request.referrer or url_for("InboxView.index"))
 
 
 def _licence_states(cases) -> dict[str, Any]:
@@ -451,30 +434,6 @@ class OutputView(BaseView):
             more_waiting=more_waiting,
             more_posted=more_posted,
             mask=mask_resident_id,
+            acts=_actions_of(_actor()),
             title=str(_l("Output window")),
         )
-
-    @expose("/act/<number>", methods=["POST"])
-    @has_access
-    def act(self, number):
-        case = _case_or_404(number)
-        form = request.form
-        action = form.get("action")
-        calls = {
-            "refuse": lambda: engine.refuse_at_output(case, _actor(), form.get("mismatch", "")),
-            "pickup": lambda: engine.deliver_pickup(
-                case, _actor(), form.get("signee", ""), form.get("signee_id", ""), agent=bool(form.get("agent"))
-            ),
-            "post": lambda: engine.deliver_post(case, _actor(), form.get("tracking_number", "")),
-            "confirm": lambda: engine.confirm_post_delivery(
-                case,
-                _actor(),
-                form.get("signee", ""),
-                dt.date.fromisoformat(form.get("signed_on") or clock.today().isoformat()),
-                form.get("late_reason", ""),
-            ),
-        }
-        if action not in calls:
-            abort(400)
-        _run(calls[action], str(_l("Done")))
-        return redirect(url_for("OutputView.index"))

@@ -15,11 +15,12 @@ import base64
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import current_app, render_template
+from flask import render_template
 
 from onewindow.cases.models import Case, Notice
 from onewindow.documents.labels import DECISION_TEXT, GENERIC, KINDS, MATERIAL_STATUS_TEXT, chinese_date
 from onewindow.models.org import Department, ServiceCentre
+from onewindow.public_url import public_base_url
 from onewindow.validators import mask_resident_id
 
 
@@ -27,10 +28,6 @@ def _db():
     from onewindow.app import db
 
     return db.session
-
-
-def public_base_url() -> str:
-    return current_app.extensions["onewindow"].settings["PUBLIC_BASE_URL"].rstrip("/")
 
 
 def progress_url(case: Case) -> str:
@@ -98,6 +95,22 @@ def _mask_id(value: str | None) -> str:
     return mask_resident_id(value) if value else ""
 
 
+#: Notices that are legal only with the issuing body's seal (行政许可法 §32: 加盖本行政机关
+#: 专用印章和注明日期的书面凭证): they print a marked seal area with the unit's name.
+SEALED_KINDS = frozenset({"acceptance", "rejection"})
+
+_HANDOVER_FORMS = {"original": "纸质原件", "copy": "纸质复印件", "electronic": "电子件"}
+
+
+def handover_form(material: dict) -> str:
+    """How one material travels on a handover sheet: ``纸质原件 2份`` / ``电子件``."""
+    form = material.get("form")
+    if form not in _HANDOVER_FORMS:  # sheets issued before the form was recorded
+        return ""
+    copies = material.get("copies") or 1
+    return _HANDOVER_FORMS[form] + (f" {copies}份" if form != "electronic" else "")
+
+
 def notice_context(notice: Notice) -> dict[str, Any]:
     case = notice.case
     content = dict(notice.content or {})
@@ -127,6 +140,9 @@ def notice_context(notice: Notice) -> dict[str, Any]:
         "status_text": lambda name: MATERIAL_STATUS_TEXT.get(name, name or ""),
         "decision_text": lambda name: DECISION_TEXT.get(name, name or ""),
         "mask_id": _mask_id,
+        "handover_form": handover_form,
+        # no e-seal is applied to notices: the area is for the printed notice's seal
+        "seal_area": notice.kind in SEALED_KINDS,
     }
 
 

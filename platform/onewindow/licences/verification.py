@@ -179,10 +179,9 @@ def code_matches(licence: Licence, code: str | None) -> bool:
 def verify_url(identifier: str, code: str | None = None) -> str:
     """The public verification page; with the licence's verification ``code`` (the QR code
     printed on the licence) it opens the full content."""
-    from flask import current_app
+    from onewindow.public_url import public_base_url
 
-    base = current_app.extensions["onewindow"].settings["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/licences/verify/{identifier}" + (f"?code={code}" if code else "")
+    return f"{public_base_url()}/licences/verify/{identifier}" + (f"?code={code}" if code else "")
 
 
 def qr_svg(text: str) -> str:

@@ -24,6 +24,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from onewindow.errors import StartupError
+from onewindow.public_url import warn_without_public_url
 
 
 def prepare(app: Flask) -> Flask:
@@ -103,5 +104,6 @@ class ProductionServer(BaseApplication):
 
 def run(app: Flask, host: str, port: int, workers: int | None = None) -> None:
     settings = app.extensions["onewindow"].settings
+    warn_without_public_url(settings)  # notices printed in production need the centre's address
     server = ProductionServer(prepare(app), options(settings, host, port, workers))
     server.run()
