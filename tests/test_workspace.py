@@ -223,7 +223,9 @@ def test_no_menu_entry_or_workspace_link_of_a_demo_role_is_forbidden(app, login,
         client = app.test_client()
         login(client, username)
         page = workspace(client)
-        links = _links(page, '<div class="navbar-collapse', "navbar-right") | _links(page, 'id="ow-workspace"', "</body>")
+        links = _links(page, '<div class="navbar-collapse', "navbar-right") | _links(
+            page, 'id="ow-workspace"', "</body>"
+        )
         assert links, username
         for href in sorted(links):
             response = client.get(href)
