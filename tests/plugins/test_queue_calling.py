@@ -152,3 +152,29 @@ def test_the_display_shows_the_last_calls_of_its_zone_with_the_window(client, ct
     assert len(client.get("/queue/display.json").get_json()["calls"]) == 2
     assert client.get("/queue/display.json?zone=99").status_code == 404
     assert "叫号显示屏" in client.get("/queue/display").get_data(as_text=True)
+
+
+def test_waiting_time_figures_average_the_wait_until_the_call_and_the_service(ctx):
+    import datetime as dt
+
+    from onewindow import clock
+
+    queue, f01, day = queue_of(6), window("F01"), dt.date(2026, 12, 3)
+    with clock.travel_to(dt.datetime(2026, 12, 3, 9, 0)):
+        take(queue)
+        second = take(queue)
+    with clock.travel_to(dt.datetime(2026, 12, 3, 9, 10)):
+        service.call_next(f01, "acceptor")  # first waited 10 minutes
+    with clock.travel_to(dt.datetime(2026, 12, 3, 9, 30)):
+        service.call_next(f01, "acceptor")  # first served 20 minutes; second waited 30
+        service.mark_absent(f01, second.id)
+    row = next(r for r in service.figures(day) if r.queue.id == queue.id)
+    assert (row.taken, row.waiting, row.served, row.absent) == (2, 0, 1, 1)
+    assert (row.average_wait_minutes, row.average_service_minutes) == (20.0, 20.0)
+
+
+def test_the_supervisor_sees_the_figures_page(client, login, ctx):
+    login(client, "supervisor")
+    page = client.get("/queue/figures/?day=2026-12-03").get_data(as_text=True)
+    assert "等候时长统计" in page and queue_of(6).prefix in page
+    assert "YYYY-MM-DD" in client.get("/queue/figures/?day=3.12.2026", follow_redirects=True).get_data(as_text=True)

@@ -35,11 +35,12 @@ def install_pack(pack, session):
 
 @hookimpl
 def register_views(register):
-    from onewindow_queue.views import PriorityGroupView, QueueDeskView, QueueView, TicketView
+    from onewindow_queue.views import PriorityGroupView, QueueDeskView, QueueFiguresView, QueueView, TicketView
 
     menu_ = {"category": CATEGORY, "category_label": _l("Hall"), "icon": "fa-ticket"}
     register(QueueDeskView, name="Calling desk", label=_l("Calling desk"), **menu_)
     register(TicketView, name="Tickets", label=_l("Tickets"), **menu_)
+    register(QueueFiguresView, name="Waiting-time figures", label=_l("Waiting-time figures"), **menu_)
     register(QueueView, name="Queues", label=_l("Queues"), **menu_)
     register(PriorityGroupView, name="Priority groups", label=_l("Priority groups"), **menu_)
 
@@ -49,7 +50,12 @@ def register_permissions(register):
     desk = can("QueueDeskView", "index", "act") + read("TicketView") + menu(CATEGORY, "Calling desk", "Tickets")
     for role in DESK_ROLES:
         register(role, desk)
-    register("supervisor", read("TicketView", "QueueView", "PriorityGroupView") + menu(CATEGORY, "Tickets", "Queues"))
+    register(
+        "supervisor",
+        read("TicketView", "QueueView", "PriorityGroupView")
+        + can("QueueFiguresView", "index")
+        + menu(CATEGORY, "Tickets", "Queues", "Waiting-time figures"),
+    )
 
 
 @hookimpl

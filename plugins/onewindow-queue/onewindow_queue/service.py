@@ -307,3 +307,44 @@ def seed_queues(session) -> int:
             session.add(PriorityGroup(name=name, rank=rank, active=True))
     session.flush()
     return made
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    queue: Queue
+    taken: int
+    waiting: int
+    served: int
+    absent: int
+    average_wait_minutes: float | None  # taken → first call, over the called tickets
+    average_service_minutes: float | None  # first call → finished, over the served tickets
+
+
+def _mean_minutes(spans: list[dt.timedelta]) -> float | None:
+    return round(sum(s.total_seconds() for s in spans) / 60 / len(spans), 1) if spans else None
+
+
+def figures(day: dt.date) -> list[QueueFigures]:
+    """等候时长与办理时长 per queue on a day (for the hall supervisor)."""
+    rows: dict[int, list[Ticket]] = {}
+    for ticket in db.session.execute(select(Ticket).where(Ticket.day == day)).scalars():
+        rows.setdefault(ticket.queue_id, []).append(ticket)
+    result = []
+    for queue in db.session.execute(select(Queue).order_by(Queue.prefix)).scalars():
+        tickets = rows.get(queue.id, [])
+        called = [t for t in tickets if t.called_at is not None]
+        served = [t for t in called if t.state == TicketState.done and t.finished_at is not None]
+        result.append(
+            QueueFigures(
+                queue=queue,
+                taken=len(tickets),
+                waiting=sum(t.state == TicketState.waiting for t in tickets),
+                served=len(served),
+                absent=sum(t.state == TicketState.absent for t in tickets),
+                average_wait_minutes=_mean_minutes([t.called_at - t.taken_at for t in called if t.called_at]),
+                average_service_minutes=_mean_minutes(
+                    [t.finished_at - t.called_at for t in served if t.finished_at and t.called_at]
+                ),
+            )
+        )
+    return result

@@ -3,6 +3,7 @@ Thin adapters over :mod:`.service`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -12,7 +13,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from onewindow import PermissionDenied, ValidationError, Window, db
+from onewindow import PermissionDenied, ValidationError, Window, clock, db
 from onewindow_queue import service
 from onewindow_queue.models import PriorityGroup, Queue, TakenBy, Ticket
 
@@ -141,6 +142,27 @@ class QueueDeskView(BaseView):
             db.session.rollback()
             flash(str(exc), "danger")
         return redirect(url_for("QueueDeskView.index"))
+
+
+class QueueFiguresView(BaseView):
+    """等候时长统计: per queue and day, taken / waiting / served / absent and average times."""
+
+    route_base = "/queue/figures"
+    template_folder = TEMPLATES
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        raw = request.args.get("day") or clock.today().isoformat()
+        try:
+            day = dt.date.fromisoformat(raw)
+        except ValueError:
+            flash(str(_l("Day %(day)s: write it as YYYY-MM-DD, e.g. 2026-12-02", day=raw)), "danger")
+            day = clock.today()
+        return self.render_template(
+            "queue/figures.html", rows=service.figures(day), day=day, title=str(_l("Waiting-time figures"))
+        )
 
 
 def _acceptance_url(ticket: Ticket) -> str:
