@@ -66,6 +66,7 @@ _PUBLIC: dict[str, str] = {
     "FINAL_STATES": "onewindow.cases.models:FINAL_STATES",
     "Department": "onewindow.models.org:Department",
     "Window": "onewindow.models.org:Window",
+    "Zone": "onewindow.models.org:Zone",
     "LabelledEnum": "onewindow.models.org:LabelledEnum",
     "enum_column": "onewindow.models.org:enum_column",
     "Staff": "onewindow.models:Staff",

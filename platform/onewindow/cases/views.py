@@ -274,7 +274,8 @@ class WorkbenchView(BaseView):
         return self._form(case.item, case)
 
     def _form(self, item: Item, case: Case | None):
-        form = request.form
+        # GET may carry the applicant from a called queue ticket (/queue/desk → 开始受理).
+        form = request.form if request.method == "POST" else request.args
         app_form = None if case is not None else application_form(item, form if request.method == "POST" else None)
         if request.method == "POST":
             target = case or self._application(item, form, app_form)

@@ -1,0 +1,128 @@
+"""The hall's queues kept by the plugin ``queue`` (tables ``queue_…``): queues per zone and
+business type, priority groups, the per-queue daily counter and the tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from onewindow import Item, LabelledEnum, Model, Window, Zone, enum_column
+
+queue_window = Table(
+    "queue_queue_window",
+    Model.metadata,
+    Column("queue_id", Integer, ForeignKey("queue_queue.id", ondelete="CASCADE"), primary_key=True),
+    Column("window_id", Integer, ForeignKey("ow_window.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Queue(Model):
+    """排队队列: one per zone and business type; its windows call from it."""
+
+    __tablename__ = "queue_queue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("ow_zone.id"), nullable=False, index=True)
+    zone: Mapped[Zone] = relationship()
+    name: Mapped[str] = mapped_column(String(100), nullable=False)  # business type shown at the terminal
+    #: The item a ticket of this queue is usually for (start acceptance opens its form).
+    item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_item.id"))
+    item: Mapped[Optional[Item]] = relationship()
+    prefix: Mapped[str] = mapped_column(String(4), nullable=False, unique=True)  # ticket A001 …
+    windows: Mapped[list[Window]] = relationship(secondary=queue_window)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    def __repr__(self) -> str:
+        return f"{self.prefix} {self.name}"
+
+
+class PriorityGroup(Model):
+    """优先群体 (老年人, 残疾人, 现役军人 …): served before ordinary tickets, lower rank first."""
+
+    __tablename__ = "queue_priority_group"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
+    rank: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class Counter(Model):
+    """The last number handed out by a queue on a day: one row, updated atomically per take."""
+
+    __tablename__ = "queue_counter"
+
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queue_queue.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class TakenBy(LabelledEnum):
+    anonymous = _l("Anonymous")
+    mobile = _l("Mobile number")
+    id_card = _l("ID card number")
+
+
+class TicketState(LabelledEnum):
+    waiting = _l("Waiting")
+    called = _l("Called")
+    absent = _l("Absent (missed call)")
+    serving = _l("Being served")
+    done = _l("Served")
+
+
+class Ticket(Model):
+    """排队号: its number is unique per queue and day; ``token`` makes a terminal's retry safe."""
+
+    __tablename__ = "queue_ticket"
+    __table_args__ = (UniqueConstraint("queue_id", "day", "seq", name="uq_queue_ticket_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queue_queue.id"), nullable=False, index=True)
+    queue: Mapped[Queue] = relationship()
+    day: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    number: Mapped[str] = mapped_column(String(8), nullable=False)
+    token: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    taken_by: Mapped[TakenBy] = mapped_column(enum_column(TakenBy), nullable=False)
+    holder: Mapped[Optional[str]] = mapped_column(String(18))  # mobile or ID card number
+    priority_group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("queue_priority_group.id"))
+    priority_group: Mapped[Optional[PriorityGroup]] = relationship()
+    state: Mapped[TicketState] = mapped_column(enum_column(TicketState), nullable=False, index=True)
+    taken_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    called_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    window_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_window.id"))
+    window: Mapped[Optional[Window]] = relationship()
+    called_by: Mapped[Optional[str]] = mapped_column(String(128))
+    calls: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    @property
+    def masked_holder(self) -> str:
+        """The holder as lists show it (house rule: identifiers masked)."""
+        value = self.holder or ""
+        if not value:
+            return ""
+        if self.taken_by == TakenBy.mobile:
+            return value[:3] + "****" + value[-4:]
+        return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+    def __repr__(self) -> str:
+        return self.number
+
+
+class WindowPause(Model):
+    """A paused window (暂停服务) calls no tickets until the clerk resumes it."""
+
+    __tablename__ = "queue_window_pause"
+
+    window_id: Mapped[int] = mapped_column(ForeignKey("ow_window.id", ondelete="CASCADE"), primary_key=True)
+    paused_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    paused_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)

@@ -1,0 +1,65 @@
+"""Hall operations plugin (大厅管理), key ``queue``: hook implementations only.
+
+Importing this module imports the models, so the schema test compares them with the
+plugin's migration branch ``queue``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+
+from onewindow import can, hookimpl, menu, read
+from onewindow_queue import (
+    models,  # noqa: F401  (tables on FAB's metadata)
+    service,
+)
+
+KEY = "queue"
+CATEGORY = "Hall"
+HERE = Path(__file__).resolve().parent
+DESK_ROLES = ("acceptor", "chief_rep", "output_clerk")
+
+
+@hookimpl
+def register_migrations(register):
+    register(KEY, str(HERE / "migrations" / "versions"))
+
+
+@hookimpl
+def install_pack(pack, session):
+    # Queues follow the zones and windows the pack installs; the admin refines them.
+    service.seed_queues(session)
+
+
+@hookimpl
+def register_views(register):
+    from onewindow_queue.views import PriorityGroupView, QueueDeskView, QueueFiguresView, QueueView, TicketView
+
+    menu_ = {"category": CATEGORY, "category_label": _l("Hall"), "icon": "fa-ticket"}
+    register(QueueDeskView, name="Calling desk", label=_l("Calling desk"), **menu_)
+    register(TicketView, name="Tickets", label=_l("Tickets"), **menu_)
+    register(QueueFiguresView, name="Waiting-time figures", label=_l("Waiting-time figures"), **menu_)
+    register(QueueView, name="Queues", label=_l("Queues"), **menu_)
+    register(PriorityGroupView, name="Priority groups", label=_l("Priority groups"), **menu_)
+
+
+@hookimpl
+def register_permissions(register):
+    desk = can("QueueDeskView", "index", "act") + read("TicketView") + menu(CATEGORY, "Calling desk", "Tickets")
+    for role in DESK_ROLES:
+        register(role, desk)
+    register(
+        "supervisor",
+        read("TicketView", "QueueView", "PriorityGroupView")
+        + can("QueueFiguresView", "index")
+        + menu(CATEGORY, "Tickets", "Queues", "Waiting-time figures"),
+    )
+
+
+@hookimpl
+def app_ready(app):
+    from onewindow_queue.public import bp
+
+    app.register_blueprint(bp)

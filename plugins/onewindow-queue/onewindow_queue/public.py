@@ -1,0 +1,153 @@
+"""The hall's pages that need no login: the self-service terminal (取号), the ticket with
+its QR code, the live "前面还有 N 人" page and the call display of a zone (JSON polled)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from onewindow import ValidationError, Zone, db
+from onewindow_queue import service
+from onewindow_queue.models import PriorityGroup, Queue, TakenBy, Ticket
+
+bp = Blueprint(
+    "queue_public",
+    __name__,
+    url_prefix="/queue",
+    template_folder=str(Path(__file__).resolve().parent / "templates"),
+)
+
+
+def _qr_svg(text: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    return qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=6, border=2).to_string(
+        encoding="unicode"
+    )
+
+
+def _terminal(error: str | None = None, status: int = 200):
+    queues = db.session.execute(select(Queue).where(Queue.active.is_(True)).order_by(Queue.prefix)).scalars().all()
+    groups = (
+        db.session.execute(select(PriorityGroup).where(PriorityGroup.active.is_(True)).order_by(PriorityGroup.rank))
+        .scalars()
+        .all()
+    )
+    # A fresh token per page: a retry of the same form (network lost) posts the same token.
+    page = render_template(
+        "queue/terminal.html",
+        queues=queues,
+        groups=groups,
+        kinds=list(TakenBy),
+        token=secrets.token_urlsafe(24),
+        error=error,
+    )
+    return page, status
+
+
+@bp.get("/terminal")
+def terminal():
+    return _terminal()
+
+
+@bp.post("/terminal")
+def take():
+    form = request.form
+    try:
+        kind = TakenBy[form.get("taken_by", "anonymous")]
+    except KeyError:
+        return _terminal(_("Choose how to take the ticket: anonymous, mobile number or ID card number."), 400)
+    queue_id, group = form.get("queue_id", ""), form.get("priority_group_id", "")
+    if not queue_id.isdigit() or (group and not group.isdigit()):
+        return _terminal(_("Choose a business and, if it applies, a priority group from the buttons."), 400)
+    try:
+        service.take(int(queue_id), form.get("token", ""), kind, form.get("holder"), int(group) if group else None)
+    except ValidationError as exc:
+        return _terminal(str(exc), 400)
+    return redirect(url_for("queue_public.ticket", token=form["token"]))
+
+
+def _by_token(token: str) -> Ticket:
+    ticket = db.session.execute(select(Ticket).where(Ticket.token == token)).scalar()
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+@bp.get("/ticket/<token>")
+def ticket(token: str):
+    """The printable ticket (80 mm thermal paper) with the QR code of its status page."""
+    found = _by_token(token)
+    status_url = url_for("queue_public.status", token=token, _external=True)
+    return render_template(
+        "queue/ticket.html",
+        ticket=found,
+        ahead=service.ahead_of(found),
+        holder=found.masked_holder,
+        qr=_qr_svg(status_url),
+        status_url=status_url,
+    )
+
+
+@bp.get("/status/<token>")
+def status(token: str):
+    """前面还有 N 人: the ticket's place, refreshed by the page itself."""
+    found = _by_token(token)
+    if request.args.get("format") == "json":
+        return jsonify(
+            {
+                "number": found.number,
+                "state": found.state.name,
+                "state_label": str(found.state),
+                "ahead": service.ahead_of(found),
+                "window": found.window.code if found.window else None,
+            }
+        )
+    return render_template("queue/status.html", ticket=found, ahead=service.ahead_of(found))
+
+
+def _zone_or_none() -> Zone | None:
+    raw = request.args.get("zone")
+    if not raw:
+        return None
+    zone = db.session.execute(select(Zone).where(Zone.number == int(raw))).scalar() if raw.isdigit() else None
+    if zone is None:
+        abort(404, description=_("No such zone: give ?zone= the zone number shown in the hall (1, 2, …)."))
+    return zone
+
+
+@bp.get("/display")
+def display():
+    zone = _zone_or_none()
+    return render_template("queue/display.html", zone=zone)
+
+
+@bp.get("/display.json")
+def display_json():
+    """The current state (not a stream of changes): a screen that reconnects shows it at once."""
+    zone = _zone_or_none()
+    calls = service.last_calls(zone.id if zone else None)
+    return jsonify(
+        {
+            "calls": [
+                {
+                    "id": t.id,
+                    "number": t.number,
+                    "window": t.window.code if t.window else "",
+                    "calls": t.calls,
+                    "called_at": t.called_at.isoformat() if t.called_at else None,
+                    "announce": _(
+                        "Ticket %(number)s, please go to window %(window)s",
+                        number=t.number,
+                        window=t.window.code if t.window else "",
+                    ),
+                }
+                for t in calls
+            ]
+        }
+    )
