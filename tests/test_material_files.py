@@ -1,0 +1,184 @@
+"""Files on case materials (电子材料): adding is a transition, bad input stores nothing,
+the hash chain covers the files, and a failed transition leaves no orphan."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from onewindow.app import db
+from onewindow.cases import engine
+from onewindow.cases.materialfiles import ACTION, FileRefused, Upload, add_material_files, sweep, verify_files
+from onewindow.cases.models import ApplicantType, CaseMaterialFile, Channel, MaterialStatus
+from onewindow.models.items import Item
+from onewindow.storage import storage
+
+PERSON = "440304200002291236"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 200
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n" + b" " * 300 + b"\n%%EOF\n"
+
+
+def pdf(body: bytes = b"") -> bytes:
+    return b"%PDF-1.4\n" + body + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def case(ctx, make_item, actor):
+    item_id = make_item()
+    item = db.session.get(Item, item_id)
+    application = engine.Application(
+        item=item,
+        applicant_type=ApplicantType.person,
+        applicant_name="张三",
+        applicant_id=PERSON,
+        channel=Channel.window,
+    )
+    return engine.accept(application, actor("acceptor"), {m.id: MaterialStatus.submitted for m in item.materials})
+
+
+def up(name: str, data: bytes) -> Upload:
+    return Upload(name, io.BytesIO(data))
+
+
+def stored_keys() -> set[str]:
+    return set(storage().keys())
+
+
+def first_material(case):
+    return case.materials[0]
+
+
+def test_adding_files_is_a_transition_whose_event_carries_each_sha256(case, actor):
+    entry = first_material(case)
+    rows = add_material_files(
+        case, actor("acceptor"), entry.material_id, [up("身份证.png", PNG), up("申请书.pdf", PDF)], "window"
+    )
+    assert [r.media_type for r in rows] == ["image/png", "application/pdf"]
+    assert [r.original_name for r in rows] == ["身份证.png", "申请书.pdf"]
+    db.session.expire_all()
+    assert rows[0].added_by == "acceptor" and rows[0].added_at.tzinfo is not None
+    event = case.events[-1]
+    assert event.action == ACTION
+    assert [f["sha256"] for f in event.payload["files"]] == [r.sha256 for r in rows]
+    assert db.session.query(CaseMaterialFile).count() == 2
+    assert stored_keys() == {r.storage_key for r in rows}
+    with storage().open(rows[0].storage_key) as fh:
+        assert fh.read() == PNG
+
+
+def run_cli(app, database, *args):
+    from click.testing import CliRunner
+
+    from onewindow.cli import cli
+
+    env = {"ONEWINDOW_DATABASE_URL": database, "ONEWINDOW_INSTANCE": app.instance_path}
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+def test_audit_verify_detects_a_stored_file_changed_afterwards(case, actor, app, ow_database):
+    entry = first_material(case)
+    (row,) = add_material_files(case, actor("acceptor"), entry.material_id, [up("申请书.pdf", PDF)])
+    assert verify_files(db.session, storage()) == (1, [])
+    path = storage().root / row.storage_key
+    path.write_bytes(PDF.replace(b"1.4", b"1.5"))
+    checked, problems = verify_files(db.session, storage())
+    assert checked == 1 and "文件被修改" in str(problems[0]) and "申请书.pdf" in str(problems[0])
+    result = run_cli(app, ow_database, "audit", "verify")
+    assert result.exit_code == 1 and "文件被修改" in result.output, result.output
+
+
+def refused(case, actor, uploads, match):
+    entry = first_material(case)
+    events = len(case.events)
+    with pytest.raises(FileRefused, match=match) as info:
+        add_material_files(case, actor("acceptor"), entry.material_id, uploads)
+    assert entry.name in str(info.value)  # names the material
+    assert stored_keys() == set(), "nothing stored"
+    assert db.session.query(CaseMaterialFile).count() == 0
+    db.session.expire_all()
+    assert len(case.events) == events
+    return str(info.value)
+
+
+def test_type_not_allowed_is_detected_by_content_not_by_name(case, actor):
+    message = refused(case, actor, [up("good.png", PNG), up("扫描.pdf", b"MZ\x90\x00" + b"\x00" * 100)], "类型")
+    assert "扫描.pdf" in message
+
+
+def test_file_over_the_size_limit_is_refused(case, actor, app):
+    app.extensions["onewindow"].settings["FILE_MAX_MB"] = 1
+    refused(case, actor, [up("大.pdf", pdf(b" " * (1024 * 1024 + 10)))], "超过单个文件上限 1 MB")
+
+
+def test_files_over_the_case_limit_are_refused(case, actor, app):
+    app.extensions["onewindow"].settings["CASE_FILES_MAX_MB"] = 1
+    big = pdf(b" " * (600 * 1024))
+    refused(case, actor, [up("一.pdf", big), up("二.pdf", big)], "文件总量超过 1 MB")
+
+
+def test_empty_file_is_refused(case, actor):
+    assert "空.pdf" in refused(case, actor, [up("空.pdf", b"")], "空文件")
+
+
+def test_encrypted_pdf_is_refused(case, actor):
+    refused(case, actor, [up("加密.pdf", pdf(b"trailer<</Encrypt 5 0 R>>"))], "加密")
+
+
+def test_broken_pdf_is_refused(case, actor):
+    refused(case, actor, [up("坏.pdf", b"%PDF-1.4\n1 0 obj<<>>")], "损坏")
+
+
+@pytest.mark.parametrize("name", ["../etc/passwd.pdf", "C:\\scan\\a.pdf", "a\x00b.pdf", "bad\nname.pdf", ""])
+def test_name_with_path_parts_or_control_characters_is_refused(case, actor, name):
+    refused(case, actor, [up(name, PDF)], "文件名")
+
+
+def test_too_many_files_at_once_are_refused(case, actor, app):
+    app.extensions["onewindow"].settings["FILES_PER_UPLOAD_MAX"] = 2
+    refused(case, actor, [up(f"{i}.pdf", PDF) for i in range(3)], "超过上限 2 个")
+
+
+def test_a_plugin_can_refuse_a_file_through_material_file_added(make_app, make_item, actor, throwaway_plugin):
+    plugin = throwaway_plugin(
+        "from onewindow.plugins import hookimpl\n"
+        "@hookimpl\n"
+        "def material_file_added(case, material, file):\n"
+        "    if file.original_name.startswith('virus'):\n"
+        "        return '病毒扫描发现 EICAR 测试特征'\n"
+    )
+    app = make_app(plugins=[("antivirus", plugin)])
+    with app.app_context():
+        item = db.session.get(Item, make_item())
+        application = engine.Application(
+            item=item, applicant_type=ApplicantType.person, applicant_name="张三", applicant_id=PERSON
+        )
+        case = engine.accept(application, actor("acceptor"), {m.id: MaterialStatus.submitted for m in item.materials})
+        refused(case, actor, [up("ok.pdf", PDF), up("virus.pdf", PDF)], "病毒扫描")
+
+
+def test_a_failed_commit_deletes_the_written_files(case, actor, monkeypatch):
+    import onewindow.cases.materialfiles as mf
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(mf, "transition", boom)
+    with pytest.raises(RuntimeError):
+        add_material_files(case, actor("acceptor"), first_material(case).material_id, [up("a.pdf", PDF)])
+    assert stored_keys() == set()
+
+
+def test_storage_sweep_removes_orphans_only(case, actor, app, ow_database):
+    (kept,) = add_material_files(case, actor("acceptor"), first_material(case).material_id, [up("a.pdf", PDF)])
+    orphan = storage().put(io.BytesIO(b"left behind"))
+    assert sweep(db.session, storage(), apply=False) == [orphan.key]
+    result = run_cli(app, ow_database, "storage", "sweep")
+    assert result.exit_code == 0 and "1 orphan" in result.output, result.output
+    assert stored_keys() == {kept.storage_key}
