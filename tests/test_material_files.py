@@ -182,3 +182,90 @@ def test_storage_sweep_removes_orphans_only(case, actor, app, ow_database):
     result = run_cli(app, ow_database, "storage", "sweep")
     assert result.exit_code == 0 and "1 orphan" in result.output, result.output
     assert stored_keys() == {kept.storage_key}
+
+
+# --- the screens and the API ---------------------------------------------------
+
+
+def test_staff_view_a_file_inline_with_its_type_and_nosniff(case, actor, app, login):
+    (row,) = add_material_files(case, actor("acceptor"), first_material(case).material_id, [up("申请书.pdf", PDF)])
+    client = app.test_client()
+    login(client, "approver")
+    answer = client.get(f"/caseview/file/{case.id}/{row.id}")
+    assert answer.status_code == 200
+    assert answer.mimetype == "application/pdf"
+    assert answer.headers["Content-Disposition"].startswith("inline")
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.data == PDF
+    page = client.get(f"/caseview/show/{case.id}").get_data(as_text=True)
+    assert "申请书.pdf" in page and f"/caseview/file/{case.id}/{row.id}" in page
+
+
+def test_a_guessed_file_id_answers_404_and_the_public_never_gets_a_file(case, actor, app, login):
+    (row,) = add_material_files(case, actor("acceptor"), first_material(case).material_id, [up("申请书.pdf", PDF)])
+    anonymous = app.test_client()
+    assert anonymous.get(f"/caseview/file/{case.id}/{row.id}").status_code in (302, 401, 403, 404)
+    assert PDF not in anonymous.get(f"/caseview/file/{case.id}/{row.id}", follow_redirects=True).data
+    client = app.test_client()
+    login(client, "approver")
+    assert client.get(f"/caseview/file/{case.id}/{row.id + 1}").status_code == 404
+    assert client.get(f"/caseview/file/{case.id + 999}/{row.id}").status_code == 404
+
+
+def test_upload_on_the_case_page_adds_several_files_to_one_material(case, app, login):
+    client = app.test_client()
+    login(client, "acceptor")
+    entry = first_material(case)
+    answer = client.post(
+        f"/caseview/upload/{case.id}/{entry.material_id}",
+        data={"files": [(io.BytesIO(PNG), "照片.png"), (io.BytesIO(PDF), "补正.pdf")]},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 302
+    assert sorted(f.original_name for f in db.session.query(CaseMaterialFile)) == ["照片.png", "补正.pdf"]
+
+
+def test_rest_multipart_upload_goes_through_the_same_transition(case, app, demo_logins):
+    client = app.test_client()
+    token = client.post(
+        "/api/v1/security/login",
+        json={"username": "acceptor", "password": demo_logins["acceptor"], "provider": "db", "refresh": False},
+    ).json["access_token"]
+    entry = first_material(case)
+    url = f"/api/v1/cases/{case.number}/materials/{entry.material_id}/files"
+    headers = {"Authorization": f"Bearer {token}"}
+    ok = client.post(url, data={"files": [(io.BytesIO(PDF), "a.pdf")]}, headers=headers)
+    assert ok.status_code == 200, ok.json
+    assert ok.json["new_events"][-1]["action"] == ACTION
+    (row,) = db.session.query(CaseMaterialFile).all()
+    assert row.channel.name == "api"
+    bad = client.post(url, data={"files": [(io.BytesIO(b""), "空.pdf")]}, headers=headers)
+    assert bad.status_code == 422 and "空.pdf" in bad.json["message"]
+    assert db.session.query(CaseMaterialFile).count() == 1
+
+
+def test_the_workbench_takes_several_files_per_material_at_acceptance(ctx, app, make_item, login):
+    from onewindow.cases.models import Case
+    from onewindow.models.org import Window
+
+    item = db.session.get(Item, make_item())
+    a01 = db.session.query(Window).filter_by(code="A01").one()
+    form = {
+        "applicant_type": "person",
+        "applicant_name": "张三",
+        "applicant_id": PERSON,
+        "channel": "window",
+        "outcome": "accept",
+        "window_id": str(a01.id),
+    }
+    form.update({f"m{m.id}": "submitted" for m in item.materials})
+    first = item.materials[0]
+    form[f"files{first.id}"] = [(io.BytesIO(PNG), "正面.png"), (io.BytesIO(PNG), "反面.png")]
+    client = app.test_client()
+    login(client, "acceptor")
+    answer = client.post(f"/workbench/new/{item.id}", data=form, content_type="multipart/form-data")
+    assert answer.status_code == 302
+    case = db.session.query(Case).one()
+    entry = next(m for m in case.materials if m.material_id == first.id)
+    assert sorted(f.original_name for f in entry.files) == ["反面.png", "正面.png"]
+    assert {f.channel.name for f in entry.files} == {"window"}
