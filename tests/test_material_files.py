@@ -13,6 +13,7 @@ from onewindow.cases.materialfiles import ACTION, FileRefused, Upload, add_mater
 from onewindow.cases.models import ApplicantType, CaseMaterialFile, Channel, MaterialStatus
 from onewindow.models.items import Item
 from onewindow.storage import storage
+from tests.test_storage import s3_server  # noqa: F401  (moto's S3 server, started once per module)
 
 PERSON = "440304200002291236"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 200
@@ -269,3 +270,38 @@ def test_the_workbench_takes_several_files_per_material_at_acceptance(ctx, app, 
     entry = next(m for m in case.materials if m.material_id == first.id)
     assert sorted(f.original_name for f in entry.files) == ["反面.png", "正面.png"]
     assert {f.channel.name for f in entry.files} == {"window"}
+
+
+def test_the_same_flow_on_the_s3_backend(make_app, make_item, actor, s3_server):
+    """Add, view, verify and sweep against moto's local S3-compatible server."""
+    import boto3
+
+    config = {
+        "STORAGE_URL": "s3://ow-case-files/centre",
+        "STORAGE_S3_ENDPOINT_URL": s3_server,
+        "STORAGE_S3_REGION": "us-east-1",
+        "STORAGE_S3_ACCESS_KEY_ID": "test",
+        "STORAGE_S3_SECRET_ACCESS_KEY": "test",
+    }
+    app = make_app(config=config)
+    client = boto3.client(
+        "s3", endpoint_url=s3_server, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    client.create_bucket(Bucket="ow-case-files")
+    with app.app_context():
+        item = db.session.get(Item, make_item())
+        application = engine.Application(
+            item=item, applicant_type=ApplicantType.person, applicant_name="张三", applicant_id=PERSON
+        )
+        case = engine.accept(application, actor("acceptor"), {m.id: MaterialStatus.submitted for m in item.materials})
+        entry = first_material(case)
+        (row,) = add_material_files(case, actor("acceptor"), entry.material_id, [up("申请书.pdf", PDF)])
+        with pytest.raises(FileRefused):
+            add_material_files(case, actor("acceptor"), entry.material_id, [up("空.pdf", b"")])
+        assert stored_keys() == {row.storage_key}
+        assert verify_files(db.session, storage()) == (1, [])
+        client.put_object(Bucket="ow-case-files", Key=f"centre/{row.storage_key}", Body=b"%PDF-1.4 altered %%EOF")
+        assert "文件被修改" in str(verify_files(db.session, storage())[1][0])
+        storage().put(io.BytesIO(b"orphan"))
+        assert len(sweep(db.session, storage())) == 1
+        assert stored_keys() == {row.storage_key}
