@@ -45,6 +45,8 @@ class OneWindow:
     #: branch → folder of the disabled plugins' migrations: known to Alembic (their
     #: revisions may be applied) but neither upgraded nor expected at startup.
     disabled_branches: dict[str, str] = field(default_factory=dict)
+    #: the file store of case materials (``onewindow.storage.storage()`` builds it once)
+    storage: Any = None
 
     def plugin_config(self, key: str) -> dict[str, Any]:
         return self.plugins.plugin_config(key)

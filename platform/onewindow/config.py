@@ -93,6 +93,20 @@ DEFAULTS: dict[str, Any] = {
     "IDEMPOTENCY_KEY_HOURS": 24,
     # SQLite: how long the scheduler leader's lease lasts unless it renews it.
     "SCHEDULER_LEASE_SECONDS": 30,
+    # Files of case materials (docs/operator.md): empty = <instance>/files; file:///folder;
+    # s3://bucket/prefix with the endpoint (any S3-compatible server) and credentials
+    # (empty: boto3's own environment, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+    "STORAGE_URL": "",
+    "STORAGE_S3_ENDPOINT_URL": "",
+    "STORAGE_S3_REGION": "",
+    "STORAGE_S3_ACCESS_KEY_ID": "",
+    "STORAGE_S3_SECRET_ACCESS_KEY": "",
+    # Upload limits: per file, per case (all its files), files per material at once,
+    # and the media types accepted (detected from the content, not the name).
+    "FILE_MAX_MB": 20,
+    "CASE_FILES_MAX_MB": 200,
+    "FILES_PER_UPLOAD_MAX": 20,
+    "FILE_TYPES_ALLOWED": ["application/pdf", "image/jpeg", "image/png", "image/tiff", "application/ofd"],
 }
 
 _LIST_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, list)}

@@ -189,6 +189,21 @@ def case_transition(case: Any, event: Any) -> None:
 
 
 @hookspec
+def material_file_added(case: Any, material: Any, file: Any) -> str | None:
+    """A file is being added to a case material (电子材料), before the transition commits:
+    return a reason (Chinese, shown to the user) to refuse it, e.g. an antivirus finding.
+
+    :param case: the case (``onewindow.Case``).
+    :param material: the ``CaseMaterial`` the file goes to.
+    :param file: the ``CaseMaterialFile`` about to be added (``original_name``,
+        ``media_type``, ``size``, ``sha256``, ``storage_key``, ``channel``); its bytes are
+        already in the file store: read them with
+        ``onewindow.storage.storage().open(file.storage_key)``.
+    :return: ``None`` to accept; a refusal deletes every file of the upload.
+    """
+
+
+@hookspec
 def steps_removed(case: Any, steps: list[Any]) -> None:
     """The engine is about to delete steps of a case, inside the transition's
     transaction (raise to refuse it). A department's return for correction deletes all

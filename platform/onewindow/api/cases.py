@@ -25,8 +25,10 @@ from onewindow.api.case_actions import PUBLIC, InputInvalid, create_case, load, 
 from onewindow.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from onewindow.app import db
 from onewindow.cases import schemas as s
+from onewindow.cases import files_web
 from onewindow.cases.core import Actor
 from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied
+from onewindow.cases.materialfiles import add_material_files
 from onewindow.cases.models import Case
 from onewindow.errors import ValidationError
 
@@ -234,6 +236,61 @@ class CaseApi(BaseApi):
             return self.response(201, **s.CaseDetail().dump(case_read.detail(case, viewer)))
 
         return idempotent(lambda: self._engine_call(lambda: create_case(body, actor), answer), answer)
+
+
+def _files_endpoint(self, number: str, material_id: int):
+    """Add files to one material of a case (multipart)
+    ---
+    post:
+      summary: Add files to one material of a case (multipart)
+      description: >-
+        Engine transition add_material_files (电子材料), the one the workbench and the case
+        page use: each file is checked (type by content, size, empty, encrypted or broken PDF,
+        name, count, plugins) and all are stored, or none. The event carries each file's SHA-256.
+      parameters:
+        - {in: path, name: number, required: true, schema: {type: string}, description: 43-character case number}
+        - {in: path, name: material_id, required: true, schema: {type: integer}, description: the item material's id}
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              properties:
+                files: {type: array, items: {type: string, format: binary}}
+              required: [files]
+      responses:
+        200:
+          description: The case after the transition
+          content: {application/json: {schema: {$ref: "#/components/schemas/CaseChange"}}}
+        400: {$ref: "#/components/responses/CaseBadRequest"}
+        401: {$ref: "#/components/responses/401"}
+        403: {$ref: "#/components/responses/CaseForbidden"}
+        404: {$ref: "#/components/responses/CaseNotFound"}
+        409: {$ref: "#/components/responses/CaseConflict"}
+        422: {$ref: "#/components/responses/CaseUnprocessable"}
+    """
+    case = case_read.visible_case(number, g.user)
+    if case is None:
+        return self._not_found(number)
+    actor = self._actor()
+    full, since = case_read.sees_full_id(case, case_read.Viewer.of(g.user)), case.chain_seq
+    uploads = files_web.uploads_from(request.files, "files")
+
+    def answer(changed):
+        return self.response(200, **s.CaseChange().dump(case_read.change(changed, full, since)))
+
+    def call():
+        add_material_files(case, actor, material_id, uploads, "api")
+        return case
+
+    return self._engine_call(call, answer)
+
+
+_files_endpoint.__name__ = _files_endpoint.__qualname__ = "add_files"
+CaseApi.add_files = expose("/<number>/materials/<int:material_id>/files", methods=["POST"])(  # type: ignore[attr-defined]
+    protect()(safe(permission_name("write")(_files_endpoint)))
+)
 
 
 def _transition_doc(name: str) -> str:

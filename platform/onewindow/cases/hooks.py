@@ -52,20 +52,24 @@ def register_commands(register):
         from onewindow.app import db
         from onewindow.cases.audit import verify_all
         from onewindow.cases.checkpoints import verify_checkpoints
+        from onewindow.cases.materialfiles import verify_files
         from onewindow.cli import current_app_context
+        from onewindow.storage import storage
 
         with current_app_context():
             checked, broken = verify_all()
             signed, problems = verify_checkpoints(db.session, last)
-        for line in [*broken, *problems]:
+            files, changed = verify_files(db.session, storage())
+        for line in [*broken, *changed, *problems]:
             click.echo(str(line))
         click.echo(f"checked {checked} case(s): {'OK' if not broken else f'{len(broken)} broken link(s)'}")
+        click.echo(f"checked {files} stored file(s): {'OK' if not changed else f'{len(changed)} problem(s)'}")
         click.echo(
             f"checked {signed} signed checkpoint(s): {'OK' if not problems else f'{len(problems)} problem(s)'}"
             if signed
             else "no signed checkpoint yet: run `onewindow audit checkpoint` (the scheduler does daily)"
         )
-        if broken or problems:
+        if broken or problems or changed:
             raise SystemExit(1)
 
     @audit.command("checkpoint")
@@ -101,6 +105,27 @@ def register_commands(register):
         click.echo(f"wrote {len(exported['checkpoints'])} checkpoint(s) to {file}")
 
     register(audit)
+
+    @click.group("storage")
+    def storage_group():
+        """The file store of case materials."""
+
+    @storage_group.command("sweep")
+    @click.option("--dry-run", is_flag=True, help="Only list the orphans.")
+    def sweep(dry_run: bool):
+        """Remove stored files no case refers to (left by a transition that failed mid-way)."""
+        from onewindow.app import db
+        from onewindow.cases.materialfiles import sweep as sweep_orphans
+        from onewindow.cli import current_app_context
+        from onewindow.storage import storage
+
+        with current_app_context():
+            orphans = sweep_orphans(db.session, storage(), apply=not dry_run)
+        for key in orphans:
+            click.echo(key)
+        click.echo(f"{len(orphans)} orphan file(s) {'found' if dry_run else 'removed'}")
+
+    register(storage_group)
 
 
 @hookimpl

@@ -13,7 +13,19 @@ from typing import Any, Optional
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onewindow.models.items import Item, Material
@@ -198,9 +210,64 @@ class CaseMaterial(Model):
     problem: Mapped[Optional[str]] = mapped_column(Text)  # what to correct
     licence_identifier: Mapped[Optional[str]] = mapped_column(String(120))  # pulled e-licence
     supplied_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    files: Mapped[list["CaseMaterialFile"]] = relationship(
+        back_populates="case_material", order_by="CaseMaterialFile.id", cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return self.name
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC timestamp on every database (SQLite keeps no zone: stored as UTC, read back aware)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("UTCDateTime needs an aware datetime")
+        return value.astimezone(dt.timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+class FileChannel(LabelledEnum):
+    """Through which channel a file came (收件渠道)."""
+
+    window = _l("At the window")
+    online = _l("Online")
+    api = _l("Through the API")
+
+
+class CaseMaterialFile(Model):
+    """One stored file of a case material (电子材料): a scan, photo, PDF or OFD.
+
+    The bytes live in the file store (``onewindow.storage``) under ``storage_key``; the
+    SHA-256 is also in the event that added the file, so the hash chain covers it."""
+
+    __tablename__ = "ow_case_material_file"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_material_id: Mapped[int] = mapped_column(
+        ForeignKey("ow_case_material.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    case_material: Mapped[CaseMaterial] = relationship(back_populates="files")
+    original_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    media_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    page_count: Mapped[Optional[int]] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    storage_key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    added_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+    channel: Mapped[FileChannel] = mapped_column(enum_column(FileChannel), nullable=False)
+
+    def __repr__(self) -> str:
+        return self.original_name
 
 
 class CaseStep(Model):

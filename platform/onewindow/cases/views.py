@@ -7,16 +7,17 @@ import datetime as dt
 from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
-from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder import BaseView, ModelView, expose, has_access, permission_name
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from wtforms import FieldList, Form, FormField, SelectMultipleField
 
 from onewindow.app import db
-from onewindow.cases import clock, engine
+from onewindow.cases import clock, engine, files_web
 from onewindow.cases.actions import WORKBENCH, available, body_from_form
 from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied, TransitionError
 from onewindow.cases.listing import BoundedCountInterface, BoundedCountListWidget
+from onewindow.cases.materialfiles import ADDING_ROLES, add_material_files
 from onewindow.cases.models import ApplicantType, Case, CaseState, CaseStep, Channel, MaterialStatus, StepState
 from onewindow.cases.scope import CaseScope, may_see
 from onewindow.cases.transitions import TRANSITIONS
@@ -162,7 +163,28 @@ class CaseView(ModelView):
             action_label=lambda a: ACTION_LABELS.get(a, UNKNOWN_ACTION),
             kind_label=lambda k: KINDS.get(k, (k,))[0],
             state_label=lambda name: _State[name] if name in _State.__members__ else name,
+            may_upload=case.is_open and _actor().has("admin", *ADDING_ROLES),
+            local_time=files_web.local_time,
         )
+
+    @expose("/file/<pk>/<int:file_id>")
+    @has_access
+    @permission_name("show")
+    def file(self, pk, file_id):
+        """One stored file, inline in the browser: only for who may see the case; else 404."""
+        return files_web.serve(self.datamodel.get(pk, scope_filters(self)), file_id)
+
+    @expose("/upload/<pk>/<int:material_id>", methods=["POST"])
+    @has_access
+    @permission_name("act")
+    def upload(self, pk, material_id):
+        """Files for one material from the case page (correction, deferred materials)."""
+        case = self.datamodel.get(pk, scope_filters(self))
+        if case is None:
+            abort(404)
+        uploads = files_web.uploads_from(request.files, "files")
+        _run(lambda: add_material_files(case, _actor(), material_id, uploads, "window"), str(_l("Files added")))
+        return redirect(url_for("CaseView.show", pk=pk))
 
     @expose("/act/<pk>/<name>", methods=["POST"])
     @has_access
@@ -304,6 +326,17 @@ class WorkbenchView(BaseView):
                     result.append(transition.run(target, _actor(), data))  # the one table of transitions
 
                 if _run(call, str(_l("Done"))):
+                    # the files of each material, one transition per material after the outcome:
+                    # a refused file is reported on the case page, where it can be added again
+                    for m in item.materials:
+                        uploads = files_web.uploads_from(request.files, f"files{m.id}")
+                        if uploads:
+                            _run(
+                                lambda m=m, uploads=uploads: add_material_files(
+                                    result[0], _actor(), m.id, uploads, "window"
+                                ),
+                                str(_l("Files added")),
+                            )
                     return redirect(url_for("CaseView.show", pk=result[0].id))
         windows = (
             db.session.query(Window).filter(Window.id.in_(list(_actor().window_ids) or [0])).order_by(Window.code).all()

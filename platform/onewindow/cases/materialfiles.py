@@ -1,0 +1,230 @@
+"""Files on case materials (电子材料): adding them is a transition of the case.
+
+The bytes are written to the file store first (streamed, SHA-256 computed on the way),
+then the rows and the event (which carries each file's SHA-256, so the hash chain
+covers the files) are committed; a transition that fails deletes what it wrote. Every
+bad input is refused with a message naming the file and the material, and nothing is
+stored. ``verify_files`` re-hashes the stored files for ``onewindow audit verify``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from typing import IO, Iterable
+
+import filetype
+from flask import current_app
+
+from onewindow.cases.acceptance import ACCEPTING_ROLES
+from onewindow.cases.core import Actor, require_role, require_state, transition, unit_of_work
+from onewindow.cases.errors import TransitionError
+from onewindow.cases.models import OPEN_STATES, Case, CaseEvent, CaseMaterial, CaseMaterialFile, FileChannel
+from onewindow.storage import Storage, Stored, TooLarge, sha256_of, storage
+
+ACTION = "add_material_files"
+#: who may add files: the window, the departments (correction, deferred materials), the applicant online
+ADDING_ROLES = ACCEPTING_ROLES + ("approver", "output_clerk", "applicant")
+MB = 1024 * 1024
+
+
+class FileRefused(TransitionError):
+    """A file is refused (type, size, content, name, count, or a plugin); nothing was stored."""
+
+
+@dataclass
+class Upload:
+    """One file as it arrives: its name as the client gave it and a readable stream."""
+
+    filename: str
+    stream: IO[bytes]
+
+
+class _Inspector:
+    """Sees each chunk as it streams: keeps the head (type detection) and the tail, and
+    looks for a PDF's encryption dictionary across chunk boundaries."""
+
+    def __init__(self) -> None:
+        self.head = b""
+        self.tail = b""
+        self.encrypted = False
+
+    def __call__(self, chunk: bytes) -> None:
+        if len(self.head) < 8192:
+            self.head += chunk[: 8192 - len(self.head)]
+        window = self.tail[-16:] + chunk
+        if b"/Encrypt" in window:
+            self.encrypted = True
+        self.tail = (self.tail + chunk)[-2048:]
+
+
+def _settings() -> dict:
+    return current_app.extensions["onewindow"].settings
+
+
+def check_name(name: str, material: str) -> str:
+    """The name as stored: no folder parts, no control characters."""
+    bad = (
+        not name
+        or name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or any(unicodedata.category(c).startswith("C") for c in name)
+    )
+    if bad:
+        raise FileRefused(
+            f"材料“{material}”的文件名“{name!r}”不可用：文件名不得为空，"
+            "不得包含路径（/ 或 \\）或控制字符；请重命名后再上传"
+        )
+    if len(name) > 200:
+        raise FileRefused(f"材料“{material}”的文件名“{name[:40]}…”超过 200 个字符，请缩短后再上传")
+    return name
+
+
+def media_type_of(name: str, head: bytes) -> str | None:
+    """The media type read from the content (the name only tells OFD from another zip)."""
+    kind = filetype.guess(head)
+    if kind is None:
+        return None
+    if kind.mime == "application/zip" and name.lower().endswith(".ofd"):
+        return "application/ofd"  # GB/T 33190: an OFD document is a zip package
+    return kind.mime
+
+
+def _check_content(name: str, material: str, stored: Stored, seen: _Inspector, allowed: list[str]) -> str:
+    where = f"材料“{material}”的文件“{name}”"
+    if stored.size == 0:
+        raise FileRefused(f"{where}是空文件（0 字节）；请重新扫描或选择正确的文件")
+    media_type = media_type_of(name, seen.head)
+    if media_type not in allowed:
+        shown = media_type or "无法识别"
+        raise FileRefused(f"{where}的类型（按内容识别为 {shown}）不在允许范围内；允许：{'、'.join(allowed)}")
+    if media_type == "application/pdf":
+        if seen.encrypted:
+            raise FileRefused(f"{where}是加密的 PDF，无法审阅；请提交未加密的文件")
+        if b"%%EOF" not in seen.tail:
+            raise FileRefused(f"{where}是损坏或不完整的 PDF（缺少文件结尾）；请重新导出或扫描")
+    return media_type
+
+
+def add_material_files(
+    case: Case,
+    actor: Actor,
+    material_id: int,
+    uploads: Iterable[Upload],
+    channel: FileChannel | str = FileChannel.window,
+    *,
+    backend: Storage | None = None,
+) -> list[CaseMaterialFile]:
+    """Add files to one material of the case (收取电子材料): all of them or none."""
+    uploads = list(uploads)
+    channel = FileChannel[channel] if isinstance(channel, str) else channel
+    backend = backend or storage()
+    settings = _settings()
+    require_role(actor, ADDING_ROLES, "上传材料文件")
+    require_state(case, OPEN_STATES, "上传材料文件")
+    entry: CaseMaterial | None = next((m for m in case.materials if m.material_id == material_id), None)
+    if entry is None:
+        raise FileRefused(f"材料编号 {material_id} 不在办件 {case.number} 的材料清单中；请选择清单中的材料")
+    material = entry.name
+    if not uploads:
+        raise FileRefused(f"材料“{material}”：没有收到文件；请选择要上传的文件")
+    most = int(settings["FILES_PER_UPLOAD_MAX"])
+    if len(uploads) > most:
+        raise FileRefused(f"材料“{material}”一次上传了 {len(uploads)} 个文件，超过上限 {most} 个；请分批上传")
+    names = [check_name(u.filename, material) for u in uploads]
+    per_file = int(settings["FILE_MAX_MB"]) * MB
+    case_room = int(settings["CASE_FILES_MAX_MB"]) * MB - sum(f.size for m in case.materials for f in m.files)
+    allowed = list(settings["FILE_TYPES_ALLOWED"])
+    hook = current_app.extensions["onewindow"].plugins.hook
+    written: list[str] = []
+    try:
+        rows = []
+        for name, upload in zip(names, uploads):
+            seen = _Inspector()
+            try:
+                stored = backend.put(upload.stream, limit=min(per_file, max(case_room, 0)), observe=seen)
+            except TooLarge:
+                if case_room < per_file:
+                    raise FileRefused(
+                        f"材料“{material}”的文件“{name}”使本办件的文件总量超过 {settings['CASE_FILES_MAX_MB']} MB；"
+                        "请压缩扫描件或与管理员联系"
+                    ) from None
+                raise FileRefused(
+                    f"材料“{material}”的文件“{name}”超过单个文件上限 {settings['FILE_MAX_MB']} MB；"
+                    "请降低扫描分辨率或拆分后上传"
+                ) from None
+            written.append(stored.key)
+            media_type = _check_content(name, material, stored, seen, allowed)
+            case_room -= stored.size
+            row = CaseMaterialFile(
+                original_name=name,
+                media_type=media_type,
+                size=stored.size,
+                sha256=stored.sha256,
+                storage_key=stored.key,
+                added_by=actor.username,
+                added_at=dt.datetime.now(dt.timezone.utc),
+                channel=channel,
+            )
+            for refusal in hook.material_file_added(case=case, material=entry, file=row):
+                if refusal:
+                    raise FileRefused(f"材料“{material}”的文件“{name}”被拒收：{refusal}")
+            rows.append(row)
+        with unit_of_work():
+            for row in rows:
+                entry.files.append(row)
+            payload = {
+                "material": material,
+                "files": [
+                    {"name": r.original_name, "sha256": r.sha256, "size": r.size, "key": r.storage_key} for r in rows
+                ],
+            }
+            transition(case, None, ACTION, actor, payload=payload)
+    except BaseException:
+        for key in written:  # write, then commit: a refused or failed transition leaves no file
+            backend.delete(key)
+        raise
+    return rows
+
+
+@dataclass
+class FileProblem:
+    case_number: str
+    name: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"办件 {self.case_number} 文件“{self.name}”：{self.problem}"
+
+
+def verify_files(session, backend: Storage) -> tuple[int, list[FileProblem]]:
+    """Re-hash every stored file against the SHA-256 its (hash-chained) event recorded."""
+    problems: list[FileProblem] = []
+    rows = {f.storage_key: f for f in session.query(CaseMaterialFile)}
+    checked = 0
+    events = session.query(CaseEvent).filter(CaseEvent.action == ACTION).order_by(CaseEvent.id)
+    for event in events:
+        number = event.case.number
+        for item in (event.payload or {}).get("files", []):
+            checked += 1
+            key, name, recorded = item.get("key"), item.get("name"), item.get("sha256")
+            row = rows.get(key)
+            if row is not None and row.sha256 != recorded:
+                problems.append(FileProblem(number, name, "文件记录的哈希与事件中的不符（记录被篡改）"))
+            if not backend.exists(key):
+                problems.append(FileProblem(number, name, f"存储中缺少该文件（{key}）"))
+            elif sha256_of(backend.open(key)) != recorded:
+                problems.append(FileProblem(number, name, "存储的文件内容与登记时的 SHA-256 不符（文件被修改）"))
+    return checked, problems
+
+
+def sweep(session, backend: Storage, apply: bool = True) -> list[str]:
+    """Stored keys no file row refers to (a crash between write and commit): removed with ``apply``."""
+    known = {key for (key,) in session.query(CaseMaterialFile.storage_key)}
+    orphans = [key for key in backend.keys() if key not in known]
+    if apply:
+        for key in orphans:
+            backend.delete(key)
+    return orphans
