@@ -24,8 +24,8 @@ from onewindow.api import case_read
 from onewindow.api.case_actions import PUBLIC, InputInvalid, create_case, load, run_transition
 from onewindow.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from onewindow.app import db
-from onewindow.cases import schemas as s
 from onewindow.cases import files_web
+from onewindow.cases import schemas as s
 from onewindow.cases.core import Actor
 from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied
 from onewindow.cases.materialfiles import add_material_files
