@@ -433,7 +433,8 @@ def generate_history(app: Flask, workdays: int = HISTORY_WORKDAYS, per_day: int 
     rng = random.Random(SEED)
     calendar = get_calendar()
     today = clock_now().date()
-    days: list[dt.date] = []
+    # today too (until now) when the centre has been open a while, so this month's figures start today
+    days: list[dt.date] = [today] if calendar.is_workday(today) and clock_now().hour >= 10 else []
     day = today
     while len(days) < workdays:
         day -= dt.timedelta(days=1)
