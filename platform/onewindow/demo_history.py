@@ -29,7 +29,7 @@ from onewindow.cases.core import Actor
 from onewindow.cases.models import ApplicantType, Case, CaseState, Channel, MaterialStatus
 from onewindow.errors import OneWindowError
 from onewindow.models import Department, Staff
-from onewindow.models.items import Item, ItemStatus, Necessity, RoutingMode
+from onewindow.models.items import HandlingType, Item, ItemStatus, Necessity, RoutingMode
 
 log = logging.getLogger("onewindow.demo")
 ACTOR = "onewindow init --demo"
@@ -213,6 +213,7 @@ class Run:
     day: dt.date
     today: dt.date
     stopped: bool = False
+    last: dt.datetime | None = None
     log: list[str] = field(default_factory=list)
 
     def at(self, workdays: int) -> dt.datetime | None:
@@ -223,8 +224,11 @@ class Run:
             return None
         self.day = day
         moment = dt.datetime.combine(day, dt.time(8, 40)) + dt.timedelta(minutes=self.rng.randrange(0, 480))
+        if self.last is not None and moment <= self.last:  # later the same day: events keep their order
+            moment = self.last + dt.timedelta(minutes=self.rng.randrange(10, 60))
         if day == self.today:
             moment = min(moment, clock_now() - dt.timedelta(minutes=5))
+        self.last = moment
         return moment
 
     def do(self, workdays: int, step: Callable[[], Any]) -> bool:
@@ -449,8 +453,16 @@ def generate_history(app: Flask, workdays: int = HISTORY_WORKDAYS, per_day: int 
     for day in days:
         for _ in range(per_day):
             item = rng.choice(sequential) if sequential and rng.random() < 0.12 else rng.choice(items)
-            window = next(w for w in item.windows if w.id in staff.acceptor.window_ids)
             scenario = rng.choices(names, weights)[0]
+            deferrable = [  # an item done on the spot leaves no time to supply a material
+                i
+                for i in items
+                if i.handling_type != HandlingType.immediate
+                and any(m.necessity == Necessity.deferrable for m in i.materials)
+            ]
+            if scenario == "deferred" and deferrable:  # 容缺 needs an item with a material marked 容缺后补
+                item = rng.choice(deferrable)
+            window = next(w for w in item.windows if w.id in staff.acceptor.window_ids)
             run = Run(rng=rng, calendar=calendar, day=day, today=today)
             try:
                 case = play_case(item, staff, run, scenario, applicant(rng), window)
