@@ -425,14 +425,16 @@ def staffing() -> Staffing:
     )
 
 
-def generate_history(app: Flask, workdays: int = HISTORY_WORKDAYS, per_day: int = CASES_PER_WORKDAY) -> dict[str, int]:
+def generate_history(
+    app: Flask, workdays: int = HISTORY_WORKDAYS, per_day: int = CASES_PER_WORKDAY, *, if_empty: bool = True
+) -> dict[str, int]:
     """Play ``per_day`` cases a working day over the last ``workdays`` working days.
 
-    Returns counts per final state (empty when the instance already has cases).
+    Returns counts per final state (empty when ``if_empty`` and the instance already has cases).
     """
     from onewindow.workdays import get_calendar
 
-    if db.session.scalar(select(func.count(Case.id))):
+    if if_empty and db.session.scalar(select(func.count(Case.id))):
         return {}
     rng = random.Random(SEED)
     calendar = get_calendar()
