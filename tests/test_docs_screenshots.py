@@ -18,6 +18,7 @@ import pytest
 
 from onewindow.app import db
 from onewindow.cases.models import Case
+from onewindow.demo_history import create_department_seals, generate_history
 from onewindow.testing import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -109,20 +110,6 @@ def test_user_guide_screenshots(page, live_server, demo_logins, make_item, app, 
     out.locator(".ow-do-deliver_pickup button").click()
     page.wait_for_load_state()
 
-    sign_in(page, live_server, demo_logins, "seal_admin")
-    shoot("seal_admin-workspace.png", "我的工作台")
-    page.goto(f"{live_server}/licenceview/list/")
-    shoot("seal_admin-licences.png", "电子证照")
-    page.goto(f"{live_server}/sealview/list/")
-    shoot("seal_admin-seals.png", "电子印章")
-
-    sign_in(page, live_server, demo_logins, "supervisor")
-    shoot("supervisor-workspace.png", "我的工作台")
-    page.goto(f"{live_server}/supervision/")
-    shoot("supervisor-dashboard.png", "监察仪表盘")
-    page.goto(f"{live_server}/supervisioncardview/list/")
-    shoot("supervisor-cards.png", "红黄牌")
-
     sign_in(page, live_server, demo_logins, "admin")
     shoot("admin-workspace.png", "我的工作台")
     page.goto(f"{live_server}/departmentview/list/")
@@ -137,6 +124,25 @@ def test_user_guide_screenshots(page, live_server, demo_logins, make_item, app, 
     shoot("admin-calendar.png", "国务院办公厅关于2026年部分节假日安排的通知")
     page.goto(f"{live_server}/caseview/list/")
     shoot("admin-cases.png", number)
+
+    with app.app_context():  # what `onewindow init --demo` adds: seals and a history, so the figures show
+        create_department_seals()
+        assert generate_history(app, per_day=2, if_empty=False)
+        db.session.remove()
+
+    sign_in(page, live_server, demo_logins, "seal_admin")
+    shoot("seal_admin-workspace.png", "我的工作台")
+    page.goto(f"{live_server}/licenceview/list/")
+    shoot("seal_admin-licences.png", "电子证照")
+    page.goto(f"{live_server}/sealview/list/")
+    shoot("seal_admin-seals.png", "电子印章")
+
+    sign_in(page, live_server, demo_logins, "supervisor")
+    shoot("supervisor-workspace.png", "我的工作台")
+    page.goto(f"{live_server}/supervision/")
+    shoot("supervisor-dashboard.png", "监察仪表盘")
+    page.goto(f"{live_server}/supervisioncardview/list/")
+    shoot("supervisor-cards.png", "红黄牌")
 
     page.context.clear_cookies()
     page.goto(f"{live_server}/progress/{number}?code={code}")

@@ -17,6 +17,8 @@ class InitReport:
     grants: dict[str, int] = field(default_factory=dict)
     demo: dict[str, int] | None = None
     logins: list[tuple[str, str, str]] = field(default_factory=list)
+    seals: int = 0
+    history: dict[str, int] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
     tightened: list[Path] = field(default_factory=list)
 
@@ -28,12 +30,22 @@ class InitReport:
             lines.append(
                 "demo pack item_packs/demo-county installed: " + ", ".join(f"{k} +{v}" for k, v in self.demo.items())
             )
+            if self.seals:
+                lines.append(f"demo seals: one electronic seal for each of {self.seals} departments")
+            if self.history:
+                lines.append(
+                    f"demo history: {sum(self.history.values())} cases over the last three months ("
+                    + ", ".join(f"{k} {v}" for k, v in sorted(self.history.items()))
+                    + ")"
+                )
             lines.append("demo logins (also in instance/demo-logins.txt):")
             lines += [f"  {role:<13} {user:<13} {password}" for user, password, role in self.logins]
         return "\n".join(lines)
 
 
-def initialise(app: Flask, demo: bool = False) -> InitReport:
+def initialise(app: Flask, demo: bool = False, history: bool = True) -> InitReport:
+    """Migrate and seed; with ``demo`` the demo county, its staff and (``history``) its
+    department seals and three months of cases."""
     from onewindow.cases.checkpoints import ensure_key
 
     migrate.upgrade(app)
@@ -48,6 +60,11 @@ def initialise(app: Flask, demo: bool = False) -> InitReport:
 
             report.demo = install_demo_pack(app)
             report.logins = create_demo_staff(Path(app.instance_path))
+            if history:
+                from onewindow.demo_history import create_department_seals, generate_history
+
+                report.seals = create_department_seals()
+                report.history = generate_history(app)
     return report
 
 
