@@ -17,7 +17,7 @@ from typing import Iterable
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.security.views import UserDBModelView, UserGroupModelView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false
 from wtforms.validators import ValidationError as WTFormsValidationError
@@ -179,10 +179,23 @@ class StaffUserView(UserDBModelView):
     search_columns = ["username", "first_name", "last_name", "email", "department", "roles", "active"]
     validators_columns = {"roles": [role_required]}
     label_columns = {
+        **UserDBModelView.label_columns,  # FAB's Chinese labels of the other user columns
         "region": _l("Region"),
         "department": _l("Department"),
         "windows": _l("Windows"),
         "phone": _l("Phone"),
+    }
+
+
+class StaffGroupView(UserGroupModelView):
+    """FAB's group screen with its columns labelled (FAB leaves them to the English column names)."""
+
+    label_columns = {
+        "name": _l("Name"),
+        "label": _l("Label"),
+        "description": _l("Description"),
+        "users": _l("Users"),
+        "roles": _l("Roles"),
     }
 
 
@@ -192,6 +205,7 @@ class OneWindowSecurityManager(HardenedSecurity, CachedPermissions, SecurityMana
 
     user_model = Staff
     userdbmodelview = StaffUserView
+    groupmodelview = StaffGroupView
 
 
 def sync_roles(sm, extra_roles: dict[str, str], grants: dict[str, list[tuple[str, str]]]) -> dict[str, int]:
