@@ -27,9 +27,22 @@ ROLES = ["admin", "acceptor", "approver", "chief_rep", "seal_admin", "output_cle
 #: or a format a Chinese screen uses as is.
 ALLOWED_WORDS = {
     "OneWindow",  # the product's name
-    "API", "JSON", "CSV", "XLSX", "PDF", "QR", "URL", "JWT", "SM2", "SM3", "ISO", "GB",  # formats, standards
-    "OpenAPI", "Swagger",  # the API documentation's proper names
-    "HTML", "zip",  # file formats offered for download or upload
+    "API",
+    "JSON",
+    "CSV",
+    "XLSX",
+    "PDF",
+    "QR",
+    "URL",
+    "JWT",
+    "SM2",
+    "SM3",
+    "ISO",
+    "GB",  # formats, standards
+    "OpenAPI",
+    "Swagger",  # the API documentation's proper names
+    "HTML",
+    "zip",  # file formats offered for download or upload
     "English",  # the language menu names each language in itself
 }
 
@@ -45,7 +58,7 @@ SKIP = re.compile(r"/logout|/lang/|/download|/delete/|\.(pdf|xlsx|csv|png|zip)$|
 ROW_LINK = re.compile(r"/(show|edit)/[^/?#]+$|^/cases/[^/?#]+$|/case/[^/?#]+$")
 
 RAW_VALUES = re.compile(r"(?<![\w])(True|False|None)(?![\w])")
-ENUM_KEY = re.compile(r"(?<![\w])[a-z]+(?:_[a-z]+)+(?![\w])")
+ENUM_KEY = re.compile(r"(?<![\w.])[a-z]+(?:_[a-z]+)+(?![\w]|\.\w)")  # module paths are codes
 WORD = re.compile(r"(?<![\w@./:\"-])[A-Za-z]{3,}(?![\w@/:\"-]|\.\w)")  # not in paths, files, "json keys"
 MICROSECONDS = re.compile(r"\d{2}:\d{2}:\d{2}\.\d+")
 UTC_MARK = re.compile(r"\d{2}:\d{2}(:\d{2})?(\+00:00|Z\b| UTC)")
@@ -94,7 +107,7 @@ def page_problems(html: str, codes: frozenset[str] = frozenset(), words: bool = 
     for chunk in parser.chunks:
         for match in RAW_VALUES.finditer(chunk):
             problems.append(f"raw value {match.group(0)!r} in {chunk[:80]!r}")
-        for match in ENUM_KEY.finditer(chunk):
+        for match in ENUM_KEY.finditer(chunk) if words else ():
             if match.group(0) not in DEMO_USERNAMES and match.group(0) not in codes:
                 problems.append(f"raw key {match.group(0)!r} in {chunk[:80]!r}")
         for match in WORD.finditer(chunk) if words else ():
@@ -135,6 +148,7 @@ def data_codes(app) -> frozenset[str]:
 
     with app.app_context():
         codes = {t.code for t in db.session.query(LicenceType)}
+        codes |= {r.name for r in db.session.query(app.extensions["appbuilder"].sm.role_model)}  # role keys
         codes |= {name for (name,) in db.session.query(FormField.name)}
         codes |= {f["name"] for t in db.session.query(LicenceType) for f in t.fields or [] if "name" in f}
         codes |= {part for p in app.extensions["onewindow"].plugins.plugins for part in p.key.split(".")}

@@ -293,6 +293,7 @@ SUMMARY_LABELS = {
     "centres": _l("Service centres"),
     "zones": _l("Zones"),
     "windows": _l("Windows"),
+    "item types": _l("Item types"),
 }
 
 #: The words of a plan line (``install.Plan.lines``: "+ region 360000 江西省", "= 3 item(s) unchanged").
@@ -303,6 +304,7 @@ PLAN_WORDS = {
     "zone": _l("Zone"),
     "window": _l("Window"),
     "item": _l("Item"),
+    "item-type": _l("Item type"),
     "item(s)": _l("item(s)"),
     "unchanged": _l("unchanged"),
     "cancelled": _l("cancelled"),
@@ -316,6 +318,7 @@ PLAN_WORDS = {
 
 def plan_line(line: str) -> str:
     """A stored plan line in the screen's language (the CLI prints the same lines)."""
+    line = line.replace(" item type ", " item-type ", 1)
     return " ".join(str(PLAN_WORDS.get(word, word)) for word in line.split(" "))
 
 

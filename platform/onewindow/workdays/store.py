@@ -10,7 +10,6 @@ per-context copy, so the code that just imported an arrangement sees it at once.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from dataclasses import dataclass
 
