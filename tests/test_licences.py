@@ -13,6 +13,7 @@ from flask import g
 from sqlalchemy import text
 
 from onewindow.app import db
+from onewindow.cases import clock
 from onewindow.errors import ValidationError
 from onewindow.licences import library, seals
 from onewindow.licences.cli import licence_cli
@@ -164,7 +165,7 @@ def test_decision_issues_licence_with_gbt_36904_identifier_and_gbt_36903_metadat
     meta = licence.metadata_fields()
     assert meta["name"] == "营业执照" and meta["holder_id"] == COMPANY and meta["holder_id_type"] == "credit_code"
     assert meta["issuer"] == "云溪县市场监督管理局" and meta["issuer_code"] == MARKET
-    assert meta["region"] == "云溪县" and meta["issue_date"] == dt.date.today().isoformat()
+    assert meta["region"] == "云溪县" and meta["issue_date"] == clock.today().isoformat()
     assert licence.data == {"business_name": "云溪县好味餐饮有限公司", "address": "云溪县城南街道行政中心路8号"}
     assert [e.action.name for e in licence.events] == ["issued"]
 

@@ -74,6 +74,7 @@ def create_app(
     app.extensions["onewindow"] = ow
     init_database(app)
     init_csrf(app)
+    init_display(app)
     with app.app_context():
         appbuilder = init_appbuilder(app)
         init_request_checks(app)  # after FAB's own before_request, which sets g.user
@@ -103,6 +104,13 @@ def load_plugins(settings, plugin_sections, extra) -> PluginHost:
 def init_database(app: Flask) -> None:
     """Bind SQLAlchemy (``onewindow.db.init_app``): WAL and foreign keys on SQLite, URL proven."""
     database.init_app(app)
+
+
+def init_display(app: Flask) -> None:
+    """One way values appear on screens (是/否, Beijing time) and Chinese error pages."""
+    from onewindow import display
+
+    display.init_app(app)
 
 
 def init_csrf(app: Flask) -> None:

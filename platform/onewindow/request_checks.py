@@ -346,8 +346,12 @@ def _bad_request(exc: BadRequest):
 
 def _http_error(exc: HTTPException):
     # Routing redirects (308 to the slashed URL) are HTTPExceptions too: pass them on.
-    if exc.code is None or exc.code < 400 or not is_api_request():
+    if exc.code is None or exc.code < 400:
         return exc
+    if not is_api_request():
+        from onewindow.display import error_page
+
+        return error_page(exc)
     messages = {
         404: gettext("No such record or address"),
         405: gettext("This address does not accept the %(method)s method", method=request.method),

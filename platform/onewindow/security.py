@@ -17,7 +17,7 @@ from typing import Iterable
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import UserDBModelView
+from flask_appbuilder.security.views import UserDBModelView, UserGroupModelView, UserStatsChartView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false
 from wtforms.validators import ValidationError as WTFormsValidationError
@@ -179,11 +179,52 @@ class StaffUserView(UserDBModelView):
     search_columns = ["username", "first_name", "last_name", "email", "department", "roles", "active"]
     validators_columns = {"roles": [role_required]}
     label_columns = {
+        **UserDBModelView.label_columns,  # FAB's Chinese labels of the other user columns
         "region": _l("Region"),
         "department": _l("Department"),
         "windows": _l("Windows"),
         "phone": _l("Phone"),
     }
+
+
+class StaffGroupView(UserGroupModelView):
+    """FAB's group screen with its columns labelled (FAB leaves them to the English column names)."""
+
+    class_permission_name = "UserGroupModelView"  # FAB's permission and address kept
+
+    label_columns = {
+        "name": _l("Name"),
+        "label": _l("Label"),
+        "description": _l("Description"),
+        "users": _l("Users"),
+        "roles": _l("Roles"),
+    }
+
+
+class StaffStatsChartView(UserStatsChartView):
+    """FAB's login statistics with Chinese chart and column names (FAB's are plain English)."""
+
+    route_base = "/userstatschartview"
+    class_permission_name = "UserStatsChartView"  # FAB's permission and address kept
+
+    label_columns = {
+        **UserDBModelView.label_columns,
+        "username": _l("User Name"),
+        "login_count": _l("Login count"),
+        "fail_login_count": _l("Failed login count"),
+        "department": _l("Department"),
+    }
+    definitions = [
+        {"label": _l("Login count"), "group": "username", "series": ["login_count"]},
+        {"label": _l("Failed login count"), "group": "username", "series": ["fail_login_count"]},
+    ]
+    CHINESE_LABELS = dict(label_columns)
+    search_columns = ["username", "first_name", "last_name", "email", "active", "department"]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # FAB's chart view relabels the series with prettified English column names: undo that
+        self.label_columns = {**self.label_columns, **self.CHINESE_LABELS}
 
 
 class OneWindowSecurityManager(HardenedSecurity, CachedPermissions, SecurityManager):
@@ -192,6 +233,8 @@ class OneWindowSecurityManager(HardenedSecurity, CachedPermissions, SecurityMana
 
     user_model = Staff
     userdbmodelview = StaffUserView
+    groupmodelview = StaffGroupView
+    userstatschartview = StaffStatsChartView
 
 
 def sync_roles(sm, extra_roles: dict[str, str], grants: dict[str, list[tuple[str, str]]]) -> dict[str, int]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from flask import Flask
+from flask_babel import gettext
 from sqlalchemy import column as sa_column
 from sqlalchemy import delete, func, insert, inspect, select, text, update
 from sqlalchemy import table as sa_table
@@ -351,7 +352,11 @@ def _write_items(
                 children.setdefault(kind, []).extend(child)
             change = pack.items[i].get("change") or {}
             action = ItemAction[change.get("action", "change")] if old is not None else ItemAction.setup
-            reason = change.get("reason") or (f"{'changed' if old else 'set up'} by pack {pack.key} {pack.version}")
+            reason = change.get("reason") or (
+                gettext("changed by pack %(key)s %(version)s", key=pack.key, version=pack.version)
+                if old
+                else gettext("set up by pack %(key)s %(version)s", key=pack.key, version=pack.version)
+            )
             events.append(
                 {
                     "implementation_code": row["implementation_code"],

@@ -281,6 +281,47 @@ class ItemTypeView(ModelView):
     label_columns = {"code": _l("Code"), "name": _l("Name")}
 
 
+#: The counts of a pack event's summary (``install.Plan.summary``), as the screen names them.
+SUMMARY_LABELS = {
+    "new": _l("new"),
+    "changed": _l("changed"),
+    "cancelled": _l("cancelled"),
+    "unchanged": _l("unchanged"),
+    "items_removed": _l("items removed"),
+    "regions": _l("Regions"),
+    "departments": _l("Departments"),
+    "centres": _l("Service centres"),
+    "zones": _l("Zones"),
+    "windows": _l("Windows"),
+    "item types": _l("Item types"),
+}
+
+#: The words of a plan line (``install.Plan.lines``: "+ region 360000 江西省", "= 3 item(s) unchanged").
+PLAN_WORDS = {
+    "region": _l("Region"),
+    "department": _l("Department"),
+    "centre": _l("Service centre"),
+    "zone": _l("Zone"),
+    "window": _l("Window"),
+    "item": _l("Item"),
+    "item-type": _l("Item type"),
+    "item(s)": _l("item(s)"),
+    "unchanged": _l("unchanged"),
+    "cancelled": _l("cancelled"),
+    "changed:": _l("changed:"),
+    "version": _l("version"),
+    "(new)": _l("(new)"),
+    "(new,": _l("(new,"),
+    "reinstated)": _l("reinstated)"),
+}
+
+
+def plan_line(line: str) -> str:
+    """A stored plan line in the screen's language (the CLI prints the same lines)."""
+    line = line.replace(" item type ", " item-type ", 1)
+    return " ".join(str(PLAN_WORDS.get(word, word)) for word in line.split(" "))
+
+
 class PackEventView(ModelView):
     datamodel = SQLAInterface(PackEvent)
     base_permissions = READ_ONLY
@@ -290,8 +331,8 @@ class PackEventView(ModelView):
     show_columns = [*list_columns, "changes"]
     search_columns = ["pack_key", "action", "actor"]
     formatters_columns = {
-        "summary": lambda s: "，".join(f"{k} {v}" for k, v in (s or {}).items()),
-        "changes": lambda c: "\n".join(c or []),
+        "summary": lambda s: "，".join(f"{SUMMARY_LABELS.get(k, k)} {v}" for k, v in (s or {}).items()),
+        "changes": lambda c: "\n".join(plan_line(line) for line in c or []),
     }
     label_columns = {
         "at": _l("When"),
@@ -312,6 +353,7 @@ class PackView(ModelView):
     show_title = _l("Item pack")
     list_columns = ["key", "version", "title", "region_code", "item_count", "updated_on", "installed_by"]
     show_columns = [*list_columns, "installed_on", "checksum"]
+    search_columns = ["key", "version", "title", "region_code"]
     label_columns = {
         "key": _l("Pack key"),
         "version": _l("Version"),

@@ -48,7 +48,10 @@ def _session(session):
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    """The Beijing day (a licence decided at 07:30 Beijing time is dated that day, not the UTC one)."""
+    from onewindow.cases.clock import today as beijing_today
+
+    return beijing_today()
 
 
 # --- issuing -------------------------------------------------------------------

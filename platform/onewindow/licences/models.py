@@ -22,7 +22,10 @@ from onewindow.models.staff import Staff
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    """Beijing local time, naive (the one clock, ``onewindow.clock``; the name is historical)."""
+    from onewindow.cases.clock import now
+
+    return now()
 
 
 class LicenceStatus(LabelledEnum):

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from onewindow.cases.clock import today as clock_today
 from onewindow.errors import ValidationError
 from onewindow.licences import crypto
 from onewindow.licences import identifier as ids
@@ -61,7 +62,7 @@ def integrity_problem(
 
 def verify_licence(licence: Licence, on: dt.date | None = None) -> Verification:
     """Verify a licence of the library as of ``on`` (default today)."""
-    on = on or dt.date.today()
+    on = on or clock_today()
     details = {"identifier": licence.identifier}
     if licence.status == LicenceStatus.pending_seal or not licence.signature or licence.seal is None:
         return Verification("unsealed", MESSAGES["unsealed"], details)
@@ -230,7 +231,7 @@ def verify_export(exported: Any, pinned_public_key: str | None = None, on: dt.da
     department's published key (``pinned_public_key``) to prove it was that department.
     Revocation cannot be known offline: the answer says where to check it online.
     """
-    on = on or dt.date.today()
+    on = on or clock_today()
     try:
         if exported.get("format") != EXPORT_FORMAT:
             return Verification(

@@ -232,6 +232,8 @@ class SealView(ModelView):
     list_title = _l("Electronic seals")
     show_title = _l("Electronic seal")
     list_columns = ["department", "name", "key_id", "algorithm", "active", "created_at", "rotated_at"]
+    # FAB searches every column by default: the encrypted private key is no search field
+    search_columns = ["department", "name", "key_id", "active"]
     show_columns = [
         "department",
         "name",

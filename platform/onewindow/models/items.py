@@ -20,7 +20,10 @@ from onewindow.models.org import Department, LabelledEnum, Window, Zone, enum_co
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    """Beijing local time, naive: every stored timestamp follows the one clock (``onewindow.clock``)."""
+    from onewindow.cases.clock import now
+
+    return now()
 
 
 class HandlingType(LabelledEnum):

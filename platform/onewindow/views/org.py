@@ -52,7 +52,7 @@ class RegionView(ModelView):
     list_title = _l("Regions")
     show_title = add_title = edit_title = _l("Region")
     list_columns = ["code", "name", "level", "parent"]
-    add_columns = edit_columns = ["code", "name", "level", "parent"]
+    add_columns = edit_columns = show_columns = ["code", "name", "level", "parent"]
     search_columns = ["code", "name", "level", "parent"]
     order_columns = ["code", "name"]
     base_order = ("code", "asc")

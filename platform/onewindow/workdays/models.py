@@ -19,12 +19,17 @@ from onewindow.workdays.calendar import FIRST_YEAR
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    """Beijing local time, naive: every stored timestamp follows the one clock (``onewindow.clock``)."""
+    from onewindow.cases.clock import now
+
+    return now()
 
 
 def last_allowed_year() -> int:
     """Arrangements are published a year ahead; ten years leaves room without inviting typos."""
-    return dt.date.today().year + 10
+    from onewindow.cases.clock import today
+
+    return today().year + 10
 
 
 def year_problem(year) -> str | None:

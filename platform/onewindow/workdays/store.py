@@ -10,7 +10,6 @@ per-context copy, so the code that just imported an arrangement sees it at once.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from flask import current_app, g, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from onewindow.cases.clock import today as clock_today
 from onewindow.workdays.calendar import FIRST_YEAR, WorkCalendar
 from onewindow.workdays.models import CalendarDay, CalendarYear
 
@@ -60,7 +60,7 @@ def get_calendar() -> WorkCalendar:
     from onewindow.app import db
 
     years, days = _rows(db.session)
-    last_year = max([dt.date.today().year + YEARS_AHEAD, *(y for y, _ in years), *(d.year for d, _ in days)])
+    last_year = max([clock_today().year + YEARS_AHEAD, *(y for y, _ in years), *(d.year for d, _ in days)])
     key = (FIRST_YEAR, last_year, years, days)
     cache = _cache(current_app)
     with _lock:

@@ -73,6 +73,7 @@ class IntermediaryComplaintView(ModelView):
     show_title = _l("Agency complaint")
     label_columns = LABELS
     list_columns = ["agency", "purchase", "complainant", "state", "received_at"]
+    search_columns = ["agency", "purchase", "complainant", "state", "received_at"]
     show_columns = list_columns + ["content", "handling"]
     base_order = ("id", "desc")
 
