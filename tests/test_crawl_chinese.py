@@ -13,9 +13,11 @@ import datetime as dt
 import re
 import time
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 from onewindow.app import db
 from onewindow.cases.clock import travel_to
@@ -50,7 +52,12 @@ ALLOWED_WORDS = {
 CODE_PAGES = re.compile(r"^/(roles|permissions|viewmenus|permissionviews)/")
 
 #: The demo users' login names are codes shown in user lists (not UI words).
-DEMO_USERNAMES = set(ROLES) | {"approver_re", "seal_admin_re", "approver_ps", "seal_admin_ps"}
+DEMO_USERNAMES = set(ROLES) | {
+    staff["username"]
+    for staff in yaml.safe_load(
+        (Path(__file__).resolve().parents[1] / "item_packs" / "demo-county" / "organisation.yaml").read_text("utf-8")
+    )["staff"]
+}
 
 #: Pages never opened by the crawl: they end the session or change state on GET.
 SKIP = re.compile(r"/logout|/lang/|/download|/delete/|\.(pdf|xlsx|csv|png|zip)$|/api/|/swagger")
