@@ -43,6 +43,7 @@ _PUBLIC: dict[str, str] = {
     "deemed_bounds": "onewindow.cases.legal_clock:deemed_bounds",
     "deemed_due": "onewindow.cases.legal_clock:deemed_due",
     "build_application_form": "onewindow.catalogue.forms:build_application_form",
+    "Form": "onewindow.forms:Form",
     # roles and department scope
     "DEPARTMENT_ROLES": "onewindow.security:DEPARTMENT_ROLES",
     "DECIDING_ROLES": "onewindow.security:DECIDING_ROLES",

@@ -10,7 +10,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access, permission_name
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
-from wtforms import FieldList, Form, FormField, SelectMultipleField
+from wtforms import FieldList, FormField, SelectMultipleField
 
 from onewindow.app import db
 from onewindow.cases import clock, engine, files_web
@@ -22,6 +22,7 @@ from onewindow.cases.models import ApplicantType, Case, CaseState, CaseStep, Cha
 from onewindow.cases.scope import CaseScope, may_see
 from onewindow.cases.transitions import TRANSITIONS
 from onewindow.catalogue.forms import build_application_form
+from onewindow.forms import Form
 from onewindow.models.items import Item, ItemStatus
 from onewindow.models.org import Window
 from onewindow.security import department_condition, role_keys

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from wtforms import DateField, DecimalField, Form, SelectField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional, Regexp, ValidationError
 
 from onewindow.errors import ValidationError as OneWindowValidationError
+from onewindow.forms import Form
 from onewindow.models.items import FieldType, FormField, Item
 from onewindow.validators import resident_id_problem, uscc_problem
 

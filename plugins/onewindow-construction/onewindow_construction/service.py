@@ -179,9 +179,7 @@ def phase_items(phase_key: str, basic_codes: list[str] | None = None) -> list[It
 def phase_form(items: list[Item]):
     """一表制: one form holding every field of the phase's items (a field shared by several
     items, such as 项目名称, is asked once)."""
-    from wtforms import Form
-
-    from onewindow import build_application_form
+    from onewindow import Form, build_application_form
 
     fields: dict[str, Any] = {}
     for item in items:

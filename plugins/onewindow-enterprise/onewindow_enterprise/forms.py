@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from wtforms import DecimalField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms import DecimalField, FieldList, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from onewindow import resident_id_problem, uscc_problem
+from onewindow import Form, resident_id_problem, uscc_problem
 
 PHONE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
 COMPANY_TYPES = ["有限责任公司（自然人投资或控股）", "有限责任公司（自然人独资）", "股份有限公司（非上市）"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from wtforms import DecimalField, Form, StringField, TextAreaField
+from wtforms import DecimalField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Regexp, ValidationError
 
-from onewindow import resident_id_problem
+from onewindow import Form, resident_id_problem
 from onewindow_realestate.models import UNIT_NUMBER
 
 PHONE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
