@@ -160,6 +160,9 @@ def register_views(appbuilder: AppBuilder, host: PluginHost) -> None:
                 icon=kwargs.get("icon") or "",
                 href=kwargs.get("href") or "",
             )
+    from onewindow.views.enums import use_safe_enum_fields
+
+    use_safe_enum_fields(appbuilder)
 
 
 def collect_roles_and_grants(ow: OneWindow) -> None:
