@@ -219,8 +219,9 @@ def _links(page: str, start: str, end: str) -> set[str]:
 
 def test_no_menu_entry_or_workspace_link_of_a_demo_role_is_forbidden(app, login, demo_logins, actor, make_item):
     accept(app, actor, make_item(), deferred=True)  # rows on the workspaces link to a case page
-    for username in demo_logins:
+    for n, username in enumerate(demo_logins):  # one address each: more logins than a minute's limit
         client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
         login(client, username)
         page = workspace(client)
         links = _links(page, '<div class="navbar-collapse', "navbar-right") | _links(

@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
+from stdnum.cn import ric, uscc
 
 from onewindow.app import db
 from onewindow.cases import engine
@@ -105,8 +106,6 @@ COMPANY_KINDS = [
 ]
 STREETS = ["行政中心路", "桃源大道", "城东路", "滨河路", "新华街", "建设路", "人民路", "青山路"]
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 #: Text fields of the pack that carry a format (their ``regex``): a value of that shape.
 PATTERNED: dict[str, Callable[[random.Random], str]] = {
     "project_code": lambda rng: f"2026-369921-47-01-{rng.randrange(10**6):06d}",
@@ -134,13 +133,12 @@ def create_department_seals() -> int:
 def resident_id(rng: random.Random) -> str:
     born = dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(16000))
     body = f"369921{born:%Y%m%d}{rng.randrange(1000):03d}"
-    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, RIC_WEIGHTS)) % 11]
+    return body + ric.calc_check_digit(body + "0")  # stdnum reads the 17 digits before the check digit
 
 
 def credit_code(rng: random.Random) -> str:
     body = "91369921" + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(body, USCC_WEIGHTS))
-    return body + USCC_ALPHABET[(31 - total % 31) % 31]
+    return body + uscc.calc_check_digit(body)
 
 
 @dataclass
