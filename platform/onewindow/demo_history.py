@@ -447,6 +447,9 @@ def generate_history(
     days.reverse()
     staff = staffing()
     items = [i for i in demo_items() if all(s.department_id in staff.approvers for s in i.steps)]
+    if not items:  # a pack without a window-served, staffed sequential item: no history to play
+        log.warning("demo history: no item with a window and staff for every step; no history played")
+        return {}
     sequential = [i for i in items if len({s.department_id for s in i.steps}) > 1]
     names, weights = list(SCENARIOS), list(SCENARIOS.values())
     played: list[Case] = []
