@@ -21,7 +21,16 @@ def register_migrations(register):
 
 
 @hookimpl
+def register_config(register):
+    from onewindow_hall.settings import DEFAULTS
+
+    register(KEY, DEFAULTS)
+
+
+@hookimpl
 def app_ready(app):
+    from onewindow_hall import account_views, sso  # noqa: F401  (the account routes join the blueprint)
     from onewindow_hall.public import bp
 
     app.register_blueprint(bp)
+    sso.init_app(app)
