@@ -1,17 +1,49 @@
-"""Online hall plugin (网上办事大厅), key ``hall``: hook implementations only."""
+"""Online hall plugin (网上办事大厅), key ``hall``: hook implementations only.
+
+Importing this module imports the models, so the schema test compares them with the
+plugin's migration branch ``hall``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from onewindow import hookimpl
+from onewindow_hall import models  # noqa: F401  (tables on FAB's metadata)
 
 KEY = "hall"
 HERE = Path(__file__).resolve().parent
 
 
 @hookimpl
+def register_migrations(register):
+    register(KEY, str(HERE / "migrations" / "versions"))
+
+
+@hookimpl
+def validate_pack(pack, report):
+    from onewindow_hall.profiles import validate_section
+
+    validate_section(pack, report)
+
+
+@hookimpl
+def install_pack(pack, session):
+    from onewindow_hall.profiles import install_section
+
+    install_section(pack, session)
+
+
+@hookimpl
+def public_home():
+    from onewindow_hall.guides import home
+
+    return home()
+
+
+@hookimpl
 def app_ready(app):
+    from onewindow_hall import guides  # noqa: F401  (routes on the blueprint)
     from onewindow_hall.public import bp
 
     app.register_blueprint(bp)

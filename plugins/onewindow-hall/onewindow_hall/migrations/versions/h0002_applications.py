@@ -1,0 +1,40 @@
+"""hall: item profiles of the guides (audience, themes, keywords, pinyin)
+
+Revision ID: h0002_applications
+Revises:
+Create Date: 2026-12-02
+
+The hall's tables for guides and online applications, on the plugin's branch ``hall``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "h0002_applications"
+down_revision = None
+branch_labels = ("hall",)
+depends_on = "0006_cases"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "hall_item_profile",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pack_key", sa.String(length=60), nullable=False),
+        sa.Column("basic_code", sa.String(length=12), nullable=False),
+        sa.Column("audiences", sa.JSON(), nullable=False),
+        sa.Column("themes", sa.JSON(), nullable=False),
+        sa.Column("keywords", sa.JSON(), nullable=False),
+        sa.Column("initials", sa.String(length=200), nullable=False),
+        sa.Column("spelling", sa.String(length=800), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("pack_key", "basic_code", name="uq_hall_item_profile_pack_code"),
+    )
+    op.create_index("ix_hall_item_profile_pack_key", "hall_item_profile", ["pack_key"])
+    op.create_index("ix_hall_item_profile_basic_code", "hall_item_profile", ["basic_code"])
+
+
+def downgrade() -> None:
+    op.drop_table("hall_item_profile")
