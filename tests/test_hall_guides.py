@@ -117,7 +117,7 @@ def test_guide_stylesheet_is_served_locally_and_has_print_rules(client):
 
 
 def test_pack_install_precomputes_pinyin_initials_of_every_item(app):
-    from onewindow_hall.models import ItemProfile
+    from onewindow_hall.tables import ItemProfile
 
     with app.app_context():
         profiles = {p.basic_code: p for p in db.session.query(ItemProfile).filter_by(pack_key="demo-county")}

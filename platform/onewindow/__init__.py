@@ -70,6 +70,7 @@ _PUBLIC: dict[str, str] = {
     "Zone": "onewindow.models.org:Zone",
     "LabelledEnum": "onewindow.models.org:LabelledEnum",
     "enum_column": "onewindow.models.org:enum_column",
+    "UTCDateTime": "onewindow.cases.models:UTCDateTime",
     "Staff": "onewindow.models:Staff",
     "Item": "onewindow.models.items:Item",
     "ItemStatus": "onewindow.models.items:ItemStatus",
@@ -84,6 +85,7 @@ _PUBLIC: dict[str, str] = {
     "resident_id_problem": "onewindow.validators:resident_id_problem",
     "uscc_problem": "onewindow.validators:uscc_problem",
     "uscc_check_char": "onewindow.validators:uscc_check_char",
+    "mask_resident_id": "onewindow.validators:mask_resident_id",
     # errors
     "OneWindowError": "onewindow.errors:OneWindowError",
     "StartupError": "onewindow.errors:StartupError",

@@ -19,9 +19,9 @@ from sqlalchemy.orm import selectinload
 
 from onewindow.models.items import Item, ItemStatus
 from onewindow.models.org import Department, Window, Zone
-from onewindow_hall.models import ItemProfile
 from onewindow_hall.profiles import AUDIENCES, initials, spelling
 from onewindow_hall.public import bp
+from onewindow_hall.tables import ItemProfile
 
 PAGE_SIZE = 30
 MAX_QUERY = 60

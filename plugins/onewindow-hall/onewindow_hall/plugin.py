@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from onewindow import hookimpl
-from onewindow_hall import models  # noqa: F401  (tables on FAB's metadata)
+from onewindow_hall import models, tables  # noqa: F401  (tables on FAB's metadata)
 
 KEY = "hall"
 HERE = Path(__file__).resolve().parent

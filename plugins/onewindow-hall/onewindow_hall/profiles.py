@@ -18,7 +18,7 @@ from typing import Any, Callable
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import delete
 
-from onewindow_hall.models import ItemProfile
+from onewindow_hall.tables import ItemProfile
 
 SECTION = "hall"
 NOT_A_CODE = "is not an item basic code; write the item's basic_code, quoted ('011001000000')"

@@ -1,7 +1,7 @@
 """hall: item profiles of the guides (audience, themes, keywords, pinyin)
 
 Revision ID: h0002_applications
-Revises:
+Revises: h0001_accounts
 Create Date: 2026-12-02
 
 The hall's tables for guides and online applications, on the plugin's branch ``hall``.
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "h0002_applications"
-down_revision = None
-branch_labels = ("hall",)
+down_revision = "h0001_accounts"
+branch_labels = None
 depends_on = "0006_cases"
 
 
