@@ -11,25 +11,41 @@ import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from onewindow.models.items import Item, ItemStatus
-from onewindow.models.org import Department, Window, Zone
+from onewindow import Department, Item, ItemStatus, Window, Zone, db
 from onewindow_hall.profiles import AUDIENCES, initials, spelling
 from onewindow_hall.public import bp
 from onewindow_hall.tables import ItemProfile
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 30
 MAX_QUERY = 60
 
 
 @bp.app_context_processor
 def hall_links() -> dict[str, Any]:
-    return {"hall_login_url": current_app.appbuilder.get_url_for_login}
+    from onewindow_hall.accounts import current_citizen
+
+    return {
+        "hall_login_url": current_app.appbuilder.get_url_for_login,
+        "hall_citizen_signed_in": lambda: current_citizen() is not None,
+    }
+
+
+@bp.app_template_filter("hall_local")
+def hall_local(value: Any) -> str:
+    """A timestamp as Beijing time: aware ones (UTC columns) converted, naive ones already local."""
+    if value is None:
+        return ""
+    if getattr(value, "tzinfo", None) is not None:
+        value = value.astimezone(SHANGHAI)
+    return value.strftime("%Y-%m-%d %H:%M")
 
 
 def audience_labels() -> dict[str, str]:
@@ -75,8 +91,6 @@ _lock = threading.Lock()
 
 
 def _db():
-    from onewindow.app import db
-
     return db.session
 
 

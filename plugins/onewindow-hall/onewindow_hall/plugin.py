@@ -43,7 +43,7 @@ def public_home():
 
 @hookimpl
 def app_ready(app):
-    from onewindow_hall import guides  # noqa: F401  (routes on the blueprint)
+    from onewindow_hall import apply, evaluation, guides, my  # noqa: F401  (routes on the blueprint)
     from onewindow_hall.public import bp
 
     app.register_blueprint(bp)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Optional
 
-from flask_appbuilder import Model
-from sqlalchemy import JSON, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from onewindow import Item, Model, UTCDateTime
+from onewindow_hall.models import utcnow
 
 
 class ItemProfile(Model):
@@ -30,3 +33,24 @@ class ItemProfile(Model):
 
     def as_dict(self) -> dict[str, Any]:
         return {"audiences": self.audiences, "themes": self.themes, "keywords": self.keywords}
+
+
+class Draft(Model):
+    """未完成的申请: an online application the citizen saved but has not submitted yet.
+
+    Submitting hands it to the case engine (channel ``online``) and deletes the draft; the
+    case is then the record, found again by the applicant's ID number or credit code.
+    """
+
+    __tablename__ = "hall_draft"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("hall_citizen.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("ow_item.id"), nullable=False)
+    item: Mapped[Item] = relationship()
+    #: The company the person applies for (None: for themself).
+    company_id: Mapped[Optional[int]] = mapped_column(ForeignKey("hall_citizen.id", ondelete="CASCADE"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -1,4 +1,4 @@
-"""hall: item profiles of the guides (audience, themes, keywords, pinyin)
+"""hall: item profiles of the guides (audience, themes, keywords, pinyin) and drafts of online applications
 
 Revision ID: h0002_applications
 Revises: h0001_accounts
@@ -34,7 +34,22 @@ def upgrade() -> None:
     )
     op.create_index("ix_hall_item_profile_pack_key", "hall_item_profile", ["pack_key"])
     op.create_index("ix_hall_item_profile_basic_code", "hall_item_profile", ["basic_code"])
+    op.create_table(
+        "hall_draft",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("citizen_id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("company_id", sa.Integer(), nullable=True),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["citizen_id"], ["hall_citizen.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["company_id"], ["hall_citizen.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["item_id"], ["ow_item.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_hall_draft_citizen_id", "hall_draft", ["citizen_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("hall_draft")
     op.drop_table("hall_item_profile")
