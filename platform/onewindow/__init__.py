@@ -98,6 +98,12 @@ _PUBLIC: dict[str, str] = {
     "uscc_problem": "onewindow.validators:uscc_problem",
     "uscc_check_char": "onewindow.validators:uscc_check_char",
     "mask_resident_id": "onewindow.validators:mask_resident_id",
+    # notifications (SMS / e-mail through the configured backend, recorded in the outbox)
+    "notify": "onewindow.notify",
+    # logins of the plugin's own accounts: the lockout rules and the password policy
+    "guarded_login": "onewindow.auth.lockout:guarded_login",
+    "LoginLocked": "onewindow.auth.lockout:LoginLocked",
+    "password_problem": "onewindow.auth.passwords:password_problem",
     # errors
     "OneWindowError": "onewindow.errors:OneWindowError",
     "StartupError": "onewindow.errors:StartupError",

@@ -30,6 +30,7 @@ CORE_PARTS: list[tuple[str, str]] = [
     ("core.api", "onewindow.api.hooks"),
     ("core.scheduling", "onewindow.scheduling.hooks"),
     ("core.auth", "onewindow.auth.hooks"),
+    ("core.notify", "onewindow.notify.hooks"),
 ]
 
 

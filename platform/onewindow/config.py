@@ -107,6 +107,19 @@ DEFAULTS: dict[str, Any] = {
     "CASE_FILES_MAX_MB": 200,
     "FILES_PER_UPLOAD_MAX": 20,
     "FILE_TYPES_ALLOWED": ["application/pdf", "image/jpeg", "image/png", "image/tiff", "application/ofd"],
+    # Notifications (docs/operator.md): the backend of each channel — "outbox" (stored for the
+    # admin only), "smtp" (e-mail) or one a plugin registers (an SMS gateway).
+    "NOTIFY_SMS_BACKEND": "outbox",
+    "NOTIFY_EMAIL_BACKEND": "outbox",
+    # The e-mail server of the smtp backend; SMTP_SECURITY is "none", "starttls" or "ssl";
+    # give SMTP_PASSWORD through the environment (ONEWINDOW_SMTP_PASSWORD), never in a file.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_SECURITY": "none",
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_FROM": "",
+    "SMTP_TIMEOUT_SECONDS": 10,
 }
 
 _LIST_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, list)}

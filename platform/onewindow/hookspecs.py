@@ -257,6 +257,22 @@ def licence_data(case: Any, licence_type: Any) -> Any:
     """
 
 
+# --- notifications -----------------------------------------------------------
+
+
+@hookspec
+def register_notification_backends(register: Callable[..., None]) -> None:
+    """Contribute a delivery backend for notifications (an SMS gateway, a messaging app).
+
+    :param register: ``register(name, deliver, channels=("sms",))``. ``deliver(notification)``
+        sends one ``ow_notification`` row (``recipient``, ``subject``, ``body``, ``channel``,
+        ``kind``) now and raises on failure (the error is stored with the row, nothing is
+        retried); ``None`` stores only. ``channels`` lists what it sends (``sms``, ``email``).
+        The operator picks it with ``NOTIFY_SMS_BACKEND`` / ``NOTIFY_EMAIL_BACKEND``; a name
+        registered twice, or a configured name nobody registers, stops startup.
+    """
+
+
 # --- scheduler ---------------------------------------------------------------
 
 

@@ -11,20 +11,20 @@ import functools
 import time
 from typing import Any, Callable, Optional, TypeVar, cast
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 
 from onewindow import db
 from onewindow_hall.models import Citizen, CitizenKind
+from onewindow_hall.settings import setting
 
 SESSION_KEY = "hall_citizen"
-#: A citizen session ends after this many seconds without a request (config HALL_SESSION_IDLE_MINUTES).
-DEFAULT_IDLE_MINUTES = 30
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _idle_seconds() -> int:
-    return int(current_app.config.get("HALL_SESSION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)) * 60
+    """A citizen session ends after ``[plugins.hall] session_idle_minutes`` without a request."""
+    return int(setting("session_idle_minutes")) * 60
 
 
 def log_in(citizen: Citizen) -> None:

@@ -42,8 +42,16 @@ def public_home():
 
 
 @hookimpl
+def register_config(register):
+    from onewindow_hall.settings import DEFAULTS
+
+    register(KEY, DEFAULTS)
+
+
+@hookimpl
 def app_ready(app):
-    from onewindow_hall import apply, evaluation, guides, my  # noqa: F401  (routes on the blueprint)
+    from onewindow_hall import account_views, apply, evaluation, guides, my, sso  # noqa: F401  (routes on the blueprint)
     from onewindow_hall.public import bp
 
     app.register_blueprint(bp)
+    sso.init_app(app)
