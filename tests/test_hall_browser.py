@@ -9,19 +9,16 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select
 
 from onewindow.app import db
 from onewindow.cases import engine
 from onewindow.cases.models import Case, CaseState
 from onewindow.models.items import Item
-from onewindow.notify.models import Notification
+from tests.plugins.test_hall_accounts import MOBILE, PASSWORD, last_code
+from tests.test_browser_cases import sign_in
+from tests.test_hall_apply import PDF, PERSON
 
 pytestmark = pytest.mark.browser
-PERSON = "440304200002291236"
-MOBILE = "13800138000"
-PASSWORD = "Hall-garden-2026"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n" + b" " * 300 + b"\n%%EOF\n"
 PHONE = {"width": 390, "height": 844}
 
 
@@ -29,27 +26,8 @@ def _pdf(name: str) -> dict:
     return {"name": name, "mimeType": "application/pdf", "buffer": PDF}
 
 
-def _last_code(app) -> str:
-    with app.app_context():
-        body = db.session.execute(
-            select(Notification.body)
-            .where(Notification.recipient == MOBILE, Notification.kind == "hall.one_time_code")
-            .order_by(Notification.id.desc())
-        ).scalar()
-    return re.search(r"\d{6}", body).group(0)
-
-
 def _fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
-def _staff(browser_page, live_server, username, password):
-    browser_page.context.clear_cookies()
-    browser_page.goto(f"{live_server}/login/")
-    browser_page.fill("#username", username)
-    browser_page.fill("#password", password)
-    browser_page.click("input[type=submit], button[type=submit]")
-    browser_page.wait_for_url(f"{live_server}/")
 
 
 def test_citizen_applies_online_answers_the_correction_and_rates_the_result(
@@ -76,7 +54,7 @@ def test_citizen_applies_online_answers_the_correction_and_rates_the_result(
         me.fill("#mobile", MOBILE)
         me.click("#send-code")
         me.wait_for_load_state()
-        me.fill("#code", _last_code(app))
+        me.fill("#code", last_code(app, MOBILE))
         me.fill("#password", PASSWORD)
         me.fill("#password2", PASSWORD)
         me.click("#register")
@@ -102,7 +80,7 @@ def test_citizen_applies_online_answers_the_correction_and_rates_the_result(
             assert case.channel.name == "online" and sum(len(m.files) for m in case.materials) == 2
 
         # the department pre-reviews on its case screen: one correction notice
-        _staff(page, live_server, "approver", demo_logins["approver"])
+        sign_in(page, live_server, "approver", demo_logins["approver"])
         page.goto(f"{live_server}/caseview/show/{case_id}")
         page.fill(f"#ow-action-pre_review input[name=problem-{first}]", "申请书未签字")
         page.click("#ow-action-pre_review button")
@@ -117,7 +95,7 @@ def test_citizen_applies_online_answers_the_correction_and_rates_the_result(
         me.wait_for_selector("#hall-case")
 
         # accepted at the acceptance workbench
-        _staff(page, live_server, "acceptor", demo_logins["acceptor"])
+        sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
         page.goto(f"{live_server}/workbench/case/{number}")
         page.click("#ow-accept-submit")
         page.wait_for_load_state()
@@ -149,7 +127,7 @@ def test_citizen_applies_online_answers_the_correction_and_rates_the_result(
         phone.close()
 
     # the same case on the staff side, and counted in 网上办理率
-    _staff(page, live_server, "supervisor", demo_logins["supervisor"])
+    sign_in(page, live_server, "supervisor", demo_logins["supervisor"])
     page.goto(f"{live_server}/caseview/show/{case_id}")
     assert number in page.content()
     from onewindow_supervision.indicators import indicators
