@@ -43,6 +43,11 @@ _PUBLIC: dict[str, str] = {
     "deemed_bounds": "onewindow.cases.legal_clock:deemed_bounds",
     "deemed_due": "onewindow.cases.legal_clock:deemed_due",
     "build_application_form": "onewindow.catalogue.forms:build_application_form",
+    # the window's application form and the one upload path, for other channels (the online hall)
+    "application_form": "onewindow.cases.views:application_form",
+    "application_form_data": "onewindow.cases.views:form_data",
+    "add_material_files": "onewindow.cases.materialfiles:add_material_files",
+    "uploads_from": "onewindow.cases.files_web:uploads_from",
     "Form": "onewindow.forms:Form",
     # roles and department scope
     "DEPARTMENT_ROLES": "onewindow.security:DEPARTMENT_ROLES",
@@ -65,6 +70,10 @@ _PUBLIC: dict[str, str] = {
     "Channel": "onewindow.cases.models:Channel",
     "ApplicantType": "onewindow.cases.models:ApplicantType",
     "FINAL_STATES": "onewindow.cases.models:FINAL_STATES",
+    "Notice": "onewindow.cases.models:Notice",
+    "render_notice_pdf": "onewindow.documents.render:render_notice_pdf",
+    "notice_pdf_filename": "onewindow.documents.render:pdf_filename",
+    "notice_title": "onewindow.documents.render:title_of",
     "Department": "onewindow.models.org:Department",
     "Window": "onewindow.models.org:Window",
     "Zone": "onewindow.models.org:Zone",
@@ -81,6 +90,9 @@ _PUBLIC: dict[str, str] = {
     "LicenceType": "onewindow.licences.models:LicenceType",
     "holder_licences": "onewindow.licences.library:holder_licences",
     "revoke_for_case": "onewindow.licences.library:revoke_for_case",
+    "render_licence_pdf": "onewindow.licences.pdf:render_pdf",
+    "licence_pdf_filename": "onewindow.licences.pdf:pdf_filename",
+    "licence_verify_url": "onewindow.licences.verification:verify_url",
     # identifier checks (messages in Chinese, naming the expected check character)
     "resident_id_problem": "onewindow.validators:resident_id_problem",
     "uscc_problem": "onewindow.validators:uscc_problem",

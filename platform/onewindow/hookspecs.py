@@ -316,3 +316,16 @@ def workspace_tiles(user: Any) -> Any:
         ``(section_title, [(label, count, url, level), ...])``; ``level`` is ``""``,
         ``"warning"`` (yellow) or ``"danger"`` (red) and may be left out.
     """
+
+
+@hookspec(firstresult=True)
+def public_home() -> Any:
+    """Answer the page ``/`` for an anonymous visitor (the public home).
+
+    Called inside the request when nobody is signed in; signed-in staff always get their
+    workspace. The first plugin that returns a response wins; the online hall (``hall``)
+    shows its home this way, so switching it off brings back the plain staff sign-in page.
+
+    :return: a Flask response (or anything a view may return), or ``None`` to leave the
+        page to the next plugin and finally to the core.
+    """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import current_app, g
 from flask_appbuilder import IndexView as FabIndexView
 from flask_appbuilder import expose
 
@@ -17,5 +17,9 @@ class IndexView(FabIndexView):
         self.update_redirect()
         user = getattr(g, "user", None)
         staff = user if getattr(user, "is_authenticated", False) else None
+        if staff is None:
+            public = current_app.extensions["onewindow"].plugins.hook.public_home()
+            if public is not None:
+                return public
         sections = workspace(staff) if staff is not None else []
         return self.render_template(self.index_template, appbuilder=self.appbuilder, staff=staff, sections=sections)

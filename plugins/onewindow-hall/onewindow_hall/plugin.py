@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from onewindow import hookimpl
-from onewindow_hall import models  # noqa: F401  (tables on FAB's metadata)
+from onewindow_hall import models, tables  # noqa: F401  (tables on FAB's metadata)
 
 KEY = "hall"
 HERE = Path(__file__).resolve().parent
@@ -21,6 +21,27 @@ def register_migrations(register):
 
 
 @hookimpl
+def validate_pack(pack, report):
+    from onewindow_hall.profiles import validate_section
+
+    validate_section(pack, report)
+
+
+@hookimpl
+def install_pack(pack, session):
+    from onewindow_hall.profiles import install_section
+
+    install_section(pack, session)
+
+
+@hookimpl
+def public_home():
+    from onewindow_hall.guides import home
+
+    return home()
+
+
+@hookimpl
 def register_config(register):
     from onewindow_hall.settings import DEFAULTS
 
@@ -29,7 +50,7 @@ def register_config(register):
 
 @hookimpl
 def app_ready(app):
-    from onewindow_hall import account_views, sso  # noqa: F401  (the account routes join the blueprint)
+    from onewindow_hall import account_views, apply, evaluation, guides, my, sso  # noqa: F401  (routes on the blueprint)
     from onewindow_hall.public import bp
 
     app.register_blueprint(bp)

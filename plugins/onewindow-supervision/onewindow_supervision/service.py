@@ -42,6 +42,19 @@ from onewindow_supervision.models import (
 
 RECORDING_ROLES = ("acceptor", "output_clerk", "supervisor")  # who records a review or a complaint
 SUPERVISOR = ("supervisor",)
+APPLICANT = "applicant"
+
+
+def _require_recorder(actor: Actor, case: Case | None, online: bool, doing: str, staff_doing: str) -> None:
+    """Staff record reviews and complaints on any channel; the applicant (``applicant_actor``
+    of the case, e.g. in the online hall) only online, and only about their own case."""
+    if actor.has(APPLICANT) and not actor.has("admin", *RECORDING_ROLES):
+        if case is None or actor.username != f"applicant:{case.applicant_id}":
+            raise ValidationError(f"申请人只能{doing}自己的办件")
+        if not online:
+            raise ValidationError(f"申请人自行{doing}的渠道须为“网上”")
+        return
+    require_role(actor, RECORDING_ROLES, staff_doing)
 
 
 def _settings() -> dict:
@@ -83,9 +96,9 @@ def record_evaluation(
 ) -> Evaluation:
     """好差评 of a finished case; a bad review (the last two levels) opens a rectification
     with a deadline of ``rectification_days`` working days [003 §六(二)]."""
-    require_role(actor, RECORDING_ROLES, "登记办件评价")
     level = EvaluationLevel[level] if isinstance(level, str) else level
     channel = EvaluationChannel[channel] if isinstance(channel, str) else channel
+    _require_recorder(actor, case, channel == EvaluationChannel.online, "评价", "登记办件评价")
     if case.state not in FINAL_STATES:
         raise ValidationError(f"办件 {case.number} 尚未办结（当前：{case.state}），办结后才能评价")
     if db.session.execute(select(Evaluation.id).where(Evaluation.case_id == case.id)).first():
@@ -205,8 +218,8 @@ def file_complaint(
     phone: str | None = None,
 ) -> Complaint:
     """举报投诉 received (12345 hotline, window, online, letter) against a case, window or department."""
-    require_role(actor, RECORDING_ROLES, "登记投诉")
     channel = ComplaintChannel[channel] if isinstance(channel, str) else channel
+    _require_recorder(actor, case, channel == ComplaintChannel.online, "投诉", "登记投诉")
     if case is not None:
         target, department_id, window = ComplaintTarget.case, case.department_id, case.window
     elif window is not None:

@@ -1,0 +1,196 @@
+"""网上申请: the item's own form (the window's form, plugin forms included) and material
+uploads; drafts kept (未完成的申请); submit hands the application to the case engine with
+channel ``online`` for the department's pre-review (网上预审) [003 §四(一)]."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from onewindow import (
+    ApplicantType,
+    ApplicationInvalid,
+    Case,
+    Channel,
+    ConflictError,
+    Form,
+    Item,
+    PermissionDenied,
+    TransitionError,
+    ValidationError,
+    add_material_files,
+    application_form,
+    build_application_form,
+    db,
+    engine,
+    uploads_from,
+)
+from onewindow import application_form_data as form_data
+from onewindow_hall.accounts import citizen_required, current_citizen
+from onewindow_hall.guides import find_item
+from onewindow_hall.models import Citizen, utcnow
+from onewindow_hall.public import bp
+from onewindow_hall.tables import Draft
+
+#: What the engine raises when it refuses: shown to the applicant, nothing written.
+ENGINE_ERRORS = (TransitionError, ApplicationInvalid, PermissionDenied, ConflictError, ValidationError)
+
+
+def item_form(item: Item, formdata: Any) -> Form | None:
+    """The same application form the window uses, its fields named ``f_<name>``."""
+    if item.form_key:
+        return application_form(item, formdata)
+    if item.fields:
+        return build_application_form(item)(formdata=formdata, prefix="f_", meta={"csrf": False})
+    return None
+
+
+def _prefixed(data: dict[str, Any]) -> Any:
+    """A draft's data as the form data its form reads back (``f_`` prefix)."""
+    from werkzeug.datastructures import MultiDict
+
+    flat: MultiDict[str, Any] = MultiDict()
+    for key, value in (data or {}).items():
+        if isinstance(value, list):
+            for n, row in enumerate(value):
+                if isinstance(row, dict):
+                    for sub, inner in row.items():
+                        flat.add(f"f_{key}-{n}-{sub}", inner)
+                else:
+                    flat.add(f"f_{key}", row)
+        else:
+            flat.add(f"f_{key}", value)
+    return flat
+
+
+def acting_for(citizen: Citizen, company_id: Any) -> Citizen | None:
+    """The company the person applies for, if they are its legal representative or agent."""
+    if not company_id:
+        return None
+    company = next((c for c in citizen.companies if str(c.id) == str(company_id)), None)
+    if company is None:
+        abort(404)
+    return company
+
+
+def own_draft(citizen: Citizen, draft_id: Any) -> Draft | None:
+    if not draft_id:
+        return None
+    if not str(draft_id).isdigit():
+        abort(404)
+    draft = db.session.get(Draft, int(draft_id))
+    if draft is None or draft.citizen_id != citizen.id:
+        abort(404)  # another citizen's draft is not theirs to see
+    return draft
+
+
+def application_of(citizen: Citizen, company: Citizen | None, item: Item, data: dict) -> engine.Application:
+    applicant = company or citizen
+    return engine.Application(
+        item=item,
+        applicant_type=ApplicantType.company if company else ApplicantType.person,
+        applicant_name=applicant.name,
+        applicant_id=(company.uscc if company else citizen.id_number) or "",
+        channel=Channel.online,
+        data=data,
+        phone=citizen.mobile,
+    )
+
+
+def attach_files(case: Case, item: Item) -> list[str]:
+    """Each material's uploads through the one upload path; refusals, to show on the case page."""
+    problems = []
+    actor = engine.applicant_actor(case)
+    for material in item.materials:
+        uploads = uploads_from(request.files, f"files{material.id}")
+        if uploads:
+            try:
+                add_material_files(case, actor, material.id, uploads, "online")
+            except ENGINE_ERRORS as exc:
+                problems.append(str(exc))
+    return problems
+
+
+@bp.route("/apply/<code>", methods=["GET", "POST"])
+@citizen_required
+def apply_page(code: str):
+    citizen = current_citizen()
+    assert citizen is not None
+    item = find_item(code)
+    if item is None:
+        abort(
+            404, description=_("No item in force has the code %(code)s. Search the guides by name instead.", code=code)
+        )
+    draft = own_draft(citizen, request.values.get("draft"))
+    problems: list[tuple[str, str]] = []
+    if request.method == "POST":
+        company = acting_for(citizen, request.form.get("company"))
+        app_form = item_form(item, request.form)
+        data = form_data(app_form) if app_form is not None else {}
+        if request.form.get("action") == "save":
+            draft = draft or Draft(citizen_id=citizen.id, item_id=item.id)
+            draft.item_id, draft.company_id, draft.data, draft.updated_at = (
+                item.id,
+                company and company.id,
+                data,
+                utcnow(),
+            )
+            db.session.add(draft)
+            db.session.commit()
+            flash(_("Draft saved: find it under 未完成的申请 in My cases."), "success")
+            return redirect(url_for("hall.apply_page", code=item.implementation_code, draft=draft.id))
+        try:
+            case = engine.submit(
+                application_of(citizen, company, item, data), engine.applicant_actor(citizen.id_number)
+            )
+        except ApplicationInvalid as exc:
+            problems = exc.problems  # nothing was written: the form comes back as typed
+        except ENGINE_ERRORS as exc:
+            problems = [("", str(exc))]
+        else:
+            if draft is not None:
+                db.session.delete(draft)
+                db.session.commit()
+            for refusal in attach_files(case, item):
+                flash(refusal, "danger")
+            flash(
+                _("Submitted: the department pre-reviews it within %(days)d working days.", days=item.pre_review_days),
+                "success",
+            )
+            return redirect(url_for("hall.my_case", number=case.number))
+    else:
+        app_form = item_form(item, _prefixed(draft.data) if draft else None)
+        company = acting_for(citizen, draft.company_id) if draft and draft.company_id else None
+    return render_template(
+        "hall/apply.html",
+        item=item,
+        citizen=citizen,
+        company=company,
+        app_form=app_form,
+        draft=draft,
+        problems=problems,
+    ), (400 if problems else 200)
+
+
+def drafts_of(citizen: Citizen) -> list[Draft]:
+    """未完成的申请, newest first."""
+    return list(
+        db.session.execute(select(Draft).where(Draft.citizen_id == citizen.id).order_by(Draft.updated_at.desc()))
+        .scalars()
+        .all()
+    )
+
+
+@bp.post("/drafts/<int:draft_id>/delete")
+@citizen_required
+def delete_draft(draft_id: int):
+    citizen = current_citizen()
+    assert citizen is not None
+    draft = own_draft(citizen, draft_id)
+    db.session.delete(draft)
+    db.session.commit()
+    flash(_("Draft deleted."), "success")
+    return redirect(url_for("hall.my_home"))

@@ -1,0 +1,56 @@
+"""The tables of the guides and the online application (prefix ``hall_``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from onewindow import Item, Model, UTCDateTime
+from onewindow_hall.models import utcnow
+
+
+class ItemProfile(Model):
+    """How the hall files an item: audience (个人 / 法人), themes, keywords, pinyin initials.
+
+    One row per item basic code of an installed pack, written at pack install from the pack's
+    ``hall`` section, so a guide search never computes pinyin per request.
+    """
+
+    __tablename__ = "hall_item_profile"
+    __table_args__ = (UniqueConstraint("pack_key", "basic_code", name="uq_hall_item_profile_pack_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pack_key: Mapped[str] = mapped_column(String(60), nullable=False, index=True)
+    basic_code: Mapped[str] = mapped_column(String(12), nullable=False, index=True)
+    audiences: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)  # person / legal_person
+    themes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    initials: Mapped[str] = mapped_column(String(200), nullable=False, default="")  # 个体工商户 → gtgsh
+    spelling: Mapped[str] = mapped_column(String(800), nullable=False, default="")  # full pinyin, no tones
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"audiences": self.audiences, "themes": self.themes, "keywords": self.keywords}
+
+
+class Draft(Model):
+    """未完成的申请: an online application the citizen saved but has not submitted yet.
+
+    Submitting hands it to the case engine (channel ``online``) and deletes the draft; the
+    case is then the record, found again by the applicant's ID number or credit code.
+    """
+
+    __tablename__ = "hall_draft"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(
+        ForeignKey("hall_citizen.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    item_id: Mapped[int] = mapped_column(ForeignKey("ow_item.id"), nullable=False)
+    item: Mapped[Item] = relationship()
+    #: The company the person applies for (None: for themself).
+    company_id: Mapped[Optional[int]] = mapped_column(ForeignKey("hall_citizen.id", ondelete="CASCADE"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
