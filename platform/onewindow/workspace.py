@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
-from onewindow.cases import clock
+from onewindow.cases import clock, limits
 from onewindow.cases.models import OPEN_STATES, Case, CaseState, CaseStep, StepState
 from onewindow.cases.scope import case_condition
 from onewindow.db import db
@@ -67,17 +67,13 @@ def _cases(user, *where):
     return _scoped(select(Case.id).where(*where), user, case_condition)
 
 
+#: Bootstrap's classes for the deadline levels of ``limits.deadline_level``.
+LEVEL_CLASS = {"red": "danger", "yellow": "warning", "": ""}
+
+
 def deadline_level(due: dt.date | None, warning_days: int, today: dt.date) -> str:
-    """Red when the due date has passed (the due date itself is the last day allowed);
-    yellow when at most ``warning_days`` working days are left: the thresholds of the
-    supervision plugin's deadline scan."""
-    if due is None:
-        return ""
-    if due < today:
-        return "danger"
-    if due < clock.add_workdays(today, warning_days + 1)[0]:
-        return "warning"
-    return ""
+    """The row's colour: the supervision scan's yellow/red card level (``limits``)."""
+    return LEVEL_CLASS[limits.deadline_level(due, warning_days, today)]
 
 
 def acceptor_section(user) -> Section:
