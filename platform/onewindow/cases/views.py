@@ -23,6 +23,7 @@ from onewindow.cases.models import ApplicantType, Case, CaseState, CaseStep, Cha
 from onewindow.cases.scope import CaseScope, may_see
 from onewindow.cases.transitions import TRANSITIONS
 from onewindow.catalogue.forms import build_application_form
+from onewindow.display import local_time
 from onewindow.forms import Form
 from onewindow.models.items import Item, ItemStatus
 from onewindow.models.org import Window
@@ -167,7 +168,7 @@ class CaseView(ModelView):
             kind_label=lambda k: KINDS.get(k, (k,))[0],
             state_label=lambda name: _State[name] if name in _State.__members__ else name,
             may_upload=case.is_open and _actor().has("admin", *ADDING_ROLES),
-            local_time=files_web.local_time,
+            local_time=local_time,
         )
 
     @expose("/file/<pk>/<int:file_id>")
