@@ -6,6 +6,7 @@ from flask import g
 from flask_appbuilder import IndexView as FabIndexView
 from flask_appbuilder import expose
 
+from onewindow.views.org import role_names
 from onewindow.workspace import workspace
 
 
@@ -18,4 +19,10 @@ class IndexView(FabIndexView):
         user = getattr(g, "user", None)
         staff = user if getattr(user, "is_authenticated", False) else None
         sections = workspace(staff) if staff is not None else []
-        return self.render_template(self.index_template, appbuilder=self.appbuilder, staff=staff, sections=sections)
+        return self.render_template(
+            self.index_template,
+            appbuilder=self.appbuilder,
+            staff=staff,
+            sections=sections,
+            roles=role_names(staff.roles) if staff is not None else "",
+        )
