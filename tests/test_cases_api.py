@@ -323,7 +323,7 @@ def test_cli_runs_the_same_transitions(app, accepted):
         return CliRunner().invoke(case_cli, list(args), obj=state)
 
     result = run("transition", number, "approve_step", "--as", "approver_re", "--json", '{"opinion": "同意"}')
-    assert result.exit_code == 1 and "not in the scope of approver_re" in str(result.exception)
+    assert result.exit_code == 1 and "不在approver_re 的可见范围内" in str(result.exception)
     result = run("transition", number, "approve_step", "--as", "approver", "--json", '{"opinion": "同意"}')
     assert result.exit_code == 0, result.output
     assert "state approved" in result.output

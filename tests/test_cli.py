@@ -70,7 +70,7 @@ def test_user_create_refuses_unknown_role_with_the_choices(cli_env):
         cli, ["user", "create", "--username", "x", "--password", "s3cret-pass", "--role", "boss"], env=cli_env
     )
     assert result.exit_code == 1
-    assert "--role 'boss' is not a role; choose one of: admin, acceptor" in result.output
+    assert "--role boss 不是角色；可选：admin, acceptor" in result.output
 
 
 def test_department_role_requires_a_department(cli_env):
@@ -78,7 +78,7 @@ def test_department_role_requires_a_department(cli_env):
         cli, ["user", "create", "--username", "x", "--password", "s3cret-pass", "--role", "seal_admin"], env=cli_env
     )
     assert result.exit_code == 1
-    assert "give --department" in result.output
+    assert "请用 --department 给出部门的统一社会信用代码" in result.output
 
 
 def test_unreachable_database_is_one_line_and_exit_1(tmp_path):

@@ -192,7 +192,7 @@ def test_issuing_twice_for_the_same_case_returns_the_same_licence(world):
 def test_missing_required_field_refuses_issuing_and_writes_nothing(world):
     case = _case(world.register)
     case.data = {"address": "某地"}
-    with pytest.raises(ValidationError, match="lacks required field.*名称"):
+    with pytest.raises(ValidationError, match="缺少必填项 名称"):
         library.issue_for_case(case)
     db.session.rollback()
     assert db.session.query(Licence).count() == 0
@@ -248,9 +248,9 @@ def test_only_the_departments_seal_admin_can_seal(world):
     licence = library.issue_for_case(_case(world.register))
     other = create_staff(username="seal_re", password="s3cret-pass", roles=["seal_admin"], department_code=REAL_ESTATE)
     for user, message in [
-        (_user("admin"), "only the seal administrator"),
-        (_user("approver"), "only the seal administrator"),
-        (other, "seal administrator of another department"),
+        (_user("admin"), "只有.*的印章管理员才能加盖其电子印章"),
+        (_user("approver"), "只有.*的印章管理员才能加盖其电子印章"),
+        (other, "是其他部门的印章管理员"),
     ]:
         with pytest.raises(seals.SealRefused, match=message):
             seals.seal_licence(db.session, licence, user)
@@ -263,14 +263,14 @@ def test_only_the_departments_seal_admin_can_seal(world):
 def test_sealing_without_a_seal_key_is_refused_clearly(world):
     licence = library.issue_for_case(_case(world.register))
     db.session.query(Seal).update({"active": False})
-    with pytest.raises(seals.SealRefused, match="has no electronic seal key.*seal-create --department " + MARKET):
+    with pytest.raises(seals.SealRefused, match="还没有电子印章密钥.*seal-create --department " + MARKET):
         seals.seal_licence(db.session, licence, _user("seal_admin"))
 
 
 def test_sealing_under_another_key_encryption_key_is_refused(world, monkeypatch):
     licence = library.issue_for_case(_case(world.register))
     monkeypatch.setenv("ONEWINDOW_SEAL_KEK", "ab" * 32)
-    with pytest.raises(ValidationError, match="cannot be decrypted with the configured key-encryption key"):
+    with pytest.raises(ValidationError, match="无法用所配置的密钥加密密钥"):
         seals.seal_licence(db.session, licence, _user("seal_admin"))
 
 
@@ -326,9 +326,9 @@ def test_key_rotation_keeps_old_licences_verifiable(world):
 
 def test_revoked_licence_reports_revoked_with_the_reason(world, lic_app):
     licence = _issue_and_seal(_case(world.register))
-    with pytest.raises(ValidationError, match="needs a reason"):
+    with pytest.raises(ValidationError, match="须写明理由"):
         library.revoke_licence(db.session, licence, _user("chief_rep"), " ")
-    with pytest.raises(ValidationError, match="cannot revoke"):
+    with pytest.raises(ValidationError, match="不能撤销"):
         library.revoke_licence(db.session, licence, _user("approver"), "违法经营")
     library.revoke_licence(db.session, licence, _user("chief_rep"), "以欺骗手段取得许可，依法撤销")
     db.session.commit()
@@ -351,7 +351,7 @@ def test_update_issues_a_new_version_that_supersedes_the_old_once_sealed(world):
     new = library.update_licence(db.session, old, _user("chief_rep"), {"address": "云溪县云溪镇新街1号"}, "住所变更")
     assert parse(new.identifier).version == 2 and parse(new.identifier).serial == parse(old.identifier).serial
     assert old.status == LicenceStatus.active  # still in force until the new version is sealed
-    with pytest.raises(ValidationError, match="already has a newer version"):
+    with pytest.raises(ValidationError, match="已有待盖章的新版本"):
         library.update_licence(db.session, old, _user("chief_rep"), {"address": "x"}, "again")
     seals.seal_licence(db.session, new, _user("seal_admin"))
     db.session.commit()
@@ -407,7 +407,7 @@ def test_malformed_identifier_answers_400_naming_the_check_character(world, lic_
     wrong = licence.identifier[:-1] + ("A" if licence.identifier[-1] != "A" else "B")
     client = lic_app.test_client()
     response = client.get(f"/api/v1/public/licences/{wrong}/verify")
-    assert response.status_code == 400 and "check character is wrong" in response.get_json()["message"]
+    assert response.status_code == 400 and "校验码错误" in response.get_json()["message"]
     assert client.get(f"/licences/verify/{wrong}").status_code == 400
 
 
@@ -531,7 +531,7 @@ def test_cli_creates_and_rotates_a_departments_seal(lic_app):
     created = CliRunner().invoke(licence_cli, ["seal-create", "--department", REAL_ESTATE], obj=state)
     assert created.exit_code == 0, created.output
     again = CliRunner().invoke(licence_cli, ["seal-create", "--department", REAL_ESTATE], obj=state)
-    assert again.exit_code != 0 and "already has an active electronic seal" in str(again.exception)
+    assert again.exit_code != 0 and "已有启用中的电子印章" in str(again.exception)
     rotated = CliRunner().invoke(licence_cli, ["seal-rotate", "--department", REAL_ESTATE], obj=state)
     assert rotated.exit_code == 0, rotated.output
     db.session.expire_all()

@@ -52,3 +52,53 @@ def test_timestamps_are_shown_in_beijing_time_without_microseconds():
 def test_booleans_show_as_shi_and_fou(lic_app):
     with lic_app.test_request_context("/"):
         assert (display(True), display(False), display(None)) == ("是", "否", "")
+
+
+# --- the zone is configured (TIMEZONE), FAB's own columns follow it -------------------
+
+
+def test_the_one_clock_follows_the_configured_timezone(make_app):
+    from zoneinfo import ZoneInfo
+
+    from onewindow.cases import clock
+
+    urumqi = make_app(config={"TIMEZONE": "Asia/Urumqi"})  # UTC+6
+    with urumqi.app_context():
+        assert clock.zone() == ZoneInfo("Asia/Urumqi")
+        assert local_time(UTC_2330) == "2026-11-24 05:30"
+        there = dt.datetime.now(ZoneInfo("Asia/Urumqi")).replace(tzinfo=None)
+        assert abs(clock.now() - there) < dt.timedelta(minutes=1)
+
+
+def test_an_unknown_timezone_stops_startup_naming_the_key(tmp_path):
+    import pytest
+
+    from onewindow.config import build
+    from onewindow.errors import StartupError
+
+    with pytest.raises(StartupError, match="TIMEZONE 'Mars/Olympus' is not a time zone name"):
+        build(tmp_path, {"TIMEZONE": "Mars/Olympus"})
+
+
+def test_fab_own_timestamps_are_shown_in_the_centres_zone(app, client, login):
+    from zoneinfo import ZoneInfo
+
+    from onewindow.display import server_time
+    from onewindow.models import Staff
+
+    naive_server = dt.datetime(2026, 11, 23, 23, 30, 5, 957824)  # FAB's datetime.now(): the server's zone
+    with app.app_context():
+        expected = naive_server.astimezone().astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+        assert server_time(naive_server) == expected
+        assert server_time(None) == ""
+    login(client, "admin")
+    with app.app_context():
+        admin = db.session.query(Staff).filter_by(username="admin").one()
+        admin.last_login = naive_server
+        db.session.commit()
+        pk = admin.id
+    listed = client.get("/users/list/").get_data(as_text=True)
+    shown = client.get(f"/users/show/{pk}").get_data(as_text=True)
+    for page in (listed, shown):
+        assert expected in page
+        assert "957824" not in page

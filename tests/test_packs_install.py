@@ -137,11 +137,11 @@ def test_upgrade_versions_changed_items_and_keeps_cancelled_ones(app, tmp_path):
 def test_downgrade_and_changed_content_under_the_same_version_are_refused(app, tmp_path):
     with app.app_context():
         older = copy_demo(tmp_path / "a", version="0.9.0")
-        with pytest.raises(ValidationError, match="raise the version above 1.0.0"):
+        with pytest.raises(ValidationError, match="请将版本号提高到 1.0.0 以上"):
             install(load_pack(older), app, db.session, "admin")
         same = copy_demo(tmp_path / "b")
         edit_items(same, "items/enterprise.yaml", lambda items: items[0].update(guide="新的办事指南"))
-        with pytest.raises(ValidationError, match="installed with different content"):
+        with pytest.raises(ValidationError, match="已安装 demo-county 1.0.0（内容不同）"):
             install(load_pack(same), app, db.session, "admin")
 
 
@@ -153,7 +153,7 @@ def test_uninstall_is_refused_while_a_case_refers_to_the_pack(app):
             conn.execute(text("INSERT INTO t_case (id, item_id) VALUES (1, :i)"), {"i": item_id})
         db.session.rollback()
         before = row_counts()
-        with pytest.raises(ValidationError, match=r"cases refer to its items \(1 row\(s\) in t_case\)"):
+        with pytest.raises(ValidationError, match=r"有办件引用其事项（t_case 中 1 行）"):
             uninstall("demo-county", db.session, "admin")
         assert row_counts() == before
         db.session.rollback()  # end the read transaction before changing the schema

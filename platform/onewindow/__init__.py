@@ -42,6 +42,8 @@ _PUBLIC: dict[str, str] = {
     # the legal clock's selection of cases deemed accepted (行政许可法 §32), for the supervision scan
     "deemed_bounds": "onewindow.cases.legal_clock:deemed_bounds",
     "deemed_due": "onewindow.cases.legal_clock:deemed_due",
+    # the yellow-card threshold of a limit, shared by the workspace and the supervision scan
+    "yellow_threshold": "onewindow.cases.limits:yellow_threshold",
     "build_application_form": "onewindow.catalogue.forms:build_application_form",
     # the window's application form and the one upload path, for other channels (the online hall)
     "application_form": "onewindow.cases.views:application_form",

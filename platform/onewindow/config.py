@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     # Unset: each notice uses the address it is served from (development only;
     # `onewindow serve --production` warns).
     "PUBLIC_BASE_URL": None,
+    # The zone of the one clock (IANA name): cases, notices and licences are dated, and
+    # every screen shows times, in it; FAB's own columns are converted from the server's zone.
+    "TIMEZONE": "Asia/Shanghai",
     # Working days the correction notice (补齐补正通知书) gives the applicant to supply.
     "CORRECTION_SUPPLY_WORKDAYS": 10,
     # How often the core's legal-clock jobs (超时默认, 视为受理) run in the scheduler.
@@ -181,6 +184,17 @@ def load_env(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+def _check_timezone(name: Any) -> None:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(str(name))
+    except (ValueError, KeyError):
+        raise StartupError(
+            f"TIMEZONE {name!r} is not a time zone name; give an IANA name such as Asia/Shanghai"
+        ) from None
+
+
 def build(
     instance_path: Path,
     overrides: Mapping[str, Any] | None = None,
@@ -199,6 +213,7 @@ def build(
             raise _unknown(key, "create_app(config=...)")
         settings[key] = _coerce(key, value, "create_app(config=...)")
 
+    _check_timezone(settings["TIMEZONE"])
     if not settings["DATABASE_URL"]:
         settings["DATABASE_URL"] = f"sqlite:///{instance_path / 'onewindow.db'}"
     if not settings["SECRET_KEY"]:

@@ -1,8 +1,10 @@
 """How values appear on screens: one filter for every FAB list and show page.
 
 ``ow_display`` turns booleans into 是/否, ``None`` into an empty cell and timestamps into
-the centre's local time (Asia/Shanghai) to the minute. Stored timestamps are naive Beijing
-time (``onewindow.clock``); timezone-aware ones are converted.
+the centre's local time (the ``TIMEZONE`` setting, default Asia/Shanghai) to the minute.
+Stored timestamps are naive times of that zone (``onewindow.clock``); timezone-aware ones
+are converted. Flask-AppBuilder stamps its own columns (``created_on``, ``changed_on``,
+``last_login``) with the server's naive local time: ``server_time`` converts those.
 """
 
 from __future__ import annotations
@@ -15,14 +17,22 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from onewindow.cases.clock import BEIJING
+from onewindow.cases.clock import zone
 
 
 def local_time(value: dt.datetime) -> str:
-    """A timestamp as the centre reads it: Beijing time, to the minute."""
+    """A timestamp as the centre reads it: in the configured zone, to the minute."""
     if value.tzinfo is not None:
-        value = value.astimezone(BEIJING).replace(tzinfo=None)
+        value = value.astimezone(zone()).replace(tzinfo=None)
     return value.strftime("%Y-%m-%d %H:%M")
+
+
+def server_time(value: dt.datetime | None) -> str:
+    """A naive timestamp of the server's own zone (Flask-AppBuilder's ``datetime.now()``
+    columns) shown in the centre's zone; FAB formatter for those columns."""
+    if value is None:
+        return ""
+    return local_time(value if value.tzinfo is not None else value.astimezone())
 
 
 def display(value: Any) -> Any:

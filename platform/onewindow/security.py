@@ -23,6 +23,7 @@ from sqlalchemy import false
 from wtforms.validators import ValidationError as WTFormsValidationError
 
 from onewindow.auth.manager import HardenedSecurity
+from onewindow.display import server_time
 from onewindow.models.staff import Staff
 from onewindow.permcache import CachedPermissions
 from onewindow.plugins import menu, read
@@ -144,12 +145,15 @@ class StaffUserView(UserDBModelView):
     show_title = _l("Staff member")
     add_title = _l("Add staff member")
     edit_title = _l("Edit staff member")
-    list_columns = ["username", "first_name", "last_name", "department", "roles", "active"]
+    list_columns = ["username", "first_name", "last_name", "department", "roles", "active", "last_login"]
     show_fieldsets = [
         (_l("User info"), {"fields": ["username", "active", "roles", "login_count"]}),
         (_l("Organisation"), {"fields": ["region", "department", "windows", "phone"]}),
         (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"], "expanded": True}),
+        (_l("Audit Info"), {"fields": ["last_login", "created_on", "changed_on"], "expanded": False}),
     ]
+    # FAB stamps these with the server's local time: shown in the centre's zone (one clock)
+    formatters_columns = {"last_login": server_time, "created_on": server_time, "changed_on": server_time}
     add_columns = [
         "first_name",
         "last_name",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext
 
 from onewindow.app import db
 from onewindow.auth.passwords import password_problem
@@ -26,38 +27,47 @@ def create_staff(
     sm = current_app.extensions["appbuilder"].sm
     ow = current_app.extensions["onewindow"]
     if not username.strip():
-        raise ValidationError("--username: a user name is required")
+        raise ValidationError(gettext("--username: a user name is required"))
     if sm.find_user(username=username):
-        raise ValidationError(f"user {username!r} already exists; choose another --username")
+        raise ValidationError(gettext("user %(name)s already exists; choose another --username", name=username))
     problem = password_problem(password, username)
     if problem:
         raise ValidationError(f"--password: {problem}")
     role_objs = []
     for key in roles:
         if key not in ow.roles:
-            raise ValidationError(f"--role {key!r} is not a role; choose one of: {', '.join(ow.roles)}")
+            raise ValidationError(
+                gettext("--role %(key)s is not a role; choose one of: %(roles)s", key=key, roles=", ".join(ow.roles))
+            )
         role = sm.find_role(key)
         if role is None:
-            raise ValidationError(f"role {key!r} is not in the database yet; run `onewindow init` first")
+            raise ValidationError(
+                gettext("role %(key)s is not in the database yet; run `onewindow init` first", key=key)
+            )
         role_objs.append(role)
     department = None
     if department_code:
         department = db.session.query(Department).filter_by(credit_code=department_code.strip().upper()).one_or_none()
         if department is None:
             raise ValidationError(
-                f"--department {department_code!r}: no department has that unified social credit code"
+                gettext(
+                    "--department %(code)s: no department has that unified social credit code", code=department_code
+                )
             )
     needs_dept = DEPARTMENT_ROLES.intersection(roles)
     if needs_dept and department is None:
         raise ValidationError(
-            f"role(s) {', '.join(sorted(needs_dept))} work for a department: "
-            "give --department with the department's unified social credit code"
+            gettext(
+                "role(s) %(roles)s work for a department: "
+                "give --department with the department's unified social credit code",
+                roles=", ".join(sorted(needs_dept)),
+            )
         )
     windows = []
     for code in window_codes or []:
         window = db.session.query(Window).filter_by(code=code).first()
         if window is None:
-            raise ValidationError(f"window {code!r} does not exist")
+            raise ValidationError(gettext("window %(code)s does not exist", code=code))
         windows.append(window)
     user = sm.add_user(
         username=username,
@@ -69,7 +79,7 @@ def create_staff(
         commit=False,
     )
     if not user:
-        raise ValidationError(f"user {username!r} could not be created (e-mail already used?)")
+        raise ValidationError(gettext("user %(name)s could not be created (e-mail already used?)", name=username))
     user.department = department
     user.region = department.region if department else None
     user.windows = windows

@@ -15,10 +15,11 @@ from urllib.parse import urlencode
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
-from onewindow.cases import clock
-from onewindow.cases.models import OPEN_STATES, Case, CaseState, CaseStep, StepState
+from onewindow.cases import clock, limits
+from onewindow.cases.materialfiles import ACTION as FILES_ADDED
+from onewindow.cases.models import OPEN_STATES, Case, CaseEvent, CaseState, CaseStep, StepState
 from onewindow.cases.scope import case_condition
 from onewindow.db import db
 from onewindow.models.items import Item, ItemStatus
@@ -63,21 +64,35 @@ def _count(query) -> int:
     return db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
 
 
+def corrections_answered():
+    """Cases awaiting correction for which files came in after the notice (补正已提交): the
+    applicant has answered and the window must look at them (accept, or one more notice)."""
+    notice = aliased(CaseEvent)
+    entered = (
+        select(func.max(notice.seq))
+        .where(
+            notice.case_id == Case.id,
+            notice.to_state == CaseState.correction.name,
+            notice.action != FILES_ADDED,
+        )
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    supplied = exists().where(CaseEvent.case_id == Case.id, CaseEvent.action == FILES_ADDED, CaseEvent.seq > entered)
+    return (Case.state == CaseState.correction) & supplied
+
+
 def _cases(user, *where):
     return _scoped(select(Case.id).where(*where), user, case_condition)
 
 
+#: Bootstrap's classes for the deadline levels of ``limits.deadline_level``.
+LEVEL_CLASS = {"red": "danger", "yellow": "warning", "": ""}
+
+
 def deadline_level(due: dt.date | None, warning_days: int, today: dt.date) -> str:
-    """Red when the due date has passed (the due date itself is the last day allowed);
-    yellow when at most ``warning_days`` working days are left: the thresholds of the
-    supervision plugin's deadline scan."""
-    if due is None:
-        return ""
-    if due < today:
-        return "danger"
-    if due < clock.add_workdays(today, warning_days + 1)[0]:
-        return "warning"
-    return ""
+    """The row's colour: the supervision scan's yellow/red card level (``limits``)."""
+    return LEVEL_CLASS[limits.deadline_level(due, warning_days, today)]
 
 
 def acceptor_section(user) -> Section:
@@ -106,6 +121,15 @@ def acceptor_section(user) -> Section:
             str(_l("Awaiting corrections from the applicant")),
             _count(_cases(user, Case.state == CaseState.correction)),
             case_list_url(_flt_0_state=CaseState.correction.name),
+        )
+    )
+    answered = _count(_cases(user, corrections_answered()))
+    section.tiles.append(
+        Tile(
+            str(_l("Corrections answered")),
+            answered,
+            url_for("WorkbenchView.index", answered=1),
+            "warning" if answered else "",
         )
     )
     section.tiles.append(

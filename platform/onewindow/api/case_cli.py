@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import click
+from flask_babel import gettext
 
 from onewindow.errors import ValidationError
 
@@ -27,7 +28,9 @@ def _staff(username: str):
 
     staff = db.session.query(Staff).filter_by(username=username).one_or_none()
     if staff is None or not staff.active:
-        raise ValidationError(f"--as {username}: no active staff user of that name; see `onewindow user create`")
+        raise ValidationError(
+            gettext("--as %(name)s: no active staff user of that name; see `onewindow user create`", name=username)
+        )
     return staff
 
 
@@ -37,8 +40,8 @@ def _visible(number: str, user):
 
     case = case_read.visible_case(number, user)
     if case is None:
-        who = f"the scope of {user.username}" if user is not None else "the database"
-        raise ValidationError(f"case {number}: not found, or not in {who}")
+        who = gettext("the scope of %(name)s", name=user.username) if user is not None else gettext("the database")
+        raise ValidationError(gettext("case %(number)s: not found, or not in %(who)s", number=number, who=who))
     return case
 
 

@@ -80,11 +80,11 @@ class LoginLockout(Model):
 
 
 def _beijing(value: dt.datetime | None) -> str:
-    from onewindow.cases.clock import BEIJING
+    from onewindow.display import local_time
 
     if value is None:
         return ""
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return local_time(value.replace(tzinfo=dt.timezone.utc))
 
 
 class LoginLocked(OneWindowError):

@@ -25,6 +25,7 @@ from typing import Any, Iterable
 
 from flask import current_app
 from flask_appbuilder import Model
+from flask_babel import gettext
 from sqlalchemy import DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -197,8 +198,12 @@ def take_checkpoint(session, key: AuditKey | None = None) -> AuditCheckpoint:
     _checked, broken = verify_all()
     if broken:
         raise ValidationError(
-            f"checkpoint refused: {len(broken)} broken link(s), first: {broken[0]}; "
-            "a checkpoint never signs a broken chain — investigate with `onewindow audit verify`"
+            gettext(
+                "checkpoint refused: %(count)s broken link(s), first: %(first)s; "
+                "a checkpoint never signs a broken chain — investigate with `onewindow audit verify`",
+                count=len(broken),
+                first=broken[0],
+            )
         )
     heads = session.execute(
         select(Case.id, Case.number, Case.chain_seq, Case.chain_hash).where(Case.chain_seq > 0).order_by(Case.id)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from flask import Response, abort, stream_with_context
 
@@ -12,12 +10,6 @@ from onewindow.app import db
 from onewindow.cases.materialfiles import Upload
 from onewindow.cases.models import Case, CaseMaterial, CaseMaterialFile
 from onewindow.storage import CHUNK, storage
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def local_time(moment: dt.datetime) -> str:
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 def uploads_from(files, field: str) -> list[Upload]:

@@ -63,6 +63,28 @@ def step_due_date(step: CaseStep) -> dt.date:
     return clock.add_workdays(step.started_on, step.days)[0]
 
 
+def yellow_threshold(today: dt.date, warning_days: int | None, calendar=None) -> dt.date:
+    """The first due date that is no longer yellow: a limit is yellow (黄牌预警) while at
+    most ``warning_days`` working days are left, i.e. ``today <= due < this date``. The
+    workspace's colours and the supervision plugin's deadline scan both use it."""
+    if calendar is None:
+        from onewindow.workdays import get_calendar
+
+        calendar = get_calendar()
+    return calendar.add_workdays(today, max(warning_days or 0, 0) + 1)
+
+
+def deadline_level(due: dt.date | None, warning_days: int | None, today: dt.date) -> str:
+    """``"red"`` once the due date has passed (the due date itself is the last day
+    allowed, 红牌), ``"yellow"`` while at most ``warning_days`` working days are left, else
+    ``""``."""
+    if due is None:
+        return ""
+    if due < today:
+        return "red"
+    return "yellow" if due < yellow_threshold(today, warning_days) else ""
+
+
 def deemed_bounds(conn, today: dt.date, calendar) -> dict[int, dt.datetime]:
     """Correction limit N (of any item) → start of ``add_workdays(today, -N)``: the limit
     ``add_workdays(received, N)`` has passed when the receipt is before that moment

@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access, permission_name
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import FieldList, FormField, SelectMultipleField
 
@@ -22,12 +23,14 @@ from onewindow.cases.models import ApplicantType, Case, CaseState, CaseStep, Cha
 from onewindow.cases.scope import CaseScope, may_see
 from onewindow.cases.transitions import TRANSITIONS
 from onewindow.catalogue.forms import build_application_form
+from onewindow.display import local_time
 from onewindow.forms import Form
 from onewindow.models.items import Item, ItemStatus
 from onewindow.models.org import Window
 from onewindow.security import department_condition, role_keys
 from onewindow.validators import mask_resident_id
 from onewindow.views.model import scope_filters, scoped_row
+from onewindow.workspace import corrections_answered
 
 ENGINE_ERRORS = (TransitionError, ApplicationInvalid, PermissionDenied, ConflictError)
 #: Rows per queue on the inbox and output screens; more are announced, not loaded.
@@ -165,7 +168,7 @@ class CaseView(ModelView):
             kind_label=lambda k: KINDS.get(k, (k,))[0],
             state_label=lambda name: _State[name] if name in _State.__members__ else name,
             may_upload=case.is_open and _actor().has("admin", *ADDING_ROLES),
-            local_time=files_web.local_time,
+            local_time=local_time,
         )
 
     @expose("/file/<pk>/<int:file_id>")
@@ -263,11 +266,16 @@ class WorkbenchView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        queue = (
-            _cases_with_item()
-            .filter(Case.state.in_([CaseState.submitted, CaseState.pre_reviewed, CaseState.correction]))
-            .order_by(Case.id)
-            .limit(200)
+        queue = _cases_with_item().filter(
+            Case.state.in_([CaseState.submitted, CaseState.pre_reviewed, CaseState.correction])
+        )
+        only_answered = request.args.get("answered") == "1"
+        if only_answered:
+            queue = queue.filter(corrections_answered())
+        queue = queue.order_by(Case.id).limit(200).all()
+        answered = set(
+            db.session.execute(select(Case.id).where(corrections_answered(), Case.id.in_([c.id for c in queue])))
+            .scalars()
             .all()
         )
         q = (request.args.get("q") or "").strip()
@@ -277,6 +285,8 @@ class WorkbenchView(BaseView):
         return self.render_template(
             "cases/workbench.html",
             queue=queue,
+            answered=answered,
+            only_answered=only_answered,
             items=items.order_by(Item.name).limit(100),
             q=q,
             title=str(_l("Acceptance workbench")),

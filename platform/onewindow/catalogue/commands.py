@@ -6,6 +6,7 @@ import getpass
 from pathlib import Path
 
 import click
+from flask_babel import gettext
 
 from onewindow.errors import ValidationError
 
@@ -57,7 +58,13 @@ def validate_cmd(path: str) -> None:
     if not report.ok:
         for line in report.lines():
             click.echo(line)
-        raise ValidationError(f"{len(report)} problem(s) in {path}; fix them and validate again")
+        raise ValidationError(
+            gettext(
+                "%(count)s problem(s) in %(path)s; fix them and validate again",
+                count=len(report),
+                path=path,
+            )
+        )
     click.echo(f"{path}: pack {loaded.key} {loaded.version} is valid ({len(loaded.items)} items)")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional, Regexp, ValidationError
 
@@ -63,8 +64,13 @@ def build_application_form(item: Item) -> type[Form]:
         forms = plugin_forms()
         if item.form_key not in forms:
             raise OneWindowValidationError(
-                f"item {item.basic_code} {item.name}: form {item.form_key!r} is registered by no loaded plugin; "
-                "install or enable the plugin that provides it"
+                gettext(
+                    "item %(code)s %(name)s: form %(form)s is registered by no loaded plugin; "
+                    "install or enable the plugin that provides it",
+                    code=item.basic_code,
+                    name=item.name,
+                    form=item.form_key,
+                )
             )
         return forms[item.form_key]
     attrs = {spec.name: _field(spec) for spec in item.fields}

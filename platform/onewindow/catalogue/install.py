@@ -175,9 +175,14 @@ def plan(pack: Pack, session: Session) -> Plan:
             mode = "unchanged"
         elif version_tuple(pack.version) <= version_tuple(installed.version):
             raise ValidationError(
-                f"{pack.manifest_file}: version: {pack.key} {installed.version} is installed"
-                + (" with different content" if pack.version == installed.version else "")
-                + f"; raise the version above {installed.version} to upgrade (downgrades are refused)"
+                gettext(
+                    "%(file)s: version: %(key)s %(version)s is installed%(different)s; "
+                    "raise the version above %(version)s to upgrade (downgrades are refused)",
+                    file=pack.manifest_file,
+                    key=pack.key,
+                    version=installed.version,
+                    different=gettext(" with different content") if pack.version == installed.version else "",
+                )
             )
     result = Plan(pack.key, mode, installed.version if installed else None, pack.version)
     if mode == "unchanged":
@@ -206,8 +211,13 @@ def plan(pack: Pack, session: Session) -> Plan:
         ).first()
         if foreign:
             raise ValidationError(
-                f"{pack.manifest_file}: item {foreign[0]} belongs to pack {foreign[1] or '(none)'}; "
-                "an item is maintained by one pack only — remove it from one of them"
+                gettext(
+                    "%(file)s: item %(item)s belongs to pack %(other)s; "
+                    "an item is maintained by one pack only — remove it from one of them",
+                    file=pack.manifest_file,
+                    item=foreign[0],
+                    other=foreign[1] or "—",
+                )
             )
     current = {r.implementation_code: r for r in rows if r.is_current}
     ever = {r.implementation_code for r in rows}
@@ -499,14 +509,24 @@ def uninstall(key: str, session: Session, actor: str) -> dict[str, int]:
         row = session.query(PackRow).filter_by(key=key).one_or_none()
         if row is None:
             installed = ", ".join(k for (k,) in session.query(PackRow.key)) or "none"
-            raise ValidationError(f"pack {key!r} is not installed; installed packs: {installed}")
+            raise ValidationError(
+                gettext(
+                    "pack %(key)s is not installed; installed packs: %(installed)s",
+                    key=key,
+                    installed=installed,
+                )
+            )
         ids = [i for (i,) in session.query(Item.id).filter(Item.pack_key == key)]
         refs = referencing_cases(session, ids)
         if refs:
-            where = ", ".join(f"{n} row(s) in {t}" for t, n in refs.items())
+            where = ", ".join(gettext("%(count)s row(s) in %(table)s", count=n, table=t) for t, n in refs.items())
             raise ValidationError(
-                f"pack {key} cannot be uninstalled: cases refer to its items ({where}); "
-                "upgrade it with the items removed instead — they are cancelled and kept for those cases"
+                gettext(
+                    "pack %(key)s cannot be uninstalled: cases refer to its items (%(where)s); "
+                    "upgrade it with the items removed instead — they are cancelled and kept for those cases",
+                    key=key,
+                    where=where,
+                )
             )
         who = actor or "cli"
         for start in range(0, len(ids), CHUNK):

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
+from flask_babel import gettext
 
 from onewindow.errors import ValidationError
 
@@ -124,9 +125,21 @@ def load_pack(path: str | Path, display: str | None = None) -> Pack:
     root = Path(path)
     pack = Pack(path=root, display=display or str(path))
     if not root.is_dir():
-        raise ValidationError(f"{path}: not a pack directory; give the folder that holds {MANIFEST}")
+        raise ValidationError(
+            gettext(
+                "%(path)s: not a pack directory; give the folder that holds %(manifest)s",
+                path=path,
+                manifest=MANIFEST,
+            )
+        )
     if not (root / MANIFEST).is_file():
-        raise ValidationError(f"{path}: no {MANIFEST} here; every pack has one manifest (key, version, title)")
+        raise ValidationError(
+            gettext(
+                "%(path)s: no %(manifest)s here; every pack has one manifest (key, version, title)",
+                path=path,
+                manifest=MANIFEST,
+            )
+        )
     digest = hashlib.sha256()
     for file in sorted(root.rglob("*.y*ml")):
         relative = file.relative_to(root).as_posix()
@@ -238,17 +251,23 @@ def extract_zip(archive: str | Path, target: Path, max_bytes: int = 50_000_000) 
         zf = zipfile.ZipFile(archive)
     except zipfile.BadZipFile:
         raise ValidationError(
-            "the upload is not a zip file; zip the pack folder (with pack.yaml) and upload it"
+            gettext("the upload is not a zip file; zip the pack folder (with pack.yaml) and upload it")
         ) from None
     with zf:
         if sum(i.file_size for i in zf.infolist()) > max_bytes:
-            raise ValidationError(f"the zip unpacks to more than {max_bytes // 1_000_000} MB; is it really a pack?")
+            raise ValidationError(
+                gettext("the zip unpacks to more than %(mb)s MB; is it really a pack?", mb=max_bytes // 1_000_000)
+            )
         for info in zf.infolist():
             name = PurePosixPath(info.filename)
             if name.is_absolute() or ".." in name.parts:
-                raise ValidationError(f"the zip holds an unsafe path {info.filename!r}; zip the pack folder itself")
+                raise ValidationError(
+                    gettext("the zip holds an unsafe path %(path)s; zip the pack folder itself", path=info.filename)
+                )
         zf.extractall(target)
     manifests = sorted(target.rglob(MANIFEST), key=lambda p: len(p.parts))
     if not manifests:
-        raise ValidationError(f"the zip holds no {MANIFEST}; zip the pack folder that contains it")
+        raise ValidationError(
+            gettext("the zip holds no %(manifest)s; zip the pack folder that contains it", manifest=MANIFEST)
+        )
     return manifests[0].parent

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from flask_babel import gettext
 from openpyxl import Workbook, load_workbook
 from sqlalchemy.orm import Session
 
@@ -114,12 +115,22 @@ def export_workbook(session: Session, target: Path, pack_key: str | None = None)
     if pack_key is None:
         if len(keys) != 1:
             raise ValidationError(
-                f"{len(keys)} packs are installed ({', '.join(keys) or 'none'}); choose one with --pack"
+                gettext(
+                    "%(count)s packs are installed (%(keys)s); choose one with --pack",
+                    count=len(keys),
+                    keys=", ".join(keys) or "—",
+                )
             )
         pack_key = keys[0]
     row = session.query(PackRow).filter_by(key=pack_key).one_or_none()
     if row is None:
-        raise ValidationError(f"pack {pack_key!r} is not installed; installed: {', '.join(keys) or 'none'}")
+        raise ValidationError(
+            gettext(
+                "pack %(key)s is not installed; installed packs: %(installed)s",
+                key=pack_key,
+                installed=", ".join(keys) or "—",
+            )
+        )
     wb = Workbook()
     meta = wb.active
     meta.title = "pack"
@@ -189,12 +200,25 @@ def _value(column: str, raw: Any) -> Any:
 
 def _rows(wb, sheet: str, columns: list[str], source: str):
     if sheet not in wb.sheetnames:
-        raise ValidationError(f"{source}: sheet {sheet!r} is missing; export a workbook to see the expected layout")
+        raise ValidationError(
+            gettext(
+                "%(source)s: sheet %(sheet)s is missing; export a workbook to see the expected layout",
+                source=source,
+                sheet=sheet,
+            )
+        )
     ws = wb[sheet]
     header = [str(c.value or "").strip() for c in ws[1]]
     missing = [c for c in columns if c not in header]
     if missing:
-        raise ValidationError(f"{source}: sheet {sheet}: column(s) {', '.join(missing)} missing from row 1")
+        raise ValidationError(
+            gettext(
+                "%(source)s: sheet %(sheet)s: column(s) %(columns)s missing from row 1",
+                source=source,
+                sheet=sheet,
+                columns=", ".join(missing),
+            )
+        )
     index = {c: header.index(c) for c in columns}
     for number, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
         if all(v is None for v in row):
@@ -207,7 +231,13 @@ def read_workbook(source: Path, session: Session) -> Pack:
     try:
         wb = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a file that is not .xlsx
-        raise ValidationError(f"{source}: not a readable .xlsx workbook ({exc}); save it as Excel .xlsx") from None
+        raise ValidationError(
+            gettext(
+                "%(source)s: not a readable .xlsx workbook (%(error)s); save it as Excel .xlsx",
+                source=source,
+                error=exc,
+            )
+        ) from None
     pack = Pack(path=source, display=str(source), sep="#", manifest_name="pack")
     pack.checksum = hashlib.sha256(source.read_bytes()).hexdigest()
     pack.manifest = {

@@ -22,6 +22,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext
 from gmssl import func, sm3
 from gmssl.sm2 import CryptSM2, default_ecc_table
 from gmssl.sm4 import SM4_DECRYPT, SM4_ENCRYPT, CryptSM4
@@ -177,8 +178,11 @@ def _parse_kek(value: str, source: str) -> bytes:
         kek = b""
     if len(kek) != 32:
         raise SealKeyError(
-            f"{source}: the seal key-encryption key must be 64 hexadecimal characters "
-            '(32 bytes); generate one with `python -c "import secrets; print(secrets.token_hex(32))"`'
+            gettext(
+                "%(source)s: the seal key-encryption key must be 64 hexadecimal characters (32 bytes); "
+                'generate one with `python -c "import secrets; print(secrets.token_hex(32))"`',
+                source=source,
+            )
         )
     return kek
 
@@ -206,15 +210,25 @@ def encrypt_private_key(private_hex: str, kek: bytes, key_id: str) -> str:
 
 def decrypt_private_key(blob: str, kek: bytes, key_id: str) -> str:
     if not blob or not blob.startswith(_BLOB_PREFIX):
-        raise SealKeyError(f"seal {key_id}: the stored private key is missing or in an unknown format")
+        raise SealKeyError(
+            gettext(
+                "seal %(key)s: the stored private key is missing or in an unknown format",
+                key=key_id,
+            )
+        )
     raw = base64.b64decode(blob[len(_BLOB_PREFIX) :])
     iv, ciphertext, tag = raw[:16], raw[16:-32], raw[-32:]
     enc_key, mac_key = _subkeys(kek)
     if not hmac.compare_digest(tag, hmac_sm3(mac_key, key_id.encode() + iv + ciphertext)):
         raise SealKeyError(
-            f"seal {key_id}: the private key cannot be decrypted with the configured key-encryption key "
-            f"(KEK id {kek_id(kek)}); set {KEK_ENV} or [plugins.licences] seal_key_encryption_key "
-            "to the KEK the seal was created under"
+            gettext(
+                "seal %(key)s: the private key cannot be decrypted with the configured key-encryption key "
+                "(KEK id %(kek)s); "
+                "set %(env)s or [plugins.licences] seal_key_encryption_key to the KEK the seal was created under",
+                key=key_id,
+                kek=kek_id(kek),
+                env=KEK_ENV,
+            )
         )
     cipher = CryptSM4()
     cipher.set_key(enc_key, SM4_DECRYPT)

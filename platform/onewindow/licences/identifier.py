@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from stdnum.iso7064 import mod_37_36
 
 from onewindow.errors import ValidationError
@@ -57,12 +58,14 @@ class Identifier:
 
 def build(type_oid: str, issuer: str, serial: int, version: int) -> str:
     if not re.fullmatch(r"\d{1,20}", type_oid or ""):
-        raise ValidationError(f"licence type OID {type_oid!r}: use 1 to 20 digits (GB/T 36904 证照类型代码)")
+        raise ValidationError(
+            gettext("licence type OID %(oid)s: use 1 to 20 digits (GB/T 36904 证照类型代码)", oid=type_oid)
+        )
     problem = uscc_problem(issuer)
     if problem:
-        raise ValidationError(f"issuing department code {issuer!r}: {problem}")
+        raise ValidationError(gettext("issuing department code %(code)s: %(problem)s", code=issuer, problem=problem))
     if not 1 <= version <= 999:
-        raise ValidationError(f"licence version {version}: must be between 1 and 999")
+        raise ValidationError(gettext("licence version %(version)s: must be between 1 and 999", version=version))
     return str(Identifier(type_oid, issuer, serial, version))
 
 
@@ -76,14 +79,22 @@ def parse(text: str) -> Identifier:
     match = _PATTERN.fullmatch(text)
     if not match:
         raise MalformedIdentifier(
-            f"{text!r} is not an e-licence identifier: expected "
-            "1.2.156.3005.2.<type digits>.<18-character issuer code>.<serial>.<3-digit version>.<check character>"
+            gettext(
+                "%(text)s is not an e-licence identifier: expected 1.2.156.3005.2.<type digits>."
+                "<18-character issuer code>.<serial>.<3-digit version>.<check character>",
+                text=text,
+            )
         )
     ident = Identifier(match["type"], match["issuer"], int(match["serial"]), int(match["version"]))
     expected = mod_37_36_check(text[:-2].replace(".", ""))  # over the text as written
     if expected != match["check"]:
         raise MalformedIdentifier(
-            f"{text!r}: the check character is wrong (ISO 7064 MOD 37,36 expects {expected!r}, "
-            f"found {match['check']!r}); the identifier was mistyped or altered"
+            gettext(
+                "%(text)s: the check character is wrong (ISO 7064 MOD 37,36 expects %(expected)s, "
+                "found %(found)s); the identifier was mistyped or altered",
+                text=text,
+                expected=expected,
+                found=match["check"],
+            )
         )
     return ident

@@ -16,6 +16,7 @@ import json
 import secrets
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -71,7 +72,13 @@ def issue_for_case(case: Any, session=None) -> Licence:
     item = case.item
     code = getattr(item, "licence_type_code", None)
     if not code:
-        raise ValidationError(f"case {case.number}: item {item} yields no licence (its licence_type_code is empty)")
+        raise ValidationError(
+            gettext(
+                "case %(number)s: item %(item)s yields no licence (its licence_type_code is empty)",
+                number=case.number,
+                item=item,
+            )
+        )
     existing = (
         session.query(Licence)
         .join(LicenceType)
@@ -144,10 +151,23 @@ def _checked_holder(case, name: str, holder_id: str, kind) -> tuple[str, str, Ho
         kind = "resident_id" if resident_id_problem(holder_id) is None else "credit_code"
     kind = getattr(kind, "name", kind)
     if kind not in HolderIdType.__members__:
-        raise ValidationError(f"case {case.number}: applicant ID type {kind!r} is neither resident_id nor credit_code")
+        raise ValidationError(
+            gettext(
+                "case %(number)s: applicant ID type %(kind)s is neither resident_id nor credit_code",
+                number=case.number,
+                kind=kind,
+            )
+        )
     problem = resident_id_problem(holder_id) if kind == "resident_id" else uscc_problem(holder_id)
     if problem:
-        raise ValidationError(f"case {case.number}: the holder's ID {holder_id!r} cannot hold a licence: {problem}")
+        raise ValidationError(
+            gettext(
+                "case %(number)s: the holder's ID %(id)s cannot hold a licence: %(problem)s",
+                number=case.number,
+                id=holder_id,
+                problem=problem,
+            )
+        )
     return name, holder_id, HolderIdType[kind]
 
 
@@ -178,8 +198,13 @@ def _licence_data(case, ltype: LicenceType) -> tuple[dict[str, Any], dict | None
     ]
     if missing:
         raise ValidationError(
-            f"case {case.number}: licence {ltype.name} lacks required field(s) {', '.join(missing)}; "
-            "fill them in the application form or in the plugin's licence_data hook"
+            gettext(
+                "case %(number)s: licence %(licence)s lacks required field(s) %(fields)s; "
+                "fill them in the application form or in the plugin's licence_data hook",
+                number=case.number,
+                licence=ltype.name,
+                fields="、".join(missing),
+            )
         )
     return json.loads(json.dumps(data, ensure_ascii=False, default=str)), holder
 
@@ -246,7 +271,13 @@ def _next_serial(session, ltype: LicenceType, issuer_code: str) -> int:
             return 1
         except IntegrityError:
             continue
-    raise ValidationError(f"licence type {ltype.code}: could not allocate a serial for {issuer_code}; try again")
+    raise ValidationError(
+        gettext(
+            "licence type %(code)s: could not allocate a serial for %(issuer)s; try again",
+            code=ltype.code,
+            issuer=issuer_code,
+        )
+    )
 
 
 # --- lifecycle ---------------------------------------------------------------------
@@ -263,8 +294,11 @@ def get_licence(session, identifier: str) -> Licence:
     licence = session.query(Licence).filter_by(identifier=text).one_or_none()
     if licence is None:
         raise LicenceNotFound(
-            f"no licence with identifier {text} exists in the library; "
-            "check the identifier printed on the licence or read its QR code again"
+            gettext(
+                "no licence with identifier %(identifier)s exists in the library; "
+                "check the identifier printed on the licence or read its QR code again",
+                identifier=text,
+            )
         )
     return licence
 
@@ -275,19 +309,33 @@ def _require(user, licence: Licence, roles: set[str], what: str) -> str:
     if "admin" in keys or (keys & roles and getattr(user, "department_id", None) == licence.department_id):
         return name
     raise ValidationError(
-        f"{name} cannot {what} {licence.identifier}: only a centre admin or the "
-        f"{' / '.join(sorted(roles))} of {licence.issuer} may"
+        gettext(
+            "%(name)s cannot %(what)s %(licence)s: only a centre admin or the %(roles)s of %(issuer)s may",
+            name=name,
+            what=what,
+            licence=licence.identifier,
+            roles=" / ".join(sorted(roles)),
+            issuer=licence.issuer,
+        )
     )
 
 
 def revoke_licence(session, licence: Licence, user, reason: str) -> Licence:
     """Revoke (吊销/撤销) with a reason; verification answers "revoked" from now on."""
-    actor = _require(user, licence, {"chief_rep"}, "revoke")
+    actor = _require(user, licence, {"chief_rep"}, gettext("revoke"))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(f"revoking {licence.identifier} needs a reason (the decision and its basis)")
+        raise ValidationError(
+            gettext("revoking %(licence)s needs a reason (the decision and its basis)", licence=licence.identifier)
+        )
     if licence.status in (LicenceStatus.revoked, LicenceStatus.superseded):
-        raise ValidationError(f"{licence.identifier} is already {licence.status.name}; nothing to revoke")
+        raise ValidationError(
+            gettext(
+                "%(licence)s is already %(status)s; nothing to revoke",
+                licence=licence.identifier,
+                status=licence.status,
+            )
+        )
     licence.status, licence.revoked_at, licence.revoke_reason = LicenceStatus.revoked, utcnow(), reason
     record(session, licence, LicenceAction.revoked, actor, reason=reason)
     session.flush()
@@ -322,22 +370,34 @@ def revoke_for_case(licence: Licence, case: Any, reason: str, session=None) -> L
 
 def update_licence(session, licence: Licence, user, changes: dict[str, Any], reason: str) -> Licence:
     """Issue a new version (变更) with changed data; it supersedes this one once sealed."""
-    actor = _require(user, licence, DECIDING_ROLES, "update")
+    actor = _require(user, licence, DECIDING_ROLES, gettext("update"))
     if licence.status != LicenceStatus.active:
         raise ValidationError(
-            f"{licence.identifier} is {licence.status.name}; only a licence in force gets a new version"
+            gettext(
+                "%(licence)s is %(status)s; only a licence in force gets a new version",
+                licence=licence.identifier,
+                status=licence.status,
+            )
         )
     if session.query(Licence).filter_by(previous_id=licence.id).first() is not None:
         raise ValidationError(
-            f"{licence.identifier} already has a newer version awaiting its seal; seal or revoke that one"
+            gettext(
+                "%(licence)s already has a newer version awaiting its seal; seal or revoke that one",
+                licence=licence.identifier,
+            )
         )
     if not (reason or "").strip():
-        raise ValidationError(f"updating {licence.identifier} needs a reason")
+        raise ValidationError(gettext("updating %(licence)s needs a reason", licence=licence.identifier))
     known = {f["name"] for f in licence.licence_type.fields}
     unknown = sorted(set(changes) - known)
     if unknown:
         raise ValidationError(
-            f"{licence.name} has no field(s) {', '.join(unknown)}; its fields are {', '.join(sorted(known))}"
+            gettext(
+                "%(licence)s has no field(s) %(unknown)s; its fields are %(known)s",
+                licence=licence.name,
+                unknown=", ".join(unknown),
+                known=", ".join(sorted(known)),
+            )
         )
     data = {**licence.data, **{k: _json_value(v, k, "update") for k, v in changes.items()}}
     version = licence.version + 1

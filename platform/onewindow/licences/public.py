@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, session
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -156,9 +157,9 @@ def holder_pdf(identifier: str):
     if licence is None:
         abort(code, error)
     if holder_id is None or licence.holder_id != holder_id:
-        abort(403, "look your licences up with your ID number and access code first (/licences/holder)")
+        abort(403, gettext("look your licences up with your ID number and access code first (/licences/holder)"))
     if not licence.signature:
-        abort(409, "this licence is not sealed yet")
+        abort(409, gettext("this licence is not sealed yet"))
     return Response(
         render_pdf(licence),
         mimetype="application/pdf",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
+from flask_babel import gettext
 
 from onewindow.errors import ValidationError
 from onewindow.licences import crypto
@@ -39,8 +40,11 @@ def department_by_code(session, code: str) -> Department:
     dept = session.query(Department).filter_by(credit_code=(code or "").strip().upper()).one_or_none()
     if dept is None:
         raise ValidationError(
-            f"department {code!r} does not exist; give the unified social credit code "
-            "of a department listed under 组织机构 → 部门"
+            gettext(
+                "department %(code)s does not exist; give the unified social credit code "
+                "of a department listed under 组织机构 → 部门",
+                code=code,
+            )
         )
     return dept
 
@@ -53,8 +57,11 @@ def create_seal(session, department: Department, actor: str) -> Seal:
     """Create the department's first seal; refused when it already has an active one."""
     if active_seal(session, department.id) is not None:
         raise ValidationError(
-            f"{department.name} already has an active electronic seal; "
-            "rotate it instead (印章管理 → 轮换 or `onewindow licence seal-rotate`)"
+            gettext(
+                "%(department)s already has an active electronic seal; "
+                "rotate it instead (印章管理 → 轮换 or `onewindow licence seal-rotate`)",
+                department=department.name,
+            )
         )
     return _new_seal(session, department, actor)
 
@@ -63,7 +70,11 @@ def rotate_seal(session, department: Department, actor: str) -> Seal:
     """Retire the active seal and create a new key pair; old licences keep verifying."""
     old = active_seal(session, department.id)
     if old is None:
-        raise ValidationError(f"{department.name} has no active electronic seal to rotate; create one first")
+        raise ValidationError(
+            gettext(
+                "%(department)s has no active electronic seal to rotate; create one first", department=department.name
+            )
+        )
     old.active, old.rotated_at, old.rotated_by = False, utcnow(), actor
     session.flush()
     return _new_seal(session, department, actor)
@@ -95,13 +106,23 @@ def check_seal_admin(user, licence: Licence) -> None:
     name = getattr(user, "username", None) or "anonymous"
     if SEAL_ADMIN not in role_keys(user):
         raise SealRefused(
-            f"{name} cannot seal {licence.identifier}: only the seal administrator (印章管理员) of "
-            f"{licence.issuer} applies its electronic seal; ask that department's seal administrator"
+            gettext(
+                "%(name)s cannot seal %(licence)s: only the seal administrator (印章管理员) of "
+                "%(issuer)s applies its electronic seal; ask that department's seal administrator",
+                name=name,
+                licence=licence.identifier,
+                issuer=licence.issuer,
+            )
         )
     if getattr(user, "department_id", None) != licence.department_id:
         raise SealRefused(
-            f"{name} is a seal administrator of another department and cannot seal {licence.identifier} "
-            f"issued by {licence.issuer}; ask the seal administrator of {licence.issuer}"
+            gettext(
+                "%(name)s is a seal administrator of another department and cannot seal %(licence)s "
+                "issued by %(issuer)s; ask the seal administrator of %(issuer)s",
+                name=name,
+                licence=licence.identifier,
+                issuer=licence.issuer,
+            )
         )
 
 
@@ -113,20 +134,33 @@ def seal_licence(session, licence: Licence, user) -> Licence:
     check_seal_admin(user, licence)
     if licence.status != LicenceStatus.pending_seal:
         raise SealRefused(
-            f"{licence.identifier} is {licence.status.name}, not awaiting a seal; "
-            "only a newly issued licence or a new version is sealed"
+            gettext(
+                "%(licence)s is %(status)s, not awaiting a seal; "
+                "only a newly issued licence or a new version is sealed",
+                licence=licence.identifier,
+                status=licence.status,
+            )
         )
     previous = licence.previous
     if previous is not None and previous.status != LicenceStatus.active:
         raise SealRefused(
-            f"{licence.identifier}: the version it replaces ({previous.identifier}) is "
-            f"{previous.status.name}; a new version of a licence that is no longer in force cannot take effect"
+            gettext(
+                "%(licence)s: the version it replaces (%(previous)s) is %(status)s; "
+                "a new version of a licence that is no longer in force cannot take effect",
+                licence=licence.identifier,
+                previous=previous.identifier,
+                status=previous.status,
+            )
         )
     seal = active_seal(session, licence.department_id)
     if seal is None:
         raise SealRefused(
-            f"{licence.issuer} has no electronic seal key; a centre admin creates it under 印章管理 "
-            f"or with `onewindow licence seal-create --department {licence.issuer_code}`"
+            gettext(
+                "%(issuer)s has no electronic seal key; a centre admin creates it under 印章管理 "
+                "or with `onewindow licence seal-create --department %(code)s`",
+                issuer=licence.issuer,
+                code=licence.issuer_code,
+            )
         )
     message = crypto.canonical_bytes(licence.signed_document())
     private_hex = crypto.decrypt_private_key(seal.private_key_enc, current_kek(), seal.key_id)
@@ -134,7 +168,11 @@ def seal_licence(session, licence: Licence, user) -> Licence:
     del private_hex
     if not crypto.verify(seal.public_key, message, signature):  # a corrupt key must never seal
         raise SealRefused(
-            f"seal {seal.key_id} of {licence.issuer} produced a signature that does not verify; rotate the seal"
+            gettext(
+                "seal %(key)s of %(issuer)s produced a signature that does not verify; rotate the seal",
+                key=seal.key_id,
+                issuer=licence.issuer,
+            )
         )
     now = utcnow()
     licence.seal, licence.digest, licence.signature = seal, crypto.sm3_hex(message), signature

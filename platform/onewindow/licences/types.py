@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from flask import current_app
+from flask_babel import gettext
 
 from onewindow.errors import ValidationError
 from onewindow.licences.crypto import sm3_hex
@@ -163,13 +164,23 @@ def ensure_type(code: str, session) -> LicenceType:
     if row is None and spec is None:
         known = sorted({c for (c,) in session.query(LicenceType.code)} | set(plugin_types()))
         raise ValidationError(
-            f"licence type {code!r} is not declared by any item pack (section licence_types) or plugin "
-            f"(register_licence_types); known types: {', '.join(known) or 'none'}"
+            gettext(
+                "licence type %(code)s is not declared by any item pack (section licence_types) "
+                "or plugin (register_licence_types); "
+                "known types: %(known)s",
+                code=code,
+                known=", ".join(known) or "—",
+            )
         )
     if spec is not None:
         if row is not None and not row.source.startswith("plugin:"):
             raise ValidationError(
-                f"licence type {code!r} is declared both by {row.source} and by {spec.source}; rename one of them"
+                gettext(
+                    "licence type %(code)s is declared both by %(first)s and by %(second)s; rename one of them",
+                    code=code,
+                    first=row.source,
+                    second=spec.source,
+                )
             )
         row = row or LicenceType(code=code)
         _apply(row, spec, session)
@@ -188,8 +199,13 @@ def _apply(row: LicenceType, spec: TypeSpec, session) -> None:
         row.department = session.query(Department).filter_by(credit_code=spec.department_code).one_or_none()
         if row.department is None:
             raise ValidationError(
-                f"licence type {spec.code!r} ({spec.source}): issuing department "
-                f"{spec.department_code} does not exist; load the organisation first"
+                gettext(
+                    "licence type %(code)s (%(source)s): issuing department %(department)s does not exist; "
+                    "load the organisation first",
+                    code=spec.code,
+                    source=spec.source,
+                    department=spec.department_code,
+                )
             )
 
 
@@ -245,7 +261,14 @@ def install_pack_types(pack, session) -> None:
         spec = spec_from(raw, f"pack:{key}")
         row = session.query(LicenceType).filter_by(code=spec.code).one_or_none()
         if row is not None and row.source != spec.source:
-            raise ValidationError(f"licence type {spec.code!r} belongs to {row.source}; pack {key} cannot redefine it")
+            raise ValidationError(
+                gettext(
+                    "licence type %(code)s belongs to %(owner)s; pack %(key)s cannot redefine it",
+                    code=spec.code,
+                    owner=row.source,
+                    key=key,
+                )
+            )
         row = row or LicenceType(code=spec.code)
         _apply(row, spec, session)
         session.add(row)

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
+
 from onewindow.cases.clock import today as clock_today
 from onewindow.errors import ValidationError
 from onewindow.licences import crypto
@@ -52,11 +54,11 @@ def integrity_problem(
     """Why the signed document does not match its seal, or None when it does."""
     message = crypto.canonical_bytes(document)
     if crypto.sm3_hex(message) != (digest or ""):
-        return "SM3 digest of the licence data does not match the sealed digest"
+        return gettext("SM3 digest of the licence data does not match the sealed digest")
     if crypto.fingerprint(public_key) != key_id:
-        return f"the public key does not belong to seal {key_id}"
+        return gettext("the public key does not belong to seal %(key)s", key=key_id)
     if not crypto.verify(public_key, message, signature or ""):
-        return "the SM2 signature does not verify with the seal's public key"
+        return gettext("the SM2 signature does not verify with the seal's public key")
     return None
 
 
@@ -204,7 +206,9 @@ def qr_data_uri(text: str) -> str:
 def export_licence(licence: Licence) -> dict[str, Any]:
     """A self-contained file: the signed document, digest, signature and the seal's public key."""
     if not licence.signature or licence.seal is None:
-        raise ValidationError(f"{licence.identifier} is not sealed yet; only a sealed licence can be exported")
+        raise ValidationError(
+            gettext("%(licence)s is not sealed yet; only a sealed licence can be exported", licence=licence.identifier)
+        )
     seal = licence.seal
     return {
         "format": EXPORT_FORMAT,
@@ -235,26 +239,35 @@ def verify_export(exported: Any, pinned_public_key: str | None = None, on: dt.da
     try:
         if exported.get("format") != EXPORT_FORMAT:
             return Verification(
-                "tampered", f"not an exported e-licence (format {exported.get('format')!r}, expected {EXPORT_FORMAT!r})"
+                "tampered",
+                gettext(
+                    "not an exported e-licence (format %(found)s, expected %(expected)s)",
+                    found=exported.get("format"),
+                    expected=EXPORT_FORMAT,
+                ),
             )
         document, seal = exported["document"], exported["seal"]
         ids.parse(document["identifier"])
         public_key = seal["public_key"]
         if pinned_public_key and pinned_public_key.strip().lower() != public_key.lower():
-            return Verification("tampered", "the seal's public key is not the pinned public key of the department")
+            return Verification(
+                "tampered", gettext("the seal's public key is not the pinned public key of the department")
+            )
         problem = integrity_problem(
             document, exported.get("digest"), exported.get("signature"), public_key, seal["key_id"]
         )
     except ids.MalformedIdentifier as exc:
         return Verification("tampered", str(exc))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        return Verification("tampered", f"the file is incomplete or damaged ({type(exc).__name__}: {exc})")
+        return Verification(
+            "tampered", gettext("the file is incomplete or damaged (%(error)s)", error=f"{type(exc).__name__}: {exc}")
+        )
     if problem:
         return Verification("tampered", f"{MESSAGES['tampered']}（{problem}）")
     until = document.get("metadata", {}).get("valid_until")
     if until and dt.date.fromisoformat(until) < on:
         return Verification("expired", MESSAGES["expired"])
-    where = exported.get("verify_url") or "the issuing centre's verification page"
+    where = exported.get("verify_url") or gettext("the issuing centre's verification page")
     return Verification(
         "valid",
         f"电子印章验证通过，数据未被篡改（印章 {seal['key_id']}）；是否已撤销请在线核验：{where}",

@@ -81,17 +81,18 @@ def build_scheduler(app: Flask):
     specs = bind(app)
     with app.app_context():
         engine = db.engine
+    zone = app.extensions["onewindow"].settings.get("TIMEZONE") or "Asia/Shanghai"  # the one clock
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
-        timezone="Asia/Shanghai",
+        timezone=zone,
     )
     scheduler.start(paused=True)
-    sync_jobs(scheduler, specs)
+    sync_jobs(scheduler, specs, zone)
     return scheduler
 
 
-def sync_jobs(scheduler, specs: list[JobSpec]) -> None:
+def sync_jobs(scheduler, specs: list[JobSpec], zone: str = "Asia/Shanghai") -> None:
     """Make the store hold exactly the registered jobs, keeping persisted run times."""
     wanted = {s.id: s for s in specs}
     for job in scheduler.get_jobs():
@@ -99,20 +100,20 @@ def sync_jobs(scheduler, specs: list[JobSpec]) -> None:
             log.info("removing job %s (no longer registered)", job.id)
             job.remove()
     for spec in specs:
-        trigger = _trigger(spec)
+        trigger = _trigger(spec, zone)
         existing = scheduler.get_job(spec.id)
         if existing is not None and str(existing.trigger) == str(trigger) and tuple(existing.args) == (spec.ref,):
             continue  # unchanged: keep its next run time across restarts
         scheduler.add_job(RUN_JOB, trigger=trigger, args=[spec.ref], id=spec.id, name=spec.id, replace_existing=True)
 
 
-def _trigger(spec: JobSpec):
+def _trigger(spec: JobSpec, zone: str = "Asia/Shanghai"):
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.date import DateTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
     cls = {"interval": IntervalTrigger, "cron": CronTrigger, "date": DateTrigger}[spec.trigger]
-    return cls(timezone="Asia/Shanghai", **spec.trigger_args)
+    return cls(timezone=zone, **spec.trigger_args)
 
 
 def serve(

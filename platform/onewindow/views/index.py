@@ -6,6 +6,7 @@ from flask import current_app, g
 from flask_appbuilder import IndexView as FabIndexView
 from flask_appbuilder import expose
 
+from onewindow.views.org import role_names
 from onewindow.workspace import workspace
 
 
@@ -22,4 +23,10 @@ class IndexView(FabIndexView):
             if public is not None:
                 return public
         sections = workspace(staff) if staff is not None else []
-        return self.render_template(self.index_template, appbuilder=self.appbuilder, staff=staff, sections=sections)
+        return self.render_template(
+            self.index_template,
+            appbuilder=self.appbuilder,
+            staff=staff,
+            sections=sections,
+            roles=role_names(staff.roles) if staff is not None else "",
+        )

@@ -43,7 +43,8 @@ def _specialised_needs_approval(form, field):
         raise FormError("专业窗口须经中心批准设立：请填写批准文号")
 
 
-def _role_names(roles) -> str:
+def role_names(roles) -> str:
+    """Roles as staff read them: 受理员、审批员 (a plugin's role by its key)."""
     return "、".join(CORE_ROLES.get(r.name, r.name) for r in roles or [])
 
 
@@ -146,7 +147,7 @@ class DepartmentStaffView(ModelView):
     list_columns = ["username", "first_name", "last_name", "department", "roles", "phone"]
     show_columns = ["username", "first_name", "last_name", "department", "roles", "windows", "phone", "email"]
     search_columns = ["username", "first_name", "last_name"]
-    formatters_columns = {"roles": _role_names}
+    formatters_columns = {"roles": role_names}
     label_columns = {
         "username": _l("User name"),
         "first_name": _l("First name"),

@@ -29,6 +29,7 @@ from itertools import accumulate
 from typing import Iterable, Mapping
 
 import chinese_calendar
+from flask_babel import gettext
 
 from onewindow.errors import OneWindowError
 
@@ -124,9 +125,13 @@ class WorkCalendar:
         i = day.toordinal() - self._origin
         if not 0 <= i < len(self._flags):
             raise CalendarRangeError(
-                f"{day.isoformat()} is outside the working-day calendar "
-                f"({self.first_day.isoformat()} … {self.last_day.isoformat()}); "
-                "check the date, or enter the arrangement of that year to extend the calendar"
+                gettext(
+                    "%(day)s is outside the working-day calendar (%(first)s … %(last)s); "
+                    "check the date, or enter the arrangement of that year to extend the calendar",
+                    day=day.isoformat(),
+                    first=self.first_day.isoformat(),
+                    last=self.last_day.isoformat(),
+                )
             )
         return i
 
@@ -157,9 +162,15 @@ class WorkCalendar:
         rank = self._rank[i + 1] + n - 1 if n > 0 else self._rank[i] + n
         if not 0 <= rank < len(self._workdays):
             raise CalendarRangeError(
-                f"{start.isoformat()} {'+' if n > 0 else '-'} {abs(n)} working days runs outside the "
-                f"working-day calendar ({self.first_day.isoformat()} … {self.last_day.isoformat()}); "
-                "check the number of days"
+                gettext(
+                    "%(start)s %(sign)s %(days)s working days runs outside the working-day calendar "
+                    "(%(first)s … %(last)s); check the number of days",
+                    start=start.isoformat(),
+                    sign="+" if n > 0 else "-",
+                    days=abs(n),
+                    first=self.first_day.isoformat(),
+                    last=self.last_day.isoformat(),
+                )
             )
         return dt.date.fromordinal(self._workdays[rank])
 

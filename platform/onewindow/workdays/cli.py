@@ -7,6 +7,7 @@ import getpass
 from itertools import groupby
 
 import click
+from flask_babel import gettext
 
 from onewindow.errors import ValidationError
 
@@ -107,8 +108,12 @@ def show_command(year: int) -> None:
         cal = get_calendar()
         if not cal.first_day.year <= year <= cal.last_day.year:
             raise ValidationError(
-                f"year {year} is outside the working-day calendar "
-                f"({cal.first_day.year}–{cal.last_day.year}); give a year in that range"
+                gettext(
+                    "year %(year)s is outside the working-day calendar (%(first)s–%(last)s); give a year in that range",
+                    year=year,
+                    first=cal.first_day.year,
+                    last=cal.last_day.year,
+                )
             )
         click.echo(f"{year}: {_confirmation(cal, year)}")
         by_month = {m: list(g) for m, g in groupby(special_days(year), key=lambda d: d[0].month)}

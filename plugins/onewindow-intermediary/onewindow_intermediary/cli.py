@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask_babel import gettext
 
 
 @click.group("intermediary")
@@ -21,7 +22,9 @@ def redraw_command(purchase_id: int) -> None:
     with current_app_context():
         purchase = db.session.get(Purchase, purchase_id)
         if purchase is None:
-            raise ValidationError(f"purchase {purchase_id} does not exist; see the list under 中介超市 → 采购项目")
+            raise ValidationError(
+                gettext("purchase %(id)s does not exist; see the list under 中介超市 → 采购项目", id=purchase_id)
+            )
         result = recheck(purchase)
     click.echo(f"method {result['method']}, seed {result['seed'] or '-'}, candidates (bid ids) {result['candidates']}")
     click.echo(

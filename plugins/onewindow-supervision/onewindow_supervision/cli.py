@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import click
+from flask_babel import gettext
 
 
 @click.group("supervision")
@@ -33,7 +34,7 @@ def report_command(month: str) -> None:
     try:
         first = dt.datetime.strptime(month, "%Y-%m").date()
     except ValueError:
-        raise ValidationError(f"--month {month!r} is not YYYY-MM, e.g. 2026-11") from None
+        raise ValidationError(gettext("--month %(month)s is not YYYY-MM, e.g. 2026-11", month=month)) from None
     with current_app_context():
         period = store_monthly_report(first)
     click.echo(f"report {period} stored" if period else f"report {month} exists already")

@@ -75,6 +75,7 @@ from onewindow import (
     StepState,
     deemed_bounds,
     deemed_due,
+    yellow_threshold,
 )
 from onewindow_supervision.models import Card, CardLevel, CardRule, Rectification, RectificationState, ScanState
 
@@ -506,7 +507,7 @@ def scan(
     p = Params(
         today,
         now,
-        {n: calendar.add_workdays(today, max(n, 0) + 1) for n in warns if n is not None},
+        {n: yellow_threshold(today, n, calendar) for n in warns if n is not None},
         default_warn,
         deemed_bounds(conn, today, calendar),
     )
