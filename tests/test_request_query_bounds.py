@@ -156,3 +156,63 @@ def test_a_transition_answer_does_not_grow_with_the_timeline(app, make_item, act
     assert counts[0] == counts[1]
     detail = client.get(f"/api/v1/cases/{numbers[2]}", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert len(detail["events"]) == 52  # the detail keeps the whole timeline
+
+
+#: The statements of one transition request, whatever the database holds: the grant
+#: fingerprint, the signed-in user (roles, groups, windows with it), the case with what
+#: the answer shows (materials, steps, notices: one query each), the transaction, and the
+#: engine's own writes (case, step, two events, a notice for approve_step).
+TRANSITION_STATEMENTS = 15
+#: One inbox page: fingerprint, user, the page's rows with their cases and items, counts.
+INBOX_STATEMENTS = 10
+
+
+def approve_statements(app, client, token, number, step_id) -> list[str]:
+    with statements(app) as seen:
+        response = client.post(
+            f"/api/v1/cases/{number}/approve_step",
+            json={"step_id": step_id, "opinion": "同意"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 200, response.get_json()
+    assert [e["action"] for e in response.get_json()["new_events"]][0] == "approve_step"
+    return seen
+
+
+def waiting_steps(app, count: int) -> list[tuple[str, int]]:
+    """``(number, step id)`` of the newest ``count`` cases with an active step."""
+    from onewindow.cases.models import Case, CaseStep, StepState
+
+    with app.app_context():
+        rows = (
+            db.session.query(Case.number, CaseStep.id)
+            .join(CaseStep, CaseStep.case_id == Case.id)
+            .filter(CaseStep.state == StepState.active)
+            .order_by(Case.id.desc())
+            .limit(count)
+            .all()
+        )
+    return [(number, step_id) for number, step_id in rows]
+
+
+def test_a_transition_request_and_an_inbox_page_run_a_bounded_number_of_statements(
+    app, make_item, actor, client, login, demo_logins
+):
+    item_id = make_item()
+    token = client.post(
+        "/api/v1/security/login", json={"username": "approver", "password": demo_logins["approver"], "provider": "db"}
+    ).get_json()["access_token"]
+    inbox = app.test_client()
+    login(inbox, "approver")
+    counts = {}
+    for rows in (10, 100):
+        accept_cases(app, item_id, actor, rows - len(waiting_steps(app, 1000)) + 2)  # two are approved below
+        first, second = waiting_steps(app, 2)
+        approve_statements(app, client, token, *first)  # the first request after the seeding fills caches
+        transition = approve_statements(app, client, token, *second)
+        page = screen_statements(app, inbox, "/inbox/")
+        assert len(waiting_steps(app, 1000)) == rows
+        counts[rows] = (len(transition), len(page))
+        assert len(transition) <= TRANSITION_STATEMENTS, "\n".join([f"{len(transition)} statements:", *transition])
+        assert len(page) <= INBOX_STATEMENTS, "\n".join([f"{len(page)} statements:", *page])
+    assert counts[10] == counts[100], f"statements grew with the rows: {counts}"

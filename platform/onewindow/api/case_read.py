@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import Query, joinedload, selectinload
 
 from onewindow.app import db
@@ -245,23 +245,32 @@ def detail(case: Case, user) -> dict:
     return out
 
 
-def change(case: Case, full: bool, since_seq: int) -> dict:
+def change(case: Case, full: bool, since_seq: int, appended=()) -> dict:
     """The case after a transition (``CaseChange``): its fields, materials, steps and
     notices, and the events after ``since_seq`` (those the transition appended).
 
-    Read after the transition's commit: the rows are read as they are shown, the materials
-    with their item materials in one query (not one per material)."""
-    materials = db.session.scalars(
-        select(CaseMaterial)
-        .options(joinedload(CaseMaterial.material))
-        .where(CaseMaterial.case_id == case.id)
-        .order_by(CaseMaterial.position)
-    ).all()
+    Built from the rows already loaded: the case read with ``FAMILY`` before the
+    transition stays loaded after its commit, and ``appended`` are the rows the
+    transition wrote (``persistence.recording_appended``). What is not loaded is read:
+    the materials with their item materials in one query, the new events in another
+    when ``appended`` does not hold every one of them."""
+    unloaded = inspect(case).unloaded
+    materials = None
+    if "materials" in unloaded:
+        materials = db.session.scalars(
+            select(CaseMaterial)
+            .options(joinedload(CaseMaterial.material))
+            .where(CaseMaterial.case_id == case.id)
+            .order_by(CaseMaterial.position)
+        ).all()
     out = _fields(case, full, materials)
-    out["new_events"] = _events(
-        db.session.scalars(
-            select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.seq > since_seq).order_by(CaseEvent.seq)
-        ),
-        full,
+    events = sorted(
+        (r for r in appended if isinstance(r, CaseEvent) and r.case_id == case.id and r.seq > since_seq),
+        key=lambda e: e.seq,
     )
+    if [e.seq for e in events] != list(range(since_seq + 1, (case.chain_seq or 0) + 1)):
+        events = db.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.seq > since_seq).order_by(CaseEvent.seq)
+        ).all()
+    out["new_events"] = _events(events, full)
     return out

@@ -30,11 +30,15 @@ from onewindow.cases.core import Actor
 from onewindow.cases.errors import ApplicationInvalid, ConflictError, PermissionDenied
 from onewindow.cases.materialfiles import add_material_files
 from onewindow.cases.models import Case
+from onewindow.cases.persistence import recording_appended
 from onewindow.errors import ValidationError
 
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/CaseError"}}}
 _DETAIL = {"application/json": {"schema": {"$ref": "#/components/schemas/CaseDetail"}}}
 _CHANGE = {"application/json": {"schema": {"$ref": "#/components/schemas/CaseChange"}}}
+#: One instance of each answer's schema: building one (and its nested schemas) per
+#: request cost more than dumping with it.
+CHANGE, DETAIL, LIST = s.CaseChange(), s.CaseDetail(), s.CaseListOut()
 
 
 class CaseApi(BaseApi):
@@ -100,23 +104,31 @@ class CaseApi(BaseApi):
         return self._error(404, f"办件 {number} 不存在或不在您的办理范围内")
 
     def _detail(self, case, code: int = 200):
-        return self.response(code, **s.CaseDetail().dump(case_read.detail(case, g.user)))
+        return self.response(code, **DETAIL.dump(case_read.detail(case, g.user)))
 
-    def _transition(self, number: str, name: str):
-        case = case_read.visible_case(number, g.user)  # the engine loads what it needs
+    def _changing(self, number: str, call: Callable[[Case, Actor], object]):
+        """Run ``call(case, actor)`` on a visible case; answer ``CaseChange``.
+
+        The case is read with what the answer shows (``FAMILY``), which the commit keeps
+        loaded, and the rows the transition appends are recorded: the answer is built
+        without reading the case again."""
+        case = case_read.visible_case(number, g.user, *case_read.FAMILY)
         if case is None:
             return self._not_found(number)
         actor = self._actor()
         # Decided before the commit, which expires the signed-in user's row.
         full, since = case_read.sees_full_id(case, case_read.Viewer.of(g.user)), case.chain_seq
+        with recording_appended() as appended:
+            return self._engine_call(
+                lambda: call(case, actor),
+                lambda changed: self.response(200, **CHANGE.dump(case_read.change(changed, full, since, appended))),
+            )
+
+    def _transition(self, number: str, name: str):
         body = request.get_json(silent=True)
         if body is None and not request.get_data():
             body = {}
-
-        def answer(changed):
-            return self.response(200, **s.CaseChange().dump(case_read.change(changed, full, since)))
-
-        return self._engine_call(lambda: run_transition(case, name, actor, body), answer)
+        return self._changing(number, lambda case, actor: run_transition(case, name, actor, body))
 
     # --- endpoints --------------------------------------------------------------
 
@@ -157,7 +169,7 @@ class CaseApi(BaseApi):
         total, exact, rows = case_read.list_cases(g.user, **args)
         return self.response(
             200,
-            **s.CaseListOut().dump(
+            **LIST.dump(
                 {
                     "count": total,
                     "count_exact": exact,
@@ -233,7 +245,7 @@ class CaseApi(BaseApi):
         viewer = case_read.Viewer.of(g.user)  # taken before the commit expires the user's row
 
         def answer(case):
-            return self.response(201, **s.CaseDetail().dump(case_read.detail(case, viewer)))
+            return self.response(201, **DETAIL.dump(case_read.detail(case, viewer)))
 
         return idempotent(lambda: self._engine_call(lambda: create_case(body, actor), answer), answer)
 
@@ -270,21 +282,13 @@ def _files_endpoint(self, number: str, material_id: int):
         409: {$ref: "#/components/responses/CaseConflict"}
         422: {$ref: "#/components/responses/CaseUnprocessable"}
     """
-    case = case_read.visible_case(number, g.user)
-    if case is None:
-        return self._not_found(number)
-    actor = self._actor()
-    full, since = case_read.sees_full_id(case, case_read.Viewer.of(g.user)), case.chain_seq
     uploads = files_web.uploads_from(request.files, "files")
 
-    def answer(changed):
-        return self.response(200, **s.CaseChange().dump(case_read.change(changed, full, since)))
-
-    def call():
+    def call(case, actor):
         add_material_files(case, actor, material_id, uploads, "api")
         return case
 
-    return self._engine_call(call, answer)
+    return self._changing(number, call)
 
 
 _files_endpoint.__name__ = _files_endpoint.__qualname__ = "add_files"

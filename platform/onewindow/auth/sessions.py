@@ -61,6 +61,9 @@ def token_revoked(_header, payload) -> bool:
     """``token_in_blocklist_loader``: a token of an older session version is revoked."""
     identity = str(payload.get("sub", ""))
     user = current_app.extensions["appbuilder"].sm.get_user_by_id(int(identity)) if identity.isdigit() else None
+    # Held for the request: FAB's user look-up that follows finds it in the session's
+    # identity map (weakly referenced) instead of reading the user a second time.
+    g.ow_token_user = user
     return user is None or not user.is_active or payload.get(CLAIM) != version_of(user)
 
 

@@ -35,6 +35,8 @@ _STAGED = "ow_append_only"
 #: Objects a transition inserted and made persistent itself: a rollback makes them
 #: transient again, as the ORM does with the rows its own flush inserted.
 _INSERTED = "ow_inserted"
+#: The list :func:`recording_appended` collects into, while it is open.
+_RECORDED = "ow_recorded"
 
 
 def append(row: CaseEvent | Notice, case: Case) -> None:
@@ -48,6 +50,25 @@ def append(row: CaseEvent | Notice, case: Case) -> None:
         return
     set_committed_value(row, "case", case)  # ``event.case`` for hooks; no backref, no cascade
     staged.append((row, case))
+
+
+@contextlib.contextmanager
+def recording_appended() -> Iterator[list]:
+    """The events and notices appended by the transitions committed inside the block, in
+    the order written. They stay loaded after the commit (append-only rows hold what was
+    committed), so the answer to a transition shows them without reading them back."""
+    sess = db.session()
+    outer = sess.info.get(_RECORDED)
+    rows: list = []
+    sess.info[_RECORDED] = rows
+    try:
+        yield rows
+    finally:
+        if outer is None:
+            sess.info.pop(_RECORDED, None)
+        else:
+            outer.extend(rows)
+            sess.info[_RECORDED] = outer
 
 
 def _write_staged(session: Session, staged: list) -> None:
@@ -317,14 +338,14 @@ _FAMILY = ("materials", "steps", "events", "notices")
 REFERENCE = (Item, ItemType, Material, RoutingStep, FormField, Department, Region, ServiceCentre, Zone, Window)
 
 
-def _commit_keeping(session: Session, cases: set) -> None:
+def _commit_keeping(session: Session, cases: set, appended: list) -> None:
     """Commit; then expire what the session holds, as a commit does, except the cases the
     transition wrote and their loaded materials, steps, events and notices — they hold
     what was just committed, and a change another worker makes to any of them bumps the
-    case's version, which the next transition checks — and the reference data
-    (``REFERENCE``). Everything else (a plugin's rows, a licence, a user) is read afresh
-    when next used."""
-    keep = set()  # by identity: a model may define __eq__ without __hash__
+    case's version, which the next transition checks — the events and notices it
+    appended (never updated), and the reference data (``REFERENCE``). Everything else
+    (a plugin's rows, a licence, a user) is read afresh when next used."""
+    keep = {id(o) for o in appended}  # by identity: a model may define __eq__ without __hash__
     for case in cases:
         keep.add(id(case))
         for key in _FAMILY:
@@ -395,7 +416,11 @@ def unit_of_work() -> Iterator[Any]:
         cases = {o for o in (*sess.new, *sess.dirty) if isinstance(o, Case)}
         if staged:
             _write_staged(sess, staged)
-        _commit_keeping(sess, cases)
+        appended = [row for row, _ in staged]
+        _commit_keeping(sess, cases, appended)
+        recorded = sess.info.get(_RECORDED)
+        if recorded is not None:
+            recorded.extend(appended)
     except StaleDataError:
         rollback()
         raise ConflictError(_CONFLICT) from None

@@ -10,6 +10,7 @@ What a person sees of each transition (states, roles, form fields) is in
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -32,11 +33,18 @@ class InputInvalid(ValidationError):
         super().__init__("请求内容有误：" + "；".join(f"{f}: {m}" for f, m in problems))
 
 
+@functools.cache
+def _schema(schema: type[Schema]) -> Schema:
+    """One instance per input schema: building one per request cost more than loading
+    with it (a schema instance keeps no state between loads)."""
+    return schema()
+
+
 def load(schema: type[Schema], body: Any) -> dict:
     if not isinstance(body, dict):
         raise InputInvalid([("", "request body must be a JSON object")])
     try:
-        return schema().load(body)
+        return _schema(schema).load(body)
     except SchemaError as exc:
         raise InputInvalid(s.flatten_errors(exc.messages)) from None
 
