@@ -107,6 +107,12 @@ DEFAULTS: dict[str, Any] = {
     "CASE_FILES_MAX_MB": 200,
     "FILES_PER_UPLOAD_MAX": 20,
     "FILE_TYPES_ALLOWED": ["application/pdf", "image/jpeg", "image/png", "image/tiff", "application/ofd"],
+    # Reuse (材料复用): an applicant's earlier files are offered for this many months.
+    "REUSE_MONTHS": 12,
+    # Years a case's files are kept after it closes when its item declares none (保管期限).
+    "RETENTION_YEARS": 30,
+    # `onewindow storage sweep` never removes a stored file younger than this (an open upload).
+    "SWEEP_MIN_AGE_MINUTES": 60,
 }
 
 _LIST_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, list)}

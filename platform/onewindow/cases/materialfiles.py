@@ -24,6 +24,8 @@ from onewindow.cases.models import OPEN_STATES, Case, CaseEvent, CaseMaterial, C
 from onewindow.storage import Storage, Stored, TooLarge, sha256_of, storage
 
 ACTION = "add_material_files"
+#: the events whose payload lists stored files (added here, or reused: onewindow.cases.reuse)
+FILE_ACTIONS = (ACTION, "reuse_material_files")
 #: who may add files: the window, the departments (correction, deferred materials), the applicant online
 ADDING_ROLES = ACCEPTING_ROLES + ("approver", "output_clerk", "applicant")
 MB = 1024 * 1024
@@ -202,9 +204,12 @@ class FileProblem:
 def verify_files(session, backend: Storage) -> tuple[int, list[FileProblem]]:
     """Re-hash every stored file against the SHA-256 its (hash-chained) event recorded."""
     problems: list[FileProblem] = []
-    rows = {f.storage_key: f for f in session.query(CaseMaterialFile)}
+    every = session.query(CaseMaterialFile).all()
+    rows = {f.storage_key: f for f in every}
     checked = 0
-    events = session.query(CaseEvent).filter(CaseEvent.action == ACTION).order_by(CaseEvent.id)
+    # bytes purged by retention (the archive package keeps them): not expected in the store
+    purged = set(rows) - {f.storage_key for f in every if f.purged_at is None}
+    events = session.query(CaseEvent).filter(CaseEvent.action.in_(FILE_ACTIONS)).order_by(CaseEvent.id)
     for event in events:
         number = event.case.number
         for item in (event.payload or {}).get("files", []):
@@ -213,6 +218,8 @@ def verify_files(session, backend: Storage) -> tuple[int, list[FileProblem]]:
             row = rows.get(key)
             if row is not None and row.sha256 != recorded:
                 problems.append(FileProblem(number, name, "文件记录的哈希与事件中的不符（记录被篡改）"))
+            if key in purged:
+                continue
             if not backend.exists(key):
                 problems.append(FileProblem(number, name, f"存储中缺少该文件（{key}）"))
             elif sha256_of(backend.open(key)) != recorded:

@@ -19,6 +19,8 @@ from onewindow.cases.errors import ApplicationInvalid, ConflictError, Permission
 from onewindow.cases.listing import BoundedCountInterface, BoundedCountListWidget
 from onewindow.cases.materialfiles import ADDING_ROLES, add_material_files
 from onewindow.cases.models import ApplicantType, Case, CaseState, CaseStep, Channel, MaterialStatus, StepState
+from onewindow.cases.reuse import offers as reuse_offers
+from onewindow.cases.reuse import reuse_material_files
 from onewindow.cases.scope import CaseScope, may_see
 from onewindow.cases.transitions import TRANSITIONS
 from onewindow.catalogue.forms import build_application_form
@@ -300,7 +302,8 @@ class WorkbenchView(BaseView):
         # GET may carry the applicant from a called queue ticket (/queue/desk → 开始受理).
         form = request.form if request.method == "POST" else request.args
         app_form = None if case is not None else application_form(item, form if request.method == "POST" else None)
-        if request.method == "POST":
+        looking_up = request.method == "POST" and bool(form.get("lookup"))  # 查找可复用材料: no transition
+        if request.method == "POST" and not looking_up:
             target = case or self._application(item, form, app_form)
             if target is not None:
                 statuses = {m.id: MaterialStatus[form.get(f"m{m.id}", "missing")] for m in item.materials}
@@ -330,6 +333,14 @@ class WorkbenchView(BaseView):
                     # the files of each material, one transition per material after the outcome:
                     # a refused file is reported on the case page, where it can be added again
                     for m in item.materials:
+                        chosen = [int(v) for v in form.getlist(f"reuse{m.id}") if v.isdigit()]
+                        if chosen:
+                            _run(
+                                lambda m=m, chosen=chosen: reuse_material_files(
+                                    result[0], _actor(), m.id, chosen, "window"
+                                ),
+                                str(_l("Files reused")),
+                            )
                         uploads = files_web.uploads_from(request.files, f"files{m.id}")
                         if uploads:
                             _run(
@@ -356,6 +367,12 @@ class WorkbenchView(BaseView):
             applicant_types=list(ApplicantType),
             channels=list(Channel),
             title=str(_l("Acceptance")),
+            offers=reuse_offers(
+                case.applicant_id if case else (form.get("applicant_id") or "").strip(),
+                [m.name for m in item.materials],
+                exclude_case=case,
+            ),
+            local_time=files_web.local_time,
         )
 
     def _application(self, item: Item, form, app_form: Form | None) -> engine.Application | None:
