@@ -4,6 +4,8 @@ the hash chain covers the files, and a failed transition leaves no orphan."""
 from __future__ import annotations
 
 import io
+import os
+import time
 
 import pytest
 
@@ -179,6 +181,9 @@ def test_a_failed_commit_deletes_the_written_files(case, actor, monkeypatch):
 def test_storage_sweep_removes_orphans_only(case, actor, app, ow_database):
     (kept,) = add_material_files(case, actor("acceptor"), first_material(case).material_id, [up("a.pdf", PDF)])
     orphan = storage().put(io.BytesIO(b"left behind"))
+    assert sweep(db.session, storage(), apply=False) == [], "younger than SWEEP_MIN_AGE_MINUTES: spared"
+    hours_ago = time.time() - 7200
+    os.utime(storage().root / orphan.key, (hours_ago, hours_ago))
     assert sweep(db.session, storage(), apply=False) == [orphan.key]
     result = run_cli(app, ow_database, "storage", "sweep")
     assert result.exit_code == 0 and "1 orphan" in result.output, result.output

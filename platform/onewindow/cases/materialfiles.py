@@ -227,10 +227,19 @@ def verify_files(session, backend: Storage) -> tuple[int, list[FileProblem]]:
     return checked, problems
 
 
-def sweep(session, backend: Storage, apply: bool = True) -> list[str]:
-    """Stored keys no file row refers to (a crash between write and commit): removed with ``apply``."""
-    known = {key for (key,) in session.query(CaseMaterialFile.storage_key)}
-    orphans = [key for key in backend.keys() if key not in known]
+def sweep(session, backend: Storage, apply: bool = True, min_age_minutes: int | None = None) -> list[str]:
+    """Stored keys nothing refers to (a crash between write and commit; bytes left by a
+    retention purge), older than ``SWEEP_MIN_AGE_MINUTES``: removed with ``apply``.
+
+    The age guard spares a file being uploaded right now: its row is not committed yet."""
+    from onewindow.cases.models import CaseArchive
+
+    if min_age_minutes is None:
+        min_age_minutes = int(_settings()["SWEEP_MIN_AGE_MINUTES"])
+    live = session.query(CaseMaterialFile.storage_key).filter(CaseMaterialFile.purged_at.is_(None))
+    known = {key for (key,) in live} | {key for (key,) in session.query(CaseArchive.storage_key)}
+    cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=min_age_minutes)
+    orphans = [key for key in backend.keys() if key not in known and backend.modified_at(key) <= cutoff]
     if apply:
         for key in orphans:
             backend.delete(key)
