@@ -122,7 +122,9 @@ def test_verify_detects_a_removed_file(closed, tmp_path):
 
 def test_verify_detects_a_changed_manifest(closed, tmp_path):
     path = package_of(closed, tmp_path)
-    rewrite(path, lambda name, data: data.replace("张三".encode(), "李四".encode()) if "manifest.json" in name else data)
+    rewrite(
+        path, lambda name, data: data.replace("张三".encode(), "李四".encode()) if "manifest.json" in name else data
+    )
     problems = verify_package(path).problems
     assert any("清单被修改" in p for p in problems), problems
 
@@ -164,7 +166,9 @@ def test_archive_cli_exports_and_verifies_offline(closed, app, ow_database, tmp_
 
     env = {"ONEWINDOW_DATABASE_URL": ow_database, "ONEWINDOW_INSTANCE": app.instance_path}
     db.session.commit()
-    out = CliRunner().invoke(cli, ["archive", "export", "--closed-since", "2026-11-01", "--out", str(tmp_path)], env=env)
+    out = CliRunner().invoke(
+        cli, ["archive", "export", "--closed-since", "2026-11-01", "--out", str(tmp_path)], env=env
+    )
     assert out.exit_code == 0, out.output
     package = tmp_path / f"{closed.number}.zip"
     ok = CliRunner().invoke(cli, ["archive", "verify", str(package)], env=env)
