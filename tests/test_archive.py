@@ -256,3 +256,34 @@ def test_sweep_never_removes_a_file_younger_than_the_age_guard(ctx, app):
     os.utime(storage().root / old.key, (two_hours_ago, two_hours_ago))
     assert sweep(db.session, storage(), apply=True) == [old.key]
     assert storage().exists(young.key) and not storage().exists(old.key)
+
+
+def test_a_pack_item_declares_retention_years_and_the_install_records_it(app, tmp_path):
+    from onewindow.catalogue.install import install
+    from onewindow.catalogue.packs import load_pack
+    from tests.test_packs_install import ESTABLISH, copy_demo, edit_items
+
+    pack_dir = copy_demo(tmp_path, version="1.1.0")
+
+    def change(items):
+        establish = next(it for it in items if it["basic_code"] == ESTABLISH)
+        establish["retention_years"] = 10
+        establish["change"] = {"action": "change", "reason": "档案馆通知：设立登记材料保管10年"}
+
+    edit_items(pack_dir, "items/enterprise.yaml", change)
+    with app.app_context():
+        install(load_pack(pack_dir), app, db.session, "admin")
+        current = db.session.query(Item).filter_by(basic_code=ESTABLISH, is_current=True).one()
+        assert current.retention_years == 10 and current.version == 2
+        others = db.session.query(Item).filter(Item.is_current.is_(True), Item.basic_code != ESTABLISH)
+        assert {i.retention_years for i in others} == {None} and {i.version for i in others} == {1}
+
+
+def test_a_retention_that_is_not_a_number_of_years_is_refused_by_the_pack_schema(app, tmp_path):
+    from tests.test_packs_install import copy_demo, edit_items
+    from tests.test_packs_validation import problems
+
+    pack_dir = copy_demo(tmp_path, version="1.1.0")
+    edit_items(pack_dir, "items/enterprise.yaml", lambda items: items[0].update(retention_years="永久"))
+    found = problems(app, pack_dir)
+    assert any("retention_years" in line for line in found), found
