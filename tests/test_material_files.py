@@ -163,7 +163,7 @@ def test_a_plugin_can_refuse_a_file_through_material_file_added(make_app, make_i
             item=item, applicant_type=ApplicantType.person, applicant_name="张三", applicant_id=PERSON
         )
         case = engine.accept(application, actor("acceptor"), {m.id: MaterialStatus.submitted for m in item.materials})
-        refused(case, actor, [up("ok.pdf", PDF), up("virus.pdf", PDF)], "病毒扫描")
+        refused(case, actor, [up("ok.pdf", PDF), up("virus.pdf", pdf(b"EICAR"))], "病毒扫描")
 
 
 def test_a_failed_commit_deletes_the_written_files(case, actor, monkeypatch):
@@ -266,7 +266,7 @@ def test_the_workbench_takes_several_files_per_material_at_acceptance(ctx, app, 
     }
     form.update({f"m{m.id}": "submitted" for m in item.materials})
     first = item.materials[0]
-    form[f"files{first.id}"] = [(io.BytesIO(PNG), "正面.png"), (io.BytesIO(PNG), "反面.png")]
+    form[f"files{first.id}"] = [(io.BytesIO(PNG), "正面.png"), (io.BytesIO(PNG + b"back"), "反面.png")]
     client = app.test_client()
     login(client, "acceptor")
     answer = client.post(f"/workbench/new/{item.id}", data=form, content_type="multipart/form-data")
@@ -308,5 +308,21 @@ def test_the_same_flow_on_the_s3_backend(make_app, make_item, actor, s3_server):
         client.put_object(Bucket="ow-case-files", Key=f"centre/{row.storage_key}", Body=b"%PDF-1.4 altered %%EOF")
         assert "文件被修改" in str(verify_files(db.session, storage())[1][0])
         storage().put(io.BytesIO(b"orphan"))
-        assert len(sweep(db.session, storage())) == 1
+        assert sweep(db.session, storage()) == [], "younger than the age guard (S3 LastModified)"
+        assert len(sweep(db.session, storage(), min_age_minutes=0)) == 1
         assert stored_keys() == {row.storage_key}
+
+
+def test_the_same_file_uploaded_twice_on_a_material_is_one_file(case, actor):
+    entry = first_material(case)
+    (first,) = add_material_files(case, actor("acceptor"), entry.material_id, [up("申请书.pdf", PDF)])
+    events = len(case.events)
+    again = add_material_files(
+        case, actor("acceptor"), entry.material_id, [up("申请书-重传.pdf", PDF), up("b.png", PNG)]
+    )
+    assert again[0].id == first.id and again[1].original_name == "b.png"
+    assert add_material_files(case, actor("acceptor"), entry.material_id, [up("申请书.pdf", PDF)]) == [first]
+    db.session.expire_all()
+    assert db.session.query(CaseMaterialFile).count() == 2
+    assert len(stored_keys()) == 2, "the duplicate's bytes are not kept"
+    assert len(case.events) == events + 1, "a repeat alone records nothing"

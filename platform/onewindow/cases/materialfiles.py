@@ -119,7 +119,10 @@ def add_material_files(
     *,
     backend: Storage | None = None,
 ) -> list[CaseMaterialFile]:
-    """Add files to one material of the case (收取电子材料): all of them or none."""
+    """Add files to one material of the case (收取电子材料): all of them or none.
+
+    A file whose SHA-256 is already on the material is not stored again: the existing row
+    stands for it (an upload retried or sent twice is one file)."""
     uploads = list(uploads)
     channel = FileChannel[channel] if isinstance(channel, str) else channel
     backend = backend or storage()
@@ -141,6 +144,8 @@ def add_material_files(
     allowed = list(settings["FILE_TYPES_ALLOWED"])
     hook = current_app.extensions["onewindow"].plugins.hook
     written: list[str] = []
+    have = {f.sha256: f for f in entry.files}
+    result: list[CaseMaterialFile] = []
     try:
         rows = []
         for name, upload in zip(names, uploads):
@@ -159,6 +164,12 @@ def add_material_files(
                 ) from None
             written.append(stored.key)
             media_type = _check_content(name, material, stored, seen, allowed)
+            same = have.get(stored.sha256)
+            if same is not None:  # the same file again on this material (a retry, a double click): one file
+                backend.delete(stored.key)
+                written.remove(stored.key)
+                result.append(same)
+                continue
             case_room -= stored.size
             row = CaseMaterialFile(
                 original_name=name,
@@ -174,6 +185,10 @@ def add_material_files(
                 if refusal:
                     raise FileRefused(f"材料“{material}”的文件“{name}”被拒收：{refusal}")
             rows.append(row)
+            result.append(row)
+            have[row.sha256] = row
+        if not rows:
+            return result
         with unit_of_work():
             for row in rows:
                 entry.files.append(row)
@@ -188,7 +203,7 @@ def add_material_files(
         for key in written:  # write, then commit: a refused or failed transition leaves no file
             backend.delete(key)
         raise
-    return rows
+    return result
 
 
 @dataclass
