@@ -128,3 +128,25 @@ def test_the_workbench_offers_the_applicants_files_and_reuses_the_ticked_one(ear
     new = db.session.query(Case).filter(Case.id != old.id).one()
     (reused,) = new.materials[0].files
     assert reused.reused_from_id == row.id
+
+
+def test_the_case_page_offers_a_one_click_reuse_and_never_another_applicants_file(earlier, actor, app, login):
+    item, old, row = earlier
+    new = accept(item, actor, PERSON)
+    stranger = accept(item, actor, OTHER, name="李四")
+    client = app.test_client()
+    login(client, "acceptor")
+    material_id = new.materials[0].material_id
+    page = client.get(f"/caseview/show/{new.id}").get_data(as_text=True)
+    assert f"/caseview/reuse/{new.id}/{material_id}" in page and f'name="file_id" value="{row.id}"' in page
+    assert f'name="file_id" value="{row.id}"' not in client.get(f"/caseview/show/{stranger.id}").get_data(as_text=True)
+    client.post(f"/caseview/reuse/{stranger.id}/{material_id}", data={"file_id": str(row.id)})
+    assert db.session.query(CaseMaterialFile).count() == 1, "a guessed file id of another applicant is refused"
+    answer = client.post(f"/caseview/reuse/{new.id}/{material_id}", data={"file_id": str(row.id)})
+    assert answer.status_code == 302
+    db.session.expire_all()
+    (reused,) = new.materials[0].files
+    assert reused.reused_from_id == row.id
+    assert f'name="file_id" value="{row.id}"' not in client.get(f"/caseview/show/{new.id}").get_data(as_text=True), (
+        "offered once"
+    )

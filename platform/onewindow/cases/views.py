@@ -147,6 +147,7 @@ class CaseView(ModelView):
     @has_access
     def show(self, pk):
         case = scoped_row(self, pk)  # other departments' cases: 404
+        may_upload = case.is_open and _actor().has("admin", *ADDING_ROLES)
         from onewindow.cases.actions import PROCEDURES, steps_for
         from onewindow.cases.models import CaseState as _State
         from onewindow.documents.labels import ACTION_LABELS, KINDS, UNKNOWN_ACTION
@@ -166,8 +167,11 @@ class CaseView(ModelView):
             action_label=lambda a: ACTION_LABELS.get(a, UNKNOWN_ACTION),
             kind_label=lambda k: KINDS.get(k, (k,))[0],
             state_label=lambda name: _State[name] if name in _State.__members__ else name,
-            may_upload=case.is_open and _actor().has("admin", *ADDING_ROLES),
+            may_upload=may_upload,
             local_time=files_web.local_time,
+            offers=reuse_offers(case.applicant_id, [m.name for m in case.materials], exclude_case=case)
+            if may_upload
+            else {},
         )
 
     @expose("/file/<pk>/<int:file_id>")
@@ -187,6 +191,18 @@ class CaseView(ModelView):
             abort(404)
         uploads = files_web.uploads_from(request.files, "files")
         _run(lambda: add_material_files(case, _actor(), material_id, uploads, "window"), str(_l("Files added")))
+        return redirect(url_for("CaseView.show", pk=pk))
+
+    @expose("/reuse/<pk>/<int:material_id>", methods=["POST"])
+    @has_access
+    @permission_name("act")
+    def reuse(self, pk, material_id):
+        """One click: reuse a file the same applicant handed in on an earlier case (材料复用)."""
+        case = self.datamodel.get(pk, scope_filters(self))
+        if case is None:
+            abort(404)
+        chosen = [int(v) for v in request.form.getlist("file_id") if v.isdigit()]
+        _run(lambda: reuse_material_files(case, _actor(), material_id, chosen, "window"), str(_l("Files reused")))
         return redirect(url_for("CaseView.show", pk=pk))
 
     @expose("/act/<pk>/<name>", methods=["POST"])
