@@ -22,6 +22,7 @@ from onewindow.cases.models import ApplicantType, CaseArchive, CaseMaterialFile,
 from onewindow.cases.retention import expired, purge
 from onewindow.models.items import Item
 from onewindow.storage import storage
+from tests.test_storage import s3_server  # noqa: F401  (moto's S3 server, once per module)
 
 PERSON = "440304200002291236"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 200
@@ -287,3 +288,36 @@ def test_a_retention_that_is_not_a_number_of_years_is_refused_by_the_pack_schema
     edit_items(pack_dir, "items/enterprise.yaml", lambda items: items[0].update(retention_years="永久"))
     found = problems(app, pack_dir)
     assert any("retention_years" in line for line in found), found
+
+
+def test_the_same_flow_on_the_s3_backend_archives_and_verifies(make_app, make_item, actor, s3_server, tmp_path):
+    """Upload, a correction file, close, archive into S3 (moto's local server), export, verify."""
+    import boto3
+
+    from tests.test_browser_archive import close
+
+    config = {
+        "STORAGE_URL": "s3://ow-archive/centre",
+        "STORAGE_S3_ENDPOINT_URL": s3_server,
+        "STORAGE_S3_REGION": "us-east-1",
+        "STORAGE_S3_ACCESS_KEY_ID": "test",
+        "STORAGE_S3_SECRET_ACCESS_KEY": "test",
+    }
+    client = boto3.client(
+        "s3", endpoint_url=s3_server, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    client.create_bucket(Bucket="ow-archive")
+    app = make_app(config=config)
+    with app.app_context():
+        case = open_case(make_item, actor)
+        add_material_files(
+            case, actor("acceptor"), case.materials[0].material_id, [Upload("补正页.pdf", io.BytesIO(PDF + b" "))]
+        )
+        close(case, actor)
+        (record,) = archive_closed()
+        stored = {o["Key"] for o in client.list_objects_v2(Bucket="ow-archive")["Contents"]}
+        assert f"centre/{record.storage_key}" in stored
+        package = package_of(case, tmp_path)
+        assert sweep(db.session, storage(), min_age_minutes=0) == [], "the package is not an orphan"
+    report = verify_package(package)
+    assert report.problems == [] and report.files == 3, report.problems
