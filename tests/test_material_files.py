@@ -326,3 +326,34 @@ def test_the_same_file_uploaded_twice_on_a_material_is_one_file(case, actor):
     assert db.session.query(CaseMaterialFile).count() == 2
     assert len(stored_keys()) == 2, "the duplicate's bytes are not kept"
     assert len(case.events) == events + 1, "a repeat alone records nothing"
+
+
+def test_inline_images_carry_the_viewers_watermark_when_configured(case, actor, app, login):
+    from PIL import Image
+
+    source = io.BytesIO()
+    Image.new("RGB", (400, 300), "white").save(source, format="PNG")
+    png = source.getvalue()
+    (row,) = add_material_files(case, actor("acceptor"), first_material(case).material_id, [up("照片.png", png)])
+    client = app.test_client()
+    login(client, "approver")
+    url = f"/caseview/file/{case.id}/{row.id}"
+    assert client.get(url).data == png, "off by default: the file as stored"
+    app.extensions["onewindow"].settings["FILE_WATERMARK"] = True
+    answer = client.get(url)
+    assert answer.status_code == 200 and answer.mimetype == "image/png"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    marked = Image.open(io.BytesIO(answer.data)).convert("RGB")
+    assert marked.size == (400, 300)
+    assert any(pixel != (255, 255, 255) for pixel in marked.getdata()), "the watermark is drawn"
+    with storage().open(row.storage_key) as fh:
+        assert fh.read() == png, "the stored file is unchanged"
+
+
+def test_the_watermark_names_the_viewer_and_the_time_in_shanghai():
+    import datetime as dt
+
+    from onewindow.cases.files_web import watermark_text
+
+    moment = dt.datetime(2026, 12, 2, 1, 30, tzinfo=dt.timezone.utc)
+    assert watermark_text("approver", moment) == "approver 2026-12-02 09:30"

@@ -107,6 +107,8 @@ DEFAULTS: dict[str, Any] = {
     "CASE_FILES_MAX_MB": 200,
     "FILES_PER_UPLOAD_MAX": 20,
     "FILE_TYPES_ALLOWED": ["application/pdf", "image/jpeg", "image/png", "image/tiff", "application/ofd"],
+    # Inline views of images carry the viewer's name and the time (watermark).
+    "FILE_WATERMARK": False,
     # Reuse (材料复用): an applicant's earlier files are offered for this many months.
     "REUSE_MONTHS": 12,
     # Years a case's files are kept after it closes when its item declares none (保管期限).
