@@ -47,6 +47,8 @@ SAMPLES = {
     "case create": (["--as", "acceptor", "--json", "{}"], "init"),
     "licence export": (["1.2.156.3005.2.11100.11369921102345608H.000001.001.X", "{tmp}/out.json"], "init"),
     "supervision report": (["--month", "2026-11"], "init"),
+    "archive export": (["11369921102345608H3000000000001202612010001"], "init"),
+    "archive verify": (["{tmp}/input.json"], "verdict"),
 }
 
 

@@ -4,6 +4,8 @@ the hash chain covers the files, and a failed transition leaves no orphan."""
 from __future__ import annotations
 
 import io
+import os
+import time
 
 import pytest
 
@@ -161,7 +163,7 @@ def test_a_plugin_can_refuse_a_file_through_material_file_added(make_app, make_i
             item=item, applicant_type=ApplicantType.person, applicant_name="张三", applicant_id=PERSON
         )
         case = engine.accept(application, actor("acceptor"), {m.id: MaterialStatus.submitted for m in item.materials})
-        refused(case, actor, [up("ok.pdf", PDF), up("virus.pdf", PDF)], "病毒扫描")
+        refused(case, actor, [up("ok.pdf", PDF), up("virus.pdf", pdf(b"EICAR"))], "病毒扫描")
 
 
 def test_a_failed_commit_deletes_the_written_files(case, actor, monkeypatch):
@@ -179,6 +181,9 @@ def test_a_failed_commit_deletes_the_written_files(case, actor, monkeypatch):
 def test_storage_sweep_removes_orphans_only(case, actor, app, ow_database):
     (kept,) = add_material_files(case, actor("acceptor"), first_material(case).material_id, [up("a.pdf", PDF)])
     orphan = storage().put(io.BytesIO(b"left behind"))
+    assert sweep(db.session, storage(), apply=False) == [], "younger than SWEEP_MIN_AGE_MINUTES: spared"
+    hours_ago = time.time() - 7200
+    os.utime(storage().root / orphan.key, (hours_ago, hours_ago))
     assert sweep(db.session, storage(), apply=False) == [orphan.key]
     result = run_cli(app, ow_database, "storage", "sweep")
     assert result.exit_code == 0 and "1 orphan" in result.output, result.output
@@ -261,7 +266,7 @@ def test_the_workbench_takes_several_files_per_material_at_acceptance(ctx, app, 
     }
     form.update({f"m{m.id}": "submitted" for m in item.materials})
     first = item.materials[0]
-    form[f"files{first.id}"] = [(io.BytesIO(PNG), "正面.png"), (io.BytesIO(PNG), "反面.png")]
+    form[f"files{first.id}"] = [(io.BytesIO(PNG), "正面.png"), (io.BytesIO(PNG + b"back"), "反面.png")]
     client = app.test_client()
     login(client, "acceptor")
     answer = client.post(f"/workbench/new/{item.id}", data=form, content_type="multipart/form-data")
@@ -303,5 +308,52 @@ def test_the_same_flow_on_the_s3_backend(make_app, make_item, actor, s3_server):
         client.put_object(Bucket="ow-case-files", Key=f"centre/{row.storage_key}", Body=b"%PDF-1.4 altered %%EOF")
         assert "文件被修改" in str(verify_files(db.session, storage())[1][0])
         storage().put(io.BytesIO(b"orphan"))
-        assert len(sweep(db.session, storage())) == 1
+        assert sweep(db.session, storage()) == [], "younger than the age guard (S3 LastModified)"
+        assert len(sweep(db.session, storage(), min_age_minutes=0)) == 1
         assert stored_keys() == {row.storage_key}
+
+
+def test_the_same_file_uploaded_twice_on_a_material_is_one_file(case, actor):
+    entry = first_material(case)
+    (first,) = add_material_files(case, actor("acceptor"), entry.material_id, [up("申请书.pdf", PDF)])
+    events = len(case.events)
+    again = add_material_files(
+        case, actor("acceptor"), entry.material_id, [up("申请书-重传.pdf", PDF), up("b.png", PNG)]
+    )
+    assert again[0].id == first.id and again[1].original_name == "b.png"
+    assert add_material_files(case, actor("acceptor"), entry.material_id, [up("申请书.pdf", PDF)]) == [first]
+    db.session.expire_all()
+    assert db.session.query(CaseMaterialFile).count() == 2
+    assert len(stored_keys()) == 2, "the duplicate's bytes are not kept"
+    assert len(case.events) == events + 1, "a repeat alone records nothing"
+
+
+def test_inline_images_carry_the_viewers_watermark_when_configured(case, actor, app, login):
+    from PIL import Image
+
+    source = io.BytesIO()
+    Image.new("RGB", (400, 300), "white").save(source, format="PNG")
+    png = source.getvalue()
+    (row,) = add_material_files(case, actor("acceptor"), first_material(case).material_id, [up("照片.png", png)])
+    client = app.test_client()
+    login(client, "approver")
+    url = f"/caseview/file/{case.id}/{row.id}"
+    assert client.get(url).data == png, "off by default: the file as stored"
+    app.extensions["onewindow"].settings["FILE_WATERMARK"] = True
+    answer = client.get(url)
+    assert answer.status_code == 200 and answer.mimetype == "image/png"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    marked = Image.open(io.BytesIO(answer.data)).convert("RGB")
+    assert marked.size == (400, 300)
+    assert any(pixel != (255, 255, 255) for pixel in marked.getdata()), "the watermark is drawn"
+    with storage().open(row.storage_key) as fh:
+        assert fh.read() == png, "the stored file is unchanged"
+
+
+def test_the_watermark_names_the_viewer_and_the_time_in_shanghai():
+    import datetime as dt
+
+    from onewindow.cases.files_web import watermark_text
+
+    moment = dt.datetime(2026, 12, 2, 1, 30, tzinfo=dt.timezone.utc)
+    assert watermark_text("approver", moment) == "approver 2026-12-02 09:30"

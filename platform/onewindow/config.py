@@ -123,6 +123,14 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": "",
     "SMTP_FROM": "",
     "SMTP_TIMEOUT_SECONDS": 10,
+    # Inline views of images carry the viewer's name and the time (watermark).
+    "FILE_WATERMARK": False,
+    # Reuse (材料复用): an applicant's earlier files are offered for this many months.
+    "REUSE_MONTHS": 12,
+    # Years a case's files are kept after it closes when its item declares none (保管期限).
+    "RETENTION_YEARS": 30,
+    # `onewindow storage sweep` never removes a stored file younger than this (an open upload).
+    "SWEEP_MIN_AGE_MINUTES": 60,
 }
 
 _LIST_KEYS = {k for k, v in DEFAULTS.items() if isinstance(v, list)}

@@ -30,6 +30,8 @@ def register_jobs(register):
     )
     # the nightly signed checkpoint of every case's chain head (docs/operator/audit.md)
     register("audit.checkpoint", "onewindow.cases.checkpoints:checkpoint_job", trigger="cron", hour=2, minute=30)
+    # e-archive packages of the cases closed since the last run (docs/archive.md)
+    register("archive.package", "onewindow.cases.archive:archive_job", trigger="interval", minutes=30)
 
 
 @hookimpl
@@ -112,7 +114,13 @@ def register_commands(register):
 
     @storage_group.command("sweep")
     @click.option("--dry-run", is_flag=True, help="Only list the orphans.")
-    def sweep(dry_run: bool):
+    @click.option(
+        "--min-age",
+        default=None,
+        type=click.IntRange(min=0),
+        help="Spare files younger than this many minutes (default: SWEEP_MIN_AGE_MINUTES).",
+    )
+    def sweep(dry_run: bool, min_age: int | None):
         """Remove stored files no case refers to (left by a transition that failed mid-way)."""
         from onewindow.app import db
         from onewindow.cases.materialfiles import sweep as sweep_orphans
@@ -120,12 +128,16 @@ def register_commands(register):
         from onewindow.storage import storage
 
         with current_app_context():
-            orphans = sweep_orphans(db.session, storage(), apply=not dry_run)
+            orphans = sweep_orphans(db.session, storage(), apply=not dry_run, min_age_minutes=min_age)
         for key in orphans:
             click.echo(key)
         click.echo(f"{len(orphans)} orphan file(s) {'found' if dry_run else 'removed'}")
 
     register(storage_group)
+
+    from onewindow.cases.archive_cli import archive_group
+
+    register(archive_group)
 
 
 @hookimpl

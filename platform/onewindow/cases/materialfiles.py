@@ -24,6 +24,8 @@ from onewindow.cases.models import OPEN_STATES, Case, CaseEvent, CaseMaterial, C
 from onewindow.storage import Storage, Stored, TooLarge, sha256_of, storage
 
 ACTION = "add_material_files"
+#: the events whose payload lists stored files (added here, or reused: onewindow.cases.reuse)
+FILE_ACTIONS = (ACTION, "reuse_material_files")
 #: who may add files: the window, the departments (correction, deferred materials), the applicant online
 ADDING_ROLES = ACCEPTING_ROLES + ("approver", "output_clerk", "applicant")
 MB = 1024 * 1024
@@ -117,7 +119,10 @@ def add_material_files(
     *,
     backend: Storage | None = None,
 ) -> list[CaseMaterialFile]:
-    """Add files to one material of the case (收取电子材料): all of them or none."""
+    """Add files to one material of the case (收取电子材料): all of them or none.
+
+    A file whose SHA-256 is already on the material is not stored again: the existing row
+    stands for it (an upload retried or sent twice is one file)."""
     uploads = list(uploads)
     channel = FileChannel[channel] if isinstance(channel, str) else channel
     backend = backend or storage()
@@ -139,6 +144,8 @@ def add_material_files(
     allowed = list(settings["FILE_TYPES_ALLOWED"])
     hook = current_app.extensions["onewindow"].plugins.hook
     written: list[str] = []
+    have = {f.sha256: f for f in entry.files}
+    result: list[CaseMaterialFile] = []
     try:
         rows = []
         for name, upload in zip(names, uploads):
@@ -157,6 +164,12 @@ def add_material_files(
                 ) from None
             written.append(stored.key)
             media_type = _check_content(name, material, stored, seen, allowed)
+            same = have.get(stored.sha256)
+            if same is not None:  # the same file again on this material (a retry, a double click): one file
+                backend.delete(stored.key)
+                written.remove(stored.key)
+                result.append(same)
+                continue
             case_room -= stored.size
             row = CaseMaterialFile(
                 original_name=name,
@@ -172,6 +185,10 @@ def add_material_files(
                 if refusal:
                     raise FileRefused(f"材料“{material}”的文件“{name}”被拒收：{refusal}")
             rows.append(row)
+            result.append(row)
+            have[row.sha256] = row
+        if not rows:
+            return result
         with unit_of_work():
             for row in rows:
                 entry.files.append(row)
@@ -186,7 +203,7 @@ def add_material_files(
         for key in written:  # write, then commit: a refused or failed transition leaves no file
             backend.delete(key)
         raise
-    return rows
+    return result
 
 
 @dataclass
@@ -202,9 +219,12 @@ class FileProblem:
 def verify_files(session, backend: Storage) -> tuple[int, list[FileProblem]]:
     """Re-hash every stored file against the SHA-256 its (hash-chained) event recorded."""
     problems: list[FileProblem] = []
-    rows = {f.storage_key: f for f in session.query(CaseMaterialFile)}
+    every = session.query(CaseMaterialFile).all()
+    rows = {f.storage_key: f for f in every}
     checked = 0
-    events = session.query(CaseEvent).filter(CaseEvent.action == ACTION).order_by(CaseEvent.id)
+    # bytes purged by retention (the archive package keeps them): not expected in the store
+    purged = set(rows) - {f.storage_key for f in every if f.purged_at is None}
+    events = session.query(CaseEvent).filter(CaseEvent.action.in_(FILE_ACTIONS)).order_by(CaseEvent.id)
     for event in events:
         number = event.case.number
         for item in (event.payload or {}).get("files", []):
@@ -213,6 +233,8 @@ def verify_files(session, backend: Storage) -> tuple[int, list[FileProblem]]:
             row = rows.get(key)
             if row is not None and row.sha256 != recorded:
                 problems.append(FileProblem(number, name, "文件记录的哈希与事件中的不符（记录被篡改）"))
+            if key in purged:
+                continue
             if not backend.exists(key):
                 problems.append(FileProblem(number, name, f"存储中缺少该文件（{key}）"))
             elif sha256_of(backend.open(key)) != recorded:
@@ -220,10 +242,19 @@ def verify_files(session, backend: Storage) -> tuple[int, list[FileProblem]]:
     return checked, problems
 
 
-def sweep(session, backend: Storage, apply: bool = True) -> list[str]:
-    """Stored keys no file row refers to (a crash between write and commit): removed with ``apply``."""
-    known = {key for (key,) in session.query(CaseMaterialFile.storage_key)}
-    orphans = [key for key in backend.keys() if key not in known]
+def sweep(session, backend: Storage, apply: bool = True, min_age_minutes: int | None = None) -> list[str]:
+    """Stored keys nothing refers to (a crash between write and commit; bytes left by a
+    retention purge), older than ``SWEEP_MIN_AGE_MINUTES``: removed with ``apply``.
+
+    The age guard spares a file being uploaded right now: its row is not committed yet."""
+    from onewindow.cases.models import CaseArchive
+
+    if min_age_minutes is None:
+        min_age_minutes = int(_settings()["SWEEP_MIN_AGE_MINUTES"])
+    live = session.query(CaseMaterialFile.storage_key).filter(CaseMaterialFile.purged_at.is_(None))
+    known = {key for (key,) in live} | {key for (key,) in session.query(CaseArchive.storage_key)}
+    cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=min_age_minutes)
+    orphans = [key for key in backend.keys() if key not in known and backend.modified_at(key) <= cutoff]
     if apply:
         for key in orphans:
             backend.delete(key)

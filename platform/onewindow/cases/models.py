@@ -261,13 +261,35 @@ class CaseMaterialFile(Model):
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     page_count: Mapped[Optional[int]] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
-    storage_key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    # not unique: a reused file (材料复用) points at the bytes of its source (migration 0015)
+    storage_key: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
     added_by: Mapped[str] = mapped_column(String(128), nullable=False)
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
     channel: Mapped[FileChannel] = mapped_column(enum_column(FileChannel), nullable=False)
+    #: the earlier case's file this one reuses (same bytes, same SHA-256); None: handed in here
+    reused_from_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("ow_case_material_file.id", ondelete="SET NULL"), index=True
+    )
+    reused_from: Mapped[Optional["CaseMaterialFile"]] = relationship(remote_side="CaseMaterialFile.id")
+    #: when retention purged the bytes (the row, its SHA-256 and the archive package stay)
+    purged_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
 
     def __repr__(self) -> str:
         return self.original_name
+
+
+class CaseArchive(Model):
+    """The e-archive package (电子归档包) of a closed case: a zip in the file store."""
+
+    __tablename__ = "ow_case_archive"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("ow_case.id", ondelete="CASCADE"), nullable=False, unique=True)
+    case: Mapped[Case] = relationship()
+    storage_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)  # of the whole zip
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
 class CaseStep(Model):

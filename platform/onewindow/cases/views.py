@@ -20,6 +20,8 @@ from onewindow.cases.errors import ApplicationInvalid, ConflictError, Permission
 from onewindow.cases.listing import BoundedCountInterface, BoundedCountListWidget
 from onewindow.cases.materialfiles import ADDING_ROLES, add_material_files
 from onewindow.cases.models import ApplicantType, Case, CaseState, CaseStep, Channel, MaterialStatus, StepState
+from onewindow.cases.reuse import offers as reuse_offers
+from onewindow.cases.reuse import reuse_material_files
 from onewindow.cases.scope import CaseScope, may_see
 from onewindow.cases.transitions import TRANSITIONS
 from onewindow.catalogue.forms import build_application_form
@@ -148,6 +150,7 @@ class CaseView(ModelView):
     @has_access
     def show(self, pk):
         case = scoped_row(self, pk)  # other departments' cases: 404
+        may_upload = case.is_open and _actor().has("admin", *ADDING_ROLES)
         from onewindow.cases.actions import PROCEDURES, steps_for
         from onewindow.cases.models import CaseState as _State
         from onewindow.documents.labels import ACTION_LABELS, KINDS, UNKNOWN_ACTION
@@ -167,8 +170,11 @@ class CaseView(ModelView):
             action_label=lambda a: ACTION_LABELS.get(a, UNKNOWN_ACTION),
             kind_label=lambda k: KINDS.get(k, (k,))[0],
             state_label=lambda name: _State[name] if name in _State.__members__ else name,
-            may_upload=case.is_open and _actor().has("admin", *ADDING_ROLES),
+            may_upload=may_upload,
             local_time=local_time,
+            offers=reuse_offers(case.applicant_id, [m.name for m in case.materials], exclude_case=case)
+            if may_upload
+            else {},
         )
 
     @expose("/file/<pk>/<int:file_id>")
@@ -188,6 +194,18 @@ class CaseView(ModelView):
             abort(404)
         uploads = files_web.uploads_from(request.files, "files")
         _run(lambda: add_material_files(case, _actor(), material_id, uploads, "window"), str(_l("Files added")))
+        return redirect(url_for("CaseView.show", pk=pk))
+
+    @expose("/reuse/<pk>/<int:material_id>", methods=["POST"])
+    @has_access
+    @permission_name("act")
+    def reuse(self, pk, material_id):
+        """One click: reuse a file the same applicant handed in on an earlier case (材料复用)."""
+        case = self.datamodel.get(pk, scope_filters(self))
+        if case is None:
+            abort(404)
+        chosen = [int(v) for v in request.form.getlist("file_id") if v.isdigit()]
+        _run(lambda: reuse_material_files(case, _actor(), material_id, chosen, "window"), str(_l("Files reused")))
         return redirect(url_for("CaseView.show", pk=pk))
 
     @expose("/act/<pk>/<name>", methods=["POST"])
@@ -310,7 +328,8 @@ class WorkbenchView(BaseView):
         # GET may carry the applicant from a called queue ticket (/queue/desk → 开始受理).
         form = request.form if request.method == "POST" else request.args
         app_form = None if case is not None else application_form(item, form if request.method == "POST" else None)
-        if request.method == "POST":
+        looking_up = request.method == "POST" and bool(form.get("lookup"))  # 查找可复用材料: no transition
+        if request.method == "POST" and not looking_up:
             target = case or self._application(item, form, app_form)
             if target is not None:
                 statuses = {m.id: MaterialStatus[form.get(f"m{m.id}", "missing")] for m in item.materials}
@@ -340,6 +359,14 @@ class WorkbenchView(BaseView):
                     # the files of each material, one transition per material after the outcome:
                     # a refused file is reported on the case page, where it can be added again
                     for m in item.materials:
+                        chosen = [int(v) for v in form.getlist(f"reuse{m.id}") if v.isdigit()]
+                        if chosen:
+                            _run(
+                                lambda m=m, chosen=chosen: reuse_material_files(
+                                    result[0], _actor(), m.id, chosen, "window"
+                                ),
+                                str(_l("Files reused")),
+                            )
                         uploads = files_web.uploads_from(request.files, f"files{m.id}")
                         if uploads:
                             _run(
@@ -366,6 +393,12 @@ class WorkbenchView(BaseView):
             applicant_types=list(ApplicantType),
             channels=list(Channel),
             title=str(_l("Acceptance")),
+            offers=reuse_offers(
+                case.applicant_id if case else (form.get("applicant_id") or "").strip(),
+                [m.name for m in item.materials],
+                exclude_case=case,
+            ),
+            local_time=local_time,
         )
 
     def _application(self, item: Item, form, app_form: Form | None) -> engine.Application | None:

@@ -58,6 +58,7 @@ def item_row(
         "extension_days": n["extension_days"],
         "extension_rule": n["extension_rule"],
         "warning_days": n["warning_days"],
+        "retention_years": n.get("retention_years"),  # None: RETENTION_YEARS of the config
         "service_mode": ServiceMode[n["service_mode"]],
         "visits_required": n["visits_required"],
         "online_depth": n["online_depth"],
@@ -219,6 +220,8 @@ def item_to_dict(item: Item) -> dict[str, Any]:
             ],
             "guide": item.guide,
             "faq": [{"q": q.question, "a": q.answer} for q in item.faqs],
+            # only when declared: a pack without it keeps its content hash
+            **({"retention_years": item.retention_years} if item.retention_years is not None else {}),
         }
     )
 

@@ -66,6 +66,9 @@ ACTION_LABELS = {
     "extend": _l("Time limit extended"),
     "withdraw": _l("Application withdrawn"),
     "recompute_due": _l("Due date recomputed after a holiday arrangement changed"),
+    "reuse_material_files": _l("Materials reused from an earlier case"),
+    "archive": _l("Case file archived"),
+    "retention_purge": _l("Files removed after the retention period"),
 }
 UNKNOWN_ACTION = _l("Processed")
 

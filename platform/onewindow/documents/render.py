@@ -102,13 +102,48 @@ SEALED_KINDS = frozenset({"acceptance", "rejection"})
 _HANDOVER_FORMS = {"original": "纸质原件", "copy": "纸质复印件", "electronic": "电子件"}
 
 
+#: statuses of a material that was not handed in: nothing of it travels with the sheet
+_NOT_HANDED = frozenset({"deferred", "missing", "faulty"})
+
+
 def handover_form(material: dict) -> str:
-    """How one material travels on a handover sheet: ``纸质原件 2份`` / ``电子件``."""
+    """How one material travels on a handover sheet: ``纸质原件 2份`` / ``电子件`` / ``未移交``."""
     form = material.get("form")
+    if material.get("status") in _NOT_HANDED:
+        return "未移交"
     if form not in _HANDOVER_FORMS:  # sheets issued before the form was recorded
         return ""
     copies = material.get("copies") or 1
     return _HANDOVER_FORMS[form] + (f" {copies}份" if form != "electronic" else "")
+
+
+def handover_files(notice: Notice) -> list[dict[str, Any]]:
+    """The files that went to the step's department electronically: every file added to or
+    reused on the case (its hash-chained events) until the department decided its step.
+
+    Events are append-only, so once the step is decided a reprint lists the same files."""
+    from onewindow.cases.materialfiles import FILE_ACTIONS
+
+    case = notice.case
+    position = (notice.content or {}).get("step")
+    step = next((s for s in case.steps if s.position == position), None)
+    until = step.decided_at if step is not None else None
+    files = []
+    for event in case.events:
+        if event.action not in FILE_ACTIONS or (until is not None and event.at > until):
+            continue
+        for f in (event.payload or {}).get("files", []):
+            source = f.get("reused_from") or {}
+            files.append(
+                {
+                    "material": event.payload.get("material", ""),
+                    "name": f.get("name", ""),
+                    "size_kb": max(1, round((f.get("size") or 0) / 1024)),
+                    "sha256": f.get("sha256", ""),
+                    "source": f"复用办件 {source['case']}" if source.get("case") else "本件收取",
+                }
+            )
+    return files
 
 
 def notice_context(notice: Notice) -> dict[str, Any]:
@@ -141,6 +176,7 @@ def notice_context(notice: Notice) -> dict[str, Any]:
         "decision_text": lambda name: DECISION_TEXT.get(name, name or ""),
         "mask_id": _mask_id,
         "handover_form": handover_form,
+        "files": handover_files(notice) if notice.kind == "handover" else [],
         # no e-seal is applied to notices: the area is for the printed notice's seal
         "seal_area": notice.kind in SEALED_KINDS,
     }

@@ -174,6 +174,8 @@ class Item(Model):
     extension_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)  # 行政许可法 §42
     extension_rule: Mapped[str] = mapped_column(Text, nullable=False, default="")
     warning_days: Mapped[int] = mapped_column(Integer, nullable=False, default=1)  # yellow card threshold
+    # years the case files are kept after closing (保管期限); None: RETENTION_YEARS of the config
+    retention_years: Mapped[Optional[int]] = mapped_column(Integer)
 
     # mode
     service_mode: Mapped[ServiceMode] = mapped_column(enum_column(ServiceMode), nullable=False)

@@ -3,7 +3,8 @@
 ``put(stream)`` streams the bytes to the backend in chunks, computing the SHA-256 and
 the size on the way (a file is never read whole into memory) and returns a
 :class:`Stored` with the new key; ``open(key)`` streams them back; ``delete(key)`` and
-``exists(key)`` complete it; ``keys()`` lists every stored key (for the orphan sweep).
+``exists(key)`` complete it; ``keys()`` lists every stored key and ``modified_at(key)``
+tells when it was written (for the orphan sweep).
 
 * ``file``: a folder (default ``<instance>/files``), folders 0700 and files 0600 as the
   rest of the instance. Nothing to set up.
@@ -13,6 +14,7 @@ the size on the way (a file is never read whole into memory) and returns a
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import secrets
@@ -52,6 +54,8 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool: ...
 
     def keys(self) -> Iterator[str]: ...
+
+    def modified_at(self, key: str) -> dt.datetime: ...
 
 
 def new_key() -> str:
@@ -132,6 +136,9 @@ class FileStorage:
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
+    def modified_at(self, key: str) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self._path(key).stat().st_mtime, dt.timezone.utc)
+
     def keys(self) -> Iterator[str]:
         if not self.root.is_dir():
             return
@@ -177,6 +184,9 @@ class S3Storage:
                 return False
             raise
         return True
+
+    def modified_at(self, key: str) -> dt.datetime:
+        return self.client.head_object(Bucket=self.bucket, Key=self._name(key))["LastModified"]
 
     def keys(self) -> Iterator[str]:
         start = f"{self.prefix}/" if self.prefix else ""

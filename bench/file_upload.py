@@ -1,0 +1,264 @@
+"""Benchmark: case files through HTTP against ``cp``, a server worker's memory while a
+large file streams, and the e-archive export (issue #16, figures).
+
+    python bench/file_upload.py [--cases 1000] [--files 5] [--mb 2] [--clients 4]
+                                [--big-mb 100] [--url postgresql+psycopg://…]
+
+Seeds a fresh database (SQLite in a temporary folder, or a throwaway database on the
+PostgreSQL server of ``--url``): the demo organisation and users, a 5-material item, and
+``--cases`` accepted cases. Starts ``onewindow serve --production``'s gunicorn (one worker,
+8 threads, the app preloaded) on the filesystem backend, then:
+
+* ``big``: one ``--big-mb`` MB PDF uploaded through the REST API (multipart, streamed from
+  disk); the worker's peak resident memory (``VmHWM``) before and after;
+* ``cp``: ``cp`` of the same ``--files`` × ``--mb`` MB files per case into a folder per case;
+* ``http``: ``--clients`` clients upload them, one file per material of each case
+  (``POST /api/v1/cases/<number>/materials/<id>/files``), keep-alive connections;
+* ``cp`` again (the two ``cp`` runs bracket the HTTP run on a shared machine);
+* ``archive``: every case closed through the engine, then ``archive_closed`` builds their
+  packages (manifest, notices as PDF, files) in this process: seconds per case.
+
+Prints MB/s of both and their ratio (target: HTTP within 3× of ``cp``), the worker's peak
+RSS (target below 200 MB) and the archive time. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import PERSON, add_bench_item, throwaway_database  # noqa: E402
+from http_load import AMR, Server  # noqa: E402
+
+MB = 1024 * 1024
+
+
+def prepare(url: str, instance: Path, cases: int, files: int) -> tuple[list[str], list[int], dict[str, str]]:
+    """Migrate, load the demo, add the item and ``cases`` accepted cases."""
+    from onewindow.app import create_app, db
+    from onewindow.cases import engine
+    from onewindow.cases.models import ApplicantType, MaterialStatus
+    from onewindow.models import Department, Staff
+    from onewindow.setup import initialise
+
+    app = create_app({"DATABASE_URL": url}, instance_path=instance)
+    report = initialise(app, demo=True)
+    logins = {u: p for u, p, _r in report.logins}
+    with app.app_context():
+        dept = db.session.query(Department).filter_by(credit_code=AMR).one()
+        item = add_bench_item(dept, materials=files)
+        db.session.commit()
+        materials = [m.id for m in item.materials]
+        acceptor = engine.Actor.of(db.session.query(Staff).filter_by(username="acceptor").one())
+        statuses = {m: MaterialStatus.submitted for m in materials}
+        numbers = [
+            engine.accept(engine.Application(item, ApplicantType.person, f"上传{n}", PERSON), acceptor, statuses).number
+            for n in range(cases + 1)  # the last one takes the big file
+        ]
+        db.session.remove()
+        db.engine.dispose()
+    return numbers, materials, logins
+
+
+def pdf_file(path: Path, size: int) -> Path:
+    """A PDF-looking file of ``size`` bytes (random body: nothing compresses it)."""
+    with open(path, "wb") as out:
+        out.write(b"%PDF-1.4\n")
+        left = size - 16
+        while left > 0:
+            chunk = os.urandom(min(left, MB)).replace(b"/Encrypt", b"/Encrypx")
+            out.write(chunk)
+            left -= len(chunk)
+        out.write(b"\n%%EOF\n")
+    return path
+
+
+def token(port: int, password: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    body = {"username": "acceptor", "password": password, "provider": "db", "refresh": False}
+    conn.request("POST", "/api/v1/security/login", body=json.dumps(body), headers={"Content-Type": "application/json"})
+    answer = json.loads(conn.getresponse().read())
+    conn.close()
+    return answer["access_token"]
+
+
+def upload(conn: http.client.HTTPConnection, jwt: str, number: str, material: int, path: Path) -> int:
+    """One multipart POST, the file streamed from disk; the status."""
+    boundary = uuid.uuid4().hex
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{path.name}"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    size = path.stat().st_size
+
+    def body():
+        yield head
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(MB), b""):
+                yield chunk
+        yield tail
+
+    headers = {
+        "Authorization": f"Bearer {jwt}",
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Content-Length": str(len(head) + size + len(tail)),
+    }
+    conn.request("POST", f"/api/v1/cases/{number}/materials/{material}/files", body=body(), headers=headers)
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def worker_pids(master: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == master:
+                found.append(int(entry.name))
+    return found
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cp_run(files: list[Path], count: int, target: Path) -> float:
+    """Seconds for ``cp`` of the files into one folder per case."""
+    started = time.perf_counter()
+    for n in range(count):
+        folder = target / str(n)
+        folder.mkdir(parents=True)
+        subprocess.run(["cp", *map(str, files), str(folder)], check=True)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(target)
+    return seconds
+
+
+def http_run(port: int, jwt: str, numbers: list[str], materials: list[int], files: list[Path], clients: int):
+    errors: list[int] = []
+    queue = list(numbers)
+    lock = threading.Lock()
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                number = queue.pop()
+            for material, path in zip(materials, files):
+                status = upload(conn, jwt, number, material, path)
+                if status != 200:
+                    errors.append(status)
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started, errors
+
+
+def archive_run(url: str, instance: Path, numbers: list[str]) -> tuple[float, int]:
+    from onewindow.app import create_app, db
+    from onewindow.cases import engine
+    from onewindow.cases.archive import archive_closed
+    from onewindow.cases.models import Case
+    from onewindow.models import Staff
+
+    app = create_app({"DATABASE_URL": url}, instance_path=instance)
+    with app.app_context():
+        actor = {u: engine.Actor.of(db.session.query(Staff).filter_by(username=u).one()) for u in ("admin", "approver")}
+        clerk = engine.Actor.of(db.session.query(Staff).filter_by(username="output_clerk").one())
+        for number in numbers:
+            case = db.session.query(Case).filter_by(number=number).one()
+            engine.approve_step(case, case.steps[0].id, actor["approver"], "同意")
+            engine.hand_to_output(case, actor["approver"], "许可证1份")
+            engine.deliver_pickup(case, clerk, "张三", PERSON)
+        started = time.perf_counter()
+        made = archive_closed(limit=len(numbers))
+        seconds = time.perf_counter() - started
+        db.session.remove()
+        db.engine.dispose()
+    return seconds, len(made)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--files", type=int, default=5)
+    parser.add_argument("--mb", type=float, default=2)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--big-mb", type=int, default=100)
+    parser.add_argument("--url", default=None, help="PostgreSQL server URL (default: SQLite)")
+    args = parser.parse_args()
+
+    url, drop = throwaway_database(args.url)
+    work = Path(tempfile.mkdtemp(prefix="ow-bench-files-"))
+    instance = work / "instance"
+    # the big file and the case total must fit the limits of the server under test
+    os.environ["ONEWINDOW_FILE_MAX_MB"] = str(max(20, args.big_mb + 10))
+    os.environ["ONEWINDOW_CASE_FILES_MAX_MB"] = str(max(200, args.big_mb + 10, int(args.files * args.mb) + 10))
+    try:
+        numbers, materials, logins = prepare(url, instance, args.cases, args.files)
+        files = [pdf_file(work / f"材料{i + 1}.pdf", int(args.mb * MB)) for i in range(args.files)]
+        big = pdf_file(work / "大文件.pdf", args.big_mb * MB)
+        server = Server(SimpleNamespace(server="gunicorn", workers=1, threads=8), url, instance)
+        try:
+            jwt = token(server.port, logins["acceptor"])
+            (worker,) = worker_pids(server.proc.pid)
+            before = peak_rss_mb(worker)
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+            started = time.perf_counter()
+            status = upload(conn, jwt, numbers[-1], materials[0], big)
+            big_seconds = time.perf_counter() - started
+            conn.close()
+            after = peak_rss_mb(worker)
+            total_mb = args.cases * args.files * args.mb
+            cp1 = cp_run(files, args.cases, work / "cp1")
+            http_seconds, errors = http_run(server.port, jwt, numbers[:-1], materials, files, args.clients)
+            cp2 = cp_run(files, args.cases, work / "cp2")
+        finally:
+            server.stop()
+        archive_seconds, archived = archive_run(url, instance, numbers[:-1])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        drop()
+
+    cp_seconds = (cp1 + cp2) / 2
+    print(f"database: {url.split(':')[0]}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    rss = f"worker peak RSS {before:.0f} → {after:.0f} MB"
+    print(f"big file: {args.big_mb} MB in {big_seconds:.1f} s (HTTP {status}); {rss}")
+    print(f"upload: {args.cases} cases × {args.files} files × {args.mb:g} MB = {total_mb:.0f} MB")
+    print(f"  cp:   {total_mb / cp_seconds:8.1f} MB/s ({cp1:.1f} s, {cp2:.1f} s)")
+    clients = f"{http_seconds:.1f} s, {args.clients} clients, errors {len(errors)}"
+    print(f"  http: {total_mb / http_seconds:8.1f} MB/s ({clients})")
+    print(f"  http / cp time: {http_seconds / cp_seconds:.2f}× (target ≤ 3×)")
+    per_case = archive_seconds / max(archived, 1)
+    print(f"archive: {archived} closed cases in {archive_seconds:.1f} s ({per_case:.2f} s a case)")
+
+
+if __name__ == "__main__":
+    main()
