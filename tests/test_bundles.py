@@ -275,3 +275,45 @@ def test_a_member_with_a_condition_applies_only_when_the_answers_meet_it():
     bundle = demo_bundle(KAIBAN)
     assert [m["item"] for m in applicable_members(bundle, {"discharges_wastewater": False})] == [ESTABLISH, FOOD, FIRE]
     assert [m["item"] for m in applicable_members(bundle, {"discharges_wastewater": True})][-1] == DRAIN
+
+
+# ------------------------------------------------------------------ screens
+
+
+def test_the_upload_preview_shows_each_bundles_derived_form_materials_and_limit(client, login, tmp_path):
+    import io
+    import zipfile
+
+    login(client, "admin")
+    pack_dir = copy_demo(tmp_path, version="1.1.0")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for path in pack_dir.rglob("*"):
+            zf.write(path, Path(pack_dir.name) / path.relative_to(pack_dir))
+    buffer.seek(0)
+    page = client.post(
+        "/packs/upload/", data={"archive": (buffer, "pack.zip")}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    assert 'id="bundle-kaiban-canyin"' in page and "apply-pack" in page
+    section = page.split('id="bundle-kaiban-canyin"')[1].split('class="bundle-derived"')[0]
+    assert "<strong>11</strong>" in section  # the computed limit
+    assert "企业设立登记 → 公众聚集场所投入使用、营业前消防安全检查" in section  # the critical path
+    # the business licence: one row, pulled from the library, needed by three members
+    (row,) = [r for r in section.split("<tr") if "营业执照</td>" in r]
+    assert "merged" in row and "电子证照库" in row
+    assert all(name in row for name in ("食品经营许可证核发", "营业前消防安全检查", "城镇污水排入排水管网许可"))
+
+
+def test_the_bundle_page_shows_what_was_merged_after_install(client, login, app):
+    login(client, "acceptor")
+    with app.app_context():
+        bundle_id = db.session.query(Bundle.id).filter_by(code=KAIBAN).scalar()
+    listing = client.get("/bundles/").get_data(as_text=True)
+    assert "开办餐饮店" in listing and f"/bundles/{bundle_id}" in listing
+    page = client.get(f"/bundles/{bundle_id}").get_data(as_text=True)
+    assert "是否向城镇排水管网排放污水" in page and "<strong>11</strong>" in page
+    (row,) = [r for r in page.split("<tr") if "<code>company_name</code>" in r]
+    assert "merged" in row and all(
+        name in row for name in ("企业设立登记", "食品经营许可证核发", "城镇污水排入排水管网许可")
+    )
+    assert client.get("/bundles/999999").status_code == 404

@@ -255,6 +255,10 @@ class Derived:
     def member_fields(self) -> int:
         return sum(len(f.targets) for f in self.form)
 
+    @property
+    def member_materials(self) -> int:
+        return sum(len(m.targets) for m in self.materials)
+
 
 def derive(bundle: dict[str, Any], items: dict[str, dict[str, Any]]) -> Derived:
     """Derive limit, fees, form and materials of a valid bundle; ``items`` by basic code (pack format)."""

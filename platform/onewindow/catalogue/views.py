@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from flask import abort, current_app, flash, g, redirect, url_for
-from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder import BaseView, ModelView, expose, has_access, permission_name
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -408,6 +408,7 @@ class PackUploadView(BaseView):
                 if report.ok:
                     context["diff"] = plan(loaded, db.session).lines(loaded)
                     context["token"] = token
+                    context["bundles"], context["names"] = pack_bundles(loaded, db.session)
                 context["pack"] = loaded
             except ValidationError as exc:
                 context["problems"] = [str(exc)]
@@ -445,3 +446,71 @@ class PackUploadView(BaseView):
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return redirect(url_for("PackView.list"))
+
+
+AUDIENCES = {"person": _l("Individuals"), "enterprise": _l("Enterprises")}
+
+
+def bundle_names(items: dict, departments: dict[str, str]) -> dict[str, str]:
+    """Basic code → item name and credit code → department name, for the derived bundle tables."""
+    return {**departments, **{code: it["name"] for code, it in items.items()}}
+
+
+def pack_bundles(pack, session) -> tuple[list, dict[str, str]]:
+    """Each bundle of a valid pack with what its members make of it (the upload page's preview)."""
+    from onewindow.catalogue.bundles import derive
+    from onewindow.models import Department
+
+    items = {n["basic_code"]: n for n in pack.normalised()}
+    departments = {row[1]["credit_code"]: row[1]["name"] for row in pack.org.get("departments", [])}
+    departments.update(dict(session.query(Department.credit_code, Department.name)))
+    return [(b, derive(b, items)) for _f, b in pack.bundles], bundle_names(items, departments)
+
+
+class BundleView(BaseView):
+    """一件事一次办: the installed bundles, each with its derived form, materials, fees and limit."""
+
+    route_base = "/bundles"
+    default_view = "index"
+    base_permissions = ["can_list", "can_show"]
+
+    @expose("/")
+    @has_access
+    @permission_name("list")
+    def index(self):
+        from onewindow.app import db
+        from onewindow.models.bundles import Bundle
+
+        bundles = db.session.query(Bundle).order_by(Bundle.pack_key, Bundle.code).all()
+        return self.render_template(
+            "onewindow/catalogue/bundles.html", bundles=bundles, audiences=AUDIENCES, title=_l("Bundles")
+        )
+
+    @expose("/<int:bundle_id>")
+    @has_access
+    def show(self, bundle_id: int):
+        from onewindow.app import db
+        from onewindow.catalogue.bundles import derive, installed_items
+        from onewindow.models import Department
+        from onewindow.models.bundles import Bundle
+
+        bundle = db.session.get(Bundle, bundle_id)
+        if bundle is None:
+            abort(404)
+        declared = {
+            "code": bundle.code,
+            "members": [m.as_pack() for m in bundle.members],
+            "promised_days": bundle.declared_days,
+            "same_materials": bundle.same_materials,
+        }
+        items = installed_items(bundle, db.session)
+        names = bundle_names(items, dict(db.session.query(Department.credit_code, Department.name)))
+        return self.render_template(
+            "onewindow/catalogue/bundle_show.html",
+            bundle=bundle,
+            declared=declared,
+            derived=derive(declared, items),
+            names=names,
+            audiences=AUDIENCES,
+            title=bundle.name,
+        )
