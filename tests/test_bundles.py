@@ -317,3 +317,18 @@ def test_the_bundle_page_shows_what_was_merged_after_install(client, login, app)
         name in row for name in ("企业设立登记", "食品经营许可证核发", "城镇污水排入排水管网许可")
     )
     assert client.get("/bundles/999999").status_code == 404
+
+
+def test_pack_diff_lists_the_bundles_installing_would_add_change_or_remove(app, tmp_path):
+    from onewindow.catalogue.install import plan
+
+    pack_dir = copy_demo(tmp_path, version="1.0.1")
+    edit_bundle(pack_dir, KAIBAN, lambda b: b.update(promised_days=15))
+    path = pack_dir / "bundles.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["bundles"] = [b for b in data["bundles"] if b["code"] != "tuixiu"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with app.app_context():
+        lines = plan(load_pack(pack_dir), db.session).lines(load_pack(pack_dir))
+    bundle_lines = [line.strip() for line in lines if " bundle " in line]
+    assert bundle_lines == [f"~ bundle {KAIBAN} 开办餐饮店: 4 member(s), limit 15", "- bundle tuixiu: removed"]

@@ -540,6 +540,29 @@ def install_bundles(pack: Any, session: Any) -> dict[str, int]:
     return counts
 
 
+def bundle_changes(pack: Any, session: Any) -> list[str]:
+    """What installing the pack does to its bundles, one line each (``onewindow pack diff``)."""
+    from sqlalchemy import select
+
+    from onewindow.models.bundles import Bundle
+
+    items = {n["basic_code"]: n for n in pack.normalised()}
+    existing = dict(session.execute(select(Bundle.code, Bundle.content_hash).where(Bundle.pack_key == pack.key)).all())
+    lines = []
+    for _file, declared in pack.bundles:
+        old = existing.pop(declared["code"], None)
+        if old == bundle_hash(declared, items):
+            continue
+        derived = derive(declared, items)
+        sign = "+" if old is None else "~"
+        lines.append(
+            f"{sign} bundle {declared['code']} {declared['name']}: {len(declared['members'])} member(s), "
+            f"limit {derived.promised_days}"
+        )
+    lines += [f"- bundle {code}: removed" for code in sorted(existing)]
+    return lines
+
+
 def installed_items(bundle: Any, session: Any) -> dict[str, dict[str, Any]]:
     """The current version of each member of an installed bundle, in pack format, by basic code."""
     from sqlalchemy import select

@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, insert, inspect, select, text, update
 from sqlalchemy import table as sa_table
 from sqlalchemy.orm import Session, selectinload
 
-from onewindow.catalogue.bundles import install_bundles
+from onewindow.catalogue.bundles import bundle_changes, install_bundles
 from onewindow.catalogue.convert import Refs, child_rows, item_row, item_to_dict
 from onewindow.catalogue.organisation import centre_of, install_organisation, item_types_to_ids
 from onewindow.catalogue.packs import Pack, comparable, content_hash, implementation_code, version_tuple
@@ -132,6 +132,7 @@ class Plan:
     cancelled: list[Item] = field(default_factory=list)
     reinstated: list[int] = field(default_factory=list)
     org: dict[str, list[str]] = field(default_factory=dict)
+    bundles: list[str] = field(default_factory=list)  # "+ bundle …" / "~ bundle …" / "- bundle …"
 
     def lines(self, pack: Pack) -> list[str]:
         head = {
@@ -155,6 +156,7 @@ class Plan:
             )
         for old in self.cancelled:
             out.append(f"  - item {old.basic_code} {old.name}: cancelled (version {old.version} is kept for its cases)")
+        out += [f"  {line}" for line in self.bundles]
         out.append(f"  = {self.unchanged} item(s) unchanged")
         return out
 
@@ -237,6 +239,7 @@ def plan(pack: Pack, session: Session) -> Plan:
         result.changed.append((i, objects[old_id], [k for k in new if was.get(k) != new.get(k)]))
     result.changed.sort(key=lambda c: c[0])
     result.cancelled = sorted((objects[i] for i in gone), key=lambda o: o.basic_code)
+    result.bundles = bundle_changes(pack, session)
     return result
 
 

@@ -298,6 +298,10 @@ SUMMARY_LABELS = {
 
 #: The words of a plan line (``install.Plan.lines``: "+ region 360000 江西省", "= 3 item(s) unchanged").
 PLAN_WORDS = {
+    "bundle": _l("Bundle"),
+    "member(s),": _l("member(s),"),
+    "limit": _l("limit (working days)"),
+    "removed": _l("removed"),
     "region": _l("Region"),
     "department": _l("Department"),
     "centre": _l("Service centre"),
