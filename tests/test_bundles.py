@@ -332,3 +332,43 @@ def test_pack_diff_lists_the_bundles_installing_would_add_change_or_remove(app, 
         lines = plan(load_pack(pack_dir), db.session).lines(load_pack(pack_dir))
     bundle_lines = [line.strip() for line in lines if " bundle " in line]
     assert bundle_lines == [f"~ bundle {KAIBAN} 开办餐饮店: 4 member(s), limit 15", "- bundle tuixiu: removed"]
+
+
+def test_uninstalling_a_pack_removes_its_bundles(app):
+    from onewindow.catalogue.install import uninstall
+
+    with app.app_context():
+        assert db.session.query(Bundle).filter_by(pack_key="demo-county").count() == 5
+        uninstall("demo-county", db.session, "admin")
+        assert db.session.query(Bundle).count() == 0 and db.session.query(BundleMember).count() == 0
+
+
+def test_a_shared_material_the_library_holds_is_pulled_not_asked(app):
+    from types import SimpleNamespace
+
+    from onewindow.catalogue.bundles import library_supplies
+    from onewindow.licences import library, seals
+    from onewindow.models import Department, Staff
+    from onewindow.staff import create_staff
+
+    company, other = "91440300MA5G7K2L82", "11330100002502135H"
+    materials = derive(demo_bundle(KAIBAN), demo_items()).materials
+    with app.app_context():
+        market = db.session.query(Department).filter_by(credit_code=MARKET).one()
+        seals.create_seal(db.session, market, "admin")
+        sealer = create_staff(username="seal_b", password="s3cret-pass", roles=["seal_admin"], department_code=MARKET)
+        licence = library.issue_for_case(
+            SimpleNamespace(
+                number="bundle-licence",
+                item=SimpleNamespace(licence_type_code="business_licence", department=market),
+                applicant_name="云溪县好味餐饮有限公司",
+                applicant_id=company,
+                applicant_type="company",
+                data={"company_name": "云溪县好味餐饮有限公司"},
+            )
+        )
+        seals.seal_licence(db.session, licence, db.session.query(Staff).filter_by(id=sealer.id).one())
+        db.session.commit()
+        pulled = library_supplies(materials, company)
+        assert list(pulled) == ["营业执照"] and pulled["营业执照"].identifier == licence.identifier
+        assert library_supplies(materials, other) == {}  # another applicant hands it in

@@ -218,6 +218,22 @@ def merged_materials(
     return list(by_id.values())
 
 
+def library_supplies(materials: list[MergedMaterial], applicant_id: str, session: Any = None) -> dict[str, Any]:
+    """Merged material name → the applicant's valid licence the e-licence library holds for it.
+
+    Those are pulled instead of asked (免提交); the rest of the list is asked once.
+    """
+    from onewindow.licences.library import find_valid_licence
+
+    found = {}
+    for m in materials:
+        if m.from_library and m.licence_type_code:
+            licence = find_valid_licence(applicant_id, m.licence_type_code, session)
+            if licence is not None:
+                found[m.name] = licence
+    return found
+
+
 def applicable_members(bundle: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, Any]]:
     """The members whose condition the intake answers meet (a member without one always applies)."""
     out = []
