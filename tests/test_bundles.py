@@ -317,6 +317,10 @@ def test_the_bundle_page_shows_what_was_merged_after_install(client, login, app)
         name in row for name in ("企业设立登记", "食品经营许可证核发", "城镇污水排入排水管网许可")
     )
     assert client.get("/bundles/999999").status_code == 404
+    from test_crawl_chinese import data_codes, page_problems
+
+    assert page_problems(page, data_codes(app)) == []  # Chinese throughout: no raw keys, types or booleans
+    assert "排放污水：是" in page
 
 
 def test_pack_diff_lists_the_bundles_installing_would_add_change_or_remove(app, tmp_path):

@@ -18,6 +18,7 @@ from flask_wtf.file import FileField, FileRequired
 
 from onewindow.errors import ValidationError
 from onewindow.models.items import (
+    FieldType,
     FormField,
     Item,
     ItemEvent,
@@ -413,6 +414,7 @@ class PackUploadView(BaseView):
                     context["diff"] = plan(loaded, db.session).lines(loaded)
                     context["token"] = token
                     context["bundles"], context["names"] = pack_bundles(loaded, db.session)
+                    context["field_types"] = FIELD_TYPES
                 context["pack"] = loaded
             except ValidationError as exc:
                 context["problems"] = [str(exc)]
@@ -453,6 +455,7 @@ class PackUploadView(BaseView):
 
 
 AUDIENCES = {"person": _l("Individuals"), "enterprise": _l("Enterprises")}
+FIELD_TYPES = {t.name: t.value for t in FieldType}
 
 
 def bundle_names(items: dict, departments: dict[str, str]) -> dict[str, str]:
@@ -503,6 +506,7 @@ class BundleView(BaseView):
             abort(404)
         declared = {
             "code": bundle.code,
+            "questions": bundle.questions,
             "members": [m.as_pack() for m in bundle.members],
             "promised_days": bundle.declared_days,
             "same_materials": bundle.same_materials,
@@ -512,6 +516,7 @@ class BundleView(BaseView):
         return self.render_template(
             "onewindow/catalogue/bundle_show.html",
             bundle=bundle,
+            field_types=FIELD_TYPES,
             declared=declared,
             derived=derive(declared, items),
             names=names,
