@@ -20,8 +20,8 @@ import pytest
 import yaml
 
 from onewindow.app import db
-from onewindow.models.bundles import Bundle
 from onewindow.cases.clock import travel_to
+from onewindow.models.bundles import Bundle
 from onewindow.models.items import FormField, Item
 
 ROLES = ["admin", "acceptor", "approver", "chief_rep", "seal_admin", "output_clerk", "supervisor"]
