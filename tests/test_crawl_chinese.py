@@ -21,6 +21,7 @@ import yaml
 
 from onewindow.app import db
 from onewindow.cases.clock import travel_to
+from onewindow.models.bundles import Bundle
 from onewindow.models.items import FormField, Item
 
 ROLES = ["admin", "acceptor", "approver", "chief_rep", "seal_admin", "output_clerk", "supervisor"]
@@ -161,6 +162,9 @@ def data_codes(app) -> frozenset[str]:
         codes |= {name for (name,) in db.session.query(FormField.name)}
         codes |= {f["name"] for t in db.session.query(LicenceType) for f in t.fields or [] if "name" in f}
         codes |= {part for p in app.extensions["onewindow"].plugins.plugins for part in p.key.split(".")}
+        for bundle in db.session.query(Bundle):  # 一件事: the bundle's code, its questions' and common keys
+            codes |= {bundle.code, *(q["key"] for q in bundle.questions)}
+            codes |= {key for m in bundle.members for key in m.field_keys.values()}
     codes |= {"onewindow", "init"}  # the command that installed the demo, recorded as the actor
     return frozenset(codes)
 

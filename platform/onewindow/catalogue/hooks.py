@@ -17,6 +17,7 @@ ITEM_VIEWS = [
     "ItemFaqView",
     "ItemEventView",
     "ItemTypeView",
+    "BundleView",
 ]
 READERS = ["acceptor", "approver", "chief_rep", "output_clerk", "supervisor"]
 
@@ -24,6 +25,7 @@ READERS = ["acceptor", "approver", "chief_rep", "output_clerk", "supervisor"]
 @hookimpl
 def register_views(register):
     from onewindow.catalogue.views import (  # noqa: F401
+        BundleView,
         ItemEventView,
         ItemFaqView,
         ItemFieldView,
@@ -39,6 +41,7 @@ def register_views(register):
     menu = {"category": CATALOGUE, "category_label": _l("Catalogue"), "icon": "fa-book"}
     register(ItemView, name="Items", label=_l("Service items"), **menu)
     register(ItemTypeView, name="Item types", label=_l("Item types"), **menu)
+    register(BundleView, name="Bundles", label=_l("Bundles (一件事)"), **menu)
     register(ItemEventView, name="Item history", label=_l("Item history"), **menu)
     register(PackView, name="Item packs", label=_l("Item packs"), **menu)
     register(PackUploadView, name="Upload a pack", label=_l("Upload a pack"), **menu)
@@ -50,7 +53,7 @@ def register_views(register):
 @hookimpl
 def register_permissions(register):
     read = [(perm, view) for view in ITEM_VIEWS for perm in ("can_list", "can_show")]
-    menus = [("menu_access", m) for m in ("Catalogue", "Items", "Item types", "Item history")]
+    menus = [("menu_access", m) for m in ("Catalogue", "Items", "Item types", "Item history", "Bundles")]
     for role in READERS:
         register(role, read + menus)
     # e-supervision sees which catalogue is in force and how it changed (no 明减暗增)

@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, insert, inspect, select, text, update
 from sqlalchemy import table as sa_table
 from sqlalchemy.orm import Session, selectinload
 
+from onewindow.catalogue.bundles import bundle_changes, install_bundles
 from onewindow.catalogue.convert import Refs, child_rows, item_row, item_to_dict
 from onewindow.catalogue.organisation import centre_of, install_organisation, item_types_to_ids
 from onewindow.catalogue.packs import Pack, comparable, content_hash, implementation_code, version_tuple
@@ -31,6 +32,7 @@ from onewindow.catalogue.rules import Known, Report, validate
 from onewindow.errors import ValidationError
 from onewindow.faults import pause_point
 from onewindow.models import Department, Window, Zone
+from onewindow.models.bundles import Bundle, BundleMember
 from onewindow.models.items import (
     FormField,
     Item,
@@ -130,6 +132,7 @@ class Plan:
     cancelled: list[Item] = field(default_factory=list)
     reinstated: list[int] = field(default_factory=list)
     org: dict[str, list[str]] = field(default_factory=dict)
+    bundles: list[str] = field(default_factory=list)  # "+ bundle …" / "~ bundle …" / "- bundle …"
 
     def lines(self, pack: Pack) -> list[str]:
         head = {
@@ -153,6 +156,7 @@ class Plan:
             )
         for old in self.cancelled:
             out.append(f"  - item {old.basic_code} {old.name}: cancelled (version {old.version} is kept for its cases)")
+        out += [f"  {line}" for line in self.bundles]
         out.append(f"  = {self.unchanged} item(s) unchanged")
         return out
 
@@ -245,6 +249,7 @@ def plan(pack: Pack, session: Session) -> Plan:
         result.changed.append((i, objects[old_id], [k for k in new if was.get(k) != new.get(k)]))
     result.changed.sort(key=lambda c: c[0])
     result.cancelled = sorted((objects[i] for i in gone), key=lambda o: o.basic_code)
+    result.bundles = bundle_changes(pack, session)
     return result
 
 
@@ -289,6 +294,7 @@ def install(
         refs = _refs(pack, session)
         who = f"{actor} (pack:{pack.key}@{pack.version})" if actor else f"pack:{pack.key}@{pack.version}"
         _write_items(pack, the_plan, refs, session, who, progress)
+        install_bundles(pack, session)
         app.extensions["onewindow"].plugins.hook.install_pack(pack=pack, session=session)
         _record_pack(pack, the_plan, session, who)
         pause_point("pack.install.before_commit")  # kill -9 tests: every row written, none committed
@@ -543,6 +549,9 @@ def uninstall(key: str, session: Session, actor: str) -> dict[str, int]:
             ):
                 session.execute(delete(table).where(table.c.item_id.in_(part)))
             session.execute(delete(Item.__table__).where(Item.__table__.c.id.in_(part)))
+        bundle_ids = select(Bundle.id).where(Bundle.pack_key == key)
+        session.execute(delete(BundleMember).where(BundleMember.bundle_id.in_(bundle_ids)))
+        session.execute(delete(Bundle).where(Bundle.pack_key == key))
         session.add(
             PackEvent(
                 pack_key=key,

@@ -24,7 +24,7 @@ from onewindow.errors import ValidationError
 MANIFEST = "pack.yaml"
 #: Sections the core understands; any other section must be named after a loaded plugin.
 ORG_SECTIONS = ("regions", "departments", "centre", "zones", "windows", "staff")
-CORE_SECTIONS = (*ORG_SECTIONS, "item_types", "items")
+CORE_SECTIONS = (*ORG_SECTIONS, "item_types", "items", "bundles")
 
 #: Platform defaults of optional item fields (what an item gets when neither it nor the
 #: manifest's ``defaults`` sets them).
@@ -81,6 +81,7 @@ class Pack:
     item_files: list[str] = field(default_factory=list)  # file of each item, same order
     org: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)  # section → [(file, row)]
     item_types: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    bundles: list[tuple[str, Any]] = field(default_factory=list)  # (file, bundle) 一件事一次办
     sections: dict[str, Any] = field(default_factory=dict)  # plugin sections, by name
     section_files: dict[str, list[str]] = field(default_factory=dict)
     files: dict[str, Any] = field(default_factory=dict)  # relative name → parsed document
@@ -204,6 +205,10 @@ def _sort_sections(pack: Pack) -> None:
                     pack.item_files.append(relative)
             elif name == "item_types" and isinstance(content, list):
                 pack.item_types += [(relative, row) for row in content]
+            elif name == "bundles" and isinstance(content, list):
+                pack.bundles += [(relative, row) for row in content]
+            elif name == "bundles":
+                pack.problems.append(LoadProblem(pack.file(relative), "bundles: must be a list of bundles (- code: …)"))
             elif name in ORG_SECTIONS:
                 rows = content if isinstance(content, list) and name != "centre" else [content]
                 pack.org.setdefault(name, []).extend((relative, row) for row in rows)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from onewindow.catalogue.packs import ORG_SECTIONS, Pack, implementation_code
+from onewindow.catalogue.packs import ORG_SECTIONS, Pack, implementation_code, normalised_item
 from onewindow.catalogue.schema import checker
 from onewindow.validators import uscc_problem
 
@@ -88,6 +88,7 @@ def validate(pack: Pack, known: Known, plugin_hook: Callable[..., Any] | None = 
     org = _check_organisation(pack, known, report)
     types = _check_item_types(pack, known, report)
     _check_items(pack, known, org, types, report)
+    _check_bundles(pack, org, report)
     if plugin_hook is not None:
         plugin_hook(pack=pack, report=report)
     return report
@@ -134,7 +135,7 @@ def _check_manifest(pack: Pack, known: Known, report: Report) -> None:
                 pack.file(files[0]),
                 "",
                 name,
-                f"unknown section; core sections are {', '.join(ORG_SECTIONS)}, item_types, items, "
+                f"unknown section; core sections are {', '.join(ORG_SECTIONS)}, item_types, items, bundles, "
                 f"and a plugin's section is named after its key (loaded: {', '.join(sorted(known.plugins)) or 'none'})",
             )
 
@@ -341,6 +342,34 @@ def _check_items(pack: Pack, known: Known, org: _Org, types: set[str], report: R
         _check_routing(item, bad, org, say)
         _check_form(item, bad, known, say)
         _check_materials(item, bad, say)
+
+
+def _check_bundles(pack: Pack, org: _Org, report: Report) -> None:
+    from onewindow.catalogue.bundles import check_bundles
+
+    if not pack.bundles:
+        return
+    wanted = {
+        m.get("item")
+        for _f, b in pack.bundles
+        if isinstance(b, dict)
+        for m in b.get("members") or []
+        if isinstance(m, dict)
+    }
+    check_item = checker("item")
+    items = {  # members whose own record is broken are reported with the item, not the bundle
+        it["basic_code"]: None if check_item(it, "") else normalised_item(it)
+        for it in pack.items
+        if isinstance(it, dict) and it.get("basic_code") in wanted
+    }
+    check_bundles(
+        [(pack.file(f), b) for f, b in pack.bundles],
+        items,
+        org.departments,
+        org.windows,
+        report,
+        lambda file, where, bundle: _schema(report, file, where, "bundle", bundle),
+    )
 
 
 def _emit(problems, report: Report, file: str, where: str):

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from flask import abort, current_app, flash, g, redirect, url_for
-from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder import BaseView, ModelView, expose, has_access, permission_name
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -18,6 +18,7 @@ from flask_wtf.file import FileField, FileRequired
 
 from onewindow.errors import ValidationError
 from onewindow.models.items import (
+    FieldType,
     FormField,
     Item,
     ItemEvent,
@@ -298,6 +299,10 @@ SUMMARY_LABELS = {
 
 #: The words of a plan line (``install.Plan.lines``: "+ region 360000 江西省", "= 3 item(s) unchanged").
 PLAN_WORDS = {
+    "bundle": _l("Bundle"),
+    "member(s),": _l("member(s),"),
+    "limit": _l("limit (working days)"),
+    "removed": _l("removed"),
     "region": _l("Region"),
     "department": _l("Department"),
     "centre": _l("Service centre"),
@@ -408,6 +413,8 @@ class PackUploadView(BaseView):
                 if report.ok:
                     context["diff"] = plan(loaded, db.session).lines(loaded)
                     context["token"] = token
+                    context["bundles"], context["names"] = pack_bundles(loaded, db.session)
+                    context["field_types"] = FIELD_TYPES
                 context["pack"] = loaded
             except ValidationError as exc:
                 context["problems"] = [str(exc)]
@@ -445,3 +452,74 @@ class PackUploadView(BaseView):
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return redirect(url_for("PackView.list"))
+
+
+AUDIENCES = {"person": _l("Individuals"), "enterprise": _l("Enterprises")}
+FIELD_TYPES = {t.name: t.value for t in FieldType}
+
+
+def bundle_names(items: dict, departments: dict[str, str]) -> dict[str, str]:
+    """Basic code → item name and credit code → department name, for the derived bundle tables."""
+    return {**departments, **{code: it["name"] for code, it in items.items()}}
+
+
+def pack_bundles(pack, session) -> tuple[list, dict[str, str]]:
+    """Each bundle of a valid pack with what its members make of it (the upload page's preview)."""
+    from onewindow.catalogue.bundles import derive
+    from onewindow.models import Department
+
+    items = {n["basic_code"]: n for n in pack.normalised()}
+    departments = {row[1]["credit_code"]: row[1]["name"] for row in pack.org.get("departments", [])}
+    departments.update(dict(session.query(Department.credit_code, Department.name)))
+    return [(b, derive(b, items)) for _f, b in pack.bundles], bundle_names(items, departments)
+
+
+class BundleView(BaseView):
+    """一件事一次办: the installed bundles, each with its derived form, materials, fees and limit."""
+
+    route_base = "/bundles"
+    default_view = "index"
+    base_permissions = ["can_list", "can_show"]
+
+    @expose("/")
+    @has_access
+    @permission_name("list")
+    def index(self):
+        from onewindow.app import db
+        from onewindow.models.bundles import Bundle
+
+        bundles = db.session.query(Bundle).order_by(Bundle.pack_key, Bundle.code).all()
+        return self.render_template(
+            "onewindow/catalogue/bundles.html", bundles=bundles, audiences=AUDIENCES, title=_l("Bundles")
+        )
+
+    @expose("/<int:bundle_id>")
+    @has_access
+    def show(self, bundle_id: int):
+        from onewindow.app import db
+        from onewindow.catalogue.bundles import derive, installed_items
+        from onewindow.models import Department
+        from onewindow.models.bundles import Bundle
+
+        bundle = db.session.get(Bundle, bundle_id)
+        if bundle is None:
+            abort(404)
+        declared = {
+            "code": bundle.code,
+            "questions": bundle.questions,
+            "members": [m.as_pack() for m in bundle.members],
+            "promised_days": bundle.declared_days,
+            "same_materials": bundle.same_materials,
+        }
+        items = installed_items(bundle, db.session)
+        names = bundle_names(items, dict(db.session.query(Department.credit_code, Department.name)))
+        return self.render_template(
+            "onewindow/catalogue/bundle_show.html",
+            bundle=bundle,
+            field_types=FIELD_TYPES,
+            declared=declared,
+            derived=derive(declared, items),
+            names=names,
+            audiences=AUDIENCES,
+            title=bundle.name,
+        )

@@ -1,5 +1,6 @@
 """Core models. Importing this package registers every core table on FAB's metadata."""
 
+from onewindow.models.bundles import Bundle, BundleMember  # noqa: F401
 from onewindow.models.items import (  # noqa: F401
     FormField,
     HandlingType,
