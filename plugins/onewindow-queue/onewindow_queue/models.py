@@ -86,7 +86,7 @@ class Ticket(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     queue_id: Mapped[int] = mapped_column(ForeignKey("queue_queue.id"), nullable=False, index=True)
-    queue: Mapped[Queue] = relationship()
+    queue: Mapped[Queue] = relationship(foreign_keys=[queue_id])
     day: Mapped[dt.date] = mapped_column(Date, nullable=False)
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
     number: Mapped[str] = mapped_column(String(8), nullable=False)
@@ -99,10 +99,23 @@ class Ticket(Model):
     taken_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     called_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     window_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_window.id"))
-    window: Mapped[Optional[Window]] = relationship()
+    window: Mapped[Optional[Window]] = relationship(foreign_keys=[window_id])
     called_by: Mapped[Optional[str]] = mapped_column(String(128))
     calls: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    #: Its place in line: the take time, moved back when it returns after 过号; a transfer keeps it.
+    queued_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    absent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    returns: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    #: 转号: the queue or the one window that calls it now (its number stays that of ``queue``).
+    to_queue_id: Mapped[Optional[int]] = mapped_column(ForeignKey("queue_queue.id"))
+    to_queue: Mapped[Optional[Queue]] = relationship(foreign_keys=[to_queue_id])
+    to_window_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_window.id"))
+    to_window: Mapped[Optional[Window]] = relationship(foreign_keys=[to_window_id])
+
+    @property
+    def serving_queue_id(self) -> int:
+        return self.to_queue_id or self.queue_id
 
     @property
     def masked_holder(self) -> str:
@@ -126,3 +139,17 @@ class WindowPause(Model):
     window_id: Mapped[int] = mapped_column(ForeignKey("ow_window.id", ondelete="CASCADE"), primary_key=True)
     paused_by: Mapped[str] = mapped_column(String(128), nullable=False)
     paused_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+
+
+class TicketCase(Model):
+    """The case a ticket led to (受理 started from a called ticket): one ticket, several cases
+    possible (several items at one visit); a case has at most one ticket."""
+
+    __tablename__ = "queue_ticket_case"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("ow_case.id", ondelete="CASCADE"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("queue_ticket.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    ticket: Mapped[Ticket] = relationship()
+    linked_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)

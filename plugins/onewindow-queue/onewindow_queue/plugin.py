@@ -21,6 +21,18 @@ CATEGORY = "Hall"
 HERE = Path(__file__).resolve().parent
 DESK_ROLES = ("acceptor", "chief_rep", "output_clerk")
 
+#: ``[plugins.queue]`` in onewindow.toml.
+CONFIG_DEFAULTS = {
+    "absent_return_minutes": 30,  # 过号 tickets may come back within this many minutes (0: never)
+    "absent_returns_max": 1,  # how often one ticket may come back
+    "absent_return_behind": 3,  # it waits again behind this many of those waiting (0: its old place)
+}
+
+
+@hookimpl
+def register_config(register):
+    register(KEY, dict(CONFIG_DEFAULTS))
+
 
 @hookimpl
 def register_migrations(register):
@@ -56,6 +68,12 @@ def register_permissions(register):
         + can("QueueFiguresView", "index")
         + menu(CATEGORY, "Tickets", "Queues", "Waiting-time figures"),
     )
+
+
+@hookimpl
+def case_transition(case, event):
+    # The case records its ticket: the one being served at its window by the same clerk.
+    service.link_case(case, event.actor)
 
 
 @hookimpl

@@ -93,6 +93,8 @@ class QueueDeskView(BaseView):
         mine = _my_window_ids()
         windows = db.session.execute(select(Window).where(Window.id.in_(mine or {0})).order_by(Window.code)).scalars()
         panels = []
+        targets = db.session.execute(select(Queue).where(Queue.active.is_(True)).order_by(Queue.prefix)).scalars().all()
+        calling_windows = sorted({w for q in targets for w in q.windows if w.active}, key=lambda w: w.code)
         for window in windows:
             queues = service.queues_of(window)
             if not queues:
@@ -102,9 +104,16 @@ class QueueDeskView(BaseView):
                 {
                     "window": window,
                     "queues": queues,
-                    "waiting": service.waiting([q.id for q in queues]),
+                    "waiting": service.waiting([q.id for q in queues], window_id=window.id),
+                    "absent": service.absent_today([q.id for q in queues]),
+                    "targets": targets,
+                    "other_windows": [w for w in calling_windows if w.id != window.id],
                     "current": current,
                     "holder": current.masked_holder if current else "",
+                    # A ticket taken by ID card: the clerk sees the person's open cases at the call.
+                    "open_cases": service.open_cases_of(current.holder)
+                    if current and current.taken_by == TakenBy.id_card and current.holder
+                    else [],
                     "paused": service.paused(window),
                 }
             )
@@ -132,6 +141,19 @@ class QueueDeskView(BaseView):
                 service.recall(window, ticket_id)
             elif action == "absent":
                 service.mark_absent(window, ticket_id)
+            elif action == "return":
+                service.return_absent(window, ticket_id)
+            elif action == "transfer":
+                target = form.get("target", "")
+                kind, _sep, raw = target.partition(":")
+                if kind not in ("queue", "window") or not raw.isdigit():
+                    raise ValidationError("转号: 请选择一个目标队列或目标窗口")
+                service.transfer(
+                    window,
+                    ticket_id,
+                    to_queue_id=int(raw) if kind == "queue" else None,
+                    to_window_id=int(raw) if kind == "window" else None,
+                )
             elif action in ("pause", "resume"):
                 service.set_paused(window, by, action == "pause")
             elif action == "accept":
