@@ -26,6 +26,16 @@ CONFIG_DEFAULTS = {
     "absent_return_minutes": 30,  # 过号 tickets may come back within this many minutes (0: never)
     "absent_returns_max": 1,  # how often one ticket may come back
     "absent_return_behind": 3,  # it waits again behind this many of those waiting (0: its old place)
+    "pad_minutes": 10,  # the rating pad asks about a ticket served at most this long ago
+    "pad_reasons": [  # reasons offered with a bad rating (GB/T 39734 差评 categories)
+        "等候时间过长",
+        "服务态度不好",
+        "业务不熟练、解释不清楚",
+        "要求提交的材料过多",
+        "办事指南不清晰",
+        "需要多次跑动",
+        "其他",
+    ],
 }
 
 

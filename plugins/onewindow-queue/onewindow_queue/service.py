@@ -29,7 +29,9 @@ from onewindow import (
     Zone,
     clock,
     db,
+    engine,
     resident_id_problem,
+    unit_of_work,
 )
 from onewindow_queue.models import Counter, PriorityGroup, Queue, TakenBy, Ticket, TicketCase, TicketState, WindowPause
 
@@ -412,6 +414,61 @@ def open_cases_of(holder: str) -> list[Case]:
             .limit(20)
         ).scalars()
     )
+
+
+def finish(window: Window, ticket_id: int) -> Ticket:
+    """服务完成: the clerk is done with the citizen; the window's rating pad now asks them."""
+    ticket = _own_ticket(window, ticket_id)
+    if ticket.state not in (TicketState.called, TicketState.serving):
+        raise ValidationError(f"号码 {ticket.number}: 状态为“{ticket.state}”，只有本窗口正在服务的号码可以结束服务")
+    ticket.state = TicketState.done
+    ticket.finished_at = clock.now()
+    db.session.commit()
+    return ticket
+
+
+def pad_case(window: Window) -> Case | None:
+    """The case the window's rating pad asks about: of the ticket last served there, finished
+    at most ``pad_minutes`` ago, the latest of its cases not yet rated (one rating per case)."""
+    from onewindow_supervision.models import Evaluation
+
+    since = clock.now() - dt.timedelta(minutes=int(settings()["pad_minutes"]))
+    ticket = db.session.execute(
+        select(Ticket)
+        .where(Ticket.window_id == window.id, Ticket.state == TicketState.done, Ticket.finished_at >= since)
+        .order_by(Ticket.finished_at.desc(), Ticket.id.desc())
+    ).scalar()
+    if ticket is None:
+        return None
+    return db.session.execute(
+        select(Case)
+        .join(TicketCase, TicketCase.case_id == Case.id)
+        .where(TicketCase.ticket_id == ticket.id, ~select(Evaluation.id).where(Evaluation.case_id == Case.id).exists())
+        .order_by(Case.id.desc())
+    ).scalar()
+
+
+def rate_on_pad(window: Window, case_id: int, level: str, reasons: list[str], comment: str = ""):
+    """评价器: the applicant rates the service of the case the pad shows (and only that one)."""
+    from onewindow_supervision import service as supervision
+    from onewindow_supervision.models import BAD_LEVELS, EvaluationLevel
+
+    case = pad_case(window)
+    if case is None or case.id != case_id:
+        raise ValidationError(
+            f"窗口 {window.code}: 该办件当前不在本评价器上待评价（已评价或已超时）；请在窗口服务结束后评价"
+        )
+    if level not in EvaluationLevel.__members__:
+        raise ValidationError("评价: 请点选五个等级之一")
+    offered = list(settings()["pad_reasons"])
+    unknown = [r for r in reasons if r not in offered]
+    if unknown:
+        raise ValidationError(f"评价原因 {unknown}: 不在评价器列出的原因中；请点选列出的原因")
+    text = "；".join([*reasons, *([comment.strip()] if comment.strip() else [])])
+    if EvaluationLevel[level] in BAD_LEVELS and not text:
+        raise ValidationError("不满意的评价: 请至少点选一项原因，以便整改和回访")
+    with unit_of_work():
+        return supervision.record_evaluation(case, engine.applicant_actor(case), level, "pad", text)
 
 
 def set_paused(window: Window, by: str, pause: bool) -> None:

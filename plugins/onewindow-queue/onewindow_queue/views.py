@@ -141,6 +141,8 @@ class QueueDeskView(BaseView):
                 service.recall(window, ticket_id)
             elif action == "absent":
                 service.mark_absent(window, ticket_id)
+            elif action == "finish":
+                service.finish(window, ticket_id)
             elif action == "return":
                 service.return_absent(window, ticket_id)
             elif action == "transfer":
