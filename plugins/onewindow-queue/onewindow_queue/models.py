@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onewindow import Item, LabelledEnum, Model, Window, Zone, enum_column
@@ -153,3 +153,62 @@ class TicketCase(Model):
     )
     ticket: Mapped[Ticket] = relationship()
     linked_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+
+
+class AppointmentState(LabelledEnum):
+    booked = _l("Booked")
+    cancelled = _l("Cancelled")
+    checked_in = _l("Checked in")
+    no_show = _l("No-show")
+
+
+class AppointmentChannel(LabelledEnum):
+    online = _l("Online")
+    phone = _l("By phone (staff)")
+    terminal = _l("At the terminal")
+
+
+class SlotBooking(Model):
+    """How many appointments a slot (queue, day, start) holds: raised only while below the
+    capacity, in one conditional statement, so concurrent bookings never overfill it."""
+
+    __tablename__ = "queue_slot_booking"
+
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queue_queue.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    starts: Mapped[dt.time] = mapped_column(Time, primary_key=True)
+    booked: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class Appointment(Model):
+    """预约办理: a slot of a queue booked by a person (ID card number + mobile)."""
+
+    __tablename__ = "queue_appointment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), nullable=False, unique=True)  # 预约号 told to the citizen
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queue_queue.id"), nullable=False)
+    queue: Mapped[Queue] = relationship()
+    day: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    starts: Mapped[dt.time] = mapped_column(Time, nullable=False)
+    ends: Mapped[dt.time] = mapped_column(Time, nullable=False)
+    id_number: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
+    mobile: Mapped[str] = mapped_column(String(11), nullable=False)
+    state: Mapped[AppointmentState] = mapped_column(enum_column(AppointmentState), nullable=False, index=True)
+    channel: Mapped[AppointmentChannel] = mapped_column(enum_column(AppointmentChannel), nullable=False)
+    booked_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    booked_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    cancelled_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    checked_in_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("queue_ticket.id"))
+    ticket: Mapped[Optional[Ticket]] = relationship()
+    #: When the reminder is due; sending it is left to a notification hook (none in the core yet).
+    remind_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
+    reminded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    @property
+    def masked_id(self) -> str:
+        return self.id_number[:6] + "*" * 8 + self.id_number[-4:]
+
+    def __repr__(self) -> str:
+        return self.code

@@ -36,6 +36,19 @@ CONFIG_DEFAULTS = {
         "需要多次跑动",
         "其他",
     ],
+    # 预约办理
+    "opening_hours": ["09:00-12:00", "13:30-17:00"],  # on working days of the platform's calendar
+    "slot_minutes": 30,
+    "slot_capacity": 4,  # appointments per slot and queue
+    "book_days_ahead": 7,  # calendar days ahead one may book
+    "change_deadline_hours": 2,  # change or cancel until this long before the slot starts
+    "per_person_per_day": 1,  # active appointments of one ID number per day
+    "no_show_limit": 3,  # this many no-shows within no_show_window_days …
+    "no_show_window_days": 180,
+    "no_show_ban_days": 30,  # … bar booking for this many days after the last one
+    "reminder_hours": 24,  # the reminder is due this long before the slot
+    "checkin_early_minutes": 30,  # check-in opens this long before the slot; it closes at the slot's end
+    "appointment_group": "预约办理",  # the priority group of check-in tickets (its rank is the rule)
 }
 
 
@@ -78,6 +91,11 @@ def register_permissions(register):
         + can("QueueFiguresView", "index")
         + menu(CATEGORY, "Tickets", "Queues", "Waiting-time figures"),
     )
+
+
+@hookimpl
+def register_jobs(register):
+    register("queue.no_shows", "onewindow_queue.appointments:no_show_job", trigger="cron", minute=5)
 
 
 @hookimpl

@@ -40,7 +40,7 @@ NOT_CALLING = {"output", "self_service", "consultation"}
 DEFAULT_PRIORITY_GROUPS = ("老年人", "残疾人", "现役军人")
 
 
-def _upsert(dialect: str):
+def upsert(dialect: str):
     return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
@@ -94,7 +94,7 @@ def take(
         with db.engine.connect() as conn:
             conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin() as trans:
-                stmt = _upsert(conn.dialect.name)(counters).values(queue_id=queue_id, day=day, last=1)
+                stmt = upsert(conn.dialect.name)(counters).values(queue_id=queue_id, day=day, last=1)
                 stmt = stmt.on_conflict_do_update(
                     index_elements=[counters.c.queue_id, counters.c.day], set_={"last": counters.c.last + 1}
                 ).returning(counters.c.last)
