@@ -70,11 +70,19 @@ def install_pack(pack, session):
 
 @hookimpl
 def register_views(register):
-    from onewindow_queue.views import PriorityGroupView, QueueDeskView, QueueFiguresView, QueueView, TicketView
+    from onewindow_queue.views import (
+        PriorityGroupView,
+        QueueAppointmentView,
+        QueueDeskView,
+        QueueFiguresView,
+        QueueView,
+        TicketView,
+    )
 
     menu_ = {"category": CATEGORY, "category_label": _l("Hall"), "icon": "fa-ticket"}
     register(QueueDeskView, name="Calling desk", label=_l("Calling desk"), **menu_)
     register(TicketView, name="Tickets", label=_l("Tickets"), **menu_)
+    register(QueueAppointmentView, name="Appointments", label=_l("Appointments"), **menu_)
     register(QueueFiguresView, name="Waiting-time figures", label=_l("Waiting-time figures"), **menu_)
     register(QueueView, name="Queues", label=_l("Queues"), **menu_)
     register(PriorityGroupView, name="Priority groups", label=_l("Priority groups"), **menu_)
@@ -82,7 +90,12 @@ def register_views(register):
 
 @hookimpl
 def register_permissions(register):
-    desk = can("QueueDeskView", "index", "act") + read("TicketView") + menu(CATEGORY, "Calling desk", "Tickets")
+    desk = (
+        can("QueueDeskView", "index", "act")
+        + can("QueueAppointmentView", "index", "book")
+        + read("TicketView")
+        + menu(CATEGORY, "Calling desk", "Tickets", "Appointments")
+    )
     for role in DESK_ROLES:
         register(role, desk)
     register(
@@ -106,6 +119,7 @@ def case_transition(case, event):
 
 @hookimpl
 def app_ready(app):
+    from onewindow_queue import booking  # noqa: F401  (the booking pages on the same blueprint)
     from onewindow_queue.public import bp
 
     app.register_blueprint(bp)

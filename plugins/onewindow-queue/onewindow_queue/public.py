@@ -72,6 +72,19 @@ def take():
     return redirect(url_for("queue_public.ticket", token=form["token"]))
 
 
+@bp.post("/terminal/checkin")
+def check_in():
+    """预约签到: today's appointment of the ID number gives a priority ticket (a retry, the same)."""
+    from onewindow_queue import appointments
+
+    try:
+        ticket = appointments.check_in(request.form.get("id_number", ""))
+    except ValidationError as exc:
+        db.session.rollback()
+        return _terminal(str(exc), 400)
+    return redirect(url_for("queue_public.ticket", token=ticket.token))
+
+
 def _by_token(token: str) -> Ticket:
     ticket = db.session.execute(select(Ticket).where(Ticket.token == token)).scalar()
     if ticket is None:
