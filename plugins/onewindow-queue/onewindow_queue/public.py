@@ -85,6 +85,25 @@ def check_in():
     return redirect(url_for("queue_public.ticket", token=ticket.token))
 
 
+@bp.route("/terminal/progress", methods=["GET", "POST"])
+def terminal_progress():
+    """办件进度查询 at the kiosk: case number + query code through the core's public lookup;
+    posted (not in the URL), and the page returns to the terminal after a minute untouched."""
+    from onewindow import find_public_case, public_progress
+
+    progress, error, status = None, None, 200
+    if request.method == "POST":
+        number, code = request.form.get("number", "").strip(), request.form.get("code", "").strip()
+        case = find_public_case(number, code) if number and code else None
+        if case is None:
+            error, status = _("No case matches this case number and query code. Check both against your notice."), 404
+        else:
+            progress = public_progress(case)
+    response = current_app.make_response((render_template("queue/progress.html", p=progress, error=error), status))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _by_token(token: str) -> Ticket:
     ticket = db.session.execute(select(Ticket).where(Ticket.token == token)).scalar()
     if ticket is None:
