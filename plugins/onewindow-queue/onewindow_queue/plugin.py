@@ -118,6 +118,17 @@ def case_transition(case, event):
 
 
 @hookimpl
+def dashboard_sections(start, end):
+    from flask import render_template
+    from markupsafe import Markup
+
+    from onewindow_queue import figures
+
+    html = render_template("queue/dashboard_section.html", f=figures.period(start, end))
+    return [(_l("Hall: waiting and service times"), Markup(html))]
+
+
+@hookimpl
 def app_ready(app):
     from onewindow_queue import booking  # noqa: F401  (the booking pages on the same blueprint)
     from onewindow_queue.public import bp
