@@ -34,7 +34,7 @@ def test_book_check_in_call_accept_finish_and_rate(page, live_server, demo_login
         queue = db.session.execute(select(Queue).join(Zone).where(Zone.number == 1)).scalar_one()
         queue.item_id = item_id  # the queue's usual item: start acceptance opens its form
         db.session.commit()
-        queue_id, queue_label = queue.id, f"{queue.prefix} · {queue.name}"
+        queue_id = queue.id
 
     with clock.travel_to(WED):
         # 1. Online booking
