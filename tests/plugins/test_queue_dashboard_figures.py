@@ -10,26 +10,11 @@ import uuid
 import pytest
 from onewindow_queue import appointments as appt
 from onewindow_queue import figures, service
-from onewindow_queue.models import Queue, Ticket
+from onewindow_queue.models import Ticket
+from queue_helpers import PERSON, ctx, queue_of, window  # noqa: F401 (fixtures)
 from sqlalchemy import select
 
-from onewindow import Window, Zone, clock, db
-
-PERSON = "440304200002291236"
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield app
-
-
-def queue_of(zone_number: int) -> Queue:
-    return db.session.execute(select(Queue).join(Zone).where(Zone.number == zone_number)).scalar_one()
-
-
-def window(code: str) -> Window:
-    return db.session.execute(select(Window).where(Window.code == code)).scalar_one()
+from onewindow import clock, db
 
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:

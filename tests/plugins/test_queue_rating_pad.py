@@ -9,59 +9,22 @@ import uuid
 
 import pytest
 from onewindow_queue import service
-from onewindow_queue.models import Queue, TakenBy
+from onewindow_queue.models import TakenBy
 from onewindow_supervision import service as supervision
 from onewindow_supervision.models import Evaluation, EvaluationChannel, Rectification
+from queue_helpers import PERSON, accept_at, ctx, queue_of, window  # noqa: F401 (fixtures)
 from sqlalchemy import select
 
-from onewindow import (
-    ApplicantType,
-    Channel,
-    Item,
-    MaterialStatus,
-    PermissionDenied,
-    Window,
-    Zone,
-    clock,
-    db,
-    unit_of_work,
-)
-from onewindow.cases import engine
-
-PERSON = "440304200002291236"
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield app
-
-
-def window(code: str) -> Window:
-    return db.session.execute(select(Window).where(Window.code == code)).scalar_one()
-
-
-def queue_of(zone_number: int) -> Queue:
-    return db.session.execute(select(Queue).join(Zone).where(Zone.number == zone_number)).scalar_one()
+from onewindow import PermissionDenied, clock, db, unit_of_work
 
 
 @pytest.fixture
 def served(ctx, make_item, actor):
     """A ticket served at A01: the case accepted from it, then the service finished."""
-    item = db.session.get(Item, make_item())
-    a01 = window("A01")
     taken = service.take(queue_of(1).id, uuid.uuid4().hex, TakenBy.id_card, PERSON)
-    service.call_next(a01, "acceptor")
-    service.start_serving(a01, taken.ticket_id)
-    application = engine.Application(
-        item=item,
-        applicant_type=ApplicantType.person,
-        applicant_name="张三",
-        applicant_id=PERSON,
-        channel=Channel.window,
-        window=a01,
-    )
-    case = engine.accept(application, actor("acceptor"), {m.id: MaterialStatus.submitted for m in item.materials})
+    service.call_next(window("A01"), "acceptor")
+    service.start_serving(window("A01"), taken.ticket_id)
+    case = accept_at(make_item(), "A01", actor("acceptor"))
     db.session.commit()
     service.finish(window("A01"), taken.ticket_id)
     return db.session.get(type(case), case.id)

@@ -5,35 +5,15 @@ the display answering the current state to a screen that reconnects."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 from onewindow_queue import service
-from onewindow_queue.models import Queue, Ticket, TicketState
-from sqlalchemy import select
+from onewindow_queue.models import Ticket, TicketState
+from queue_helpers import ctx, queue_of, take, window  # noqa: F401 (fixtures)
 
-from onewindow import ValidationError, Window, Zone, clock, db
+from onewindow import ValidationError, clock, db
 
 NINE = dt.datetime(2026, 12, 3, 9, 0)
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield app
-
-
-def window(code: str) -> Window:
-    return db.session.execute(select(Window).where(Window.code == code)).scalar_one()
-
-
-def queue_of(zone_number: int) -> Queue:
-    return db.session.execute(select(Queue).join(Zone).where(Zone.number == zone_number)).scalar_one()
-
-
-def take(queue: Queue, **kw) -> Ticket:
-    taken = service.take(queue.id, uuid.uuid4().hex, **kw)
-    return db.session.get(Ticket, taken.ticket_id)
 
 
 def rule(app, **values):

@@ -5,29 +5,13 @@ minute), and the terminal's links to check-in, booking and the lookup."""
 from __future__ import annotations
 
 import pytest
-
-from onewindow import ApplicantType, Channel, Item, MaterialStatus, Window, db
-from onewindow.cases import engine
-
-PERSON = "440304200002291236"
+from queue_helpers import accept_at
 
 
 @pytest.fixture
 def case(app, make_item, actor):
     with app.app_context():
-        item = db.session.get(Item, make_item())
-        a01 = db.session.query(Window).filter_by(code="A01").one()
-        application = engine.Application(
-            item=item,
-            applicant_type=ApplicantType.person,
-            applicant_name="张三",
-            applicant_id=PERSON,
-            channel=Channel.window,
-            window=a01,
-        )
-        accepted = engine.accept(
-            application, actor("acceptor"), {m.id: MaterialStatus.submitted for m in item.materials}
-        )
+        accepted = accept_at(make_item(), "A01", actor("acceptor"))
         yield accepted.number, accepted.query_code, str(accepted.state)
 
 

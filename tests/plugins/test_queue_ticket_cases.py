@@ -6,42 +6,12 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from onewindow_queue import service
-from onewindow_queue.models import Queue, TakenBy, Ticket, TicketCase
+from onewindow_queue.models import TakenBy, Ticket, TicketCase
+from queue_helpers import PERSON, accept_at, ctx, queue_of, window  # noqa: F401 (fixtures)
 from sqlalchemy import select
 
-from onewindow import ApplicantType, Channel, Item, MaterialStatus, Window, Zone, db
-from onewindow.cases import engine
-
-PERSON = "440304200002291236"
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield app
-
-
-def window(code: str) -> Window:
-    return db.session.execute(select(Window).where(Window.code == code)).scalar_one()
-
-
-def queue_of(zone_number: int) -> Queue:
-    return db.session.execute(select(Queue).join(Zone).where(Zone.number == zone_number)).scalar_one()
-
-
-def accept_at(item_id: int, code: str, acceptor):
-    item = db.session.get(Item, item_id)
-    application = engine.Application(
-        item=item,
-        applicant_type=ApplicantType.person,
-        applicant_name="张三",
-        applicant_id=PERSON,
-        channel=Channel.window,
-        window=window(code),
-    )
-    return engine.accept(application, acceptor, {m.id: MaterialStatus.submitted for m in item.materials})
+from onewindow import db
 
 
 def serve(code: str, by: str, **kw) -> Ticket:
