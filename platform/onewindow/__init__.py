@@ -39,6 +39,9 @@ _PUBLIC: dict[str, str] = {
     "PlannedStep": "onewindow.cases.routing:PlannedStep",
     "clock": "onewindow.cases.clock",
     "get_calendar": "onewindow.workdays:get_calendar",
+    # the public progress lookup (case number + query code), for kiosks and other front ends
+    "find_public_case": "onewindow.documents.progress:find_public_case",
+    "public_progress": "onewindow.documents.progress:public_progress",
     # the legal clock's selection of cases deemed accepted (行政许可法 §32), for the supervision scan
     "deemed_bounds": "onewindow.cases.legal_clock:deemed_bounds",
     "deemed_due": "onewindow.cases.legal_clock:deemed_due",

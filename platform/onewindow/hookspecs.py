@@ -305,6 +305,21 @@ def app_ready(app: "Flask") -> None:
 
 
 @hookspec
+def dashboard_sections(start: Any, end: Any) -> Any:
+    """Add a section to the supervision dashboard (电子监察看板, ``/supervision/``) for the
+    period shown, e.g. the hall's waiting times next to the case indicators.
+
+    Called inside the dashboard's request (the viewer has the dashboard's permission).
+
+    :param start: the first day of the period (``datetime.date``).
+    :param end: the last day of the period (``datetime.date``).
+    :return: ``None``, or a list of ``(title, html)``: ``html`` is the section's body as
+        ``markupsafe.Markup``, rendered by the plugin from its own template (server-drawn
+        SVG for charts; no CDN).
+    """
+
+
+@hookspec
 def workspace_tiles(user: Any) -> Any:
     """Add to-do counts to the signed-in staff member's workspace (工作台, the page ``/``).
 

@@ -4,36 +4,15 @@ workbench with the applicant from the ticket; the hall's display shows the calls
 
 from __future__ import annotations
 
-import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from onewindow_queue import service
-from onewindow_queue.models import PriorityGroup, Queue, TakenBy, Ticket, TicketState
+from onewindow_queue.models import PriorityGroup, TakenBy, Ticket, TicketState
+from queue_helpers import PERSON, ctx, queue_of, take, window  # noqa: F401 (fixtures)
 from sqlalchemy import select
 
-from onewindow import Item, ValidationError, Window, Zone, db
-
-PERSON = "440304200002291236"
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield app
-
-
-def window(code: str) -> Window:
-    return db.session.execute(select(Window).where(Window.code == code)).scalar_one()
-
-
-def queue_of(zone_number: int) -> Queue:
-    return db.session.execute(select(Queue).join(Zone).where(Zone.number == zone_number)).scalar_one()
-
-
-def take(queue: Queue, **kw) -> Ticket:
-    taken = service.take(queue.id, uuid.uuid4().hex, **kw)
-    return db.session.get(Ticket, taken.ticket_id)
+from onewindow import Item, ValidationError, db
 
 
 def group(name: str) -> PriorityGroup:

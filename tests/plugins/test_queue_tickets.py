@@ -11,21 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from onewindow_queue import service
 from onewindow_queue.models import Counter, Queue, TakenBy, Ticket
+from queue_helpers import PERSON, ctx, queue_of  # noqa: F401 (fixtures)
 from sqlalchemy import func, select
 
 from onewindow import ValidationError, Window, Zone, db
-
-PERSON = "440304200002291236"
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield app
-
-
-def queue_of(zone_number: int) -> Queue:
-    return db.session.execute(select(Queue).join(Zone).where(Zone.number == zone_number)).scalar_one()
 
 
 def token() -> str:

@@ -51,7 +51,8 @@ def test_supervisor_dashboard_shows_indicators_and_charts(demo_data, login):
     client = demo_data.test_client()
     login(client, "supervisor")
     page = client.get("/supervision/?start=2026-11-01&end=2026-11-30").get_data(as_text=True)
-    assert 'id="supervision-kpis"' in page and page.count("<svg") == 4
+    # its own four charts, plus the hall's waiting-time chart (queue plugin, dashboard_sections)
+    assert 'id="supervision-kpis"' in page and page.count("<svg") == 4 + page.count('id="chart-queue-wait"')
     assert "云溪县市场监督管理局" in page or "市场监管" in page
     css = client.get("/supervision/static/supervision.css")
     assert css.status_code == 200 and b".ow-bar" in css.data

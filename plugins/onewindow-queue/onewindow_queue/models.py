@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Optional
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from onewindow import Item, LabelledEnum, Model, Window, Zone, enum_column
@@ -86,7 +86,7 @@ class Ticket(Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     queue_id: Mapped[int] = mapped_column(ForeignKey("queue_queue.id"), nullable=False, index=True)
-    queue: Mapped[Queue] = relationship()
+    queue: Mapped[Queue] = relationship(foreign_keys=[queue_id])
     day: Mapped[dt.date] = mapped_column(Date, nullable=False)
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
     number: Mapped[str] = mapped_column(String(8), nullable=False)
@@ -99,10 +99,23 @@ class Ticket(Model):
     taken_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
     called_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     window_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_window.id"))
-    window: Mapped[Optional[Window]] = relationship()
+    window: Mapped[Optional[Window]] = relationship(foreign_keys=[window_id])
     called_by: Mapped[Optional[str]] = mapped_column(String(128))
     calls: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    #: Its place in line: the take time, moved back when it returns after 过号; a transfer keeps it.
+    queued_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    absent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    returns: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    #: 转号: the queue or the one window that calls it now (its number stays that of ``queue``).
+    to_queue_id: Mapped[Optional[int]] = mapped_column(ForeignKey("queue_queue.id"))
+    to_queue: Mapped[Optional[Queue]] = relationship(foreign_keys=[to_queue_id])
+    to_window_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_window.id"))
+    to_window: Mapped[Optional[Window]] = relationship(foreign_keys=[to_window_id])
+
+    @property
+    def serving_queue_id(self) -> int:
+        return self.to_queue_id or self.queue_id
 
     @property
     def masked_holder(self) -> str:
@@ -126,3 +139,76 @@ class WindowPause(Model):
     window_id: Mapped[int] = mapped_column(ForeignKey("ow_window.id", ondelete="CASCADE"), primary_key=True)
     paused_by: Mapped[str] = mapped_column(String(128), nullable=False)
     paused_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+
+
+class TicketCase(Model):
+    """The case a ticket led to (受理 started from a called ticket): one ticket, several cases
+    possible (several items at one visit); a case has at most one ticket."""
+
+    __tablename__ = "queue_ticket_case"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("ow_case.id", ondelete="CASCADE"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("queue_ticket.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    ticket: Mapped[Ticket] = relationship()
+    linked_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+
+
+class AppointmentState(LabelledEnum):
+    booked = _l("Booked")
+    cancelled = _l("Cancelled")
+    checked_in = _l("Checked in")
+    no_show = _l("No-show")
+
+
+class AppointmentChannel(LabelledEnum):
+    online = _l("Online")
+    phone = _l("By phone (staff)")
+    terminal = _l("At the terminal")
+
+
+class SlotBooking(Model):
+    """How many appointments a slot (queue, day, start) holds: raised only while below the
+    capacity, in one conditional statement, so concurrent bookings never overfill it."""
+
+    __tablename__ = "queue_slot_booking"
+
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queue_queue.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    starts: Mapped[dt.time] = mapped_column(Time, primary_key=True)
+    booked: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class Appointment(Model):
+    """预约办理: a slot of a queue booked by a person (ID card number + mobile)."""
+
+    __tablename__ = "queue_appointment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), nullable=False, unique=True)  # 预约号 told to the citizen
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queue_queue.id"), nullable=False)
+    queue: Mapped[Queue] = relationship()
+    day: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
+    starts: Mapped[dt.time] = mapped_column(Time, nullable=False)
+    ends: Mapped[dt.time] = mapped_column(Time, nullable=False)
+    id_number: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
+    mobile: Mapped[str] = mapped_column(String(11), nullable=False)
+    state: Mapped[AppointmentState] = mapped_column(enum_column(AppointmentState), nullable=False, index=True)
+    channel: Mapped[AppointmentChannel] = mapped_column(enum_column(AppointmentChannel), nullable=False)
+    booked_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False)
+    booked_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    cancelled_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    checked_in_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("queue_ticket.id"))
+    ticket: Mapped[Optional[Ticket]] = relationship()
+    #: When the reminder is due; sending it is left to a notification hook (none in the core yet).
+    remind_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
+    reminded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    @property
+    def masked_id(self) -> str:
+        return self.id_number[:6] + "*" * 8 + self.id_number[-4:]
+
+    def __repr__(self) -> str:
+        return self.code

@@ -6,11 +6,11 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from onewindow import ValidationError, Zone, db
+from onewindow import ValidationError, Window, Zone, db
 from onewindow_queue import service
 from onewindow_queue.models import PriorityGroup, Queue, TakenBy, Ticket
 
@@ -70,6 +70,38 @@ def take():
     except ValidationError as exc:
         return _terminal(str(exc), 400)
     return redirect(url_for("queue_public.ticket", token=form["token"]))
+
+
+@bp.post("/terminal/checkin")
+def check_in():
+    """预约签到: today's appointment of the ID number gives a priority ticket (a retry, the same)."""
+    from onewindow_queue import appointments
+
+    try:
+        ticket = appointments.check_in(request.form.get("id_number", ""))
+    except ValidationError as exc:
+        db.session.rollback()
+        return _terminal(str(exc), 400)
+    return redirect(url_for("queue_public.ticket", token=ticket.token))
+
+
+@bp.route("/terminal/progress", methods=["GET", "POST"])
+def terminal_progress():
+    """办件进度查询 at the kiosk: case number + query code through the core's public lookup;
+    posted (not in the URL), and the page returns to the terminal after a minute untouched."""
+    from onewindow import find_public_case, public_progress
+
+    progress, error, status = None, None, 200
+    if request.method == "POST":
+        number, code = request.form.get("number", "").strip(), request.form.get("code", "").strip()
+        case = find_public_case(number, code) if number and code else None
+        if case is None:
+            error, status = _("No case matches this case number and query code. Check both against your notice."), 404
+        else:
+            progress = public_progress(case)
+    response = current_app.make_response((render_template("queue/progress.html", p=progress, error=error), status))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _by_token(token: str) -> Ticket:
@@ -151,3 +183,56 @@ def display_json():
             ]
         }
     )
+
+
+def _pad_window(code: str) -> Window:
+    if not current_app.extensions["onewindow"].plugins.pm.has_plugin("supervision"):
+        abort(404, description=_("The rating pad needs the supervision plugin (好差评), which is not enabled."))
+    window = db.session.execute(select(Window).where(Window.code == code, Window.active.is_(True))).scalar()
+    if window is None:
+        abort(404, description=_("No such window: the pad's address ends with the window code shown above it."))
+    return window
+
+
+def _pad(window: Window, error: str | None = None, thanks: bool = False, status: int = 200):
+    from onewindow_supervision.models import BAD_LEVELS, EvaluationLevel
+
+    case = None if thanks else service.pad_case(window)
+    page = render_template(
+        "queue/pad.html",
+        window=window,
+        case=case,
+        levels=list(EvaluationLevel),
+        bad=[level.name for level in BAD_LEVELS],
+        reasons=service.settings()["pad_reasons"],
+        error=error,
+        thanks=thanks,
+    )
+    return page, status
+
+
+@bp.get("/pad/<code>")
+def pad(code: str):
+    """窗口评价器: the tablet facing the citizen; asks about the service just finished."""
+    return _pad(_pad_window(code))
+
+
+@bp.get("/pad/<code>.json")
+def pad_json(code: str):
+    """What the pad should show now (polled by the idle pad)."""
+    case = service.pad_case(_pad_window(code))
+    return jsonify({"case": case.id if case else None})
+
+
+@bp.post("/pad/<code>")
+def rate(code: str):
+    window = _pad_window(code)
+    form = request.form
+    raw = form.get("case_id", "")
+    try:
+        if not raw.isdigit():
+            raise ValidationError(_("Rating: the page is out of date; wait for the next service to finish."))
+        service.rate_on_pad(window, int(raw), form.get("level", ""), form.getlist("reason"), form.get("comment", ""))
+    except ValidationError as exc:
+        return _pad(window, str(exc), status=400)
+    return _pad(window, thanks=True)

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from onewindow import PermissionDenied, ValidationError, Window, clock, db
-from onewindow_queue import service
+from onewindow_queue import appointments, service
 from onewindow_queue.models import PriorityGroup, Queue, TakenBy, Ticket
 
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")
@@ -93,18 +93,27 @@ class QueueDeskView(BaseView):
         mine = _my_window_ids()
         windows = db.session.execute(select(Window).where(Window.id.in_(mine or {0})).order_by(Window.code)).scalars()
         panels = []
+        targets = db.session.execute(select(Queue).where(Queue.active.is_(True)).order_by(Queue.prefix)).scalars().all()
+        calling_windows = sorted({w for q in targets for w in q.windows if w.active}, key=lambda w: w.code)
         for window in windows:
             queues = service.queues_of(window)
             if not queues:
                 continue
             current = service.current(window)
+            by_id = bool(current and current.taken_by == TakenBy.id_card and current.holder)
             panels.append(
                 {
                     "window": window,
                     "queues": queues,
-                    "waiting": service.waiting([q.id for q in queues]),
+                    "waiting": service.waiting([q.id for q in queues], window_id=window.id),
+                    "absent": service.absent_today([q.id for q in queues]),
+                    "targets": targets,
+                    "other_windows": [w for w in calling_windows if w.id != window.id],
                     "current": current,
                     "holder": current.masked_holder if current else "",
+                    # A ticket taken by ID card: the clerk sees the person's open cases at the call.
+                    "open_cases": service.open_cases_of(current.holder) if by_id else [],
+                    "appointments": appointments.upcoming_of(current.holder) if by_id else [],
                     "paused": service.paused(window),
                 }
             )
@@ -132,6 +141,21 @@ class QueueDeskView(BaseView):
                 service.recall(window, ticket_id)
             elif action == "absent":
                 service.mark_absent(window, ticket_id)
+            elif action == "finish":
+                service.finish(window, ticket_id)
+            elif action == "return":
+                service.return_absent(window, ticket_id)
+            elif action == "transfer":
+                target = form.get("target", "")
+                kind, _sep, raw = target.partition(":")
+                if kind not in ("queue", "window") or not raw.isdigit():
+                    raise ValidationError("转号: 请选择一个目标队列或目标窗口")
+                service.transfer(
+                    window,
+                    ticket_id,
+                    to_queue_id=int(raw) if kind == "queue" else None,
+                    to_window_id=int(raw) if kind == "window" else None,
+                )
             elif action in ("pause", "resume"):
                 service.set_paused(window, by, action == "pause")
             elif action == "accept":
@@ -142,6 +166,73 @@ class QueueDeskView(BaseView):
             db.session.rollback()
             flash(str(exc), "danger")
         return redirect(url_for("QueueDeskView.index"))
+
+
+class QueueAppointmentView(BaseView):
+    """电话预约: staff book for a caller (channel phone) and see the coming appointments."""
+
+    route_base = "/queue/appointments"
+    template_folder = TEMPLATES
+    default_view = "index"
+
+    def _page(self, error: str | None = None, booked=None):
+        from onewindow_queue import appointments as appt
+        from onewindow_queue.booking import slot_table
+        from onewindow_queue.models import Appointment
+
+        raw = request.values.get("queue_id", "")
+        queue = db.session.get(Queue, int(raw)) if raw.isdigit() else None
+        coming = db.session.execute(
+            select(Appointment)
+            .where(Appointment.day >= clock.today(), Appointment.state.in_(appt.ACTIVE))
+            .order_by(Appointment.day, Appointment.starts)
+            .limit(200)
+        ).scalars()
+        return self.render_template(
+            "queue/appointments.html",
+            queues=db.session.execute(select(Queue).where(Queue.active.is_(True)).order_by(Queue.prefix))
+            .scalars()
+            .all(),
+            queue=queue,
+            table=slot_table(queue),
+            coming=list(coming),
+            form=request.values,
+            error=error,
+            booked=booked,
+            kiosk=False,
+            title=str(_l("Appointments")),
+        )
+
+    @expose("/")
+    @has_access
+    def index(self):
+        return self._page()
+
+    @expose("/book", methods=["POST"])
+    @has_access
+    def book(self):
+        from onewindow_queue import appointments as appt
+        from onewindow_queue.booking import parse_slot
+        from onewindow_queue.models import AppointmentChannel
+
+        form = request.form
+        try:
+            if not form.get("queue_id", "").isdigit():
+                raise ValidationError("业务: 请先选择业务")
+            day, start = parse_slot(form.get("slot", ""))
+            booked = appt.book(
+                int(form["queue_id"]),
+                day,
+                start,
+                form.get("id_number", ""),
+                form.get("mobile", ""),
+                AppointmentChannel.phone,
+                by=g.user.username,
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            return self._page(error=str(exc)), 400
+        return self._page(booked=booked)
 
 
 class QueueFiguresView(BaseView):

@@ -114,6 +114,9 @@ class EvaluationChannel(LabelledEnum):
     window = _l("At the window")
     online = _l("Online")
     phone = _l("By phone")
+    #: 窗口评价器: the citizen's own rating on the pad facing them, right after the service.
+    #: Stored as VARCHAR(32) without a CHECK constraint (``enum_column``): no schema change.
+    pad = _l("Window rating pad")
 
 
 class AppealState(LabelledEnum):

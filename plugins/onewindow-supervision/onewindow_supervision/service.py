@@ -16,10 +16,12 @@ from onewindow import (
     Actor,
     Case,
     CaseState,
+    PermissionDenied,
     ValidationError,
     Window,
     clock,
     db,
+    engine,
     require_department,
     require_role,
 )
@@ -95,11 +97,19 @@ def record_evaluation(
     case: Case, actor: Actor, level: EvaluationLevel | str, channel: EvaluationChannel | str, comment: str = ""
 ) -> Evaluation:
     """好差评 of a finished case; a bad review (the last two levels) opens a rectification
-    with a deadline of ``rectification_days`` working days [003 §六(二)]."""
+    with a deadline of ``rectification_days`` working days [003 §六(二)].
+
+    On the window rating pad (channel ``pad``, 现场评价 of the service just given, GB/T 39734)
+    the applicant rates in person, before the case is concluded: the actor is the applicant
+    (``onewindow.engine.applicant_actor(case)``), not staff."""
     level = EvaluationLevel[level] if isinstance(level, str) else level
     channel = EvaluationChannel[channel] if isinstance(channel, str) else channel
-    _require_recorder(actor, case, channel == EvaluationChannel.online, "评价", "登记办件评价")
-    if case.state not in FINAL_STATES:
+    if channel == EvaluationChannel.pad:
+        if actor.username != engine.applicant_actor(case).username:
+            raise PermissionDenied(f"{actor.username} 无权以窗口评价器评价办件 {case.number}：只有申请人本人可以评价")
+    else:
+        _require_recorder(actor, case, channel == EvaluationChannel.online, "评价", "登记办件评价")
+    if case.state not in FINAL_STATES and channel != EvaluationChannel.pad:
         raise ValidationError(f"办件 {case.number} 尚未办结（当前：{case.state}），办结后才能评价")
     if db.session.execute(select(Evaluation.id).where(Evaluation.case_id == case.id)).first():
         raise ValidationError(f"办件 {case.number} 已评价过；每个办件评价一次")

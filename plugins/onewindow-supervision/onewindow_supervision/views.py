@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
@@ -292,6 +292,12 @@ class SupervisionDashboardView(BaseView):
             end=end,
             departments=indicators(start, end, "department"),
             windows=indicators(start, end, "window"),
+            # Other plugins' sections (the hall's waiting times …) through dashboard_sections.
+            sections=[
+                section
+                for answer in current_app.extensions["onewindow"].plugins.hook.dashboard_sections(start=start, end=end)
+                for section in (answer or [])
+            ],
             title=_l("Supervision dashboard"),
         )
 
