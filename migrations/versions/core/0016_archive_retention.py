@@ -1,7 +1,7 @@
 """reuse of files, e-archive packages, retention
 
-Revision ID: 0015_archive_retention
-Revises: 0014_case_material_files
+Revision ID: 0016_archive_retention
+Revises: 0015_notification_outbox
 Create Date: 2026-12-02
 
 * ``ow_case_material_file``: ``storage_key`` no longer unique (a reused file points at the
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_archive_retention"
-down_revision = "0014_case_material_files"
+revision = "0016_archive_retention"
+down_revision = "0015_notification_outbox"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """bundles (一件事一次办)
 
-Revision ID: 0015_bundles
-Revises: 0014_case_material_files
+Revision ID: 0017_bundles
+Revises: 0016_archive_retention
 Create Date: 2026-12-02
 
 ``ow_bundle`` and ``ow_bundle_member``: bundles of items a county declares in its pack
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_bundles"
-down_revision = "0014_case_material_files"
+revision = "0017_bundles"
+down_revision = "0016_archive_retention"
 branch_labels = None
 depends_on = None
 
