@@ -17,6 +17,7 @@ from onewindow.storage import CHUNK, storage
 #: images get the viewer's watermark (FILE_WATERMARK); PDFs are served as stored (no PDF library)
 WATERMARKED = {"image/png": "PNG", "image/jpeg": "JPEG", "image/tiff": "TIFF"}
 
+
 def uploads_from(files, field: str) -> list[Upload]:
     """The files of one multipart field (a browser sends an empty part when none is chosen)."""
     return [Upload(f.filename or "", f.stream) for f in files.getlist(field) if f.filename or f.content_length]
