@@ -254,7 +254,7 @@ def change(case: Case, full: bool, since_seq: int, appended=()) -> dict:
     transition wrote (``persistence.recording_appended``). What is not loaded is read:
     the materials with their item materials in one query, the new events in another
     when ``appended`` does not hold every one of them."""
-    unloaded = inspect(case).unloaded
+    unloaded: set[str] = set(inspect(case).unloaded)
     materials = None
     if "materials" in unloaded:
         materials = db.session.scalars(
