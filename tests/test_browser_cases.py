@@ -19,6 +19,17 @@ def sign_in(page, live_server, username, password):
     page.wait_for_url(f"{live_server}/")
 
 
+def public_progress(page, live_server, number, code) -> str:
+    """What anyone reads on the public progress page with the case number and query code."""
+    page.context.clear_cookies()
+    page.goto(f"{live_server}/progress")
+    page.fill("input[name=number]", number)
+    page.fill("input[name=code]", code)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state()
+    return page.inner_text("body")
+
+
 def test_case_from_window_to_delivery_and_public_lookup(page, live_server, demo_logins, make_item, app):
     item_id = make_item(name="食品经营许可（浏览器测试）")
     sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
@@ -57,13 +68,7 @@ def test_case_from_window_to_delivery_and_public_lookup(page, live_server, demo_
     with app.app_context():
         assert db.session.query(Case).filter_by(number=number).one().state.name == "delivered"
 
-    page.context.clear_cookies()
-    page.goto(f"{live_server}/progress")
-    page.fill("input[name=number]", number)
-    page.fill("input[name=code]", code)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state()
-    body = page.inner_text("body")
+    body = public_progress(page, live_server, number, code)
     assert number in body and "已送达" in body
     assert PERSON not in page.content()
 

@@ -8,7 +8,7 @@ public progress page when no notice is issued.
 import datetime as dt
 
 import pytest
-from test_browser_cases import PERSON, sign_in
+from test_browser_cases import PERSON, public_progress, sign_in
 
 from onewindow.app import db
 from onewindow.cases import clock
@@ -33,6 +33,14 @@ def material_row(page, name):
 def submit_at_window(page):
     page.click("#ow-accept-submit")
     page.wait_for_selector("#ow-case")
+
+
+def accepted_at_window(page, live_server, demo_logins, app, item_id) -> tuple[int, str, str]:
+    """The acceptor accepts the application with every material handed in: (id, number, query code)."""
+    sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
+    fill_application(page, live_server, item_id)
+    submit_at_window(page)
+    return the_case(app, item_id)
 
 
 def the_case(app, item_id) -> tuple[int, str, str]:
@@ -61,16 +69,6 @@ def act(page, name: str, **fields: str):
     page.wait_for_selector("#ow-case")
 
 
-def public_progress(page, live_server, number, code) -> str:
-    page.context.clear_cookies()
-    page.goto(f"{live_server}/progress")
-    page.fill("input[name=number]", number)
-    page.fill("input[name=code]", code)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state()
-    return page.inner_text("body")
-
-
 def approve_in_inbox(page, live_server, demo_logins, username, number, opinion="符合条件，同意"):
     sign_in(page, live_server, username, demo_logins[username])
     page.goto(f"{live_server}/inbox/")
@@ -85,6 +83,29 @@ def hand_to_output(page, live_server, demo_logins, number, result="许可证正�
     ready = page.locator("#ow-ready tr", has_text=number)
     ready.locator("input[name=result_description]").fill(result)
     ready.locator("button").click()
+    page.wait_for_load_state()
+
+
+def accept_deferred_at_window(page, live_server, app, item_id, commitment) -> dt.date:
+    """容缺受理 of 场所使用证明 at the window; returns the supply deadline entered."""
+    fill_application(page, live_server, item_id)
+    material_row(page, "场所使用证明").locator("select").select_option("missing")
+    page.check("input[name=outcome][value=accept_deferred]")
+    page.fill("input[name=commitment]", commitment)
+    with app.app_context():
+        supply_by = clock.add_workdays(clock.today(), 3)[0]
+    page.fill("input[name=supply_deadline]", supply_by.isoformat())
+    submit_at_window(page)
+    return supply_by
+
+
+def pickup_at_output(page, live_server, number):
+    """The output clerk hands the result to the applicant, who signs for it."""
+    page.goto(f"{live_server}/output/")
+    row = page.locator("#ow-output tr", has_text=number)
+    row.locator(".ow-do-deliver_pickup input[name=signee_name]").fill("张三")
+    row.locator(".ow-do-deliver_pickup input[name=signee_id]").fill(PERSON)
+    row.locator(".ow-do-deliver_pickup button").click()
     page.wait_for_load_state()
 
 
@@ -173,14 +194,7 @@ def test_window_accepts_with_deferred_material_and_the_commitment_names_it_and_i
 ):
     item_id = make_item(name="食品经营许可（容缺受理测试）", promised=10)
     sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
-    fill_application(page, live_server, item_id)
-    material_row(page, "场所使用证明").locator("select").select_option("missing")
-    page.check("input[name=outcome][value=accept_deferred]")
-    page.fill("input[name=commitment]", "五个工作日内补交场所使用证明")
-    with app.app_context():
-        supply_by = clock.add_workdays(clock.today(), 3)[0]
-    page.fill("input[name=supply_deadline]", supply_by.isoformat())
-    submit_at_window(page)
+    supply_by = accept_deferred_at_window(page, live_server, app, item_id, "五个工作日内补交场所使用证明")
     text = notice_text(page, "容缺受理承诺书")
     deferred = text[text.index("容缺后补材料") : text.index("补交期限")]
     assert "场所使用证明" in deferred and "申请书" not in deferred
@@ -197,13 +211,7 @@ def test_deferred_material_supplied_on_the_case_page_releases_the_result(
 ):
     item_id = make_item(name="食品经营许可（容缺补交测试）", promised=10)
     sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
-    fill_application(page, live_server, item_id)
-    material_row(page, "场所使用证明").locator("select").select_option("missing")
-    page.check("input[name=outcome][value=accept_deferred]")
-    page.fill("input[name=commitment]", "按期补交")
-    with app.app_context():
-        page.fill("input[name=supply_deadline]", clock.add_workdays(clock.today(), 3)[0].isoformat())
-    submit_at_window(page)
+    accept_deferred_at_window(page, live_server, app, item_id, "按期补交")
     pk, number, code = the_case(app, item_id)
 
     approve_in_inbox(page, live_server, demo_logins, "approver", number)
@@ -223,12 +231,7 @@ def test_deferred_material_supplied_on_the_case_page_releases_the_result(
     with app.app_context():
         assert db.session.get(Case, pk).state.name == "at_output"
     sign_in(page, live_server, "output_clerk", demo_logins["output_clerk"])
-    page.goto(f"{live_server}/output/")
-    out = page.locator("#ow-output tr", has_text=number)
-    out.locator(".ow-do-deliver_pickup input[name=signee_name]").fill("张三")
-    out.locator(".ow-do-deliver_pickup input[name=signee_id]").fill(PERSON)
-    out.locator(".ow-do-deliver_pickup button").click()
-    page.wait_for_load_state()
+    pickup_at_output(page, live_server, number)
     page.goto(f"{live_server}/caseview/show/{pk}")
     sheet = notice_text(page, "办理结果签收表")
     assert "窗口领取" in sheet and "本人已当场领取" in sheet
@@ -242,10 +245,7 @@ def test_department_returns_for_correction_and_the_notice_lists_just_that_materi
     page, live_server, demo_logins, make_item, app
 ):
     item_id = make_item(name="食品经营许可（部门退回测试）")
-    sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
-    fill_application(page, live_server, item_id)
-    submit_at_window(page)
-    pk, number, code = the_case(app, item_id)
+    pk, number, code = accepted_at_window(page, live_server, demo_logins, app, item_id)
 
     sign_in(page, live_server, "approver", demo_logins["approver"])
     page.goto(f"{live_server}/inbox/")
@@ -272,10 +272,7 @@ def test_sequential_approval_passes_from_department_to_department(page, live_ser
         routing="sequential",
         steps=[(MARKET, 2, True, False), (REAL_ESTATE, 2, False, False)],
     )
-    sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
-    fill_application(page, live_server, item_id)
-    submit_at_window(page)
-    pk, number, code = the_case(app, item_id)
+    pk, number, code = accepted_at_window(page, live_server, demo_logins, app, item_id)
 
     sign_in(page, live_server, "approver_re", demo_logins["approver_re"])
     page.goto(f"{live_server}/inbox/")
@@ -299,10 +296,7 @@ def test_parallel_approval_with_a_silent_department_is_completed_by_the_core_job
         routing="parallel",
         steps=[(MARKET, 3, True, False), (POLICE, 2, False, True)],
     )
-    sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
-    fill_application(page, live_server, item_id)
-    submit_at_window(page)
-    pk, number, code = the_case(app, item_id)
+    pk, number, code = accepted_at_window(page, live_server, demo_logins, app, item_id)
     approve_in_inbox(page, live_server, demo_logins, "approver", number, "牵头部门同意")
     with app.app_context():
         case = db.session.get(Case, pk)
@@ -323,10 +317,7 @@ def test_parallel_approval_with_a_silent_department_is_completed_by_the_core_job
 
 def _licensed_case_at_output(page, live_server, demo_logins, make_item, app, name):
     item_id = make_item(name=name, licence_type_code="food_business_licence")
-    sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
-    fill_application(page, live_server, item_id)
-    submit_at_window(page)
-    pk, number, code = the_case(app, item_id)
+    pk, number, code = accepted_at_window(page, live_server, demo_logins, app, item_id)
     approve_in_inbox(page, live_server, demo_logins, "approver", number)
     hand_to_output(page, live_server, demo_logins, number, "食品经营许可证1份")
     return pk, number, code
@@ -362,12 +353,9 @@ def test_seal_admin_seals_and_the_output_window_hands_the_licence_out(page, live
     pk, number, code = _licensed_case_at_output(page, live_server, demo_logins, make_item, app, name)
     sign_in(page, live_server, "output_clerk", demo_logins["output_clerk"])
     page.goto(f"{live_server}/output/")
-    row = page.locator("#ow-output tr", has_text=number)
-    assert "label-danger" in row.locator(".ow-seal-state").get_attribute("class")
-    row.locator(".ow-do-deliver_pickup input[name=signee_name]").fill("张三")
-    row.locator(".ow-do-deliver_pickup input[name=signee_id]").fill(PERSON)
-    row.locator(".ow-do-deliver_pickup button").click()
-    page.wait_for_load_state()
+    seal_state = page.locator("#ow-output tr", has_text=number).locator(".ow-seal-state")
+    assert "label-danger" in seal_state.get_attribute("class")
+    pickup_at_output(page, live_server, number)
     assert "尚未加盖电子印章" in page.inner_text("body")
 
     create_the_departments_seal(page, live_server, demo_logins, app)
@@ -378,12 +366,9 @@ def test_seal_admin_seals_and_the_output_window_hands_the_licence_out(page, live
 
     sign_in(page, live_server, "output_clerk", demo_logins["output_clerk"])
     page.goto(f"{live_server}/output/")
-    row = page.locator("#ow-output tr", has_text=number)
-    assert "label-success" in row.locator(".ow-seal-state").get_attribute("class")
-    row.locator(".ow-do-deliver_pickup input[name=signee_name]").fill("张三")
-    row.locator(".ow-do-deliver_pickup input[name=signee_id]").fill(PERSON)
-    row.locator(".ow-do-deliver_pickup button").click()
-    page.wait_for_load_state()
+    seal_state = page.locator("#ow-output tr", has_text=number).locator(".ow-seal-state")
+    assert "label-success" in seal_state.get_attribute("class")
+    pickup_at_output(page, live_server, number)
     page.goto(f"{live_server}/caseview/show/{pk}")
     sheet = notice_text(page, "办理结果签收表")
     assert identifier in sheet and "窗口领取" in sheet
@@ -391,10 +376,7 @@ def test_seal_admin_seals_and_the_output_window_hands_the_licence_out(page, live
 
 def test_post_with_confirmation_refuses_a_future_signing_date(page, live_server, demo_logins, make_item, app):
     item_id = make_item(name="食品经营许可（邮寄测试）")
-    sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
-    fill_application(page, live_server, item_id)
-    submit_at_window(page)
-    pk, number, code = the_case(app, item_id)
+    pk, number, code = accepted_at_window(page, live_server, demo_logins, app, item_id)
     approve_in_inbox(page, live_server, demo_logins, "approver", number)
     hand_to_output(page, live_server, demo_logins, number)
 
@@ -434,10 +416,7 @@ def test_post_with_confirmation_refuses_a_future_signing_date(page, live_server,
 
 def test_acceptor_registers_a_withdrawal_and_the_applicant_sees_it(page, live_server, demo_logins, make_item, app):
     item_id = make_item(name="食品经营许可（撤回测试）")
-    sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
-    fill_application(page, live_server, item_id)
-    submit_at_window(page)
-    pk, number, code = the_case(app, item_id)
+    pk, number, code = accepted_at_window(page, live_server, demo_logins, app, item_id)
     page.goto(f"{live_server}/caseview/show/{pk}")
     act(page, "withdraw", reason="申请人书面申请撤回")
     assert "撤回" in page.inner_text("#ow-case-state")
