@@ -20,17 +20,15 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from onewindow.errors import StartupError, ValidationError
-from onewindow.notify.models import Notification, NotifyChannel, NotifyStatus
+from onewindow.notify.models import Notification, NotifyChannel, NotifyStatus, mask_recipient
+
+__all__ = ["send", "mask_recipient", "Notification", "NotifyChannel", "NotifyStatus"]
 
 OUTBOX = "outbox"
 EXTENSION = "onewindow.notify"
 CHANNEL_SETTINGS = {NotifyChannel.sms: "NOTIFY_SMS_BACKEND", NotifyChannel.email: "NOTIFY_EMAIL_BACKEND"}
 _MOBILE = re.compile(r"1\d{10}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-class DeliveryFailed(Exception):
-    """A backend could not deliver; the message is stored with the notification."""
 
 
 @dataclass(frozen=True)

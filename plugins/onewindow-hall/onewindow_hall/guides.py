@@ -33,7 +33,8 @@ def hall_links() -> dict[str, Any]:
     from onewindow_hall.accounts import current_citizen
 
     return {
-        "hall_login_url": current_app.appbuilder.get_url_for_login,
+        # callables: every template of the app gets them, PDFs rendered outside a request too
+        "hall_login_url": lambda: current_app.appbuilder.get_url_for_login,
         "hall_citizen_signed_in": lambda: current_citizen() is not None,
     }
 

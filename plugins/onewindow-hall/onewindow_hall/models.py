@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from onewindow import LabelledEnum, Model, UTCDateTime, enum_column, mask_resident_id
+from onewindow import LabelledEnum, Model, UTCDateTime, enum_column, mask_resident_id, notify
 
 
 def utcnow() -> dt.datetime:
@@ -85,8 +85,7 @@ class Citizen(Model):
 
     @property
     def masked_mobile(self) -> str:
-        value = self.mobile or ""
-        return value[:3] + "****" + value[-4:] if len(value) == 11 else "*" * len(value)
+        return notify.mask_recipient(self.mobile or "")
 
     def __repr__(self) -> str:
         return self.name
