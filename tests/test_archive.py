@@ -321,3 +321,19 @@ def test_the_same_flow_on_the_s3_backend_archives_and_verifies(make_app, make_it
         assert sweep(db.session, storage(), min_age_minutes=0) == [], "the package is not an orphan"
     report = verify_package(package)
     assert report.problems == [] and report.files == 3, report.problems
+
+
+def test_a_case_with_a_missing_file_is_reported_and_does_not_hold_back_the_others(ctx, make_item, actor):
+    with travel_to(dt.datetime(2026, 11, 23, 10, 0)):
+        broken = open_case(make_item, actor)
+        engine.withdraw(broken, actor("acceptor"), "撤回")
+        fine = open_case(make_item, actor)
+        engine.withdraw(fine, actor("acceptor"), "撤回")
+    storage().delete(broken.materials[0].files[0].storage_key)
+    problems: list[str] = []
+    made = archive_closed(problems=problems)
+    assert [r.case_id for r in made] == [fine.id]
+    assert len(problems) == 1 and broken.number in problems[0] and "缺失" in problems[0]
+    with pytest.raises(ArchiveError, match="缺失"):
+        archive_closed()
+    assert db.session.query(CaseArchive).count() == 1, "no half package for the broken case"

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import zipfile
@@ -265,8 +266,13 @@ def archive_case(case: Case, actor: Actor = SYSTEM, *, backend: Storage | None =
     return record
 
 
-def archive_closed(limit: int = 200, since: dt.datetime | None = None) -> list[CaseArchive]:
-    """Archive closed cases that have no package yet (oldest first, at most ``limit``)."""
+def archive_closed(
+    limit: int = 200, since: dt.datetime | None = None, problems: list[str] | None = None
+) -> list[CaseArchive]:
+    """Archive closed cases that have no package yet (oldest first, at most ``limit``).
+
+    A case that cannot be packaged (a missing or changed file) is reported in ``problems``
+    and skipped, so it does not hold back the others; without ``problems`` it raises."""
     query = (
         db.session.query(Case)
         .outerjoin(CaseArchive, CaseArchive.case_id == Case.id)
@@ -274,12 +280,24 @@ def archive_closed(limit: int = 200, since: dt.datetime | None = None) -> list[C
     )
     if since is not None:
         query = query.filter(Case.closed_at >= since)
-    return [archive_case(case) for case in query.order_by(Case.id).limit(limit).all()]
+    made = []
+    for case in query.order_by(Case.id).limit(limit).all():
+        try:
+            made.append(archive_case(case))
+        except ArchiveError as exc:
+            if problems is None:
+                raise
+            db.session.rollback()
+            problems.append(str(exc))
+    return made
 
 
 def archive_job() -> None:
     """Scheduler entry point (``register_jobs``): package the cases closed since the last run."""
-    archive_closed()
+    problems: list[str] = []
+    archive_closed(problems=problems)
+    for problem in problems:
+        logging.getLogger(__name__).error("e-archive: %s", problem)
 
 
 def export(case: Case, folder: Path) -> Path:

@@ -77,15 +77,17 @@ def verify(package: Path, public_key: str | None):
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(min=1), help="At most this many cases.")
 def run(limit: int):
     """Archive the closed cases that have no package yet (what the scheduler's job does)."""
-    from onewindow.cases.archive import ArchiveError, archive_closed
+    from onewindow.cases.archive import archive_closed
     from onewindow.cli import current_app_context
 
+    problems: list[str] = []
     with current_app_context():
-        try:
-            made = archive_closed(limit)
-        except ArchiveError as exc:
-            raise click.ClickException(str(exc)) from None
-        click.echo(f"archived {len(made)} case(s)")
+        made = archive_closed(limit, problems=problems)
+    for problem in problems:
+        click.echo(problem)
+    click.echo(f"archived {len(made)} case(s)" + (f"; {len(problems)} could not be packaged" if problems else ""))
+    if problems:
+        raise SystemExit(1)
 
 
 @archive_group.command("retention")
