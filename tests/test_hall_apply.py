@@ -13,13 +13,14 @@ import pytest
 
 from onewindow.app import db
 from onewindow.cases import engine
-from onewindow.cases.models import Case, CaseState, Channel, MaterialStatus
+from onewindow.cases.models import Case, CaseMaterialFile, CaseState, Channel, MaterialStatus
 from onewindow.models.items import Item
 
 PERSON = "440304200002291236"
 OTHER = "11010519491231002X"
 COMPANY_USCC = "91440300MA5G7K2L82"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n" + b" " * 300 + b"\n%%EOF\n"
+SIGNED_PDF = PDF.replace(b"1 0 obj<<>>", b"1 0 obj<</Signed true>>")
 
 
 def _citizen(app, id_number=PERSON, name="张三丰", mobile="13800138000"):
@@ -161,7 +162,8 @@ def test_correction_notice_is_answered_online_then_the_case_is_accepted(app, cli
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     answer = client.post(
         f"/hall/my/cases/{number}/files",
-        data={"material_id": str(material_id), "files": (io.BytesIO(PDF), "签字后的申请书.pdf")},
+        # the signed form is another file than the first one (the same bytes again would be one file)
+        data={"material_id": str(material_id), "files": (io.BytesIO(SIGNED_PDF), "签字后的申请书.pdf")},
         content_type="multipart/form-data",
     )
     assert answer.status_code == 302
@@ -280,3 +282,25 @@ def test_complaint_filed_online_about_own_case(app, client, citizen, make_item):
     with app.app_context():
         complaint = db.session.query(Complaint).one()
         assert complaint.channel.name == "online" and complaint.case.number == number
+
+
+def test_a_refused_file_submits_nothing_and_names_the_material(app, client, citizen, make_item):
+    """All or nothing: an application whose file is refused (here: not a PDF or image by its
+    content) creates no case and stores no file; the refusal names the material."""
+    item_id = make_item(name="网上申请拒收文件测试")
+    first, second = _material_ids(app, item_id)[:2]
+    with app.app_context():
+        names = [m.name for m in db.session.get(Item, item_id).materials]
+        files_before = db.session.query(CaseMaterialFile).count()
+    data = {
+        "action": "submit",
+        f"files{first}": (io.BytesIO(PDF), "申请书.pdf"),
+        f"files{second}": (io.BytesIO(b"MZ\x90\x00 not a scan"), "扫描件.pdf"),
+    }
+    response = client.post(f"/hall/apply/{_code(app, item_id)}", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert 'id="hall-problems"' in body and names[1] in body and "扫描件.pdf" in body
+    with app.app_context():
+        assert db.session.query(Case).filter_by(applicant_id=PERSON).count() == 0
+        assert db.session.query(CaseMaterialFile).count() == files_before

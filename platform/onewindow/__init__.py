@@ -52,6 +52,8 @@ _PUBLIC: dict[str, str] = {
     "application_form": "onewindow.cases.views:application_form",
     "application_form_data": "onewindow.cases.views:form_data",
     "add_material_files": "onewindow.cases.materialfiles:add_material_files",
+    "precheck_uploads": "onewindow.cases.materialfiles:precheck_uploads",
+    "FileRefused": "onewindow.cases.materialfiles:FileRefused",
     "uploads_from": "onewindow.cases.files_web:uploads_from",
     "Form": "onewindow.forms:Form",
     # roles and department scope

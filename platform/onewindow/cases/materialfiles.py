@@ -10,8 +10,10 @@ stored. ``verify_files`` re-hashes the stored files for ``onewindow audit verify
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import unicodedata
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, Iterable
 
 import filetype
@@ -21,7 +23,7 @@ from onewindow.cases.acceptance import ACCEPTING_ROLES
 from onewindow.cases.core import Actor, require_role, require_state, transition, unit_of_work
 from onewindow.cases.errors import TransitionError
 from onewindow.cases.models import OPEN_STATES, Case, CaseEvent, CaseMaterial, CaseMaterialFile, FileChannel
-from onewindow.storage import Storage, Stored, TooLarge, sha256_of, storage
+from onewindow.storage import CHUNK, Storage, Stored, TooLarge, sha256_of, storage
 
 ACTION = "add_material_files"
 #: the events whose payload lists stored files (added here, or reused: onewindow.cases.reuse)
@@ -110,6 +112,48 @@ def _check_content(name: str, material: str, stored: Stored, seen: _Inspector, a
     return media_type
 
 
+def _check_count_and_names(uploads: list[Upload], material: str, settings: dict) -> list[str]:
+    if not uploads:
+        raise FileRefused(f"材料“{material}”：没有收到文件；请选择要上传的文件")
+    most = int(settings["FILES_PER_UPLOAD_MAX"])
+    if len(uploads) > most:
+        raise FileRefused(f"材料“{material}”一次上传了 {len(uploads)} 个文件，超过上限 {most} 个；请分批上传")
+    return [check_name(u.filename, material) for u in uploads]
+
+
+def precheck_uploads(material: str, uploads: Iterable[Upload]) -> tuple[list[Upload], int]:
+    """Check files before anything is created for them (an online application checks its
+    files before its case exists): count, names, size, type by content, PDF state. Returns
+    the uploads re-readable from a spooled copy, and their total size. ``add_material_files``
+    checks the same again as it stores them (and asks the plugins)."""
+    uploads = list(uploads)
+    settings = _settings()
+    names = _check_count_and_names(uploads, material, settings)
+    per_file = int(settings["FILE_MAX_MB"]) * MB
+    allowed = list(settings["FILE_TYPES_ALLOWED"])
+    checked: list[Upload] = []
+    total = 0
+    for name, upload in zip(names, uploads):
+        seen = _Inspector()
+        copy = tempfile.SpooledTemporaryFile(max_size=MB)
+        size = 0
+        for chunk in iter(partial(upload.stream.read, CHUNK), b""):
+            size += len(chunk)
+            if size > per_file:
+                copy.close()
+                raise FileRefused(
+                    f"材料“{material}”的文件“{name}”超过单个文件上限 {settings['FILE_MAX_MB']} MB；"
+                    "请降低扫描分辨率或拆分后上传"
+                )
+            seen(chunk)
+            copy.write(chunk)
+        _check_content(name, material, Stored(key="", size=size, sha256=""), seen, allowed)
+        copy.seek(0)
+        checked.append(Upload(name, copy))
+        total += size
+    return checked, total
+
+
 def add_material_files(
     case: Case,
     actor: Actor,
@@ -133,12 +177,7 @@ def add_material_files(
     if entry is None:
         raise FileRefused(f"材料编号 {material_id} 不在办件 {case.number} 的材料清单中；请选择清单中的材料")
     material = entry.name
-    if not uploads:
-        raise FileRefused(f"材料“{material}”：没有收到文件；请选择要上传的文件")
-    most = int(settings["FILES_PER_UPLOAD_MAX"])
-    if len(uploads) > most:
-        raise FileRefused(f"材料“{material}”一次上传了 {len(uploads)} 个文件，超过上限 {most} 个；请分批上传")
-    names = [check_name(u.filename, material) for u in uploads]
+    names = _check_count_and_names(uploads, material, settings)
     per_file = int(settings["FILE_MAX_MB"]) * MB
     case_room = int(settings["CASE_FILES_MAX_MB"]) * MB - sum(f.size for m in case.materials for f in m.files)
     allowed = list(settings["FILE_TYPES_ALLOWED"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from onewindow import (
     Case,
     Channel,
     ConflictError,
+    FileRefused,
     Form,
     Item,
     PermissionDenied,
@@ -26,6 +27,7 @@ from onewindow import (
     build_application_form,
     db,
     engine,
+    precheck_uploads,
     uploads_from,
 )
 from onewindow import application_form_data as form_data
@@ -100,17 +102,36 @@ def application_of(citizen: Citizen, company: Citizen | None, item: Item, data: 
     )
 
 
-def attach_files(case: Case, item: Item) -> list[str]:
-    """Each material's uploads through the one upload path; refusals, to show on the case page."""
-    problems = []
-    actor = engine.applicant_actor(case)
+def checked_files(item: Item) -> tuple[dict[int, list], list[tuple[str, str]]]:
+    """Every material's uploads checked before the case exists (an application is
+    submitted with its files or not at all), and the refusals, named by material."""
+    files: dict[int, list] = {}
+    problems: list[tuple[str, str]] = []
+    total = 0
     for material in item.materials:
         uploads = uploads_from(request.files, f"files{material.id}")
         if uploads:
             try:
-                add_material_files(case, actor, material.id, uploads, "online")
-            except ENGINE_ERRORS as exc:
-                problems.append(str(exc))
+                files[material.id], size = precheck_uploads(material.name, uploads)
+                total += size
+            except FileRefused as exc:
+                problems.append((material.name, str(exc)))
+    most = int(current_app.extensions["onewindow"].settings["CASE_FILES_MAX_MB"])
+    if total > most * 1024 * 1024:
+        problems.append(("", _("The files together exceed %(mb)d MB for one case: compress the scans.", mb=most)))
+    return files, problems
+
+
+def attach_files(case: Case, files: dict[int, list]) -> list[str]:
+    """Each material's checked uploads through the one upload path; what a plugin still
+    refuses is shown on the case page, to upload again there."""
+    problems = []
+    actor = engine.applicant_actor(case)
+    for material_id, uploads in files.items():
+        try:
+            add_material_files(case, actor, material_id, uploads, "online")
+        except ENGINE_ERRORS as exc:
+            problems.append(str(exc))
     return problems
 
 
@@ -142,7 +163,12 @@ def apply_page(code: str):
             db.session.commit()
             flash(_("Draft saved: find it under 未完成的申请 in My cases."), "success")
             return redirect(url_for("hall.apply_page", code=item.implementation_code, draft=draft.id))
+        files, problems = checked_files(item)
         try:
+            if problems:  # nothing is created: the form comes back as typed, the files to choose again
+                raise ApplicationInvalid(
+                    problems + [("", _("Nothing was submitted. Choose the files again and submit."))]
+                )
             case = engine.submit(
                 application_of(citizen, company, item, data), engine.applicant_actor(citizen.id_number)
             )
@@ -154,7 +180,7 @@ def apply_page(code: str):
             if draft is not None:
                 db.session.delete(draft)
                 db.session.commit()
-            for refusal in attach_files(case, item):
+            for refusal in attach_files(case, files):
                 flash(refusal, "danger")
             flash(
                 _("Submitted: the department pre-reviews it within %(days)d working days.", days=item.pre_review_days),
