@@ -60,3 +60,15 @@ def test_the_desk_shows_the_open_cases_of_the_id_card_holder_called(client, logi
     client.post("/queue/desk/act", data={"window_id": window("A01").id, "action": "call"})
     page = client.get("/queue/desk/").get_data(as_text=True)
     assert anonymous.number in page and case.number not in page
+
+
+def test_a_later_transition_at_the_window_does_not_take_another_persons_ticket(ctx, make_item, actor):
+    from onewindow import engine
+
+    item_id = make_item()
+    case = accept_at(item_id, "A01", actor("acceptor"))  # no ticket served: none recorded
+    db.session.commit()
+    serve("A01", "acceptor")  # the next citizen at A01
+    engine.withdraw(case, actor("acceptor"), "申请人撤回申请")
+    db.session.commit()
+    assert service.ticket_of(case.id) is None

@@ -113,8 +113,10 @@ def register_jobs(register):
 
 @hookimpl
 def case_transition(case, event):
-    # The case records its ticket: the one being served at its window by the same clerk.
-    service.link_case(case, event.actor)
+    # The case records its ticket: the one its clerk is serving at its window when the case
+    # begins (its first event); later transitions at that window serve other people.
+    if event.seq == 1:
+        service.link_case(case, event.actor)
 
 
 @hookimpl

@@ -378,10 +378,6 @@ def link_case(case: Case, actor: str) -> TicketCase | None:
     window_id = case.window.id if case.window is not None else case.window_id  # before any flush
     if window_id is None:
         return None
-    if case.id is None:
-        db.session.flush()
-    if db.session.get(TicketCase, case.id) is not None:
-        return None
     ticket = db.session.execute(
         select(Ticket)
         .where(
@@ -392,7 +388,11 @@ def link_case(case: Case, actor: str) -> TicketCase | None:
         )
         .order_by(Ticket.called_at.desc())
     ).scalar()
-    if ticket is None:
+    if ticket is None:  # most transitions: nothing to link, nothing written
+        return None
+    if case.id is None:
+        db.session.flush()
+    if db.session.get(TicketCase, case.id) is not None:
         return None
     link = TicketCase(case_id=case.id, ticket_id=ticket.id, linked_at=clock.now())
     db.session.add(link)
