@@ -87,7 +87,7 @@ def test_smtp_failure_is_recorded_on_the_row_not_raised(make_app):
     [
         ("1380013800", "sms", "11-digit mobile number"),
         ("zhang.example.cn", "email", "name@example.cn"),
-        ("13800138000", "fax", "sms or email"),
+        ("13800138000", "fax", "sms 或 email"),
     ],
 )
 def test_bad_recipient_or_channel_is_refused_and_nothing_is_written(app, recipient, channel, fragment):
