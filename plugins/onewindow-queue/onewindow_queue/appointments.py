@@ -4,8 +4,10 @@ day, the no-show rule, and the check-in that gives a priority ticket.
 
 A slot's capacity is kept by one row per (queue, day, start), raised by a single conditional
 ``INSERT … ON CONFLICT DO UPDATE … WHERE booked < capacity``: two bookings of the last place
-cannot both succeed. The reminder is only recorded (``remind_at``); the core has no
-notification hook yet, and a plugin sending reminders reads the due ones.
+cannot both succeed. Each booking records when its reminder is due (``remind_at``); the job
+``queue.reminders`` sends every due one once by SMS through ``onewindow.notify.send`` and marks
+it (``reminded_at``), claiming it by a conditional update first so that two overlapping runs
+never send it twice. A change of time clears the mark: the new time gets its own reminder.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
+from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select, text, update
 
-from onewindow import ValidationError, clock, db, get_calendar, resident_id_problem
+from onewindow import ValidationError, clock, db, get_calendar, notify, resident_id_problem
+from onewindow.display import local_time
+from onewindow.public_url import public_base_url
 from onewindow_queue import service
 from onewindow_queue.models import (
     Appointment,
@@ -122,6 +128,90 @@ def no_show_job() -> int:
     marked = mark_no_shows()
     db.session.commit()
     return marked
+
+
+def reminder_text(appointment: Appointment) -> str:
+    """The SMS reminding the person of an appointment: what, when (the centre's zone), where,
+    and where to change or cancel it."""
+    begins = dt.datetime.combine(appointment.day, appointment.starts)
+    return _(
+        "OneWindow appointment reminder: %(queue)s, %(when)s–%(ends)s, at %(zone)s. Appointment code "
+        "%(code)s; bring your ID card and check in at the terminal. To change or cancel: %(url)s",
+        queue=appointment.queue.name,
+        when=local_time(begins),
+        ends=f"{appointment.ends:%H:%M}",
+        zone=appointment.queue.zone.name,
+        code=appointment.code,
+        url=f"{public_base_url()}/queue/book/manage",
+    )
+
+
+@dataclass(frozen=True)
+class _Due:
+    id: int
+    code: str
+    mobile: str
+    remind_at: dt.datetime
+    day: dt.date
+    starts: dt.time
+    body: str
+
+
+def _claim(due: _Due, now: dt.datetime) -> bool:
+    """Mark the reminder sent unless another run (or a change of time) got there first."""
+    _write_lock_first()
+    claimed = db.session.execute(
+        update(Appointment)
+        .where(
+            Appointment.id == due.id,
+            Appointment.state == AppointmentState.booked,
+            Appointment.reminded_at.is_(None),
+            Appointment.remind_at == due.remind_at,
+            Appointment.day == due.day,
+            Appointment.starts == due.starts,
+        )
+        .values(reminded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return claimed.rowcount == 1
+
+
+def send_reminders(now: dt.datetime | None = None) -> int:
+    """提醒: each booked appointment whose reminder is due and not yet sent gets one SMS to its
+    mobile. Claimed before it is sent (at most once, even with two runs at the same time);
+    a failed delivery stays in the outbox with its error. Returns how many were sent."""
+    now = now or clock.now()
+    found = db.session.execute(
+        select(Appointment)
+        .where(
+            Appointment.state == AppointmentState.booked,
+            Appointment.reminded_at.is_(None),
+            Appointment.remind_at <= now,
+        )
+        .order_by(Appointment.remind_at, Appointment.id)
+    ).scalars()
+    pending = [
+        _Due(a.id, a.code, a.mobile, a.remind_at, a.day, a.starts, reminder_text(a))
+        for a in found
+        if a.remind_at is not None and dt.datetime.combine(a.day, a.starts) > now
+    ]
+    sent = 0
+    for due in pending:
+        if not _claim(due, now):
+            continue
+        try:
+            notify.send(due.mobile, "queue.appointment_reminder", _("Appointment reminder"), due.body, "sms")
+        except ValidationError as exc:  # a mobile the channel cannot reach: logged, not retried
+            current_app.logger.warning("reminder of appointment %s not sent: %s", due.code, exc)
+            continue
+        sent += 1
+    return sent
+
+
+def reminder_job() -> int:
+    """The job (``register_jobs``, every ten minutes): send the due reminders."""
+    return send_reminders()
 
 
 def banned_until(id_number: str) -> dt.date | None:

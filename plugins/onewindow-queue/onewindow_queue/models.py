@@ -202,7 +202,7 @@ class Appointment(Model):
     checked_in_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     ticket_id: Mapped[Optional[int]] = mapped_column(ForeignKey("queue_ticket.id"))
     ticket: Mapped[Optional[Ticket]] = relationship()
-    #: When the reminder is due; sending it is left to a notification hook (none in the core yet).
+    #: When the reminder is due, and when the job ``queue.reminders`` sent it (cleared by a change of time).
     remind_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
     reminded_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
 

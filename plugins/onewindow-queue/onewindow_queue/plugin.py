@@ -109,6 +109,7 @@ def register_permissions(register):
 @hookimpl
 def register_jobs(register):
     register("queue.no_shows", "onewindow_queue.appointments:no_show_job", trigger="cron", minute=5)
+    register("queue.reminders", "onewindow_queue.appointments:reminder_job", trigger="cron", minute="*/10")
 
 
 @hookimpl
