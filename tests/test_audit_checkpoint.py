@@ -151,7 +151,7 @@ def test_checkpoint_is_refused_over_a_broken_chain(ctx, make_item, actor):
     db.session.execute(text("UPDATE ow_case_event SET reason = 'x' WHERE case_id = :c AND seq = 2"), {"c": case.id})
     db.session.commit()
     db.session.expire_all()
-    with pytest.raises(Exception, match="never signs a broken chain"):
+    with pytest.raises(Exception, match="检查点从不为断裂的链签名"):
         take_checkpoint(db.session)
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from onewindow.app import db
 from onewindow.cases.core import SYSTEM, Actor, event_digest, transition, unit_of_work
@@ -159,19 +160,37 @@ def write_package(case: Case, out: IO[bytes], backend: Storage) -> None:
             files = []
             for f in m.files:
                 if f.purged_at is not None:
-                    raise ArchiveError(f"办件 {case.number} 的文件“{f.original_name}”已按保管期限清除，无法重新归档")
+                    raise ArchiveError(
+                        _(
+                            "Case %(number)s: the file %(name)s was purged at the end of its retention period; "
+                            "it cannot be archived again",
+                            number=case.number,
+                            name=f.original_name,
+                        )
+                    )
                 path = f"{folder}/{f.id}-{_safe(f.original_name)}"
                 if not backend.exists(f.storage_key):
                     raise ArchiveError(
-                        f"办件 {case.number} 材料“{m.name}”的文件“{f.original_name}”在存储中缺失；"
-                        "请运行 onewindow audit verify 并从备份恢复后再归档"
+                        _(
+                            "Case %(number)s, material %(material)s: the file %(name)s is missing from the store; "
+                            "run onewindow audit verify and restore it from the backup before archiving",
+                            number=case.number,
+                            material=m.name,
+                            name=f.original_name,
+                        )
                     )
                 with zf.open(path, "w", force_zip64=True) as target:
                     got = _copy(backend.open(f.storage_key), target)
                 if got != f.sha256:
                     raise ArchiveError(
-                        f"办件 {case.number} 材料“{m.name}”的文件“{f.original_name}”"
-                        "与登记的 SHA-256 不符（文件被修改）；请运行 onewindow audit verify 并从备份恢复后再归档"
+                        _(
+                            "Case %(number)s, material %(material)s: the file %(name)s does not match its recorded "
+                            "SHA-256 (it was changed); run onewindow audit verify and restore it from the backup "
+                            "before archiving",
+                            number=case.number,
+                            material=m.name,
+                            name=f.original_name,
+                        )
                     )
                 files.append(
                     {
