@@ -107,6 +107,8 @@ _PUBLIC: dict[str, str] = {
     "mask_resident_id": "onewindow.validators:mask_resident_id",
     # notifications (SMS / e-mail through the configured backend, recorded in the outbox)
     "notify": "onewindow.notify",
+    "local_time": "onewindow.display:local_time",
+    "public_base_url": "onewindow.public_url:public_base_url",
     # logins of the plugin's own accounts: the lockout rules and the password policy
     "guarded_login": "onewindow.auth.lockout:guarded_login",
     "LoginLocked": "onewindow.auth.lockout:LoginLocked",

@@ -20,9 +20,16 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text, update
 
-from onewindow import ValidationError, clock, db, get_calendar, notify, resident_id_problem
-from onewindow.display import local_time
-from onewindow.public_url import public_base_url
+from onewindow import (
+    ValidationError,
+    clock,
+    db,
+    get_calendar,
+    local_time,
+    notify,
+    public_base_url,
+    resident_id_problem,
+)
 from onewindow_queue import service
 from onewindow_queue.models import (
     Appointment,
