@@ -60,10 +60,14 @@ def test_admin_uploads_a_pack_sees_report_and_diff_then_applies(client, login, a
     page = client.post(
         "/packs/upload/", data={"archive": (zipped(good), "pack.zip")}, content_type="multipart/form-data"
     ).get_data(as_text=True)
-    assert "upgrade demo-county 1.0.0 → 1.2.0" in page and "apply-pack" in page
+    assert "升级 demo-county 1.0.0 → 1.2.0" in page and "apply-pack" in page
+    diff = page.split('id="pack-diff"')[1].split("</pre>")[0]
+    assert "项事项 未变" in diff and "unchanged" not in diff  # the diff is in the screen's language
     token = page.split("/packs/upload/apply/")[1].split('"')[0]
     response = client.post(f"/packs/upload/apply/{token}")
     assert response.status_code == 302
+    landed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "demo-county 1.2.0 已安装：" in landed and "unchanged" not in landed
     with app.app_context():
         assert db.session.query(Pack).filter_by(key="demo-county").one().version == "1.2.0"
     history = client.get("/packeventview/list/").get_data(as_text=True)

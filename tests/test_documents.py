@@ -145,6 +145,14 @@ def test_deferral_commitment_carries_commitment_deadline_consequence_and_signatu
         assert text in html, text
 
 
+def test_deferral_commitment_writes_the_receipt_time_as_a_chinese_date_to_the_minute(ctx, make_item, actor):
+    notice = notices_of_every_kind(make_item, actor)["deferral_commitment"]
+    received = notice.case.received_at
+    html = render_notice_html(notice)
+    assert f"<td>{received.year}年{received.month}月{received.day}日 {received:%H:%M}</td>" in html
+    assert received.isoformat(sep=" ") not in html
+
+
 def test_correction_notice_lists_every_material_with_its_problem_at_once(ctx, make_item, actor):
     html = render_notice_html(notices_of_every_kind(make_item, actor)["correction"])
     assert "一次性告知" in html

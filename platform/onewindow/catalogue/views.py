@@ -12,6 +12,7 @@ from pathlib import Path
 from flask import abort, current_app, flash, g, redirect, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access, permission_name
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -299,6 +300,8 @@ SUMMARY_LABELS = {
 
 #: The words of a plan line (``install.Plan.lines``: "+ region 360000 江西省", "= 3 item(s) unchanged").
 PLAN_WORDS = {
+    "install": _l("Install"),
+    "upgrade": _l("Upgrade"),
     "bundle": _l("Bundle"),
     "member(s),": _l("member(s),"),
     "limit": _l("limit (working days)"),
@@ -321,9 +324,19 @@ PLAN_WORDS = {
 }
 
 
+#: Phrases of a plan line that are translated whole, before its single words.
+PLAN_PHRASES = {
+    "is installed already; nothing would change": _l("is installed already; nothing would change"),
+    "is kept for its cases)": _l("is kept for its cases)"),
+}
+
+
 def plan_line(line: str) -> str:
     """A stored plan line in the screen's language (the CLI prints the same lines)."""
     line = line.replace(" item type ", " item-type ", 1)
+    for phrase, words in PLAN_PHRASES.items():
+        line = line.replace(phrase, "\0".join(str(words).split(" ")))
+    return " ".join(str(PLAN_WORDS.get(word, word)) for word in line.split(" ")).replace("\0", " ")
     return " ".join(str(PLAN_WORDS.get(word, word)) for word in line.split(" "))
 
 
@@ -411,7 +424,7 @@ class PackUploadView(BaseView):
                 report = check(loaded, current_app, db.session)
                 context["problems"] = report.lines()
                 if report.ok:
-                    context["diff"] = plan(loaded, db.session).lines(loaded)
+                    context["diff"] = [plan_line(line) for line in plan(loaded, db.session).lines(loaded)]
                     context["token"] = token
                     context["bundles"], context["names"] = pack_bundles(loaded, db.session)
                     context["field_types"] = FIELD_TYPES
@@ -442,8 +455,16 @@ class PackUploadView(BaseView):
             result = install(load_pack(root, display=root.name), current_app, db.session, g.user.username)
             p = result.plan
             flash(
-                f"{p.key} {p.to_version}: {len(p.new)} new, {len(p.changed)} changed, "
-                f"{len(p.cancelled)} cancelled, {p.unchanged} unchanged",
+                gettext(
+                    "%(pack)s %(version)s installed: %(new)d new, %(changed)d changed, "
+                    "%(cancelled)d cancelled, %(unchanged)d unchanged",
+                    pack=p.key,
+                    version=p.to_version,
+                    new=len(p.new),
+                    changed=len(p.changed),
+                    cancelled=len(p.cancelled),
+                    unchanged=p.unchanged,
+                ),
                 "success",
             )
         except ValidationError as exc:

@@ -94,3 +94,13 @@ def chinese_date(value) -> str:
     except ValueError:
         return str(value)
     return f"{year}年{month}月{day}日"
+
+
+def chinese_datetime(value) -> str:
+    """``2026-11-23 09:05:12`` (the case clock's local time) → ``2026年11月23日 09:05``."""
+    if not value:
+        return ""
+    text = str(value)
+    day = chinese_date(text[:10])
+    clock = text[11:16]
+    return f"{day} {clock}" if len(clock) == 5 and clock[2] == ":" else day

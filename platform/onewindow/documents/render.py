@@ -18,7 +18,14 @@ from urllib.parse import quote, urlencode
 from flask import render_template
 
 from onewindow.cases.models import Case, Notice
-from onewindow.documents.labels import DECISION_TEXT, GENERIC, KINDS, MATERIAL_STATUS_TEXT, chinese_date
+from onewindow.documents.labels import (
+    DECISION_TEXT,
+    GENERIC,
+    KINDS,
+    MATERIAL_STATUS_TEXT,
+    chinese_date,
+    chinese_datetime,
+)
 from onewindow.models.org import Department, ServiceCentre
 from onewindow.public_url import public_base_url
 from onewindow.validators import mask_resident_id
@@ -172,6 +179,7 @@ def notice_context(notice: Notice) -> dict[str, Any]:
         "step_department": _department_name(content.get("department_id")),
         "issued_on": chinese_date(notice.issued_at),
         "cdate": chinese_date,
+        "ctime": chinese_datetime,
         "status_text": lambda name: MATERIAL_STATUS_TEXT.get(name, name or ""),
         "decision_text": lambda name: DECISION_TEXT.get(name, name or ""),
         "mask_id": _mask_id,
