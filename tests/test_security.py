@@ -1,5 +1,7 @@
 """Roles seeded by the platform; department-scoped rows in screens and APIs."""
 
+import pytest
+
 from onewindow.app import db
 from onewindow.models import Department, Staff
 from onewindow.security import CORE_ROLES
@@ -43,6 +45,16 @@ def test_anonymous_visitor_is_sent_to_login(client):
 def test_approver_cannot_add_departments(client, login):
     login(client, "approver")
     assert client.get("/departmentview/add").status_code == 403
+
+
+@pytest.mark.parametrize("role", sorted(set(CORE_ROLES) - {"admin", "Public"}))
+def test_every_staff_member_opens_their_own_profile_and_may_change_their_password(client, login, role):
+    login(client, role)
+    page = client.get("/users/userinfo/")
+    assert page.status_code == 200, role
+    assert role in page.get_data(as_text=True)  # their own user name, in their own profile
+    assert client.get("/resetmypassword/form").status_code == 200, role
+    assert client.get("/users/list/").status_code == 403, role  # the profile is not the staff list
 
 
 def test_department_staff_list_shows_only_own_department(client, login):

@@ -53,9 +53,9 @@ DEPARTMENT_ROLES = frozenset({"approver", "chief_rep", "seal_admin"})
 DECIDING_ROLES = frozenset({"approver", "chief_rep"})
 
 _SELF_SERVICE = [
-    ("can_userinfo", "UserDBModelView"),
-    ("resetmypassword", "UserDBModelView"),
-    ("userinfoedit", "UserDBModelView"),
+    ("can_userinfo", "StaffUserView"),
+    ("resetmypassword", "StaffUserView"),
+    ("userinfoedit", "StaffUserView"),
     ("can_this_form_get", "ResetMyPasswordView"),
     ("can_this_form_post", "ResetMyPasswordView"),
     ("can_this_form_get", "UserInfoEditView"),
