@@ -25,6 +25,8 @@ def tick():
 
 @hookimpl
 def register_jobs(register):
+    # a scheduler slow to start (a loaded machine): longer than the lease, which must hold meanwhile
+    time.sleep(float(os.environ.get("SCHEDULER_TEST_REGISTER_DELAY", "0")))
     register("slotjob.tick", "slotjob:tick", trigger="cron", second="*/2")
 """
 
@@ -57,6 +59,7 @@ def test_two_schedulers_one_leader_killed_leader_replaced_and_no_slot_runs_twice
         **os.environ,
         "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
         "SCHEDULER_TEST_SLOT_FILE": str(slots),
+        "SCHEDULER_TEST_REGISTER_DELAY": "4.5",  # > SCHEDULER_LEASE_SECONDS below
     }
     env.pop("ONEWINDOW_DATABASE_URL", None)
     procs, logs = [], []
@@ -81,7 +84,7 @@ def test_two_schedulers_one_leader_killed_leader_replaced_and_no_slot_runs_twice
 
     try:
         first = _wait(leaders, 90, "a leader")
-        time.sleep(2)  # the other had time to stand by; it must not lead as well
+        time.sleep(6)  # the leader is still building its scheduler, past its first lease; the other must not lead
         assert leaders() == first and len(first) == 1, [log.read_text()[-2000:] for log in logs]
         leader, standby = first[0], 1 - first[0]
         assert "standing by" in logs[standby].read_text()

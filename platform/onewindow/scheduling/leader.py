@@ -57,6 +57,8 @@ class Leadership:
         self._engine: Engine | None = None
         self._conn: Connection | None = None
         self._leased = False
+        # the lease keeper and the jobs' own checks (``runner.run_job``) renew from several threads
+        self._lock = threading.RLock()
 
     @property
     def held(self) -> bool:
@@ -134,6 +136,10 @@ class Leadership:
     def still_held(self) -> bool:
         """The leader checks this between jobs and renews its lease: a lost connection or an
         expired lease taken by another means a standby may lead now."""
+        with self._lock:
+            return self._still_held()
+
+    def _still_held(self) -> bool:
         if self._leased:
             try:
                 if self._renew_lease():

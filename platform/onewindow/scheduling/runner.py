@@ -82,14 +82,30 @@ def build_scheduler(app: Flask):
     with app.app_context():
         engine = db.engine
     zone = app.extensions["onewindow"].settings.get("TIMEZONE") or "Asia/Shanghai"  # the one clock
+    store = SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)
+    _create_store_table(store, engine)
     scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)},
+        jobstores={"default": store},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
         timezone=zone,
     )
     scheduler.start(paused=True)
     sync_jobs(scheduler, specs, zone)
     return scheduler
+
+
+def _create_store_table(store, engine) -> None:
+    """Create the job store's table unless it exists. Two schedulers may both check and
+    then both create (a leader whose lease lapsed while its successor starts): the one
+    that loses the race finds the table there, which is all it needed."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    try:
+        store.jobs_t.create(engine, checkfirst=True)
+    except (OperationalError, ProgrammingError):
+        if not inspect(engine).has_table(JOBSTORE_TABLE):
+            raise
 
 
 def sync_jobs(scheduler, specs: list[JobSpec], zone: str = "Asia/Shanghai") -> None:
@@ -119,7 +135,12 @@ def _trigger(spec: JobSpec, zone: str = "Asia/Shanghai"):
 def serve(
     app: Flask, standby_poll: float = 15.0, check_every: float = 5.0, stop: threading.Event | None = None
 ) -> None:
-    """Stand by until elected, run the scheduler while the lock holds, stand by again if it is lost."""
+    """Stand by until elected, run the scheduler while the lock holds, stand by again if it is lost.
+
+    From the moment it is elected, a leader renews its lease from a thread of its own
+    (:func:`_keep_lease`): building the scheduler (imports, the job store's table, the
+    jobs' synchronisation) can take longer than a lease on a loaded machine, and a lease
+    renewed only once the scheduler runs would lapse meanwhile and elect a second leader."""
     stop = stop or threading.Event()
     lease = float(app.extensions["onewindow"].settings["SCHEDULER_LEASE_SECONDS"])
     leadership = Leadership(app.config["SQLALCHEMY_DATABASE_URI"], lease_seconds=lease)
@@ -131,15 +152,34 @@ def serve(
         while not stop.is_set():
             if not leadership.wait(standby_poll, stop):
                 break
-            scheduler = build_scheduler(app)
-            scheduler.resume()
-            log.info("scheduler running %d job(s)", len(scheduler.get_jobs()))
+            lost, ended = threading.Event(), threading.Event()
+            keeper = threading.Thread(
+                target=_keep_lease, args=(leadership, check_every, lost, ended), name="scheduler-lease", daemon=True
+            )
+            keeper.start()
             try:
-                while not stop.wait(check_every):
-                    if not leadership.still_held():
-                        break
+                scheduler = build_scheduler(app)
+                try:
+                    if not lost.is_set():
+                        scheduler.resume()
+                        log.info("scheduler running %d job(s)", len(scheduler.get_jobs()))
+                    while not stop.is_set() and not lost.wait(check_every):
+                        pass
+                finally:
+                    scheduler.shutdown(wait=True)
             finally:
-                scheduler.shutdown(wait=True)
+                ended.set()
+                keeper.join()
+            if not lost.is_set():
+                break  # stopped
     finally:
         _leadership = None
         leadership.dispose()
+
+
+def _keep_lease(leadership: Leadership, every: float, lost: threading.Event, ended: threading.Event) -> None:
+    """Renew the leadership every ``every`` seconds until the term ends; set ``lost`` when it lapses."""
+    while not ended.wait(every):
+        if not leadership.still_held():
+            lost.set()
+            return
