@@ -26,6 +26,7 @@ from onewindow import (
     db,
     get_calendar,
     local_time,
+    mask_resident_id,
     notify,
     public_base_url,
     resident_id_problem,
@@ -43,6 +44,11 @@ from onewindow_queue.models import (
 )
 
 ACTIVE = (AppointmentState.booked, AppointmentState.checked_in)
+
+
+class BookingRefused(ValidationError):
+    """A refusal of the appointment service (booking, change, cancel, check-in): its message
+    is always a catalogue entry (``tests/test_user_messages_catalogued.py`` checks it)."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +70,13 @@ def _hours() -> list[tuple[dt.time, dt.time]]:
         try:
             spans.append((dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip())))
         except ValueError as exc:
-            raise ValidationError(
-                f'onewindow.toml [plugins.queue] opening_hours: {span!r} 应写作 "09:00-12:00"（{exc}）'
+            raise BookingRefused(
+                _(
+                    'onewindow.toml [plugins.queue] opening_hours: %(span)s should be written as "09:00-12:00" '
+                    "(%(error)s)",
+                    span=repr(span),
+                    error=exc,
+                )
             ) from exc
     return spans
 
@@ -104,14 +115,20 @@ def slots(queue: Queue, day: dt.date) -> list[Slot]:
     return result
 
 
-def check_person(id_number: str, mobile: str) -> tuple[str, str]:
-    id_number = (id_number or "").strip().upper()
+def _check_id(id_number: str) -> None:
     problem = resident_id_problem(id_number)
     if problem:
-        raise ValidationError(f"身份证号码: {problem}")
+        raise BookingRefused(_("ID card number: %(problem)s", problem=problem))
+
+
+def check_person(id_number: str, mobile: str) -> tuple[str, str]:
+    id_number = (id_number or "").strip().upper()
+    _check_id(id_number)
     mobile = (mobile or "").strip()
     if not (len(mobile) == 11 and mobile.isdigit() and mobile.startswith("1")):
-        raise ValidationError(f"手机号码 {mobile!r}: 应为以 1 开头的 11 位数字，请重新输入")
+        raise BookingRefused(
+            _("Mobile number %(mobile)s: 11 digits starting with 1 expected; enter it again", mobile=repr(mobile))
+        )
     return id_number, mobile
 
 
@@ -257,8 +274,13 @@ def _write_lock_first() -> None:
 def _reserve(queue: Queue, day: dt.date, starts: dt.time) -> Slot:
     slot = next((s for s in slots(queue, day) if s.starts == starts), None)
     if slot is None:
-        raise ValidationError(
-            f"预约时段 {day} {starts:%H:%M}（{queue.name}）: 不是可预约的时段；请从页面列出的时段中选择"
+        raise BookingRefused(
+            _(
+                "Slot %(day)s %(start)s (%(queue)s): not a slot open for booking; choose one of the slots listed",
+                day=day,
+                start=f"{starts:%H:%M}",
+                queue=queue.name,
+            )
         )
     table = SlotBooking.__table__
     dialect = db.session.get_bind().dialect.name
@@ -269,7 +291,14 @@ def _reserve(queue: Queue, day: dt.date, starts: dt.time) -> Slot:
         where=table.c.booked < slot.capacity,
     ).returning(table.c.booked)
     if db.session.execute(stmt).scalar() is None:
-        raise ValidationError(f"预约时段 {day} {slot.label}（{queue.name}）: 已约满；请选择其他时段")
+        raise BookingRefused(
+            _(
+                "Slot %(day)s %(slot)s (%(queue)s): fully booked; choose another slot",
+                day=day,
+                slot=slot.label,
+                queue=queue.name,
+            )
+        )
     return slot
 
 
@@ -289,8 +318,13 @@ def _release(appointment: Appointment) -> None:
 def _check_limits(id_number: str, day: dt.date, ignore: int | None = None) -> None:
     until = banned_until(id_number)
     if until is not None:
-        raise ValidationError(
-            f"身份证号码 {id_number[:6]}********{id_number[-4:]}: 爽约次数已达上限，{until} 前不能预约；请现场取号办理"
+        raise BookingRefused(
+            _(
+                "ID card number %(id)s: too many missed appointments, no booking before %(until)s; "
+                "take a ticket at the hall instead",
+                id=mask_resident_id(id_number),
+                until=until,
+            )
         )
     most = int(service.settings()["per_person_per_day"])
     same_day = db.session.execute(
@@ -302,7 +336,14 @@ def _check_limits(id_number: str, day: dt.date, ignore: int | None = None) -> No
         )
     ).scalar()
     if same_day >= most:
-        raise ValidationError(f"{day}: 每人每天最多预约 {most} 次，您当天已有预约；如需调整请修改已有预约")
+        raise BookingRefused(
+            _(
+                "%(day)s: at most %(most)s appointment(s) per person and day, and you have one that day; "
+                "change the one you have instead",
+                day=day,
+                most=most,
+            )
+        )
 
 
 def book(
@@ -322,7 +363,9 @@ def book(
         _write_lock_first()
     queue = db.session.get(Queue, queue_id)
     if queue is None or not queue.active:
-        raise ValidationError(f"队列 {queue_id}: 不存在或已停用；请选择页面上列出的业务")
+        raise BookingRefused(
+            _("Queue %(queue)s: unknown or closed; choose one of the businesses listed", queue=queue_id)
+        )
     try:
         _check_limits(id_number, day)
         slot = _reserve(queue, day, starts)
@@ -354,22 +397,46 @@ def find(code: str, id_number: str) -> Appointment:
     """The person's appointment by its code (the ID number must match)."""
     found = db.session.execute(select(Appointment).where(Appointment.code == (code or "").strip().upper())).scalar()
     if found is None or found.id_number != (id_number or "").strip().upper():
-        raise ValidationError(f"预约号 {code!r}: 与身份证号码不符或不存在；请核对短信中的预约号")
+        raise BookingRefused(
+            _(
+                "Appointment code %(code)s: unknown or booked with another ID card number; "
+                "check the code in your text message",
+                code=repr(code),
+            )
+        )
     return found
 
 
 def _changeable(appointment: Appointment, doing: str) -> None:
-    if appointment.state != AppointmentState.booked:
-        raise ValidationError(f"预约 {appointment.code}: 状态为“{appointment.state}”，不能{doing}")
+    """``doing`` is ``"cancel"`` or ``"change"``: each refusal has its own catalogue entry."""
+    code, state = appointment.code, appointment.state
+    if state != AppointmentState.booked:
+        if doing == "cancel":
+            raise BookingRefused(_("Appointment %(code)s is %(state)s and cannot be cancelled", code=code, state=state))
+        raise BookingRefused(_("Appointment %(code)s is %(state)s and cannot be changed", code=code, state=state))
     hours = int(service.settings()["change_deadline_hours"])
     if clock.now() > dt.datetime.combine(appointment.day, appointment.starts) - dt.timedelta(hours=hours):
-        raise ValidationError(f"预约 {appointment.code}: 开始前 {hours} 小时内不能{doing}；如不能到场，请联系服务中心")
+        if doing == "cancel":
+            raise BookingRefused(
+                _(
+                    "Appointment %(code)s: no cancelling within %(hours)s hours of its start; call the centre",
+                    code=code,
+                    hours=hours,
+                )
+            )
+        raise BookingRefused(
+            _(
+                "Appointment %(code)s: no change within %(hours)s hours of its start; call the centre",
+                code=code,
+                hours=hours,
+            )
+        )
 
 
 def cancel(appointment: Appointment) -> Appointment:
     """取消预约 until ``change_deadline_hours`` before the slot; the place is free again."""
     _write_lock_first()
-    _changeable(appointment, "取消")
+    _changeable(appointment, "cancel")
     _release(appointment)
     appointment.state = AppointmentState.cancelled
     appointment.cancelled_at = clock.now()
@@ -380,7 +447,7 @@ def cancel(appointment: Appointment) -> Appointment:
 def change(appointment: Appointment, day: dt.date, starts: dt.time) -> Appointment:
     """改约: the new slot is reserved and the old one freed in one transaction."""
     _write_lock_first()
-    _changeable(appointment, "修改")
+    _changeable(appointment, "change")
     try:
         _check_limits(appointment.id_number, day, ignore=appointment.id)
         slot = _reserve(appointment.queue, day, starts)
@@ -422,9 +489,7 @@ def check_in(id_number: str) -> Ticket:
     until the slot ends, gives a ticket of the appointment's priority group. A second
     check-in (a terminal's retry) answers the same ticket."""
     id_number = (id_number or "").strip().upper()
-    problem = resident_id_problem(id_number)
-    if problem:
-        raise ValidationError(f"身份证号码: {problem}")
+    _check_id(id_number)
     now = clock.now()
     mark_no_shows(now)
     db.session.commit()
@@ -436,14 +501,20 @@ def check_in(id_number: str) -> Ticket:
         ).scalars()
     )
     if not today:
-        raise ValidationError("签到: 今天没有您的有效预约（或已超过预约时段）；请直接取号")
+        raise BookingRefused(_("Check-in: you have no appointment today (or its slot is over); take a ticket instead"))
     appointment = today[0]
     if appointment.state == AppointmentState.checked_in and appointment.ticket is not None:
         return appointment.ticket
     early = dt.timedelta(minutes=int(service.settings()["checkin_early_minutes"]))
     opens = dt.datetime.combine(appointment.day, appointment.starts) - early
     if now < opens:
-        raise ValidationError(f"签到: 您的预约时段为 {appointment.starts:%H:%M}，请于 {opens:%H:%M} 后签到")
+        raise BookingRefused(
+            _(
+                "Check-in: your slot starts at %(starts)s; check in from %(opens)s",
+                starts=f"{appointment.starts:%H:%M}",
+                opens=f"{opens:%H:%M}",
+            )
+        )
     group = _group()
     taken = service.take(appointment.queue_id, f"appointment-{appointment.code}", TakenBy.id_card, id_number, group.id)
     appointment = db.session.get(Appointment, appointment.id)

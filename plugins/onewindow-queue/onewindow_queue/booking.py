@@ -26,7 +26,7 @@ def parse_slot(raw: str) -> tuple[dt.date, dt.time]:
     try:
         return dt.date.fromisoformat(day), dt.time.fromisoformat(start)
     except ValueError as exc:
-        raise ValidationError("预约时段: 请点选页面列出的一个时段") from exc
+        raise appt.BookingRefused(_("Slot: tap one of the slots listed on the page")) from exc
 
 
 def slot_table(queue: Queue | None) -> list[tuple[dt.date, list[appt.Slot]]]:
