@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 
 from onewindow import (
     ValidationError,
@@ -183,7 +183,7 @@ class _Due:
 
 def _claim(due: _Due, now: dt.datetime) -> bool:
     """Mark the reminder sent unless another run (or a change of time) got there first."""
-    _write_lock_first()
+    service.write_first()
     claimed = db.session.execute(
         update(Appointment)
         .where(
@@ -260,15 +260,6 @@ def banned_until(id_number: str) -> dt.date | None:
         return None
     until = days[0] + dt.timedelta(days=int(rule["no_show_ban_days"]))
     return until if until >= clock.today() else None
-
-
-def _write_lock_first() -> None:
-    """Start the transaction with a write: a deferred SQLite transaction that reads and then
-    writes fails at once ("database is locked") when another booking wrote meanwhile; one that
-    writes first waits its turn (busy timeout). On PostgreSQL the slot row's lock does this."""
-    db.session.rollback()
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("UPDATE queue_slot_booking SET booked = booked WHERE 0"))
 
 
 def _reserve(queue: Queue, day: dt.date, starts: dt.time) -> Slot:
@@ -357,10 +348,10 @@ def book(
 ) -> Appointment:
     """预约: one place of a slot for a person; all or nothing."""
     id_number, mobile = check_person(id_number, mobile)
-    _write_lock_first()
+    service.write_first()
     if mark_no_shows():  # kept even when this booking is refused
         db.session.commit()
-        _write_lock_first()
+        service.write_first()
     queue = db.session.get(Queue, queue_id)
     if queue is None or not queue.active:
         raise BookingRefused(
@@ -435,7 +426,7 @@ def _changeable(appointment: Appointment, doing: str) -> None:
 
 def cancel(appointment: Appointment) -> Appointment:
     """取消预约 until ``change_deadline_hours`` before the slot; the place is free again."""
-    _write_lock_first()
+    service.write_first()
     _changeable(appointment, "cancel")
     _release(appointment)
     appointment.state = AppointmentState.cancelled
@@ -446,7 +437,7 @@ def cancel(appointment: Appointment) -> Appointment:
 
 def change(appointment: Appointment, day: dt.date, starts: dt.time) -> Appointment:
     """改约: the new slot is reserved and the old one freed in one transaction."""
-    _write_lock_first()
+    service.write_first()
     _changeable(appointment, "change")
     try:
         _check_limits(appointment.id_number, day, ignore=appointment.id)
