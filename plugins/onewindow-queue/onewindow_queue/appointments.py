@@ -18,9 +18,11 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from onewindow import (
+    Item,
+    ItemStatus,
     ValidationError,
     clock,
     db,
@@ -36,9 +38,11 @@ from onewindow_queue.models import (
     Appointment,
     AppointmentChannel,
     AppointmentState,
+    ItemSlotBooking,
     PriorityGroup,
     Queue,
     SlotBooking,
+    SlotPlan,
     TakenBy,
     Ticket,
 )
@@ -90,29 +94,100 @@ def bookable_days(today: dt.date | None = None) -> list[dt.date]:
     return [d for d in (today + dt.timedelta(days=n) for n in range(0, ahead + 1)) if calendar.is_workday(d)]
 
 
-def slots(queue: Queue, day: dt.date) -> list[Slot]:
-    """The day's slots of a queue with the places left; none on a holiday or out of range."""
-    if day not in bookable_days():
-        return []
+def _configured() -> list[tuple[dt.time, dt.time, int]]:
+    """The slots of ``opening_hours`` cut into ``slot_minutes``, each of ``slot_capacity``."""
     rule = service.settings()
     length, capacity = dt.timedelta(minutes=int(rule["slot_minutes"])), int(rule["slot_capacity"])
-    booked = dict(
-        db.session.execute(
-            select(SlotBooking.starts, SlotBooking.booked).where(
-                SlotBooking.queue_id == queue.id, SlotBooking.day == day
-            )
-        ).all()
-    )
-    now = clock.now()
+    day = dt.date(2000, 1, 3)  # any day: only the times matter
     result = []
     for start, end in _hours():
         moment = dt.datetime.combine(day, start)
         while moment + length <= dt.datetime.combine(day, end):
-            if moment > now:
-                taken = booked.get(moment.time(), 0)
-                result.append(Slot(moment.time(), (moment + length).time(), capacity, max(capacity - taken, 0)))
+            result.append((moment.time(), (moment + length).time(), capacity))
             moment += length
     return result
+
+
+def _planned(condition) -> list[tuple[dt.time, dt.time, int]]:
+    rows = db.session.execute(
+        select(SlotPlan.starts, SlotPlan.ends, SlotPlan.capacity)
+        .where(condition, SlotPlan.active.is_(True))
+        .order_by(SlotPlan.starts)
+    ).all()
+    return [(r.starts, r.ends, r.capacity) for r in rows]
+
+
+def plan(queue: Queue, item: Item | None = None) -> tuple[Item | None, list[tuple[dt.time, dt.time, int]]]:
+    """Whose slots a booking uses, and them: ``(item, slots)`` when the item has slots of its
+    own (counted per item), else ``(None, slots)`` of the queue's zone (counted per queue):
+    the zone's own, or the configured opening hours when the admin defined none."""
+    if item is not None and (own := _planned(SlotPlan.item_id == item.id)):
+        return item, own
+    return None, _planned(SlotPlan.zone_id == queue.zone_id) or _configured()
+
+
+def items_with_slots(queue: Queue) -> list[Item]:
+    """Items of the queue's zone (and its usual item) in force that have slots of their own:
+    the booking page offers them next to the business."""
+    return list(
+        db.session.execute(
+            select(Item)
+            .where(
+                or_(Item.zone_id == queue.zone_id, Item.id == (queue.item_id or 0)),
+                Item.status == ItemStatus.active,
+                select(SlotPlan.id).where(SlotPlan.item_id == Item.id, SlotPlan.active.is_(True)).exists(),
+            )
+            .order_by(Item.name)
+        ).scalars()
+    )
+
+
+def bookable_item(queue: Queue, item_id: int | None) -> Item | None:
+    """The item a booking is for (``None``: the business as a whole): one in force of the
+    queue's zone, or the queue's usual item."""
+    if not item_id:
+        return None
+    item = db.session.get(Item, item_id)
+    offered = item is not None and item.status == ItemStatus.active and queue.zone_id in (item.zone_id, None)
+    if not (offered or (item is not None and item.id == queue.item_id)):
+        raise BookingRefused(
+            _("Item %(item)s: not booked at %(queue)s; choose one of the items listed", item=item_id, queue=queue.name)
+        )
+    return item
+
+
+def plan_problem(row: SlotPlan) -> str | None:
+    """Why the admin's slot cannot be saved (in Chinese through the catalogue), or ``None``."""
+    if (row.item is None and row.item_id is None) == (row.zone is None and row.zone_id is None):
+        return _("Appointment slot: choose either an item or a zone (one of the two)")
+    if row.starts is None or row.ends is None or row.starts >= row.ends:
+        return _("Appointment slot: it must end after it starts (e.g. 09:00 to 09:30)")
+    if not row.capacity or row.capacity < 1:
+        return _("Appointment slot: the capacity is at least 1 person")
+    return None
+
+
+def slots(queue: Queue, day: dt.date, item: Item | None = None) -> list[Slot]:
+    """The day's slots of a queue (or of one of its items) with the places left; none on a
+    holiday or out of range."""
+    if day not in bookable_days():
+        return []
+    owner, planned = plan(queue, item)
+    if owner is not None:
+        counted = select(ItemSlotBooking.starts, ItemSlotBooking.booked).where(
+            ItemSlotBooking.item_id == owner.id, ItemSlotBooking.day == day
+        )
+    else:
+        counted = select(SlotBooking.starts, SlotBooking.booked).where(
+            SlotBooking.queue_id == queue.id, SlotBooking.day == day
+        )
+    booked = dict(db.session.execute(counted).all())
+    now = clock.now()
+    return [
+        Slot(start, end, capacity, max(capacity - booked.get(start, 0), 0))
+        for start, end, capacity in planned
+        if dt.datetime.combine(day, start) > now
+    ]
 
 
 def _check_id(id_number: str) -> None:
@@ -262,22 +337,28 @@ def banned_until(id_number: str) -> dt.date | None:
     return until if until >= clock.today() else None
 
 
-def _reserve(queue: Queue, day: dt.date, starts: dt.time) -> Slot:
-    slot = next((s for s in slots(queue, day) if s.starts == starts), None)
+def _reserve(queue: Queue, day: dt.date, starts: dt.time, item: Item | None = None) -> tuple[Slot, Item | None]:
+    """One place of the slot, counted on the item's own slots or the queue's; ``(slot, the
+    item counted on or None)``."""
+    owner, _planned_slots = plan(queue, item)
+    slot = next((s for s in slots(queue, day, item) if s.starts == starts), None)
     if slot is None:
         raise BookingRefused(
             _(
                 "Slot %(day)s %(start)s (%(queue)s): not a slot open for booking; choose one of the slots listed",
                 day=day,
                 start=f"{starts:%H:%M}",
-                queue=queue.name,
+                queue=owner.name if owner is not None else queue.name,
             )
         )
-    table = SlotBooking.__table__
+    if owner is not None:
+        table, key = ItemSlotBooking.__table__, {"item_id": owner.id}
+    else:
+        table, key = SlotBooking.__table__, {"queue_id": queue.id}
     dialect = db.session.get_bind().dialect.name
-    stmt = service.upsert(dialect)(table).values(queue_id=queue.id, day=day, starts=starts, booked=1)
+    stmt = service.upsert(dialect)(table).values(**key, day=day, starts=starts, booked=1)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.queue_id, table.c.day, table.c.starts],
+        index_elements=[table.c[next(iter(key))], table.c.day, table.c.starts],
         set_={"booked": table.c.booked + 1},
         where=table.c.booked < slot.capacity,
     ).returning(table.c.booked)
@@ -287,22 +368,21 @@ def _reserve(queue: Queue, day: dt.date, starts: dt.time) -> Slot:
                 "Slot %(day)s %(slot)s (%(queue)s): fully booked; choose another slot",
                 day=day,
                 slot=slot.label,
-                queue=queue.name,
+                queue=owner.name if owner is not None else queue.name,
             )
         )
-    return slot
+    return slot, owner
 
 
 def _release(appointment: Appointment) -> None:
+    if appointment.item_id is not None:
+        table, key = ItemSlotBooking, ItemSlotBooking.item_id == appointment.item_id
+    else:
+        table, key = SlotBooking, SlotBooking.queue_id == appointment.queue_id
     db.session.execute(
-        update(SlotBooking)
-        .where(
-            SlotBooking.queue_id == appointment.queue_id,
-            SlotBooking.day == appointment.day,
-            SlotBooking.starts == appointment.starts,
-            SlotBooking.booked > 0,
-        )
-        .values(booked=SlotBooking.booked - 1)
+        update(table)
+        .where(key, table.day == appointment.day, table.starts == appointment.starts, table.booked > 0)
+        .values(booked=table.booked - 1)
     )
 
 
@@ -345,8 +425,10 @@ def book(
     mobile: str,
     channel: AppointmentChannel = AppointmentChannel.online,
     by: str = "",
+    item_id: int | None = None,
 ) -> Appointment:
-    """预约: one place of a slot for a person; all or nothing."""
+    """预约: one place of a slot for a person (for one item of the business: on the item's
+    own slots when it has them); all or nothing."""
     id_number, mobile = check_person(id_number, mobile)
     service.write_first()
     if mark_no_shows():  # kept even when this booking is refused
@@ -359,12 +441,13 @@ def book(
         )
     try:
         _check_limits(id_number, day)
-        slot = _reserve(queue, day, starts)
+        slot, owner = _reserve(queue, day, starts, bookable_item(queue, item_id))
         now = clock.now()
         begins = dt.datetime.combine(day, slot.starts)
         appointment = Appointment(
             code=secrets.token_hex(4).upper(),
             queue=queue,
+            item=owner,
             day=day,
             starts=slot.starts,
             ends=slot.ends,
@@ -441,8 +524,9 @@ def change(appointment: Appointment, day: dt.date, starts: dt.time) -> Appointme
     _changeable(appointment, "change")
     try:
         _check_limits(appointment.id_number, day, ignore=appointment.id)
-        slot = _reserve(appointment.queue, day, starts)
+        slot, owner = _reserve(appointment.queue, day, starts, appointment.item)
         _release(appointment)
+        appointment.item = owner  # the item's slots may have gone meanwhile: counted where it is now
         appointment.day, appointment.starts, appointment.ends = day, slot.starts, slot.ends
         begins = dt.datetime.combine(day, slot.starts)
         appointment.remind_at = max(clock.now(), begins - dt.timedelta(hours=int(service.settings()["reminder_hours"])))
