@@ -189,6 +189,9 @@ def print_notice_pdf(notice_id: int):
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{notice_pdf_filename(notice)}"'
     response.headers["Cache-Control"] = "no-store"
+    # Shown inside the terminal's own print page (and nowhere else): framed by the same origin only.
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
     return response
 
 
