@@ -158,25 +158,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_threaded(url: str, instance: str, port: int) -> None:
+def bench_app(url: str, instance: str, setup: str = ""):
+    """The application under test; ``setup`` (``"module:function"``) may add to it first."""
+    import importlib
+
+    from onewindow.app import create_app
+
+    app = create_app({"DATABASE_URL": url}, instance_path=instance)
+    if setup:
+        module, _sep, name = setup.partition(":")
+        getattr(importlib.import_module(module), name)(app)
+    return app
+
+
+def serve_threaded(url: str, instance: str, port: int, setup: str = "") -> None:
     import logging
 
     from werkzeug.serving import make_server
 
-    from onewindow.app import create_app
-
     for name in ("werkzeug", "flask_appbuilder"):  # no line per request or per login
         logging.getLogger(name).setLevel(logging.ERROR)
-    app = create_app({"DATABASE_URL": url}, instance_path=instance)
+    app = bench_app(url, instance, setup)
     make_server("127.0.0.1", port, app, threaded=True).serve_forever()
 
 
-def serve_gunicorn(url: str, instance: str, port: int, workers: int, threads: int) -> None:
+def serve_gunicorn(url: str, instance: str, port: int, workers: int, threads: int, setup: str = "") -> None:
     from gunicorn.app.base import BaseApplication
 
-    from onewindow.app import create_app, db
+    from onewindow.app import db
 
-    app = create_app({"DATABASE_URL": url}, instance_path=instance)
+    app = bench_app(url, instance, setup)
 
     def post_fork(server, worker):
         # The preloaded master's pool must not be shared by the forked workers.
@@ -207,7 +218,7 @@ def serve_gunicorn(url: str, instance: str, port: int, workers: int, threads: in
 class Server:
     """The server under test, in a process of its own, stopped by :meth:`stop`."""
 
-    def __init__(self, args, url: str, instance: Path):
+    def __init__(self, args, url: str, instance: Path, setup: str = ""):
         self.port = free_port()
         self.proc = self.popen = None
         if args.server == "command":
@@ -219,7 +230,7 @@ class Server:
             target, extra = (
                 (serve_threaded, ()) if args.server == "threaded" else (serve_gunicorn, (args.workers, args.threads))
             )
-            self.proc = ctx.Process(target=target, args=(url, str(instance), self.port, *extra), daemon=False)
+            self.proc = ctx.Process(target=target, args=(url, str(instance), self.port, *extra, setup), daemon=False)
             self.proc.start()
         deadline = time.monotonic() + 120
         while True:

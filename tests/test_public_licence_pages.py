@@ -30,31 +30,35 @@ CERTIFICATE = "realestate_property_certificate"  # declared by the real-estate p
 BASE_URL = "https://zwfw.yunxi.example.cn"
 
 
+def certificate_item() -> Item:
+    """A seal for 市场监管局 and its item that yields a real-estate certificate (committed)."""
+    dept = db.session.query(Department).filter_by(credit_code=MARKET).one()
+    seals.create_seal(db.session, dept, "admin")
+    item_type = db.session.query(ItemType).filter_by(code="T1").one_or_none() or ItemType(code="T1", name="行政许可")
+    item = Item(
+        basic_code="000301001000",
+        implementation_code=f"{MARKET}3000301001000",
+        name="不动产登记",
+        item_type=item_type,
+        department=dept,
+        legal_days=20,
+        promised_days=5,
+        handling_type=HandlingType.promised,
+        service_mode=ServiceMode.window_post,
+        licence_type_code=CERTIFICATE,
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
 @pytest.fixture
 def pages(make_app, monkeypatch):
     monkeypatch.delenv("ONEWINDOW_SEAL_KEK", raising=False)
     monkeypatch.delenv("OW_SEAL_KEK", raising=False)  # its old name, still read
     app = make_app(config={"PUBLIC_BASE_URL": BASE_URL})
     with app.app_context():
-        dept = db.session.query(Department).filter_by(credit_code=MARKET).one()
-        seals.create_seal(db.session, dept, "admin")
-        item_type = db.session.query(ItemType).filter_by(code="T1").one_or_none() or ItemType(
-            code="T1", name="行政许可"
-        )
-        item = Item(
-            basic_code="000301001000",
-            implementation_code=f"{MARKET}3000301001000",
-            name="不动产登记",
-            item_type=item_type,
-            department=dept,
-            legal_days=20,
-            promised_days=5,
-            handling_type=HandlingType.promised,
-            service_mode=ServiceMode.window_post,
-            licence_type_code=CERTIFICATE,
-        )
-        db.session.add(item)
-        db.session.commit()
+        item = certificate_item()
         yield SimpleNamespace(app=app, client=app.test_client(), item=item)
 
 

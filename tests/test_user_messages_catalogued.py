@@ -39,6 +39,14 @@ DEVELOPER_ONLY = {
 #: Raised before an application (and so its catalogue) exists: ``onewindow restore`` and
 #: the audit key checks run on the bare configuration; they stay in the operator's English.
 WITHOUT_APPLICATION = {"BackupError", "AuditKeyError"}
+#: Refusals written through the catalogue in every language: raised with a message written in
+#: place — Chinese included — they fail. By class, and by module (every user-facing class
+#: raised there): the hall's appointment service and its booking pages.
+CATALOGUED_ONLY = {"BookingRefused"}
+CATALOGUED_MODULES = {
+    "plugins/onewindow-queue/onewindow_queue/appointments.py",
+    "plugins/onewindow-queue/onewindow_queue/booking.py",
+}
 
 
 def _class_tree() -> dict[str, set[str]]:
@@ -97,15 +105,57 @@ def english_in_place(source: str, classes: set[str]) -> list[tuple[int, str]]:
     return found
 
 
-def test_user_facing_errors_are_raised_with_catalogued_messages_only():
-    classes = user_facing_errors() - WITHOUT_APPLICATION
-    assert {"SealRefused", "MalformedIdentifier", "CalendarRangeError", "TransitionError"} <= classes
+def written_in_place(source: str, classes: set[str]) -> list[tuple[int, str]]:
+    """(line, text) of each raise of these classes whose message is text written in place, in
+    any language (a literal, an f-string or a + of them), not a ``gettext`` call."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+            continue
+        func = node.exc.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name in classes and node.exc.args:
+            text = literal_text(node.exc.args[0])
+            if text is not None:
+                found.append((node.exc.lineno, text))
+    return found
+
+
+def scan(check, classes_of) -> list[str]:
+    """``path:line: text`` of each offence ``check(source, classes_of(path))`` finds in the modules."""
     offences = []
     for path in MODULES:
         rel = path.relative_to(ROOT).as_posix()
-        for line, text in english_in_place(path.read_text(encoding="utf-8"), classes):
+        for line, text in check(path.read_text(encoding="utf-8"), classes_of(rel)):
             if not any(rel == f and part in text for f, part in DEVELOPER_ONLY):
                 offences.append(f"{rel}:{line}: {text[:100]}")
+    return offences
+
+
+def test_appointment_refusals_are_catalogue_entries_even_in_chinese():
+    classes = user_facing_errors() - WITHOUT_APPLICATION
+    assert CATALOGUED_ONLY <= classes  # BookingRefused is a ValidationError: users read it
+    assert {p.relative_to(ROOT).as_posix() for p in MODULES} >= CATALOGUED_MODULES
+    offences = scan(written_in_place, lambda rel: classes if rel in CATALOGUED_MODULES else CATALOGUED_ONLY)
+    assert not offences, "A refusal of the appointment service is written in place, wrap it in gettext(...):\n" + (
+        "\n".join(offences)
+    )
+
+
+def test_the_strict_check_finds_chinese_written_in_place():
+    found = {
+        'raise BookingRefused("已约满；请选择其他时段")': 1,
+        'raise BookingRefused(f"预约 {code}: 不能取消")': 1,
+        'raise BookingRefused(_("Slot %(slot)s: fully booked", slot=slot))': 0,
+        'raise ValueError("内部错误")': 0,
+    }
+    assert {source: len(written_in_place(source, {"BookingRefused"})) for source in found} == found
+
+
+def test_user_facing_errors_are_raised_with_catalogued_messages_only():
+    classes = user_facing_errors() - WITHOUT_APPLICATION
+    assert {"SealRefused", "MalformedIdentifier", "CalendarRangeError", "TransitionError"} <= classes
+    offences = scan(english_in_place, lambda rel: classes)
     assert not offences, (
         "English written in place reaches users: wrap it in gettext(...) with named placeholders "
         "and put its Chinese in scripts/zh/<branch>.tsv:\n" + "\n".join(offences)

@@ -100,6 +100,8 @@ _PUBLIC: dict[str, str] = {
     "render_licence_pdf": "onewindow.licences.pdf:render_pdf",
     "licence_pdf_filename": "onewindow.licences.pdf:pdf_filename",
     "licence_verify_url": "onewindow.licences.verification:verify_url",
+    "verify_licence": "onewindow.licences.verification:verify_licence",
+    "licence_public_view": "onewindow.licences.verification:public_view",
     # identifier checks (messages in Chinese, naming the expected check character)
     "resident_id_problem": "onewindow.validators:resident_id_problem",
     "uscc_problem": "onewindow.validators:uscc_problem",

@@ -3,16 +3,29 @@ shared tests/plugins folder gets no queue-specific conftest)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
 
 PERSON = "440304200002291236"
+OTHER = "11010519491231002X"
+MOBILE = "13800138000"
+WED = dt.datetime(2026, 12, 2, 8, 0)  # a working day, before the first slot
 
 
 @pytest.fixture
 def ctx(app):
     with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def wed(app):
+    """The app's context on Wednesday 2 December 2026 at 08:00 (booking tests)."""
+    from onewindow import clock
+
+    with app.app_context(), clock.travel_to(WED):
         yield app
 
 

@@ -18,14 +18,17 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, or_, select, update
 
 from onewindow import (
+    Item,
+    ItemStatus,
     ValidationError,
     clock,
     db,
     get_calendar,
     local_time,
+    mask_resident_id,
     notify,
     public_base_url,
     resident_id_problem,
@@ -35,14 +38,21 @@ from onewindow_queue.models import (
     Appointment,
     AppointmentChannel,
     AppointmentState,
+    ItemSlotBooking,
     PriorityGroup,
     Queue,
     SlotBooking,
+    SlotPlan,
     TakenBy,
     Ticket,
 )
 
 ACTIVE = (AppointmentState.booked, AppointmentState.checked_in)
+
+
+class BookingRefused(ValidationError):
+    """A refusal of the appointment service (booking, change, cancel, check-in): its message
+    is always a catalogue entry (``tests/test_user_messages_catalogued.py`` checks it)."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +74,13 @@ def _hours() -> list[tuple[dt.time, dt.time]]:
         try:
             spans.append((dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip())))
         except ValueError as exc:
-            raise ValidationError(
-                f'onewindow.toml [plugins.queue] opening_hours: {span!r} 应写作 "09:00-12:00"（{exc}）'
+            raise BookingRefused(
+                _(
+                    'onewindow.toml [plugins.queue] opening_hours: %(span)s should be written as "09:00-12:00" '
+                    "(%(error)s)",
+                    span=repr(span),
+                    error=exc,
+                )
             ) from exc
     return spans
 
@@ -79,39 +94,116 @@ def bookable_days(today: dt.date | None = None) -> list[dt.date]:
     return [d for d in (today + dt.timedelta(days=n) for n in range(0, ahead + 1)) if calendar.is_workday(d)]
 
 
-def slots(queue: Queue, day: dt.date) -> list[Slot]:
-    """The day's slots of a queue with the places left; none on a holiday or out of range."""
-    if day not in bookable_days():
-        return []
+def _configured() -> list[tuple[dt.time, dt.time, int]]:
+    """The slots of ``opening_hours`` cut into ``slot_minutes``, each of ``slot_capacity``."""
     rule = service.settings()
     length, capacity = dt.timedelta(minutes=int(rule["slot_minutes"])), int(rule["slot_capacity"])
-    booked = dict(
-        db.session.execute(
-            select(SlotBooking.starts, SlotBooking.booked).where(
-                SlotBooking.queue_id == queue.id, SlotBooking.day == day
-            )
-        ).all()
-    )
-    now = clock.now()
+    day = dt.date(2000, 1, 3)  # any day: only the times matter
     result = []
     for start, end in _hours():
         moment = dt.datetime.combine(day, start)
         while moment + length <= dt.datetime.combine(day, end):
-            if moment > now:
-                taken = booked.get(moment.time(), 0)
-                result.append(Slot(moment.time(), (moment + length).time(), capacity, max(capacity - taken, 0)))
+            result.append((moment.time(), (moment + length).time(), capacity))
             moment += length
     return result
 
 
-def check_person(id_number: str, mobile: str) -> tuple[str, str]:
-    id_number = (id_number or "").strip().upper()
+def _planned(condition) -> list[tuple[dt.time, dt.time, int]]:
+    rows = db.session.execute(
+        select(SlotPlan.starts, SlotPlan.ends, SlotPlan.capacity)
+        .where(condition, SlotPlan.active.is_(True))
+        .order_by(SlotPlan.starts)
+    ).all()
+    return [(r.starts, r.ends, r.capacity) for r in rows]
+
+
+def plan(queue: Queue, item: Item | None = None) -> tuple[Item | None, list[tuple[dt.time, dt.time, int]]]:
+    """Whose slots a booking uses, and them: ``(item, slots)`` when the item has slots of its
+    own (counted per item), else ``(None, slots)`` of the queue's zone (counted per queue):
+    the zone's own, or the configured opening hours when the admin defined none."""
+    if item is not None and (own := _planned(SlotPlan.item_id == item.id)):
+        return item, own
+    return None, _planned(SlotPlan.zone_id == queue.zone_id) or _configured()
+
+
+def items_with_slots(queue: Queue) -> list[Item]:
+    """Items of the queue's zone (and its usual item) in force that have slots of their own:
+    the booking page offers them next to the business."""
+    return list(
+        db.session.execute(
+            select(Item)
+            .where(
+                or_(Item.zone_id == queue.zone_id, Item.id == (queue.item_id or 0)),
+                Item.status == ItemStatus.active,
+                select(SlotPlan.id).where(SlotPlan.item_id == Item.id, SlotPlan.active.is_(True)).exists(),
+            )
+            .order_by(Item.name)
+        ).scalars()
+    )
+
+
+def bookable_item(queue: Queue, item_id: int | None) -> Item | None:
+    """The item a booking is for (``None``: the business as a whole): one in force of the
+    queue's zone, or the queue's usual item."""
+    if not item_id:
+        return None
+    item = db.session.get(Item, item_id)
+    offered = item is not None and item.status == ItemStatus.active and queue.zone_id in (item.zone_id, None)
+    if not (offered or (item is not None and item.id == queue.item_id)):
+        raise BookingRefused(
+            _("Item %(item)s: not booked at %(queue)s; choose one of the items listed", item=item_id, queue=queue.name)
+        )
+    return item
+
+
+def plan_problem(row: SlotPlan) -> str | None:
+    """Why the admin's slot cannot be saved (in Chinese through the catalogue), or ``None``."""
+    if (row.item is None and row.item_id is None) == (row.zone is None and row.zone_id is None):
+        return _("Appointment slot: choose either an item or a zone (one of the two)")
+    if row.starts is None or row.ends is None or row.starts >= row.ends:
+        return _("Appointment slot: it must end after it starts (e.g. 09:00 to 09:30)")
+    if not row.capacity or row.capacity < 1:
+        return _("Appointment slot: the capacity is at least 1 person")
+    return None
+
+
+def slots(queue: Queue, day: dt.date, item: Item | None = None) -> list[Slot]:
+    """The day's slots of a queue (or of one of its items) with the places left; none on a
+    holiday or out of range."""
+    if day not in bookable_days():
+        return []
+    owner, planned = plan(queue, item)
+    if owner is not None:
+        counted = select(ItemSlotBooking.starts, ItemSlotBooking.booked).where(
+            ItemSlotBooking.item_id == owner.id, ItemSlotBooking.day == day
+        )
+    else:
+        counted = select(SlotBooking.starts, SlotBooking.booked).where(
+            SlotBooking.queue_id == queue.id, SlotBooking.day == day
+        )
+    booked = dict(db.session.execute(counted).all())
+    now = clock.now()
+    return [
+        Slot(start, end, capacity, max(capacity - booked.get(start, 0), 0))
+        for start, end, capacity in planned
+        if dt.datetime.combine(day, start) > now
+    ]
+
+
+def _check_id(id_number: str) -> None:
     problem = resident_id_problem(id_number)
     if problem:
-        raise ValidationError(f"身份证号码: {problem}")
+        raise BookingRefused(_("ID card number: %(problem)s", problem=problem))
+
+
+def check_person(id_number: str, mobile: str) -> tuple[str, str]:
+    id_number = (id_number or "").strip().upper()
+    _check_id(id_number)
     mobile = (mobile or "").strip()
     if not (len(mobile) == 11 and mobile.isdigit() and mobile.startswith("1")):
-        raise ValidationError(f"手机号码 {mobile!r}: 应为以 1 开头的 11 位数字，请重新输入")
+        raise BookingRefused(
+            _("Mobile number %(mobile)s: 11 digits starting with 1 expected; enter it again", mobile=repr(mobile))
+        )
     return id_number, mobile
 
 
@@ -166,7 +258,7 @@ class _Due:
 
 def _claim(due: _Due, now: dt.datetime) -> bool:
     """Mark the reminder sent unless another run (or a change of time) got there first."""
-    _write_lock_first()
+    service.write_first()
     claimed = db.session.execute(
         update(Appointment)
         .where(
@@ -245,52 +337,65 @@ def banned_until(id_number: str) -> dt.date | None:
     return until if until >= clock.today() else None
 
 
-def _write_lock_first() -> None:
-    """Start the transaction with a write: a deferred SQLite transaction that reads and then
-    writes fails at once ("database is locked") when another booking wrote meanwhile; one that
-    writes first waits its turn (busy timeout). On PostgreSQL the slot row's lock does this."""
-    db.session.rollback()
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(text("UPDATE queue_slot_booking SET booked = booked WHERE 0"))
-
-
-def _reserve(queue: Queue, day: dt.date, starts: dt.time) -> Slot:
-    slot = next((s for s in slots(queue, day) if s.starts == starts), None)
+def _reserve(queue: Queue, day: dt.date, starts: dt.time, item: Item | None = None) -> tuple[Slot, Item | None]:
+    """One place of the slot, counted on the item's own slots or the queue's; ``(slot, the
+    item counted on or None)``."""
+    owner, _planned_slots = plan(queue, item)
+    slot = next((s for s in slots(queue, day, item) if s.starts == starts), None)
     if slot is None:
-        raise ValidationError(
-            f"预约时段 {day} {starts:%H:%M}（{queue.name}）: 不是可预约的时段；请从页面列出的时段中选择"
+        raise BookingRefused(
+            _(
+                "Slot %(day)s %(start)s (%(queue)s): not a slot open for booking; choose one of the slots listed",
+                day=day,
+                start=f"{starts:%H:%M}",
+                queue=owner.name if owner is not None else queue.name,
+            )
         )
-    table = SlotBooking.__table__
+    if owner is not None:
+        table, key = ItemSlotBooking.__table__, {"item_id": owner.id}
+    else:
+        table, key = SlotBooking.__table__, {"queue_id": queue.id}
     dialect = db.session.get_bind().dialect.name
-    stmt = service.upsert(dialect)(table).values(queue_id=queue.id, day=day, starts=starts, booked=1)
+    stmt = service.upsert(dialect)(table).values(**key, day=day, starts=starts, booked=1)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.queue_id, table.c.day, table.c.starts],
+        index_elements=[table.c[next(iter(key))], table.c.day, table.c.starts],
         set_={"booked": table.c.booked + 1},
         where=table.c.booked < slot.capacity,
     ).returning(table.c.booked)
     if db.session.execute(stmt).scalar() is None:
-        raise ValidationError(f"预约时段 {day} {slot.label}（{queue.name}）: 已约满；请选择其他时段")
-    return slot
+        raise BookingRefused(
+            _(
+                "Slot %(day)s %(slot)s (%(queue)s): fully booked; choose another slot",
+                day=day,
+                slot=slot.label,
+                queue=owner.name if owner is not None else queue.name,
+            )
+        )
+    return slot, owner
 
 
 def _release(appointment: Appointment) -> None:
+    if appointment.item_id is not None:
+        table, key = ItemSlotBooking, ItemSlotBooking.item_id == appointment.item_id
+    else:
+        table, key = SlotBooking, SlotBooking.queue_id == appointment.queue_id
     db.session.execute(
-        update(SlotBooking)
-        .where(
-            SlotBooking.queue_id == appointment.queue_id,
-            SlotBooking.day == appointment.day,
-            SlotBooking.starts == appointment.starts,
-            SlotBooking.booked > 0,
-        )
-        .values(booked=SlotBooking.booked - 1)
+        update(table)
+        .where(key, table.day == appointment.day, table.starts == appointment.starts, table.booked > 0)
+        .values(booked=table.booked - 1)
     )
 
 
 def _check_limits(id_number: str, day: dt.date, ignore: int | None = None) -> None:
     until = banned_until(id_number)
     if until is not None:
-        raise ValidationError(
-            f"身份证号码 {id_number[:6]}********{id_number[-4:]}: 爽约次数已达上限，{until} 前不能预约；请现场取号办理"
+        raise BookingRefused(
+            _(
+                "ID card number %(id)s: too many missed appointments, no booking before %(until)s; "
+                "take a ticket at the hall instead",
+                id=mask_resident_id(id_number),
+                until=until,
+            )
         )
     most = int(service.settings()["per_person_per_day"])
     same_day = db.session.execute(
@@ -302,7 +407,14 @@ def _check_limits(id_number: str, day: dt.date, ignore: int | None = None) -> No
         )
     ).scalar()
     if same_day >= most:
-        raise ValidationError(f"{day}: 每人每天最多预约 {most} 次，您当天已有预约；如需调整请修改已有预约")
+        raise BookingRefused(
+            _(
+                "%(day)s: at most %(most)s appointment(s) per person and day, and you have one that day; "
+                "change the one you have instead",
+                day=day,
+                most=most,
+            )
+        )
 
 
 def book(
@@ -313,24 +425,29 @@ def book(
     mobile: str,
     channel: AppointmentChannel = AppointmentChannel.online,
     by: str = "",
+    item_id: int | None = None,
 ) -> Appointment:
-    """预约: one place of a slot for a person; all or nothing."""
+    """预约: one place of a slot for a person (for one item of the business: on the item's
+    own slots when it has them); all or nothing."""
     id_number, mobile = check_person(id_number, mobile)
-    _write_lock_first()
+    service.write_first()
     if mark_no_shows():  # kept even when this booking is refused
         db.session.commit()
-        _write_lock_first()
+        service.write_first()
     queue = db.session.get(Queue, queue_id)
     if queue is None or not queue.active:
-        raise ValidationError(f"队列 {queue_id}: 不存在或已停用；请选择页面上列出的业务")
+        raise BookingRefused(
+            _("Queue %(queue)s: unknown or closed; choose one of the businesses listed", queue=queue_id)
+        )
     try:
         _check_limits(id_number, day)
-        slot = _reserve(queue, day, starts)
+        slot, owner = _reserve(queue, day, starts, bookable_item(queue, item_id))
         now = clock.now()
         begins = dt.datetime.combine(day, slot.starts)
         appointment = Appointment(
             code=secrets.token_hex(4).upper(),
             queue=queue,
+            item=owner,
             day=day,
             starts=slot.starts,
             ends=slot.ends,
@@ -354,22 +471,46 @@ def find(code: str, id_number: str) -> Appointment:
     """The person's appointment by its code (the ID number must match)."""
     found = db.session.execute(select(Appointment).where(Appointment.code == (code or "").strip().upper())).scalar()
     if found is None or found.id_number != (id_number or "").strip().upper():
-        raise ValidationError(f"预约号 {code!r}: 与身份证号码不符或不存在；请核对短信中的预约号")
+        raise BookingRefused(
+            _(
+                "Appointment code %(code)s: unknown or booked with another ID card number; "
+                "check the code in your text message",
+                code=repr(code),
+            )
+        )
     return found
 
 
 def _changeable(appointment: Appointment, doing: str) -> None:
-    if appointment.state != AppointmentState.booked:
-        raise ValidationError(f"预约 {appointment.code}: 状态为“{appointment.state}”，不能{doing}")
+    """``doing`` is ``"cancel"`` or ``"change"``: each refusal has its own catalogue entry."""
+    code, state = appointment.code, appointment.state
+    if state != AppointmentState.booked:
+        if doing == "cancel":
+            raise BookingRefused(_("Appointment %(code)s is %(state)s and cannot be cancelled", code=code, state=state))
+        raise BookingRefused(_("Appointment %(code)s is %(state)s and cannot be changed", code=code, state=state))
     hours = int(service.settings()["change_deadline_hours"])
     if clock.now() > dt.datetime.combine(appointment.day, appointment.starts) - dt.timedelta(hours=hours):
-        raise ValidationError(f"预约 {appointment.code}: 开始前 {hours} 小时内不能{doing}；如不能到场，请联系服务中心")
+        if doing == "cancel":
+            raise BookingRefused(
+                _(
+                    "Appointment %(code)s: no cancelling within %(hours)s hours of its start; call the centre",
+                    code=code,
+                    hours=hours,
+                )
+            )
+        raise BookingRefused(
+            _(
+                "Appointment %(code)s: no change within %(hours)s hours of its start; call the centre",
+                code=code,
+                hours=hours,
+            )
+        )
 
 
 def cancel(appointment: Appointment) -> Appointment:
     """取消预约 until ``change_deadline_hours`` before the slot; the place is free again."""
-    _write_lock_first()
-    _changeable(appointment, "取消")
+    service.write_first()
+    _changeable(appointment, "cancel")
     _release(appointment)
     appointment.state = AppointmentState.cancelled
     appointment.cancelled_at = clock.now()
@@ -379,12 +520,13 @@ def cancel(appointment: Appointment) -> Appointment:
 
 def change(appointment: Appointment, day: dt.date, starts: dt.time) -> Appointment:
     """改约: the new slot is reserved and the old one freed in one transaction."""
-    _write_lock_first()
-    _changeable(appointment, "修改")
+    service.write_first()
+    _changeable(appointment, "change")
     try:
         _check_limits(appointment.id_number, day, ignore=appointment.id)
-        slot = _reserve(appointment.queue, day, starts)
+        slot, owner = _reserve(appointment.queue, day, starts, appointment.item)
         _release(appointment)
+        appointment.item = owner  # the item's slots may have gone meanwhile: counted where it is now
         appointment.day, appointment.starts, appointment.ends = day, slot.starts, slot.ends
         begins = dt.datetime.combine(day, slot.starts)
         appointment.remind_at = max(clock.now(), begins - dt.timedelta(hours=int(service.settings()["reminder_hours"])))
@@ -422,9 +564,7 @@ def check_in(id_number: str) -> Ticket:
     until the slot ends, gives a ticket of the appointment's priority group. A second
     check-in (a terminal's retry) answers the same ticket."""
     id_number = (id_number or "").strip().upper()
-    problem = resident_id_problem(id_number)
-    if problem:
-        raise ValidationError(f"身份证号码: {problem}")
+    _check_id(id_number)
     now = clock.now()
     mark_no_shows(now)
     db.session.commit()
@@ -436,14 +576,20 @@ def check_in(id_number: str) -> Ticket:
         ).scalars()
     )
     if not today:
-        raise ValidationError("签到: 今天没有您的有效预约（或已超过预约时段）；请直接取号")
+        raise BookingRefused(_("Check-in: you have no appointment today (or its slot is over); take a ticket instead"))
     appointment = today[0]
     if appointment.state == AppointmentState.checked_in and appointment.ticket is not None:
         return appointment.ticket
     early = dt.timedelta(minutes=int(service.settings()["checkin_early_minutes"]))
     opens = dt.datetime.combine(appointment.day, appointment.starts) - early
     if now < opens:
-        raise ValidationError(f"签到: 您的预约时段为 {appointment.starts:%H:%M}，请于 {opens:%H:%M} 后签到")
+        raise BookingRefused(
+            _(
+                "Check-in: your slot starts at %(starts)s; check in from %(opens)s",
+                starts=f"{appointment.starts:%H:%M}",
+                opens=f"{opens:%H:%M}",
+            )
+        )
     group = _group()
     taken = service.take(appointment.queue_id, f"appointment-{appointment.code}", TakenBy.id_card, id_number, group.id)
     appointment = db.session.get(Appointment, appointment.id)

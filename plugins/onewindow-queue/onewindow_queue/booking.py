@@ -26,24 +26,37 @@ def parse_slot(raw: str) -> tuple[dt.date, dt.time]:
     try:
         return dt.date.fromisoformat(day), dt.time.fromisoformat(start)
     except ValueError as exc:
-        raise ValidationError("预约时段: 请点选页面列出的一个时段") from exc
+        raise appt.BookingRefused(_("Slot: tap one of the slots listed on the page")) from exc
 
 
-def slot_table(queue: Queue | None) -> list[tuple[dt.date, list[appt.Slot]]]:
+def slot_table(queue: Queue | None, item=None) -> list[tuple[dt.date, list[appt.Slot]]]:
     if queue is None:
         return []
-    return [(day, slots) for day in appt.bookable_days() if (slots := appt.slots(queue, day))]
+    return [(day, slots) for day in appt.bookable_days() if (slots := appt.slots(queue, day, item))]
+
+
+def chosen(form) -> tuple[Queue | None, list, object]:
+    """The active queue the form names, the items it offers with their own slots, and the
+    item chosen among them (``None``: the business as a whole)."""
+    raw = form.get("queue_id", "")
+    queue = db.session.get(Queue, int(raw)) if raw.isdigit() else None
+    if queue is None or not queue.active:
+        return None, [], None
+    items = appt.items_with_slots(queue)
+    raw_item = form.get("item_id", "")
+    return queue, items, next((i for i in items if raw_item.isdigit() and i.id == int(raw_item)), None)
 
 
 def _page(template: str, status: int = 200, **context):
     form = request.values
-    raw = form.get("queue_id", "")
-    queue = db.session.get(Queue, int(raw)) if raw.isdigit() else None
+    queue, items, item = chosen(form)
     return render_template(
         template,
         queues=_queues(),
-        queue=queue if queue is not None and queue.active else None,
-        table=slot_table(queue if queue is not None and queue.active else None),
+        queue=queue,
+        items=items,
+        item=item,
+        table=slot_table(queue, item),
         form=form,
         kiosk=bool(form.get("kiosk")),
         **context,
@@ -63,8 +76,15 @@ def book():
             raise ValidationError(_("Choose the business first."))
         day, start = parse_slot(form.get("slot", ""))
         channel = AppointmentChannel.terminal if form.get("kiosk") else AppointmentChannel.online
+        item_id = form.get("item_id", "")
         booked = appt.book(
-            int(form["queue_id"]), day, start, form.get("id_number", ""), form.get("mobile", ""), channel
+            int(form["queue_id"]),
+            day,
+            start,
+            form.get("id_number", ""),
+            form.get("mobile", ""),
+            channel,
+            item_id=int(item_id) if item_id.isdigit() else None,
         )
     except ValidationError as exc:
         db.session.rollback()
@@ -91,6 +111,5 @@ def manage():
     except ValidationError as exc:
         db.session.rollback()
         return _page("queue/manage.html", 400, error=str(exc))
-    return render_template(
-        "queue/manage.html", found=found, table=slot_table(found.queue), form=form, message=message, kiosk=False
-    )
+    table = slot_table(found.queue, found.item)
+    return render_template("queue/manage.html", found=found, table=table, form=form, message=message, kiosk=False)

@@ -180,6 +180,42 @@ class SlotBooking(Model):
     booked: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
+class SlotPlan(Model):
+    """预约时段 defined by the admin: a slot of every working day with its capacity, for one
+    item (事项) or for one zone (服务区: each of its queues). An item's own slots replace its
+    zone's; a zone without any takes ``opening_hours``/``slot_minutes``/``slot_capacity``."""
+
+    __tablename__ = "queue_slot_plan"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    zone_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_zone.id", ondelete="CASCADE"), index=True)
+    zone: Mapped[Optional[Zone]] = relationship()
+    item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_item.id", ondelete="CASCADE"), index=True)
+    item: Mapped[Optional[Item]] = relationship()
+    starts: Mapped[dt.time] = mapped_column(Time, nullable=False)
+    ends: Mapped[dt.time] = mapped_column(Time, nullable=False)
+    capacity: Mapped[int] = mapped_column(Integer, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    @property
+    def label(self) -> str:
+        return f"{self.starts:%H:%M}–{self.ends:%H:%M}"
+
+    def __repr__(self) -> str:
+        return f"{self.item or self.zone} {self.label}"
+
+
+class ItemSlotBooking(Model):
+    """How many appointments an item's own slot (item, day, start) holds; as :class:`SlotBooking`."""
+
+    __tablename__ = "queue_item_slot_booking"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("ow_item.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    starts: Mapped[dt.time] = mapped_column(Time, primary_key=True)
+    booked: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 class Appointment(Model):
     """预约办理: a slot of a queue booked by a person (ID card number + mobile)."""
 
@@ -189,6 +225,9 @@ class Appointment(Model):
     code: Mapped[str] = mapped_column(String(12), nullable=False, unique=True)  # 预约号 told to the citizen
     queue_id: Mapped[int] = mapped_column(ForeignKey("queue_queue.id"), nullable=False)
     queue: Mapped[Queue] = relationship()
+    #: Booked for this item on the item's own slots (counted in ``queue_item_slot_booking``).
+    item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_item.id"))
+    item: Mapped[Optional[Item]] = relationship()
     day: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
     starts: Mapped[dt.time] = mapped_column(Time, nullable=False)
     ends: Mapped[dt.time] = mapped_column(Time, nullable=False)

@@ -76,6 +76,7 @@ def register_views(register):
         QueueDeskView,
         QueueFiguresView,
         QueueView,
+        SlotPlanView,
         TicketView,
     )
 
@@ -86,6 +87,7 @@ def register_views(register):
     register(QueueFiguresView, name="Waiting-time figures", label=_l("Waiting-time figures"), **menu_)
     register(QueueView, name="Queues", label=_l("Queues"), **menu_)
     register(PriorityGroupView, name="Priority groups", label=_l("Priority groups"), **menu_)
+    register(SlotPlanView, name="Appointment slots", label=_l("Appointment slots"), **menu_)
 
 
 @hookimpl
@@ -134,6 +136,13 @@ def dashboard_sections(start, end):
 @hookimpl
 def app_ready(app):
     from onewindow_queue import booking  # noqa: F401  (the booking pages on the same blueprint)
-    from onewindow_queue.public import bp
+    from onewindow_queue.public import THROTTLED, bp
 
     app.register_blueprint(bp)
+    # The terminal's lookups count with the public progress and licence pages (per address).
+    limiter = app.extensions["appbuilder"].sm.limiter
+    rate = app.extensions["onewindow"].settings["PUBLIC_LOOKUP_RATE_LIMIT"]
+    for endpoint, scope in THROTTLED.items():
+        app.view_functions[endpoint] = limiter.shared_limit(rate, scope=scope, methods=["POST"])(
+            app.view_functions[endpoint]
+        )

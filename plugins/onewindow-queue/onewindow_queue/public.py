@@ -4,9 +4,10 @@ its QR code, the live "前面还有 N 人" page and the call display of a zone (
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -52,6 +53,7 @@ def _terminal(error: str | None = None, status: int = 200):
 
 @bp.get("/terminal")
 def terminal():
+    session.pop(PRINT_SESSION_KEY, None)  # back at the start: the last citizen's case prints no more
     return _terminal()
 
 
@@ -102,6 +104,125 @@ def terminal_progress():
     response = current_app.make_response((render_template("queue/progress.html", p=progress, error=error), status))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+#: The notices the applicant is handed (打印 at the terminal); the handover sheets and the
+#: signed receipt sheet are the window's and the departments' records, never printed there.
+APPLICANT_NOTICES = ("acceptance", "deferral_commitment", "correction", "rejection", "decision", "special_procedure")
+#: The case looked up at the terminal: its notices print for this long (the page resets after a minute).
+PRINT_SESSION_KEY, PRINT_SESSION_SECONDS = "queue_terminal_case", 10 * 60
+#: Terminal lookups under the public lookups' per-address limit (PUBLIC_LOOKUP_RATE_LIMIT), sharing their counters.
+THROTTLED = {
+    "queue_public.terminal_progress": "public-progress",
+    "queue_public.print_case": "public-progress",
+    "queue_public.print_licence": "public-licences",
+}
+
+
+def _kiosk(template: str, status: int = 200, **context):
+    response = current_app.make_response((render_template(template, **context), status))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _notices(case) -> list:
+    return [n for n in sorted(case.notices, key=lambda n: n.id) if n.kind in APPLICANT_NOTICES]
+
+
+@bp.get("/terminal/print")
+def print_page():
+    """打印: a notice of a case (case number + query code) or a licence's verification page."""
+    session.pop(PRINT_SESSION_KEY, None)
+    return _kiosk("queue/print.html")
+
+
+@bp.post("/terminal/print/case")
+def print_case():
+    """The case's notices, after the same lookup as the public progress page (number + query
+    code; a confidential case or a wrong code: the same 404)."""
+    from onewindow import find_public_case, notice_title
+
+    number, code = request.form.get("number", "").strip(), request.form.get("code", "").strip()
+    case = find_public_case(number, code) if number and code else None
+    if case is None:
+        session.pop(PRINT_SESSION_KEY, None)
+        error = _("No case matches this case number and query code. Check both against your notice.")
+        return _kiosk("queue/print.html", 404, error=error)
+    session[PRINT_SESSION_KEY] = {"id": case.id, "at": time.time()}
+    notices = [(n, notice_title(n)) for n in _notices(case)]
+    return _kiosk("queue/print.html", case=case, notices=notices)
+
+
+def _printable_notice(notice_id: int):
+    """The notice, if it is the applicant's and of the case looked up here in the last minutes."""
+    from onewindow import Notice
+
+    looked_up = session.get(PRINT_SESSION_KEY) or {}
+    notice = db.session.get(Notice, notice_id)
+    if (
+        notice is None
+        or notice.kind not in APPLICANT_NOTICES
+        or notice.case_id != looked_up.get("id")
+        or time.time() - looked_up.get("at", 0) > PRINT_SESSION_SECONDS
+        or notice.case.confidential
+    ):
+        abort(404)
+    return notice
+
+
+@bp.get("/terminal/print/notice/<int:notice_id>")
+def print_notice(notice_id: int):
+    """The notice's PDF in a page with a touch-sized 打印 button (the browser's print)."""
+    from onewindow import notice_title
+
+    notice = _printable_notice(notice_id)
+    return _kiosk("queue/print_notice.html", notice=notice, title=notice_title(notice))
+
+
+@bp.get("/terminal/print/notice/<int:notice_id>.pdf")
+def print_notice_pdf(notice_id: int):
+    from onewindow import notice_pdf_filename, render_notice_pdf
+
+    notice = _printable_notice(notice_id)
+    response = current_app.make_response(render_notice_pdf(notice))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{notice_pdf_filename(notice)}"'
+    response.headers["Cache-Control"] = "no-store"
+    # Shown inside the terminal's own print page (and nowhere else): framed by the same origin only.
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+    return response
+
+
+@bp.post("/terminal/print/licence")
+def print_licence():
+    """A licence's public verification page in a printable layout: found by its licence number
+    (证照编号, the newest version) or its e-licence identifier; only what the public page shows
+    without the verification code (fields masked as the licence type declares)."""
+    from onewindow import Licence, licence_public_view, licence_verify_url, verify_licence
+
+    raw = request.form.get("licence", "").strip().upper()
+    licence = (
+        db.session.execute(
+            select(Licence)
+            .where((Licence.number == raw) | (Licence.identifier == raw))
+            .order_by(Licence.version.desc(), Licence.id.desc())
+        ).scalar()
+        if raw
+        else None
+    )
+    if licence is None:
+        error = _("No licence has this licence number. Check it against the licence (e.g. 530100-001-000001).")
+        return _kiosk("queue/print.html", 404, licence_error=error, licence_number=raw)
+    url = licence_verify_url(licence.identifier)
+    return _kiosk(
+        "queue/print_licence.html",
+        result=verify_licence(licence),
+        view=licence_public_view(licence, False),
+        qr=_qr_svg(url),
+        url=url,
+    )
 
 
 def _by_token(token: str) -> Ticket:

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -135,6 +135,16 @@ def take(
         return Taken(found.id, found.number, True)
 
 
+def write_first() -> None:
+    """Start the transaction with a write: a deferred SQLite transaction that reads and then
+    writes fails at once ("database is locked") when another request wrote meanwhile; one that
+    writes first waits its turn (busy timeout). On PostgreSQL the rows' locks do this. Used
+    by every read-then-write of the desk and of the appointments (20 windows calling at once)."""
+    db.session.rollback()
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text("UPDATE queue_counter SET last = last WHERE 0"))
+
+
 def settings() -> dict:
     """``[plugins.queue]`` in onewindow.toml (defaults in :data:`onewindow_queue.plugin.CONFIG_DEFAULTS`)."""
     return current_app.extensions["onewindow"].plugin_config("queue")
@@ -225,6 +235,7 @@ def _finish_current(window: Window) -> None:
 
 def call_next(window: Window, by: str) -> Ticket | None:
     """叫号: finish the window's current ticket and call the first waiting one of its queues."""
+    write_first()
     if paused(window):
         raise ValidationError(f"窗口 {window.code}: 已暂停服务；请先恢复服务再叫号")
     _finish_current(window)
@@ -252,6 +263,7 @@ def call_next(window: Window, by: str) -> Ticket | None:
 
 
 def _own_ticket(window: Window, ticket_id: int) -> Ticket:
+    write_first()
     ticket = db.session.get(Ticket, ticket_id)
     if ticket is None or ticket.window_id != window.id:
         raise ValidationError(f"号码 {ticket_id}: 不是窗口 {window.code} 叫到的号；请从本窗口的当前号操作")
@@ -298,6 +310,7 @@ def returnable(ticket: Ticket, now: dt.datetime | None = None) -> str | None:
 def return_absent(window: Window, ticket_id: int) -> Ticket:
     """过号返回: the citizen came back; the ticket waits again behind the next
     ``absent_return_behind`` tickets of its queue (those waiting now), not at its old place."""
+    write_first()
     ticket = db.session.get(Ticket, ticket_id)
     calling = {q.id for q in queues_of(window)}
     if ticket is None or (ticket.serving_queue_id not in calling and ticket.to_window_id != window.id):
@@ -473,6 +486,7 @@ def rate_on_pad(window: Window, case_id: int, level: str, reasons: list[str], co
 
 def set_paused(window: Window, by: str, pause: bool) -> None:
     """暂停服务 / 恢复服务 of a window."""
+    write_first()
     row = db.session.get(WindowPause, window.id)
     if pause and row is None:
         db.session.add(WindowPause(window_id=window.id, paused_by=by, paused_at=clock.now()))

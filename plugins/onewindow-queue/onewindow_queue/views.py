@@ -9,13 +9,16 @@ from urllib.parse import urlencode
 
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from wtforms import IntegerField, TimeField
+from wtforms.validators import DataRequired, NumberRange
 
 from onewindow import PermissionDenied, ValidationError, Window, clock, db
 from onewindow_queue import appointments, service
-from onewindow_queue.models import PriorityGroup, Queue, TakenBy, Ticket
+from onewindow_queue.models import PriorityGroup, Queue, SlotPlan, TakenBy, Ticket
 
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")
 
@@ -40,6 +43,10 @@ LABELS = {
     "called_by": _l("Called by"),
     "calls": _l("Calls"),
     "finished_at": _l("Finished at"),
+    "starts": _l("Starts"),
+    "ends": _l("Ends"),
+    "label": _l("Time"),
+    "capacity": _l("Capacity"),
 }
 
 
@@ -60,6 +67,35 @@ class PriorityGroupView(ModelView):
     label_columns = LABELS
     list_columns = show_columns = add_columns = edit_columns = ["name", "rank", "active"]
     base_order = ("rank", "asc")
+
+
+class SlotPlanView(ModelView):
+    """预约时段: slots of every working day, per item or per zone, with their capacities."""
+
+    datamodel = SQLAInterface(SlotPlan)
+    list_title = _l("Appointment slots")
+    show_title = add_title = edit_title = _l("Appointment slot")
+    label_columns = LABELS
+    list_columns = ["item", "zone", "label", "capacity", "active"]
+    search_columns = ["item", "zone", "capacity", "active"]  # FAB has no search filter of a time
+    show_columns = add_columns = edit_columns = ["item", "zone", "starts", "ends", "capacity", "active"]
+    description_columns = {
+        "item": _l("An item's own slots replace its zone's when it is booked for; leave empty for a zone's slots."),
+        "zone": _l("Slots of every queue of the zone; leave empty for an item's slots."),
+    }
+    add_form_extra_fields = edit_form_extra_fields = {
+        "starts": TimeField(_l("Starts"), format="%H:%M", validators=[DataRequired()], widget=BS3TextFieldWidget()),
+        "ends": TimeField(_l("Ends"), format="%H:%M", validators=[DataRequired()], widget=BS3TextFieldWidget()),
+        "capacity": IntegerField(_l("Capacity"), validators=[DataRequired(), NumberRange(min=1, max=999)]),
+    }
+    base_order = ("starts", "asc")
+
+    def pre_add(self, item: SlotPlan) -> None:
+        problem = appointments.plan_problem(item)
+        if problem:
+            raise ValidationError(problem)
+
+    pre_update = pre_add
 
 
 class TicketView(ModelView):
@@ -177,11 +213,10 @@ class QueueAppointmentView(BaseView):
 
     def _page(self, error: str | None = None, booked=None):
         from onewindow_queue import appointments as appt
-        from onewindow_queue.booking import slot_table
+        from onewindow_queue.booking import chosen, slot_table
         from onewindow_queue.models import Appointment
 
-        raw = request.values.get("queue_id", "")
-        queue = db.session.get(Queue, int(raw)) if raw.isdigit() else None
+        queue, items, item = chosen(request.values)
         coming = db.session.execute(
             select(Appointment)
             .where(Appointment.day >= clock.today(), Appointment.state.in_(appt.ACTIVE))
@@ -194,7 +229,9 @@ class QueueAppointmentView(BaseView):
             .scalars()
             .all(),
             queue=queue,
-            table=slot_table(queue),
+            items=items,
+            item=item,
+            table=slot_table(queue, item),
             coming=list(coming),
             form=request.values,
             error=error,
@@ -218,7 +255,7 @@ class QueueAppointmentView(BaseView):
         form = request.form
         try:
             if not form.get("queue_id", "").isdigit():
-                raise ValidationError("业务: 请先选择业务")
+                raise ValidationError(str(_l("Choose the business first.")))
             day, start = parse_slot(form.get("slot", ""))
             booked = appt.book(
                 int(form["queue_id"]),
@@ -228,6 +265,7 @@ class QueueAppointmentView(BaseView):
                 form.get("mobile", ""),
                 AppointmentChannel.phone,
                 by=g.user.username,
+                item_id=int(form["item_id"]) if form.get("item_id", "").isdigit() else None,
             )
         except ValidationError as exc:
             db.session.rollback()
