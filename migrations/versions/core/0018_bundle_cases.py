@@ -19,21 +19,25 @@ branch_labels = None
 depends_on = None
 
 
+COLUMNS = (("bundle_id", "ow_bundle"), ("parent_id", "ow_case"))
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("ow_case") as batch:
-        batch.add_column(sa.Column("bundle_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("parent_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_ow_case_bundle_id_ow_bundle", "ow_bundle", ["bundle_id"], ["id"])
-        batch.create_foreign_key("fk_ow_case_parent_id_ow_case", "ow_case", ["parent_id"], ["id"])
-        batch.create_index("ix_ow_case_bundle_id", ["bundle_id"])
-        batch.create_index("ix_ow_case_parent_id", ["parent_id"])
+    # ADD COLUMN … REFERENCES, no copy of ow_case: a batch recreate on SQLite re-checks
+    # the foreign keys of every existing row (and alembic's SQLite dialect has no ALTER of
+    # constraints); SQLite accepts the reference inline on a column without default
+    for column, parent in COLUMNS:
+        if op.get_bind().dialect.name == "sqlite":
+            op.execute(f"ALTER TABLE ow_case ADD COLUMN {column} INTEGER REFERENCES {parent} (id)")
+        else:
+            op.add_column("ow_case", sa.Column(column, sa.Integer(), nullable=True))
+            op.create_foreign_key(f"ow_case_{column}_fkey", "ow_case", parent, [column], ["id"])
+        op.create_index(f"ix_ow_case_{column}", "ow_case", [column])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_ow_case_parent_id", table_name="ow_case")
+    op.drop_index("ix_ow_case_bundle_id", table_name="ow_case")
     with op.batch_alter_table("ow_case") as batch:
-        batch.drop_index("ix_ow_case_parent_id")
-        batch.drop_index("ix_ow_case_bundle_id")
-        batch.drop_constraint("fk_ow_case_parent_id_ow_case", type_="foreignkey")
-        batch.drop_constraint("fk_ow_case_bundle_id_ow_bundle", type_="foreignkey")
         batch.drop_column("parent_id")
         batch.drop_column("bundle_id")

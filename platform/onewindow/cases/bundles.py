@@ -436,7 +436,7 @@ def choice_pending(parent: Case) -> bool:
 def record_choice(parent: Case, actor: Actor, choice: str, reason: str = "") -> Case:
     """The applicant's choice after a member's denial (继续办理其余事项 / 全部撤回), recorded on the parent."""
     with unit_of_work():
-        require_role(actor, ACCEPTING_ROLES, "登记申请人的选择")
+        require_role(actor, ("acceptor",), "登记申请人的选择")
         require_bundle(parent)
         if choice not in CHOICES:
             raise TransitionError(f"选择 {choice!r} 无效；可选：继续办理其余事项（continue）、全部撤回（withdraw_all）")

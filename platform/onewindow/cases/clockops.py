@@ -173,6 +173,10 @@ def withdraw(case: Case, actor: Actor, reason: str) -> Case:
         )
         if not actor.has("applicant"):
             require_role(actor, ("acceptor",), "登记撤回申请")
+        if case.is_bundle:  # its members are withdrawn one by one, or all at once after a denial
+            raise TransitionError(
+                f"办件 {case.number} 是“一件事”，请逐项撤回其中的事项，或在有事项不予许可后选择全部撤回"
+            )
         case.closed_at = clock.now()
         for step in case.steps:
             if step.state in (StepState.active, StepState.waiting):

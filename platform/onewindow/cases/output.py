@@ -105,6 +105,8 @@ def deliver_pickup(
     with unit_of_work():
         require_state(case, {CaseState.at_output}, "发放办理结果")
         require_role(actor, OUTPUT_ROLES, "发放办理结果")
+        if case.is_bundle:
+            raise TransitionError(f"办件 {case.number} 是“一件事”，请用“一次签收发放全部结果”统一发放")
         if case.parent_id is not None and not with_bundle:
             raise TransitionError(
                 f"办件 {case.number} 是“一件事”的组成事项，办理结果须随整件事一并发放；请在一件事的办件页面统一发放"

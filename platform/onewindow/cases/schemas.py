@@ -223,6 +223,10 @@ class WithdrawInput(TransitionInput):
     reason = _text("the applicant's reason")
 
 
+class BundleChoiceInput(TransitionInput):
+    reason = _text("what the applicant said (optional)")
+
+
 # --- input: list filters ------------------------------------------------------
 
 
