@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from test_browser_cases import sign_in
 from test_browser_flows import act, notice_text
+from test_bundle_cases import merged_answers
 
 from onewindow.app import db
 from onewindow.cases.models import Case, CaseState, StepState
@@ -38,19 +39,9 @@ def accept_kaiban_at_the_window(page, live_server, demo_logins, app) -> int:
     assert page.locator("#ow-bundle-members tr").count() == 1 + len(MEMBERS)
     page.fill("input[name=applicant_name]", "云溪县味道餐饮有限公司")
     page.fill("input[name=applicant_id]", COMPANY)
-    for key, value in {
-        "company_name": "云溪县味道餐饮有限公司",
-        "registered_capital": "50",
-        "business_scope": "餐饮服务",
-        "legal_rep_name": "王五",
-        "legal_rep_id": REP,
-        "phone": "13800138000",
-        "address": "云溪县城关镇人民路1号",
-        "credit_code": COMPANY,
-        "contact_name": "王五",
-        "contact_id": REP,
-    }.items():
-        page.fill(f"#f_{key}", value)
+    for key, value in merged_answers().items():
+        if key not in ("company_type", "food_category"):  # choices: the first is fine
+            page.fill(f"#f_{key}", value)
     page.fill("input[name='x011001000000_shareholders-0-name']", "王五")
     page.fill("input[name='x011001000000_shareholders-0-id_number']", REP)
     page.fill("input[name='x011001000000_shareholders-0-share']", "100")

@@ -245,3 +245,20 @@ def test_a_denied_member_asks_the_applicant_to_continue_or_withdraw_all(ctx, act
     assert {s for code, s in states.items() if code != FIRE} == {CaseState.withdrawn}
     assert parent.state == CaseState.at_output  # the denial decision is still handed out
     assert any(e.action == "bundle_choice" and e.payload["choice"] == "withdraw_all" for e in parent.events)
+
+
+def test_progress_lookup_shows_the_bundle_with_each_member_and_its_state(app, actor):
+    with app.app_context():
+        with travel_to(MONDAY):
+            parent = bundle_cases.accept_bundle(application(), actor("acceptor"), every_material())
+            fire = next(c for c in parent.children if c.item.basic_code == FIRE)
+            step = next(s for s in fire.steps if s.state.name == "active")
+            engine.deny_step(fire, step.id, actor("approver_xf"), "不符合消防安全条件")
+        number, code = parent.number, parent.query_code
+    page = app.test_client().get(f"/progress/{number}?code={code}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "开办餐饮店" in text
+    rows = text[text.index('id="progress-members"') :]
+    for name in ("企业设立登记", "食品经营许可证核发", "城镇污水排入排水管网许可"):
+        assert name in rows
+    assert 'data-state="denied"' in rows and rows.count('data-state="in_review"') == 3

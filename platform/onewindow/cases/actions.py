@@ -73,6 +73,19 @@ def _choice_pending(case: Case) -> bool:
     return choice_pending(case)
 
 
+def _bundle_choice(name: str, label: Any, style: str) -> CaseAction:
+    """The applicant's choice after a member of a bundle was denied, registered by the window."""
+    return CaseAction(
+        name,
+        label,
+        _states("in_review", "suspended"),
+        frozenset({"acceptor"}),
+        (Field("reason", _l("What the applicant said"), "text", False),),
+        style=style,
+        when=_choice_pending,
+    )
+
+
 ACTIONS: tuple[CaseAction, ...] = (
     CaseAction(
         "pre_review",
@@ -201,24 +214,8 @@ ACTIONS: tuple[CaseAction, ...] = (
         style="success",
         when=lambda c: c.is_bundle,
     ),
-    CaseAction(
-        "bundle_continue",
-        _l("Continue with the other items"),
-        _states("in_review", "suspended"),
-        frozenset({"acceptor"}),
-        (Field("reason", _l("What the applicant said"), "text", False),),
-        style="primary",
-        when=lambda c: _choice_pending(c),
-    ),
-    CaseAction(
-        "bundle_withdraw_all",
-        _l("Withdraw everything"),
-        _states("in_review", "suspended"),
-        frozenset({"acceptor"}),
-        (Field("reason", _l("What the applicant said"), "text", False),),
-        style="danger",
-        when=lambda c: _choice_pending(c),
-    ),
+    _bundle_choice("bundle_continue", _l("Continue with the other items"), "primary"),
+    _bundle_choice("bundle_withdraw_all", _l("Withdraw everything"), "danger"),
     CaseAction(
         "deliver_post",
         _l("Post"),
