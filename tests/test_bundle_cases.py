@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from test_cases_api import api, jwt  # noqa: F401 (fixtures)
 
 from onewindow.app import db
 from onewindow.cases import bundles as bundle_cases
@@ -262,3 +263,27 @@ def test_progress_lookup_shows_the_bundle_with_each_member_and_its_state(app, ac
     for name in ("企业设立登记", "食品经营许可证核发", "城镇污水排入排水管网许可"):
         assert name in rows
     assert 'data-state="denied"' in rows and rows.count('data-state="in_review"') == 3
+
+
+def test_the_rest_api_accepts_a_bundle_in_one_call(app, api):  # noqa: F811
+    with app.app_context():
+        with travel_to(MONDAY):
+            materials = {name: status.name for name, status in every_material().items()}
+    body = {
+        "bundle": KAIBAN,
+        "applicant": {"type": "company", "name": "云溪县味道餐饮有限公司", "id": COMPANY},
+        "answers": {"discharges_wastewater": False},
+        "data": merged_answers(),
+        "member_data": {ESTABLISH: {"shareholders": [{"name": "王五", "id_number": REP, "share": "100"}]}},
+        "materials": materials,
+        "window_code": "F01",
+    }
+    with travel_to(MONDAY):
+        status, answer = api("post", "/api/v1/cases/bundles", "acceptor", json=body)
+    assert status == 201, answer
+    assert answer["state"] == "in_review"
+    with app.app_context():
+        parent = db.session.query(Case).filter_by(number=answer["number"]).one()
+        assert parent.is_bundle and len(parent.children) == 3  # no wastewater: no 排水许可
+    status, answer = api("post", "/api/v1/cases/bundles", "approver", json=body)
+    assert status == 403  # only the window accepts
