@@ -433,6 +433,16 @@ def choice_pending(parent: Case) -> bool:
     return denied > chosen
 
 
+def bundle_continue(parent: Case, actor: Actor, reason: str = "") -> Case:
+    """继续办理其余事项: after a member's denial the applicant goes on with the others."""
+    return record_choice(parent, actor, "continue", reason)
+
+
+def bundle_withdraw_all(parent: Case, actor: Actor, reason: str = "") -> Case:
+    """全部撤回: after a member's denial the applicant withdraws every open member."""
+    return record_choice(parent, actor, "withdraw_all", reason)
+
+
 def record_choice(parent: Case, actor: Actor, choice: str, reason: str = "") -> Case:
     """The applicant's choice after a member's denial (继续办理其余事项 / 全部撤回), recorded on the parent."""
     with unit_of_work():

@@ -238,32 +238,26 @@ TRANSITIONS: dict[str, Transition] = {
         Transition(
             "deliver_bundle",
             s.DeliverPickupInput,
-            lambda c, a, d: _bundles().deliver_bundle(c, a, d["signee_name"], d["signee_id"], d["agent"]),
+            lambda c, a, d: engine.deliver_bundle(c, a, d["signee_name"], d["signee_id"], d["agent"]),
             "Hand out every member of a bundle against one signature (一件事统一出件)",
             "output_clerk",
         ),
         Transition(
             "bundle_continue",
             s.BundleChoiceInput,
-            lambda c, a, d: _bundles().record_choice(c, a, "continue", d["reason"]),
+            lambda c, a, d: engine.bundle_continue(c, a, d["reason"]),
             "After a member's denial: the applicant continues with the other members (继续办理其余事项)",
             "acceptor",
         ),
         Transition(
             "bundle_withdraw_all",
             s.BundleChoiceInput,
-            lambda c, a, d: _bundles().record_choice(c, a, "withdraw_all", d["reason"]),
+            lambda c, a, d: engine.bundle_withdraw_all(c, a, d["reason"]),
             "After a member's denial: the applicant withdraws every open member (全部撤回)",
             "acceptor",
         ),
     ]
 }
-
-
-def _bundles():
-    from onewindow.cases import bundles  # it imports the transitions' modules
-
-    return bundles
 
 
 #: The transitions a person may ask for (REST API, CLI, screens).
