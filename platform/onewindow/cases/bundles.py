@@ -394,20 +394,23 @@ def require_bundle(case: Case) -> None:
 
 
 def member_decided(child: Case, actor: Actor) -> None:
-    """A member was decided: recorded on the parent (its version checked, so two members
-    decided at once are serialised); every member decided → the parent goes to output."""
+    """A member was decided or withdrawn: recorded on the parent (its version checked, so
+    two members decided at once are serialised); every member ended → the parent goes to
+    output (a decision to hand out), or is withdrawn (every member withdrawn)."""
     parent = db.session.get(Case, child.parent_id)
     if parent is None or parent.state not in (CaseState.in_review, CaseState.suspended):
         return
     children = _children(parent)
-    payload = {"member": child.number, "item": child.item.name, "decision": child.decision}
+    payload = {"member": child.number, "item": child.item.name, "decision": child.decision, "state": child.state.name}
+    # a denial leaves the others open: the applicant chooses to continue or withdraw all
+    action = "member_denied" if child.decision == "denied" else "member_decided"
+    transition(parent, None, action, actor, payload=payload)
     if all(c.state in ENDED for c in children):
-        transition(parent, None, "member_decided", actor, payload=payload)
-        _to_output(parent, actor)
-    elif child.decision == "denied":  # the applicant chooses: continue with the rest, or withdraw all
-        transition(parent, None, "member_denied", actor, payload=payload)
-    else:
-        transition(parent, None, "member_decided", actor, payload=payload)
+        if any(c.state in DECIDED for c in children):
+            _to_output(parent, actor)
+        else:  # every member withdrawn
+            parent.closed_at = clock.now()
+            transition(parent, CaseState.withdrawn, "withdraw", actor, reason="申请人撤回全部事项")
 
 
 def _to_output(parent: Case, actor: Actor) -> None:
@@ -456,15 +459,9 @@ def record_choice(parent: Case, actor: Actor, choice: str, reason: str = "") -> 
         if choice == "withdraw_all":
             from onewindow.cases.clockops import withdraw
 
-            for child in _children(parent):
+            for child in _children(parent):  # the last one moves the parent on (member_decided)
                 if child.state not in ENDED:
                     withdraw(child, actor, reason or "申请人选择全部撤回")
-            children = _children(parent)
-            if any(c.state in DECIDED for c in children):  # the decisions made are still handed out
-                _to_output(parent, actor)
-            else:
-                parent.closed_at = clock.now()
-                transition(parent, CaseState.withdrawn, "withdraw", actor, reason=reason or "申请人选择全部撤回")
     return parent
 
 

@@ -182,6 +182,10 @@ def withdraw(case: Case, actor: Actor, reason: str) -> Case:
             if step.state in (StepState.active, StepState.waiting):
                 step.state = StepState.closed
         transition(case, CaseState.withdrawn, "withdraw", actor, reason=reason or "申请人撤回")
+        if case.parent_id is not None:  # 一件事: the parent follows its members
+            from onewindow.cases.bundles import member_decided
+
+            member_decided(case, actor)
     return case
 
 
