@@ -287,3 +287,14 @@ def test_the_rest_api_accepts_a_bundle_in_one_call(app, api):  # noqa: F811
         assert parent.is_bundle and len(parent.children) == 3  # no wastewater: no 排水许可
     status, answer = api("post", "/api/v1/cases/bundles", "approver", json=body)
     assert status == 403  # only the window accepts
+
+
+def test_every_member_withdrawn_one_by_one_withdraws_the_bundle(ctx, actor):
+    with travel_to(MONDAY):
+        parent = bundle_cases.accept_bundle(application(wastewater=False), actor("acceptor"), every_material(False))
+        with pytest.raises(TransitionError, match="逐项撤回"):
+            engine.withdraw(parent, actor("acceptor"), "申请人撤回")
+        for child in db.session.get(Case, parent.id).children:
+            assert db.session.get(Case, parent.id).state == CaseState.in_review
+            engine.withdraw(db.session.get(Case, child.id), actor("acceptor"), "申请人撤回")
+    assert db.session.get(Case, parent.id).state == CaseState.withdrawn
