@@ -127,5 +127,18 @@ def test_every_action_of_the_table_is_a_button_for_each_role_that_may_do_it(app,
         spot = engine.accept(application, acceptor, {m.id: MaterialStatus.submitted for m in item.materials})
         check(spot.id)  # an immediate item, in review
 
+        from test_bundle_cases import application as bundle_application
+        from test_bundle_cases import every_material
+
+        from onewindow.cases import bundles
+
+        parent = bundles.accept_bundle(bundle_application(), acceptor, every_material())
+        fire = next(c for c in parent.children if c.item.basic_code == "010626000000")
+        fire_officer = engine.Actor.of(db.session.query(Staff).filter_by(username="approver_xf").one())
+        engine.deny_step(fire, fire.steps[0].id, fire_officer, "不符合消防安全条件")
+        check(parent.id)  # a member denied: the applicant's choice is due
+        engine.bundle_withdraw_all(db.session.get(Case, parent.id), acceptor, "全部撤回")
+        check(parent.id)  # at the output window with the denial: one signature for the bundle
+
     expected = {(a.name, role) for a in ACTIONS for role in a.roles}
     assert not expected - drawn, f"(action, role) never drawn as a button: {sorted(expected - drawn)}"

@@ -14,7 +14,7 @@ from onewindow.cases import engine
 from onewindow.cases import schemas as s
 from onewindow.cases.core import Actor
 from onewindow.cases.errors import ApplicationInvalid
-from onewindow.cases.models import ApplicantType, Case, Channel
+from onewindow.cases.models import ApplicantType, Case, Channel, MaterialStatus
 from onewindow.cases.transitions import PUBLIC, TRANSITIONS, InputInvalid, load, run_transition
 from onewindow.models import Window
 from onewindow.models.items import Item
@@ -42,6 +42,32 @@ def _window(code: str | None, actor: Actor) -> Window | None:
         found = "不存在" if not windows else f"在 {len(windows)} 个服务区重复"
         raise ApplicationInvalid([("window_code", f"窗口编号 {code} {found}，请核对")])
     return windows[0]
+
+
+def create_bundle_case(body: Any, actor: Actor) -> Case:
+    """受理一件事: one parent case and a child per applicable member (``cases.bundles``)."""
+    from onewindow.cases import bundles
+    from onewindow.models.bundles import Bundle
+
+    d = load(s.BundleCreateInput, body)
+    bundle = db.session.query(Bundle).filter_by(code=d["bundle"]).one_or_none()
+    if bundle is None:
+        raise ApplicationInvalid([("bundle", f"没有编码为 {d['bundle']} 的一件事，请核对")])
+    applicant = d["applicant"]
+    application = bundles.BundleApplication(
+        bundle=bundle,
+        applicant_type=ApplicantType[applicant["type"]],
+        applicant_name=applicant["name"],
+        applicant_id=applicant["id"],
+        answers=d["answers"],
+        data=d["data"],
+        phone=applicant["phone"],
+        address=applicant["address"],
+        window=_window(d["window_code"], actor),
+        member_data=d["member_data"],
+    )
+    statuses = {name: MaterialStatus[status] for name, status in d["materials"].items()}
+    return bundles.accept_bundle(application, actor, statuses, d["note"])
 
 
 def create_case(body: Any, actor: Actor) -> Case:

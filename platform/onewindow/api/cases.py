@@ -12,7 +12,7 @@ Every transition has its own path, so each appears in ``/api/v1/_openapi``.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import yaml
 from flask import g, request
@@ -21,7 +21,7 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from sqlalchemy.orm import selectinload
 
 from onewindow.api import case_read
-from onewindow.api.case_actions import PUBLIC, InputInvalid, create_case, load, run_transition
+from onewindow.api.case_actions import PUBLIC, InputInvalid, create_bundle_case, create_case, load, run_transition
 from onewindow.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from onewindow.app import db
 from onewindow.cases import files_web
@@ -67,6 +67,7 @@ class CaseApi(BaseApi):
         s.CaseListOut,
         s.ApplicantInput,
         s.CaseCreateInput,
+        s.BundleCreateInput,
         *{t.schema for t in PUBLIC.values()},
     )
 
@@ -240,6 +241,10 @@ class CaseApi(BaseApi):
             403: {$ref: '#/components/responses/CaseForbidden'}
             422: {$ref: '#/components/responses/CaseUnprocessable'}
         """
+        return self._create(create_case)
+
+    def _create(self, make: Callable[[Any, Actor], Case]):
+        """A new case from the request body through ``make(body, actor)``: 201 and the case."""
         actor = self._actor()
         body = request.get_json(silent=True)
         viewer = case_read.Viewer.of(g.user)  # taken before the commit expires the user's row
@@ -247,7 +252,43 @@ class CaseApi(BaseApi):
         def answer(case):
             return self.response(201, **DETAIL.dump(case_read.detail(case, viewer)))
 
-        return idempotent(lambda: self._engine_call(lambda: create_case(body, actor), answer), answer)
+        return idempotent(lambda: self._engine_call(lambda: make(body, actor), answer), answer)
+
+    @expose("/bundles", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("write")
+    def post_bundle(self):
+        """Accept a bundle (一件事): one parent case and a child case per applicable member.
+        ---
+        post:
+          summary: Accept a bundle (受理一件事)
+          description: >-
+            Engine call cases.bundles.accept_bundle (roles acceptor, chief_rep): the intake
+            answers decide the members; the merged form is copied to each member, a material
+            given once counts for every member that needs it. Everything present: one
+            acceptance notice listing every member; anything missing: one correction notice
+            for all members. All in one transaction. Send an Idempotency-Key header to retry safely.
+          parameters:
+          - {in: header, name: Idempotency-Key, required: false, schema: {type: string, maxLength: 255},
+             description: "a repeat with the same key answers the first result and creates nothing"}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/BundleCreateInput'}
+          responses:
+            201:
+              description: The parent case
+              content:
+                application/json:
+                  schema: {$ref: '#/components/schemas/CaseDetail'}
+            400: {$ref: '#/components/responses/CaseBadRequest'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/CaseForbidden'}
+            422: {$ref: '#/components/responses/CaseUnprocessable'}
+        """
+        return self._create(create_bundle_case)
 
 
 def _files_endpoint(self, number: str, material_id: int):

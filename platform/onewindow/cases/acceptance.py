@@ -68,6 +68,8 @@ class Application:
     window: Window | None = None
     #: why the application is accepted at a window that does not serve the item's department
     window_override: str = ""
+    #: the bundle's parent case when this is one member of a bundle (一件事; ``cases.bundles``)
+    parent: Case | None = None
 
 
 def _formdata(form_cls, data: dict) -> MultiDict:
@@ -140,8 +142,8 @@ def _window_problems(app: Application) -> list[tuple[str, str]]:
     """An item is accepted at a window that serves its department [003 §四(五)], unless the
     clerk records why (the reason goes into the case's timeline)."""
     window, item = app.window, app.item
-    if window is None or app.channel != Channel.window:
-        return []
+    if window is None or app.channel != Channel.window or app.parent is not None:
+        return []  # a bundle is accepted at the comprehensive window for every member (一窗受理)
     served = {d.id for d in window.departments}
     if not served or item.department_id in served or (app.window_override or "").strip():
         return []
@@ -212,6 +214,8 @@ def _new_case(app: Application, actor: Actor) -> Case:
         data=dict(app.data),
         received_at=now,
         confidential=item.confidential,
+        bundle_id=app.parent.bundle_id if app.parent is not None else None,
+        parent_id=app.parent.id if app.parent is not None else None,
         updated_at=now,
         corrections_issued=0,
         stopped_days=0,
@@ -308,7 +312,7 @@ def _refuse_demand(case: Case, actor: Actor, material_ids: list[int], doing: str
     if not sa_inspect(case).persistent:  # an application refused before it was ever stored
         case.id = None
     try:
-        with unit_of_work():
+        with unit_of_work(own=True):
             current_app.extensions["onewindow"].plugins.hook.demand_refused(
                 case=case, actor=actor, material_ids=list(material_ids), doing=doing
             )
@@ -382,7 +386,8 @@ def accept(target: Case | Application, actor: Actor, materials: dict[int, Any], 
                 f"材料不齐，不能受理：缺少 {names}。请出具补齐补正通知书，或对容缺后补材料办理容缺受理"
             )
         _start_clock(case, actor, "accept", note)
-        issue_notice(case, "acceptance", actor, _acceptance_content(case))
+        if case.parent_id is None:  # a bundle's member: its parent's one notice lists it
+            issue_notice(case, "acceptance", actor, _acceptance_content(case))
     return case
 
 

@@ -58,6 +58,33 @@ def _states(*names: str) -> frozenset[CaseState]:
 
 DEPT = DECIDING_ROLES
 OPINION = Field("opinion", _l("Opinion"), "textarea")
+SIGNATURE = (
+    Field("signee_name", _l("Signee")),
+    Field("signee_id", _l("Signee ID number")),
+    Field("agent", _l("Agent"), "yesno", False),
+)
+
+
+def _choice_pending(case: Case) -> bool:
+    if not case.is_bundle:
+        return False
+    from onewindow.cases.bundles import choice_pending
+
+    return choice_pending(case)
+
+
+def _bundle_choice(name: str, label: Any, style: str) -> CaseAction:
+    """The applicant's choice after a member of a bundle was denied, registered by the window."""
+    return CaseAction(
+        name,
+        label,
+        _states("in_review", "suspended"),
+        frozenset({"acceptor"}),
+        (Field("reason", _l("What the applicant said"), "text", False),),
+        style=style,
+        when=_choice_pending,
+    )
+
 
 ACTIONS: tuple[CaseAction, ...] = (
     CaseAction(
@@ -167,26 +194,35 @@ ACTIONS: tuple[CaseAction, ...] = (
         frozenset({"output_clerk"}),
         (Field("mismatch", _l("Mismatch with the acceptance data"), "textarea"),),
         style="danger",
+        when=lambda c: not c.is_bundle,  # a member's result is refused on the member's page
     ),
     CaseAction(
         "deliver_pickup",
         _l("Hand out"),
         _states("at_output"),
         frozenset({"output_clerk"}),
-        (
-            Field("signee_name", _l("Signee")),
-            Field("signee_id", _l("Signee ID number")),
-            Field("agent", _l("Agent"), "yesno", False),
-        ),
+        SIGNATURE,
         style="success",
+        when=lambda c: c.bundle_id is None,  # a bundle and its members: deliver_bundle
     ),
+    CaseAction(
+        "deliver_bundle",
+        _l("Hand out every result of the bundle with one signature"),
+        _states("at_output"),
+        frozenset({"output_clerk"}),
+        SIGNATURE,
+        style="success",
+        when=lambda c: c.is_bundle,
+    ),
+    _bundle_choice("bundle_continue", _l("Continue with the other items"), "primary"),
+    _bundle_choice("bundle_withdraw_all", _l("Withdraw everything"), "danger"),
     CaseAction(
         "deliver_post",
         _l("Post"),
         _states("at_output"),
         frozenset({"output_clerk"}),
         (Field("tracking_number", _l("Tracking number")),),
-        when=lambda c: c.item.postal_delivery,
+        when=lambda c: c.item.postal_delivery and c.bundle_id is None,
     ),
     CaseAction(
         "confirm_post_delivery",
@@ -207,6 +243,7 @@ ACTIONS: tuple[CaseAction, ...] = (
         frozenset({"acceptor"}),
         (Field("reason", _l("The applicant's reason"), "textarea"),),
         style="danger",
+        when=lambda c: not c.is_bundle,  # a bundle: withdraw all after a denial, or each member
     ),
 )
 BY_NAME = {a.name: a for a in ACTIONS}

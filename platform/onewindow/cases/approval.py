@@ -186,6 +186,10 @@ def _decide(case: Case, actor: Actor, approved: bool, summary: str) -> None:
         },
         department_id=case.department_id,
     )
+    if case.parent_id is not None:  # 一件事: the parent follows its members
+        from onewindow.cases.bundles import member_decided
+
+        member_decided(case, actor)
 
 
 def _issue_licence(case: Case) -> None:

@@ -173,11 +173,19 @@ def withdraw(case: Case, actor: Actor, reason: str) -> Case:
         )
         if not actor.has("applicant"):
             require_role(actor, ("acceptor",), "登记撤回申请")
+        if case.is_bundle:  # its members are withdrawn one by one, or all at once after a denial
+            raise TransitionError(
+                f"办件 {case.number} 是“一件事”，请逐项撤回其中的事项，或在有事项不予许可后选择全部撤回"
+            )
         case.closed_at = clock.now()
         for step in case.steps:
             if step.state in (StepState.active, StepState.waiting):
                 step.state = StepState.closed
         transition(case, CaseState.withdrawn, "withdraw", actor, reason=reason or "申请人撤回")
+        if case.parent_id is not None:  # 一件事: the parent follows its members
+            from onewindow.cases.bundles import member_decided
+
+            member_decided(case, actor)
     return case
 
 

@@ -23,6 +23,7 @@ from onewindow.cases.approval import (  # noqa: F401
     deny_step,
     return_for_correction,
 )
+from onewindow.cases.bundles import bundle_continue, bundle_withdraw_all, deliver_bundle  # noqa: F401
 from onewindow.cases.clockops import (  # noqa: F401
     SPECIAL_PROCEDURES,
     deem_accepted,

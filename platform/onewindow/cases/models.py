@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from onewindow.models.bundles import Bundle
 from onewindow.models.items import Item, Material
 from onewindow.models.org import Department, LabelledEnum, Window, enum_column
 
@@ -158,6 +159,12 @@ class Case(Model):
     chain_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     chain_hash: Mapped[str] = mapped_column(String(64), nullable=False, default="0" * 64, server_default="0" * 64)
 
+    # 一件事一次办: a bundle is accepted as one parent case (``bundle_id`` set, no parent)
+    # with a child case per applicable member (``bundle_id`` and ``parent_id`` set)
+    bundle_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_bundle.id"), index=True)
+    bundle: Mapped[Optional[Bundle]] = relationship()
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_case.id"), index=True)
+
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     __mapper_args__ = {"version_id_col": version}
@@ -175,9 +182,18 @@ class Case(Model):
         back_populates="case", order_by="Notice.id", cascade="all, delete-orphan"
     )
 
+    # written by setting ``parent_id`` (the parent is stored first): read-only relationships
+    parent: Mapped[Optional["Case"]] = relationship(remote_side=[id], viewonly=True)
+    children: Mapped[list["Case"]] = relationship(viewonly=True, order_by="Case.id")
+
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def is_bundle(self) -> bool:
+        """The parent case of a bundle (一件事): its members are its children."""
+        return self.bundle_id is not None and self.parent_id is None
 
     @property
     def masked_id(self) -> str:

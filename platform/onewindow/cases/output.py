@@ -95,16 +95,29 @@ def _check_signee(case: Case, signee_name: str, signee_id: str, agent: bool) -> 
         raise TransitionError("签收人身份证号码与申请人不一致；代领请勾选代领并核验委托书")
 
 
-def deliver_pickup(case: Case, actor: Actor, signee_name: str, signee_id: str, agent: bool = False) -> Case:
-    """现场领取: the signee signs the 办理结果签收表."""
+def deliver_pickup(
+    case: Case, actor: Actor, signee_name: str, signee_id: str, agent: bool = False, *, with_bundle: bool = False
+) -> Case:
+    """现场领取: the signee signs the 办理结果签收表.
+
+    :param with_bundle: the member of a bundle is handed out with its bundle
+        (``cases.bundles.deliver_bundle``: one signature, the parent's one 签收表)."""
     with unit_of_work():
         require_state(case, {CaseState.at_output}, "发放办理结果")
         require_role(actor, OUTPUT_ROLES, "发放办理结果")
+        if case.is_bundle:
+            raise TransitionError(f"办件 {case.number} 是“一件事”，请用“一次签收发放全部结果”统一发放")
+        if case.parent_id is not None and not with_bundle:
+            raise TransitionError(
+                f"办件 {case.number} 是“一件事”的组成事项，办理结果须随整件事一并发放；请在一件事的办件页面统一发放"
+            )
         _require_legal_result(case, "发放")
         _check_signee(case, signee_name, signee_id, agent)
         now = clock.now()
         case.delivery_method, case.signee, case.delivered_at, case.closed_at = "pickup", signee_name, now, now
         transition(case, CaseState.delivered, "deliver_pickup", actor, payload={"signee": signee_name, "agent": agent})
+        if with_bundle:
+            return case
         issue_notice(
             case,
             "receipt_sheet",
@@ -128,6 +141,10 @@ def deliver_post(case: Case, actor: Actor, tracking_number: str, address: str | 
     with unit_of_work():
         require_state(case, {CaseState.at_output}, "邮寄办理结果")
         require_role(actor, OUTPUT_ROLES, "邮寄办理结果")
+        if case.parent_id is not None:
+            raise TransitionError(
+                f"办件 {case.number} 是“一件事”的组成事项，办理结果须随整件事一并发放；请在一件事的办件页面统一发放"
+            )
         if not case.item.postal_delivery:
             raise TransitionError(f"事项“{case.item.name}”的办理结果不能邮寄，请通知申请人到窗口领取")
         _require_legal_result(case, "邮寄")

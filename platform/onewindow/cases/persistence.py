@@ -390,15 +390,43 @@ _RETRYABLE = ("40P01", "40001")  # PostgreSQL: deadlock_detected, serialization_
 _CONFLICT = "办件已被其他工作人员处理（版本冲突），请刷新后重试"
 
 
+#: Set while a unit of work is open: a nested one joins it (``unit_of_work``).
+_OPEN = "ow_unit_open"
+
+
 @contextlib.contextmanager
-def unit_of_work() -> Iterator[Any]:
+def unit_of_work(*, own: bool = False) -> Iterator[Any]:
     """One transition = one transaction: commit on success, roll back everything on error.
 
     The rows are written once, at the end (``_write_staged``). The commit keeps the
     written cases and the reference data loaded (``_commit_keeping``); everything else
-    is read afresh, as after any commit."""
+    is read afresh, as after any commit.
+
+    A unit of work opened inside another joins it: its rows are staged into the
+    enclosing one, which writes and commits everything once (a bundle's parent case and
+    every child case, with their events and notices) or rolls everything back — an error
+    in the inner one propagates and nothing of the outer is written either.
+
+    :param own: a short transaction of its own even inside another (a refusal recorded
+        after the enclosing transaction was rolled back: ``acceptance._refuse_demand``)."""
     session = db.session
     sess = session()
+    if sess.info.get(_OPEN) and not own:
+        with session.no_autoflush:
+            yield session
+        return
+    outer_open = sess.info.get(_OPEN)
+    sess.info[_OPEN] = True
+    try:
+        yield from _outermost(session, sess)
+    finally:
+        if outer_open is None:
+            sess.info.pop(_OPEN, None)
+        else:
+            sess.info[_OPEN] = outer_open
+
+
+def _outermost(session: Any, sess: Session) -> Iterator[Any]:
     if session.get_bind().dialect.name == "sqlite":
         _sqlite_write_lock(sess)
     outer = sess.info.get(_STAGED)  # a transition's refusal may record a short one of its own

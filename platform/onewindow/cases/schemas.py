@@ -223,6 +223,39 @@ class WithdrawInput(TransitionInput):
     reason = _text("the applicant's reason")
 
 
+class BundleCreateInput(Schema):
+    bundle = fields.String(
+        required=True, validate=validate.Length(min=1, max=40), metadata={"description": "the bundle's code (一件事)"}
+    )
+    applicant = fields.Nested(ApplicantInput, required=True)
+    answers = fields.Dict(
+        keys=fields.String(), load_default=dict, metadata={"description": "answers to the intake questions"}
+    )
+    data = fields.Dict(
+        keys=fields.String(), load_default=dict, metadata={"description": "the merged form, by common key"}
+    )
+    member_data = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String()),
+        load_default=dict,
+        metadata={"description": "member basic code → that member's own fields beyond the merged form"},
+    )
+    materials = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(validate=validate.OneOf([m.name for m in MaterialStatus])),
+        load_default=dict,
+        metadata={"description": "merged material name → status (a shared material once)"},
+    )
+    note = _text("remark recorded with the acceptance")
+    window_code = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "code of the acceptance window"}
+    )
+
+
+class BundleChoiceInput(TransitionInput):
+    reason = _text("what the applicant said (optional)")
+
+
 # --- input: list filters ------------------------------------------------------
 
 

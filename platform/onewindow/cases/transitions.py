@@ -235,6 +235,27 @@ TRANSITIONS: dict[str, Transition] = {
             "Register the applicant's withdrawal (撤回申请)",
             "acceptor",
         ),
+        Transition(
+            "deliver_bundle",
+            s.DeliverPickupInput,
+            lambda c, a, d: engine.deliver_bundle(c, a, d["signee_name"], d["signee_id"], d["agent"]),
+            "Hand out every member of a bundle against one signature (一件事统一出件)",
+            "output_clerk",
+        ),
+        Transition(
+            "bundle_continue",
+            s.BundleChoiceInput,
+            lambda c, a, d: engine.bundle_continue(c, a, d["reason"]),
+            "After a member's denial: the applicant continues with the other members (继续办理其余事项)",
+            "acceptor",
+        ),
+        Transition(
+            "bundle_withdraw_all",
+            s.BundleChoiceInput,
+            lambda c, a, d: engine.bundle_withdraw_all(c, a, d["reason"]),
+            "After a member's denial: the applicant withdraws every open member (全部撤回)",
+            "acceptor",
+        ),
     ]
 }
 

@@ -171,6 +171,7 @@ class CaseView(ModelView):
             kind_label=lambda k: KINDS.get(k, (k,))[0],
             state_label=lambda name: _State[name] if name in _State.__members__ else name,
             may_upload=may_upload,
+            bundle_choice=case.is_bundle and _bundle_choice(case),
             local_time=local_time,
             offers=reuse_offers(case.applicant_id, [m.name for m in case.materials], exclude_case=case)
             if may_upload
@@ -230,9 +231,31 @@ class CaseView(ModelView):
         return redirect(_next_url(url_for("CaseView.show", pk=pk)))
 
 
+def _bundle_labels(case: Case) -> list[tuple[str, Any]]:
+    """A bundle's intake answers under its questions, then its one form under the merged labels."""
+    from onewindow.catalogue.bundles import merged_form
+    from onewindow.catalogue.convert import item_to_dict
+
+    data = case.data or {}
+    asked = {q["key"]: q.get("label", q["key"]) for q in case.bundle.questions or []}
+    out = [(asked.get(k, k), v) for k, v in (data.get("answers") or {}).items()]
+    items = {c.item.basic_code: item_to_dict(c.item) for c in case.children}
+    members = [m.as_pack() for m in case.bundle.members if m.basic_code in items]
+    labels = {f.key: f.label for f in merged_form(members, items)}
+    return out + [(labels.get(k, k), v) for k, v in (data.get("form") or {}).items() if v not in ("", None)]
+
+
+def _bundle_choice(case: Case) -> bool:
+    from onewindow.cases.bundles import choice_pending
+
+    return choice_pending(case)
+
+
 def _form_labels(case: Case) -> list[tuple[str, Any]]:
     """The application data as entered, labelled with the item form's labels (plugin
     forms and low-code fields alike); keys no form declares are shown by name."""
+    if case.is_bundle:
+        return _bundle_labels(case)
     labels: dict[str, str] = {}
     form_cls = build_application_form(case.item) if (case.item.form_key or case.item.fields) else None
     if form_cls is not None:
@@ -300,8 +323,11 @@ class WorkbenchView(BaseView):
         items = db.session.query(Item).filter(Item.is_current.is_(True), Item.status == ItemStatus.active)
         if q:
             items = items.filter(Item.name.contains(q) | Item.basic_code.contains(q))
+        from onewindow.models.bundles import Bundle
+
         return self.render_template(
             "cases/workbench.html",
+            bundles=db.session.query(Bundle).order_by(Bundle.name).all(),
             queue=queue,
             answered=answered,
             only_answered=only_answered,
@@ -399,6 +425,86 @@ class WorkbenchView(BaseView):
                 exclude_case=case,
             ),
             local_time=local_time,
+        )
+
+    @expose("/bundle/<int:bundle_id>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("new")
+    def bundle(self, bundle_id):
+        """受理一件事: intake questions, then one form and one materials list for every member."""
+        from onewindow.cases import bundle_web
+        from onewindow.cases import bundles as bundle_cases
+        from onewindow.models.bundles import Bundle
+
+        bundle = db.session.get(Bundle, bundle_id)
+        if bundle is None:
+            abort(404)
+        posted = request.method == "POST"
+        form = request.form if posted else request.args
+        answers = bundle_web.answers_from(bundle, form)
+        plan = forms = None
+        if answers is not None:
+            try:
+                plan = bundle_cases.plan(bundle, answers)
+            except TransitionError as exc:
+                flash(str(exc), "danger")
+        if plan is not None:
+            forms = bundle_web.member_forms(plan, request.form if posted else None)
+        if posted and plan is not None and forms is not None:
+            window = db.session.get(Window, int(form["window_id"])) if (form.get("window_id") or "").isdigit() else None
+            app = bundle_web.application_from(bundle, plan, form, forms, window)
+            result: list[Case] = []
+            statuses = bundle_web.material_statuses(plan, form)
+            if _run(
+                lambda: result.append(bundle_cases.accept_bundle(app, _actor(), statuses, form.get("note", ""))),
+                str(_l("Done")),
+            ):
+                return redirect(url_for("CaseView.show", pk=result[0].id))
+        windows = (
+            db.session.query(Window).filter(Window.id.in_(list(_actor().window_ids) or [0])).order_by(Window.code).all()
+        )
+        return self.render_template(
+            "cases/accept_bundle.html",
+            bundle=bundle,
+            plan=plan,
+            member_forms=forms or {},
+            form=form,
+            windows=windows,
+            statuses=list(MaterialStatus),
+            applicant_types=list(ApplicantType),
+            title=str(_l("Accept a bundle")),
+        )
+
+    @expose("/bundle-case/<number>", methods=["GET", "POST"])
+    @has_access
+    @permission_name("existing")
+    def bundle_correction(self, number):
+        """The applicant answers the bundle's one correction notice: the merged list checked once more."""
+        from onewindow.cases import bundle_web
+        from onewindow.cases import bundles as bundle_cases
+
+        case = _case_or_404(number)
+        if not case.is_bundle:
+            abort(404)
+        plan = bundle_cases.plan(case.bundle, (case.data or {}).get("answers") or {})
+        if request.method == "POST":
+            statuses = bundle_web.material_statuses(plan, request.form)
+            if _run(
+                lambda: bundle_cases.accept_bundle_correction(case, _actor(), statuses, request.form.get("note", "")),
+                str(_l("Done")),
+            ):
+                return redirect(url_for("CaseView.show", pk=case.id))
+        return self.render_template(
+            "cases/accept_bundle.html",
+            bundle=case.bundle,
+            plan=plan,
+            case=case,
+            member_forms={},
+            form=request.form,
+            windows=[],
+            statuses=list(MaterialStatus),
+            applicant_types=list(ApplicantType),
+            title=str(_l("Accept a bundle")),
         )
 
     def _application(self, item: Item, form, app_form: Form | None) -> engine.Application | None:
@@ -500,7 +606,10 @@ class OutputView(BaseView):
     @has_access
     def index(self):
         # Oldest first, bounded: at 1,000,000 cases a quarter of them may wait here.
-        waiting, more_waiting = _queue(_cases_with_item().filter(Case.state == CaseState.at_output).order_by(Case.id))
+        # a bundle's members are handed out with their bundle (its row, one signature)
+        waiting, more_waiting = _queue(
+            _cases_with_item().filter(Case.state == CaseState.at_output, Case.parent_id.is_(None)).order_by(Case.id)
+        )
         posted, more_posted = _queue(db.session.query(Case).filter(Case.state == CaseState.posted).order_by(Case.id))
         return self.render_template(
             "cases/output.html",

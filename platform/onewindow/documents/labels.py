@@ -69,6 +69,12 @@ ACTION_LABELS = {
     "reuse_material_files": _l("Materials reused from an earlier case"),
     "archive": _l("Case file archived"),
     "retention_purge": _l("Files removed after the retention period"),
+    "bundle_receive": _l("Received as part of a bundle"),
+    "bundle_correction": _l("Waiting for the bundle's corrections"),
+    "member_decided": _l("An item of the bundle was decided"),
+    "member_denied": _l("An item of the bundle was denied: the applicant's choice is due"),
+    "bundle_ready": _l("Every item decided: the bundle is at the output window"),
+    "bundle_choice": _l("The applicant's choice after a denial recorded"),
 }
 UNKNOWN_ACTION = _l("Processed")
 

@@ -97,7 +97,17 @@ def public_progress(case: Case) -> dict[str, Any]:
     decision = DECISION_LABELS.get(case.decision or "")
     return {
         "number": case.number,
-        "item": case.item.name,
+        "item": case.bundle.name if case.is_bundle else case.item.name,
+        # 一件事: each member with its own state and due date (the public sees no more of a member)
+        "members": [
+            {
+                "item": c.item.name,
+                "state": c.state.name,
+                "state_label": str(c.state),
+                "due_date": c.due_date.isoformat() if c.due_date else None,
+            }
+            for c in (case.children if case.is_bundle else [])
+        ],
         "applicant": mask_name(case.applicant_name),
         "state": case.state.name,
         "state_label": str(case.state),

@@ -9,6 +9,12 @@
 - open yellow and red cards (now)
 
 Counts are grouped in SQL; only the average needs the calendar, over two date columns.
+
+一件事 (a bundle) counts once: its members (child cases) count in their own departments'
+and windows' rows, each with its own item's figures, and never its parent; the total row
+counts the parent instead of its members — one application, accepted once, 即办 when
+every member is 即办件, 联办 when its members (or their steps) involve more than one
+department, decided (and on time or not) once when its last member is decided.
 """
 
 from __future__ import annotations
@@ -91,16 +97,21 @@ def indicators(start: dt.date, end: dt.date, by: str = "department") -> list[Row
         .having(func.count(func.distinct(CaseStep.department_id)) > 1)
         .subquery()
     )
+    whole = Row(None, "合计")  # the centre counts a bundle once: its parent, not its members
+    kind = sql_case((Case.parent_id.isnot(None), MEMBER), (Case.bundle_id.isnot(None), BUNDLE), else_=PLAIN)
+
     received = db.session.execute(
-        select(group, func.count(Case.id), func.sum(sql_case((Case.channel == Channel.online, 1), else_=0)))
+        select(group, kind, func.count(Case.id), func.sum(sql_case((Case.channel == Channel.online, 1), else_=0)))
         .where(Case.received_at >= lo, Case.received_at < hi)
-        .group_by(group)
+        .group_by(group, kind)
     ).all()
-    for key, count, online in received:
-        row(key).received, row(key).online = count, int(online or 0)
+    for key, kind_, count, online in received:
+        for r in _targets(row, key, kind_, whole):
+            r.received, r.online = r.received + count, r.online + int(online or 0)
     accepted = db.session.execute(
         select(
             group,
+            kind,
             func.count(Case.id),
             func.sum(sql_case((Item.handling_type == HandlingType.immediate, 1), else_=0)),
             func.count(joint.c.case_id),
@@ -108,22 +119,27 @@ def indicators(start: dt.date, end: dt.date, by: str = "department") -> list[Row
         .join(Item, Item.id == Case.item_id)
         .outerjoin(joint, joint.c.case_id == Case.id)
         .where(Case.accepted_on >= start, Case.accepted_on <= end)
-        .group_by(group)
+        .group_by(group, kind)
     ).all()
-    for key, count, immediate, joint_count in accepted:
-        r = row(key)
-        r.accepted, r.immediate, r.joint = count, int(immediate or 0), joint_count
+    for key, kind_, count, immediate, joint_count in accepted:
+        for r in _targets(row, key, kind_, whole):
+            r.accepted += count
+            if kind_ != BUNDLE:  # a bundle's own: from its members (_bundles_accepted)
+                r.immediate, r.joint = r.immediate + int(immediate or 0), r.joint + joint_count
+    bundle_immediate, bundle_joint = _bundles_accepted(start, end)
+    whole.immediate += bundle_immediate
+    whole.joint += bundle_joint
     calendar = get_calendar()
     decided = db.session.execute(
-        select(group, Case.accepted_on, Case.decided_at, Case.due_date).where(
+        select(group, kind, Case.accepted_on, Case.decided_at, Case.due_date).where(
             Case.decided_at >= lo, Case.decided_at < hi, Case.accepted_on.isnot(None)
         )
     ).all()
-    for key, accepted_on, decided_at, due in decided:
-        r = row(key)
-        r.decided += 1
-        r.on_time += bool(due is None or decided_at.date() <= due)
-        r.workdays.append(max(0, calendar.workdays_between(accepted_on, decided_at.date())))
+    for key, kind_, accepted_on, decided_at, due in decided:
+        for r in _targets(row, key, kind_, whole):
+            r.decided += 1
+            r.on_time += bool(due is None or decided_at.date() <= due)
+            r.workdays.append(max(0, calendar.workdays_between(accepted_on, decided_at.date())))
     egroup = Evaluation.department_id if by == "department" else Evaluation.window_id
     evaluations = db.session.execute(
         select(
@@ -141,28 +157,49 @@ def indicators(start: dt.date, end: dt.date, by: str = "department") -> list[Row
     for key, level, count in cards:
         setattr(row(key), CardLevel[level].name if isinstance(level, str) else level.name, count)
     ordered = sorted(rows.values(), key=lambda r: (r.key is None, r.name))
-    return ordered + [_total(ordered)]
+    return ordered + [_total(ordered, whole)]
 
 
-def _total(rows: list[Row]) -> Row:
-    total = Row(None, "合计")
+PLAIN, MEMBER, BUNDLE = "plain", "member", "bundle"
+
+
+def _targets(row, key, kind: str, whole: Row) -> list[Row]:
+    """Where a case counts: a member in its own row only, a bundle's parent in the total
+    only, any other case in both."""
+    if kind == MEMBER:
+        return [row(key)]
+    if kind == BUNDLE:
+        return [whole]
+    return [row(key), whole]
+
+
+def _bundles_accepted(start: dt.date, end: dt.date) -> tuple[int, int]:
+    """Of the bundles accepted in the period: how many are 即办 (every member a 即办件)
+    and how many 联办 (their members' departments and steps more than one department)."""
+    parent = Case.__table__.alias("parent")
+    members = db.session.execute(
+        select(Case.parent_id, Item.handling_type, Case.department_id, CaseStep.department_id)
+        .join(parent, parent.c.id == Case.parent_id)
+        .join(Item, Item.id == Case.item_id)
+        .outerjoin(CaseStep, CaseStep.case_id == Case.id)
+        .where(parent.c.accepted_on >= start, parent.c.accepted_on <= end)
+    ).all()
+    handling: dict[int, set] = {}
+    departments: dict[int, set] = {}
+    for parent_id, handling_type, department_id, step_department_id in members:
+        handling.setdefault(parent_id, set()).add(handling_type)
+        departments.setdefault(parent_id, set()).update({department_id, step_department_id} - {None})
+    immediate = sum(1 for kinds in handling.values() if kinds == {HandlingType.immediate})
+    joint = sum(1 for ids in departments.values() if len(ids) > 1)
+    return immediate, joint
+
+
+def _total(rows: list[Row], whole: Row) -> Row:
+    """The centre's row: cases counted once (``whole``), evaluations and cards summed."""
     for r in rows:
-        for name in (
-            "received",
-            "online",
-            "accepted",
-            "immediate",
-            "joint",
-            "decided",
-            "on_time",
-            "evaluations",
-            "satisfied",
-            "yellow",
-            "red",
-        ):
-            setattr(total, name, getattr(total, name) + getattr(r, name))
-        total.workdays.extend(r.workdays)
-    return total
+        for name in ("evaluations", "satisfied", "yellow", "red"):
+            setattr(whole, name, getattr(whole, name) + getattr(r, name))
+    return whole
 
 
 def _names(by: str) -> dict[int, str]:

@@ -218,6 +218,8 @@ def _case_due(p: Params):
         .where(
             p.state_in(Case.state, CLOCK_RUNNING),
             p.unindexed(Case.due_date).isnot(None),
+            # 一件事: the bundle's limit is watched on its parent; a member's on its own steps
+            Case.parent_id.is_(None),
             p.restrict(Case.__table__, case="id"),
         )
     )

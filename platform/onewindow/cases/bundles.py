@@ -1,0 +1,517 @@
+"""一件事一次办: a bundle accepted as one parent case with a child case per member [国发〔2024〕3号].
+
+The parent (``Case.bundle_id`` set, no ``parent_id``) is what the applicant sees: one
+acceptance notice listing every member with its own due date, one correction notice
+covering all members, one handover at the output window with one signature. Each member
+is an ordinary case of its item (``parent_id`` set), accepted, routed and decided by the
+ordinary transitions — run inside the bundle's one unit of work, so the parent and every
+child are written together or not at all. The parent follows its children: it moves to
+the output window when every child is decided; a child's denial records that the
+applicant's choice is due (continue with the rest, or withdraw all).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from onewindow.app import db
+from onewindow.cases import clock
+from onewindow.cases.acceptance import (
+    ACCEPTING_ROLES,
+    PRESENT,
+    Application,
+    _apply_statuses,
+    _missing,
+    accept,
+)
+from onewindow.cases.core import Actor, issue_notice, require_role, require_state, transition, unit_of_work
+from onewindow.cases.errors import TransitionError
+from onewindow.cases.models import ApplicantType, Case, CaseState, Channel, MaterialStatus
+from onewindow.cases.numbering import new_query_code, next_case_number
+from onewindow.cases.output import OUTPUT_ROLES, _check_signee, deliver_pickup
+from onewindow.catalogue.bundles import (
+    applicable_members,
+    critical_path,
+    material_identity,
+    merged_form,
+    merged_materials,
+    split_answers,
+)
+from onewindow.catalogue.convert import item_to_dict
+from onewindow.models.bundles import Bundle, BundleMember
+from onewindow.models.items import Item, Necessity
+from onewindow.models.org import Window
+
+#: the applicant's choice after a member was denied (继续办理其余事项 / 全部撤回)
+CHOICES = ("continue", "withdraw_all")
+DECIDED = {CaseState.approved, CaseState.denied, CaseState.at_output, CaseState.posted, CaseState.delivered}
+ENDED = DECIDED | {CaseState.withdrawn, CaseState.rejected}
+
+
+@dataclass
+class BundleApplication:
+    """What the applicant hands in once for the whole bundle (一表申请, 一套材料)."""
+
+    bundle: Bundle
+    applicant_type: ApplicantType
+    applicant_name: str
+    applicant_id: str
+    #: answers to the bundle's intake questions (which members apply)
+    answers: dict[str, Any] = field(default_factory=dict)
+    #: the merged form, by common key (a shared field once)
+    data: dict[str, Any] = field(default_factory=dict)
+    channel: Channel = Channel.window
+    phone: str | None = None
+    address: str | None = None
+    window: Window | None = None
+    #: answers only one member's own form asks beyond the merged form (the 股东 rows of
+    #: 企业设立登记's plugin form), by member basic code
+    member_data: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def member_items(bundle: Bundle) -> dict[str, Item]:
+    """The current version of each member's item, by basic code."""
+    codes = [m.implementation_code for m in bundle.members]
+    rows = db.session.scalars(select(Item).where(Item.implementation_code.in_(codes), Item.is_current.is_(True)))
+    return {i.basic_code: i for i in rows}
+
+
+def applicable(bundle: Bundle, answers: dict[str, Any]) -> list[BundleMember]:
+    """The members whose condition the intake answers meet."""
+    wanted = {m["item"] for m in applicable_members({"members": [m.as_pack() for m in bundle.members]}, answers)}
+    return [m for m in bundle.members if m.basic_code in wanted]
+
+
+@dataclass
+class Plan:
+    """What one intake makes of the bundle: its members, the merged form and materials."""
+
+    members: list[BundleMember]
+    items: dict[str, Item]
+    form: list  # MergedField
+    materials: list  # MergedMaterial
+    finish: dict[str, int]  # member basic code → working days from acceptance (critical path)
+    days: int
+
+
+def plan(bundle: Bundle, answers: dict[str, Any]) -> Plan:
+    members = applicable(bundle, answers)
+    if not members:
+        raise TransitionError(f"按所填情况，一件事“{bundle.name}”没有需要办理的事项；请核对申请情况")
+    items = member_items(bundle)
+    absent = [m.basic_code for m in members if m.basic_code not in items]
+    if absent:
+        raise TransitionError(f"一件事“{bundle.name}”的事项 {'、'.join(absent)} 未在本中心上线，暂不能受理")
+    declared = {m.basic_code: item_to_dict(items[m.basic_code]) for m in members}
+    packed = [m.as_pack() for m in members]
+    cp = critical_path(packed, declared)
+    return Plan(
+        members,
+        items,
+        merged_form(packed, declared),
+        merged_materials(packed, declared, bundle.same_materials or []),
+        cp.finish,
+        max(cp.days, bundle.declared_days or 0),
+    )
+
+
+def _member_statuses(p: Plan, code: str, materials: dict[str, Any]) -> dict[int, Any]:
+    """The window's check of the merged list (by merged name), for one member's own materials:
+    a shared material ticked once counts for every member that needs it."""
+    same = {name: group[0] for group in (p.members[0].bundle.same_materials or []) for name in group if group}
+    by_identity = {}
+    for merged in p.materials:
+        if merged.name in materials:
+            for target_code, name in merged.targets:
+                by_identity[(target_code, name)] = materials[merged.name]
+    out = {}
+    for mat in p.items[code].materials:
+        status = by_identity.get((code, mat.name))
+        if status is None:  # the same material under another member's name
+            identity = material_identity({"name": mat.name, "licence_type_code": mat.licence_type_code}, same)
+            status = next(
+                (
+                    materials[m.name]
+                    for m in p.materials
+                    if m.name in materials
+                    and material_identity({"name": m.name, "licence_type_code": m.licence_type_code}, same) == identity
+                ),
+                None,
+            )
+        if status is not None:
+            out[mat.id] = status
+    return out
+
+
+def _new_parent(app: BundleApplication, p: Plan) -> Case:
+    now = clock.now()
+    bundle = app.bundle
+    lead = next(
+        (p.items[m.basic_code] for m in p.members if p.items[m.basic_code].department_id == bundle.lead_department_id),
+        None,
+    )
+    lead = lead or p.items[p.members[0].basic_code]
+    parent = Case(
+        number=next_case_number(lead.implementation_code, now.date()),
+        query_code=new_query_code(),
+        item=lead,
+        department_id=bundle.lead_department_id,
+        bundle=bundle,
+        state=CaseState.submitted,
+        channel=app.channel,
+        window=app.window,
+        applicant_type=app.applicant_type,
+        applicant_name=(app.applicant_name or "").strip(),
+        applicant_id=(app.applicant_id or "").strip().upper(),
+        applicant_phone=app.phone,
+        applicant_address=app.address,
+        data={"answers": dict(app.answers), "form": dict(app.data)},
+        received_at=now,
+        updated_at=now,
+        corrections_issued=0,
+        stopped_days=0,
+        extended_days=0,
+        simulated=False,
+        due_confirmed=True,
+    )
+    db.session.add(parent)
+    db.session.flush()  # the parent's key: every child names it (``parent_id``)
+    return parent
+
+
+def accept_bundle(app: BundleApplication, actor: Actor, materials: dict[str, Any], note: str = "") -> Case:
+    """受理一件事: one parent case, a child case per applicable member, in one transaction.
+
+    ``materials``: the window's check of the merged list (merged material name → status).
+    Everything present → every child is accepted and routed, one 受理通知书 lists every
+    member with its due date. Anything missing → one 补齐补正通知书 covering all members;
+    the applicant answers it once (:func:`accept_bundle_correction`)."""
+    with unit_of_work():
+        require_role(actor, ACCEPTING_ROLES, "受理一件事")
+        if app.window is not None and app.window.id not in actor.window_ids and not actor.has("admin"):
+            raise TransitionError(
+                f"您未被分配到窗口 {app.window.code}（{app.window.name}），不能以该窗口受理；请选择您本人的窗口"
+            )
+        p = plan(app.bundle, app.answers)
+        parent = _new_parent(app, p)
+        transition(
+            parent,
+            CaseState.submitted,
+            "bundle_receive",
+            actor,
+            payload={"bundle": app.bundle.code, "members": [m.basic_code for m in p.members]},
+        )
+        answers = split_answers(p.form, app.data)
+        children = []
+        for m in p.members:
+            child_app = Application(
+                p.items[m.basic_code],
+                app.applicant_type,
+                app.applicant_name,
+                app.applicant_id,
+                app.channel,
+                data={**(app.member_data.get(m.basic_code) or {}), **answers.get(m.basic_code, {})},
+                phone=app.phone,
+                address=app.address,
+                window=app.window,
+                parent=parent,
+            )
+            children.append((m, child_app, _member_statuses(p, m.basic_code, materials)))
+        missing = _missing_by_member(children, actor)
+        if any(missing.values()):
+            _bundle_correction(parent, actor, missing, note)
+        else:
+            for m, child_app, statuses in children:
+                _accept_member(child_app, actor, statuses, p, m, note)
+            _bundle_accepted(parent, actor, p, note)
+    return parent
+
+
+def _missing_by_member(children: list, actor: Actor) -> dict[str, list[str]]:
+    """Create each child (received, not yet accepted) and name what each one lacks."""
+    from onewindow.cases.acceptance import _target
+
+    out = {}
+    for m, child_app, statuses in children:
+        with unit_of_work():
+            child = _target(child_app, actor, "受理")
+            _apply_statuses(child, statuses, actor, "受理")
+            transition(child, CaseState.submitted, "bundle_receive", actor, payload={"parent": child_app.parent.number})
+            child_app.case = child  # type: ignore[attr-defined]
+            out[m.basic_code] = [x.name for x in _missing(child, {Necessity.required, Necessity.deferrable})]
+    return out
+
+
+def _accept_member(child_app: Application, actor: Actor, statuses: dict, p: Plan, m: BundleMember, note: str) -> Case:
+    child = accept(child_app.case, actor, statuses, note)  # type: ignore[attr-defined]
+    _member_due(child, p, m)
+    return child
+
+
+def _member_due(child: Case, p: Plan, m: BundleMember) -> None:
+    """A member that waits for others (``after``) is due at the end of its chain (critical path)."""
+    finish, _ = clock.add_workdays(child.accepted_on, p.finish.get(m.basic_code, 0))
+    if child.due_date is None or finish > child.due_date:
+        child.due_date = finish
+
+
+def _members_content(parent: Case) -> list[dict]:
+    return [
+        {
+            "number": c.number,
+            "item": c.item.name,
+            "department": c.item.department.name,
+            "due_date": c.due_date.isoformat() if c.due_date else "",
+            "state": c.state.name,
+        }
+        for c in _children(parent)
+    ]
+
+
+def _children(parent: Case) -> list[Case]:
+    """The parent's children, the ones created in this transaction too (not yet written)."""
+    stored = list(db.session.scalars(select(Case).where(Case.parent_id == parent.id).order_by(Case.id)))
+    known = {id(c) for c in stored}
+    stored += [o for o in db.session.new if isinstance(o, Case) and o.parent_id == parent.id and id(o) not in known]
+    order = {m.basic_code: m.position for m in parent.bundle.members}  # the bundle's order of members
+    return sorted(stored, key=lambda c: (order.get(c.item.basic_code, 0), c.number))
+
+
+def _head(parent: Case) -> dict:
+    """What every notice of the bundle starts with: its number, name, applicant, lead department."""
+    return {
+        "number": parent.number,
+        "bundle": parent.bundle.name,
+        "item": parent.bundle.name,
+        "applicant": parent.applicant_name,
+        "department": parent.department.name,
+        "received_at": parent.received_at.isoformat(sep=" "),
+    }
+
+
+def _bundle_accepted(parent: Case, actor: Actor, p: Plan, note: str) -> None:
+    children = _children(parent)
+    parent.accepted_on, parent.accepted_by = clock.today(), actor.username
+    parent.due_date, parent.due_confirmed = clock.add_workdays(parent.accepted_on, p.days)
+    parent.due_date = max([parent.due_date, *(c.due_date for c in children if c.due_date)])
+    parent.pickup_date = parent.due_date
+    transition(parent, CaseState.in_review, "accept", actor, reason=note, payload={"members": len(children)})
+    window = parent.window
+    issue_notice(
+        parent,
+        "acceptance",
+        actor,
+        {
+            **_head(parent),
+            "accepted_on": parent.accepted_on.isoformat(),
+            "promised_days": p.days,
+            "due_date": parent.due_date.isoformat(),
+            "due_confirmed": parent.due_confirmed,
+            "pickup_date": parent.pickup_date.isoformat(),
+            "pickup_place": f"{window.zone.centre.name} 统一出件窗口" if window else "统一出件窗口",
+            "query_code": parent.query_code,
+            "members": _members_content(parent),
+            "materials": [
+                {"name": m.name, "status": _merged_status(children, m).name, "shared": m.shared} for m in p.materials
+            ],
+        },
+    )
+
+
+def _merged_status(children: list[Case], merged: Any) -> MaterialStatus:
+    """A merged material's status as recorded on the children that need it (the same on each)."""
+    wanted = set(merged.targets)
+    found = [m.status for c in children for m in c.materials if (c.item.basic_code, m.name) in wanted]
+    if found and all(s in PRESENT for s in found):
+        return MaterialStatus.from_library if MaterialStatus.from_library in found else MaterialStatus.submitted
+    return found[0] if found else MaterialStatus.missing
+
+
+def _bundle_correction(parent: Case, actor: Actor, missing: dict[str, list[str]], note: str) -> None:
+    """ONE 补齐补正通知书 for the whole bundle (一次性告知): every member's missing materials."""
+    children = _children(parent)
+    listed = []
+    for child in children:
+        lacks = missing.get(child.item.basic_code) or []
+        if lacks:
+            child.corrections_issued += 1
+        for material in child.materials:
+            if material.name in lacks:
+                material.problem = "未提交"
+        transition(child, CaseState.correction, "bundle_correction", actor, payload={"missing": lacks})
+        listed += [{"member": child.item.name, "material": name, "problem": "未提交"} for name in lacks]
+    seen: dict[str, dict] = {}
+    for row in listed:  # a shared material once, naming every member that needs it
+        line = seen.setdefault(row["material"], {"material": row["material"], "problem": row["problem"], "members": []})
+        line["members"].append(row["member"])
+    parent.corrections_issued += 1
+    items = [{**e, "member": "、".join(e["members"])} for e in seen.values()]
+    transition(parent, CaseState.correction, "request_correction", actor, reason=note, payload={"items": items})
+    from onewindow.cases import limits
+
+    issue_notice(
+        parent,
+        "correction",
+        actor,
+        {
+            **_head(parent),
+            "items": items,
+            "members": _members_content(parent),
+            "general": note,
+            "override_reason": "",
+            "supply_by": limits.correction_supply_deadline(clock.today()).isoformat(),
+        },
+    )
+
+
+def accept_bundle_correction(parent: Case, actor: Actor, materials: dict[str, Any], note: str = "") -> Case:
+    """The applicant answers the bundle's one correction notice: every member is accepted at once."""
+    with unit_of_work():
+        require_role(actor, ACCEPTING_ROLES, "受理一件事")
+        require_bundle(parent)
+        require_state(parent, {CaseState.correction}, "受理补正后的一件事")
+        p = plan(parent.bundle, (parent.data or {}).get("answers") or {})
+        children = _children(parent)
+        by_code = {m.basic_code: m for m in p.members}
+        for child in children:
+            m = by_code[child.item.basic_code]
+            child_app = Application(child.item, child.applicant_type, child.applicant_name, child.applicant_id)
+            child_app.case = child  # type: ignore[attr-defined]
+            _accept_member(child_app, actor, _member_statuses(p, m.basic_code, materials), p, m, note)
+        _bundle_accepted(parent, actor, p, note)
+    return parent
+
+
+def require_bundle(case: Case) -> None:
+    if not case.is_bundle:
+        raise TransitionError(f"办件 {case.number} 不是“一件事”的办件")
+
+
+# --------------------------------------------------------------------------- the parent follows
+
+
+def member_decided(child: Case, actor: Actor) -> None:
+    """A member was decided or withdrawn: recorded on the parent (its version checked, so
+    two members decided at once are serialised); every member ended → the parent goes to
+    output (a decision to hand out), or is withdrawn (every member withdrawn)."""
+    parent = db.session.get(Case, child.parent_id)
+    if parent is None or parent.state not in (CaseState.in_review, CaseState.suspended):
+        return
+    children = _children(parent)
+    payload = {"member": child.number, "item": child.item.name, "decision": child.decision, "state": child.state.name}
+    # a denial leaves the others open: the applicant chooses to continue or withdraw all
+    action = "member_denied" if child.decision == "denied" else "member_decided"
+    transition(parent, None, action, actor, payload=payload)
+    if all(c.state in ENDED for c in children):
+        if any(c.state in DECIDED for c in children):
+            _to_output(parent, actor)
+        else:  # every member withdrawn
+            parent.closed_at = clock.now()
+            transition(parent, CaseState.withdrawn, "withdraw", actor, reason="申请人撤回全部事项")
+
+
+def _to_output(parent: Case, actor: Actor) -> None:
+    children = _children(parent)
+    parent.decided_at = clock.now()
+    parent.decision = "approved" if any(c.decision == "approved" for c in children) else "denied"
+    transition(
+        parent,
+        CaseState.at_output,
+        "bundle_ready",
+        actor,
+        payload={"members": [{"number": c.number, "state": c.state.name} for c in children]},
+    )
+
+
+def choice_pending(parent: Case) -> bool:
+    """A member was denied and the applicant has not yet chosen how to go on."""
+    if not parent.is_bundle or parent.state not in (CaseState.in_review, CaseState.suspended):
+        return False
+    actions = [e.action for e in parent.events]
+    denied = max((i for i, a in enumerate(actions) if a == "member_denied"), default=-1)
+    chosen = max((i for i, a in enumerate(actions) if a == "bundle_choice"), default=-1)
+    return denied > chosen
+
+
+def bundle_continue(parent: Case, actor: Actor, reason: str = "") -> Case:
+    """继续办理其余事项: after a member's denial the applicant goes on with the others."""
+    return record_choice(parent, actor, "continue", reason)
+
+
+def bundle_withdraw_all(parent: Case, actor: Actor, reason: str = "") -> Case:
+    """全部撤回: after a member's denial the applicant withdraws every open member."""
+    return record_choice(parent, actor, "withdraw_all", reason)
+
+
+def record_choice(parent: Case, actor: Actor, choice: str, reason: str = "") -> Case:
+    """The applicant's choice after a member's denial (继续办理其余事项 / 全部撤回), recorded on the parent."""
+    with unit_of_work():
+        require_role(actor, ("acceptor",), "登记申请人的选择")
+        require_bundle(parent)
+        if choice not in CHOICES:
+            raise TransitionError(f"选择 {choice!r} 无效；可选：继续办理其余事项（continue）、全部撤回（withdraw_all）")
+        if not choice_pending(parent):
+            raise TransitionError(f"一件事 {parent.number} 没有待申请人选择的不予许可事项")
+        transition(parent, None, "bundle_choice", actor, reason=reason, payload={"choice": choice})
+        if choice == "withdraw_all":
+            from onewindow.cases.clockops import withdraw
+
+            for child in _children(parent):  # the last one moves the parent on (member_decided)
+                if child.state not in ENDED:
+                    withdraw(child, actor, reason or "申请人选择全部撤回")
+    return parent
+
+
+# --------------------------------------------------------------------------- output
+
+
+def deliver_bundle(parent: Case, actor: Actor, signee_name: str, signee_id: str, agent: bool = False) -> Case:
+    """统一出件: every member's result handed out together against ONE signature (one 签收表)."""
+    with unit_of_work():
+        require_bundle(parent)
+        require_state(parent, {CaseState.at_output}, "发放一件事的办理结果")
+        require_role(actor, OUTPUT_ROLES, "发放办理结果")
+        _check_signee(parent, signee_name, signee_id, agent)
+        children = _children(parent)
+        waiting = [c for c in children if c.state == CaseState.approved]
+        if waiting:
+            names = "、".join(f"“{c.item.name}”（{c.item.department.name}）" for c in waiting)
+            raise TransitionError(f"{names} 的办理结果尚未移交出件窗口；请待各部门移交后一并发放")
+        delivered = []
+        for child in children:
+            if child.state == CaseState.at_output:
+                deliver_pickup(child, actor, signee_name, signee_id, agent, with_bundle=True)
+            delivered.append(
+                {
+                    "number": child.number,
+                    "item": child.item.name,
+                    "state": child.state.name,
+                    "licence": child.licence_identifier or "",
+                }
+            )
+        now = clock.now()
+        parent.delivery_method, parent.signee, parent.delivered_at, parent.closed_at = "pickup", signee_name, now, now
+        transition(
+            parent, CaseState.delivered, "deliver_pickup", actor, payload={"signee": signee_name, "agent": agent}
+        )
+        issue_notice(
+            parent,
+            "receipt_sheet",
+            actor,
+            {
+                "number": parent.number,
+                "bundle": parent.bundle.name,
+                "item": parent.bundle.name,
+                "applicant": parent.applicant_name,
+                "signee": signee_name,
+                "signee_id": signee_id,
+                "agent": agent,
+                "signed_at": now.isoformat(sep=" "),
+                "members": delivered,
+                "licence": None,
+            },
+        )
+    return parent
