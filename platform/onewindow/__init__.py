@@ -112,6 +112,7 @@ _PUBLIC: dict[str, str] = {
     # logins of the plugin's own accounts: the lockout rules and the password policy
     "guarded_login": "onewindow.auth.lockout:guarded_login",
     "LoginLocked": "onewindow.auth.lockout:LoginLocked",
+    "clear_lockout": "onewindow.auth.lockout:clear_lockout",
     "password_problem": "onewindow.auth.passwords:password_problem",
     # errors
     "OneWindowError": "onewindow.errors:OneWindowError",
