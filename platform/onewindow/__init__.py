@@ -54,6 +54,7 @@ _PUBLIC: dict[str, str] = {
     "add_material_files": "onewindow.cases.materialfiles:add_material_files",
     "precheck_uploads": "onewindow.cases.materialfiles:precheck_uploads",
     "FileRefused": "onewindow.cases.materialfiles:FileRefused",
+    "Upload": "onewindow.cases.materialfiles:Upload",
     "uploads_from": "onewindow.cases.files_web:uploads_from",
     "Form": "onewindow.forms:Form",
     # roles and department scope

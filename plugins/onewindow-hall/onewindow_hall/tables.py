@@ -60,9 +60,10 @@ class Draft(Model):
 
 
 class DraftFile(Model):
-    """A file uploaded on a draft, for one material of the item; its bytes are in the
-    platform's file store (``storage_key``). Submitting the draft moves it to the case;
-    deleting the draft deletes it."""
+    """A file uploaded on a draft, for one material of the item, kept in the row with the
+    draft (not in the case file store, whose sweep only knows case files): submitting the
+    draft moves it to the case's files in the submission's transaction; deleting the draft
+    deletes it with the draft."""
 
     __tablename__ = "hall_draft_file"
 
@@ -74,7 +75,7 @@ class DraftFile(Model):
     media_type: Mapped[str] = mapped_column(String(100), nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
-    storage_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
