@@ -22,10 +22,11 @@ MATERIAL = "个体工商户登记（备案）申请书"
 
 def test_the_guide_offers_the_demo_packs_blank_form_and_sample_without_login(client):
     page = client.get(f"/hall/items/{CODE}").get_data(as_text=True)
-    link = r'<a href="(/hall/items/[0-9A-Z]+/forms/\d+)" data-kind="(blank|sample)" download>([^<]+)</a>'
+    link = r'<a href="(/hall/items/[0-9A-Z]+/forms/\d+)" data-kind="(blank|sample)" title="[^"]+" download>([^<]+)</a>'
     links = re.findall(link, page)
     assert {kind for _href, kind, _text in links} == {"blank", "sample"}
-    assert any("下载空白表格" in text and "空白表格" in text for _h, kind, text in links if kind == "blank")
+    assert [text for _h, kind, text in links if kind == "blank"] == ["下载空白表格"]
+    assert 'title="个体工商户登记（备案）申请书（空白表格）"' in page
     blank = next(href for href, kind, _t in links if kind == "blank")
     response = client.get(blank)  # an anonymous visitor
     assert response.status_code == 200 and response.mimetype == "application/pdf"
