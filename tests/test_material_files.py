@@ -148,14 +148,18 @@ def test_too_many_files_at_once_are_refused(case, actor, app):
     refused(case, actor, [up(f"{i}.pdf", PDF) for i in range(3)], "超过上限 2 个")
 
 
+#: A plugin refusing every file whose name starts with "virus" (an antivirus finding).
+ANTIVIRUS = (
+    "from onewindow.plugins import hookimpl\n"
+    "@hookimpl\n"
+    "def material_file_added(case, material, file):\n"
+    "    if file.original_name.startswith('virus'):\n"
+    "        return '病毒扫描发现 EICAR 测试特征'\n"
+)
+
+
 def test_a_plugin_can_refuse_a_file_through_material_file_added(make_app, make_item, actor, throwaway_plugin):
-    plugin = throwaway_plugin(
-        "from onewindow.plugins import hookimpl\n"
-        "@hookimpl\n"
-        "def material_file_added(case, material, file):\n"
-        "    if file.original_name.startswith('virus'):\n"
-        "        return '病毒扫描发现 EICAR 测试特征'\n"
-    )
+    plugin = throwaway_plugin(ANTIVIRUS)
     app = make_app(plugins=[("antivirus", plugin)])
     with app.app_context():
         item = db.session.get(Item, make_item())

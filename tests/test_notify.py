@@ -131,6 +131,31 @@ def test_a_plugin_registers_an_sms_backend(make_app, throwaway_plugin):
     assert plugin.SENT == [("13800138000", "您好")]
 
 
+def test_a_notification_sent_in_a_transaction_is_delivered_only_when_it_commits(make_app, throwaway_plugin):
+    """``in_transaction=True`` (a case_transition hook): nothing goes out for a rolled-back
+    transaction; after the commit the backend delivers and the outcome is on the row."""
+    plugin = throwaway_plugin("""
+        from onewindow.plugins import hookimpl
+        SENT = []
+
+        @hookimpl
+        def register_notification_backends(register):
+            register("fake-gateway", lambda n: SENT.append(n.body), channels=("sms",))
+    """)
+    app = make_app(plugins=[("gateway", plugin)], config={"NOTIFY_SMS_BACKEND": "fake-gateway"})
+    with app.test_request_context():
+        send("13800138000", "test.tx", "s", "回滚的", "sms", in_transaction=True)
+        assert plugin.SENT == []
+        db.session.rollback()
+        assert plugin.SENT == [] and db.session.query(Notification).count() == 0
+        send("13800138000", "test.tx", "s", "提交的", "sms", in_transaction=True)
+        assert plugin.SENT == []
+        db.session.commit()
+        assert plugin.SENT == ["提交的"]
+        [row] = db.session.query(Notification).all()
+        assert row.status == NotifyStatus.sent and row.sent_at is not None
+
+
 def test_outbox_screen_is_for_the_admin_only_and_masks_personal_data(app, login):
     with app.test_request_context():
         code_id = send("13800138000", "hall.one_time_code", "验证码", "您的验证码 482913", secret=True).id

@@ -54,6 +54,7 @@ _PUBLIC: dict[str, str] = {
     "add_material_files": "onewindow.cases.materialfiles:add_material_files",
     "precheck_uploads": "onewindow.cases.materialfiles:precheck_uploads",
     "FileRefused": "onewindow.cases.materialfiles:FileRefused",
+    "Upload": "onewindow.cases.materialfiles:Upload",
     "uploads_from": "onewindow.cases.files_web:uploads_from",
     "Form": "onewindow.forms:Form",
     # roles and department scope
@@ -114,6 +115,7 @@ _PUBLIC: dict[str, str] = {
     # logins of the plugin's own accounts: the lockout rules and the password policy
     "guarded_login": "onewindow.auth.lockout:guarded_login",
     "LoginLocked": "onewindow.auth.lockout:LoginLocked",
+    "clear_lockout": "onewindow.auth.lockout:clear_lockout",
     "password_problem": "onewindow.auth.passwords:password_problem",
     # errors
     "OneWindowError": "onewindow.errors:OneWindowError",

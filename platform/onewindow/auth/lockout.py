@@ -186,6 +186,16 @@ def record_success(kind: str, identifier: str | None) -> None:
         _session().commit()
 
 
+def clear_lockout(kind: str, identifier: str | None) -> None:
+    """Forget the failures and lift the lockout of ``identifier`` (no commit: the caller's
+    transaction), e.g. when the account holder has just proved who they are by resetting
+    the password with a one-time code."""
+    row = _row(kind, _normalise(identifier))
+    if row is not None:
+        row.failures = 0
+        row.locked_until = None
+
+
 def guarded_login(kind: str, identifier: str | None, verify: Callable[[], Optional[T]]) -> Optional[T]:
     """Run ``verify()`` (the credential check) under the lockout rules.
 

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from flask import current_app
 from sqlalchemy import inspect as sa_inspect
@@ -237,14 +237,19 @@ def _new_case(app: Application, actor: Actor) -> Case:
     return case
 
 
-def submit(app: Application, actor: Actor) -> Case:
-    """网上申请 / 邮寄 / 自助终端: the department pre-reviews within the item's limit [003 §四(一)]."""
+def submit(app: Application, actor: Actor, *, attach: Callable[[Case], None] | None = None) -> Case:
+    """网上申请 / 邮寄 / 自助终端: the department pre-reviews within the item's limit [003 §四(一)].
+
+    ``attach(case)`` runs in the same transaction, after the submission's event: the
+    application's files (``materialfiles.submit_with_files``); if it raises, no case."""
     if app.channel == Channel.window:
         raise TransitionError("窗口申请请直接受理（accept / accept_deferred / request_correction / reject）")
     with unit_of_work():
         case = _new_case(app, actor)
         case.pre_review_due = limits.pre_review_due(case)
         transition(case, CaseState.submitted, "submit", actor, payload={"channel": app.channel.name})
+        if attach is not None:
+            attach(case)
     return case
 
 

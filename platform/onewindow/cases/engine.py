@@ -35,6 +35,7 @@ from onewindow.cases.clockops import (  # noqa: F401
     withdraw,
 )
 from onewindow.cases.core import SYSTEM, Actor, applicant_actor, load_case  # noqa: F401
+from onewindow.cases.materialfiles import submit_with_files  # noqa: F401
 from onewindow.cases.output import (  # noqa: F401
     confirm_post_delivery,
     deliver_pickup,

@@ -14,7 +14,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass
 from functools import partial
-from typing import IO, Iterable
+from typing import IO, Any, Callable, Iterable
 
 import filetype
 from flask import current_app
@@ -167,9 +167,68 @@ def add_material_files(
 
     A file whose SHA-256 is already on the material is not stored again: the existing row
     stands for it (an upload retried or sent twice is one file)."""
+    backend = backend or storage()
+    written: list[str] = []
+    try:
+        entry, rows, result = _store_files(case, actor, material_id, uploads, channel, backend, written)
+        if not rows:
+            return result
+        with unit_of_work():
+            _record_files(case, entry, rows, actor)
+    except BaseException:
+        for key in written:  # write, then commit: a refused or failed transition leaves no file
+            backend.delete(key)
+        raise
+    return result
+
+
+def submit_with_files(
+    app: Any,
+    actor: Actor,
+    files: dict[int, list[Upload]],
+    channel: FileChannel | str = FileChannel.online,
+    *,
+    then: Callable[[Case], None] | None = None,
+) -> Case:
+    """网上申请 with its files, all or nothing: the case, its files (every check, and the
+    plugins' ``material_file_added``) and ``then(case)`` (e.g. deleting the draft it came
+    from) in the submission's one transaction. A refused file leaves no case and no file;
+    the ``FileRefused`` names the material and the file."""
+    from onewindow.cases.acceptance import submit
+
+    backend = storage()
+    written: list[str] = []
+
+    def attach(case: Case) -> None:
+        for material_id, uploads in files.items():
+            entry, rows, _result = _store_files(case, actor, material_id, uploads, channel, backend, written)
+            if rows:
+                _record_files(case, entry, rows, actor)
+        if then is not None:
+            then(case)
+
+    try:
+        return submit(app, actor, attach=attach)
+    except BaseException:
+        for key in written:
+            backend.delete(key)
+        raise
+
+
+def _store_files(
+    case: Case,
+    actor: Actor,
+    material_id: int,
+    uploads: Iterable[Upload],
+    channel: FileChannel | str,
+    backend: Storage,
+    written: list[str],
+) -> tuple[CaseMaterial, list[CaseMaterialFile], list[CaseMaterialFile]]:
+    """Check and store the files of one material, asking the plugins about each; every key
+    written is appended to ``written`` (the caller deletes them if anything fails).
+    Returns the material, the new rows and every file the upload stands for."""
     uploads = list(uploads)
     channel = FileChannel[channel] if isinstance(channel, str) else channel
-    backend = backend or storage()
     settings = _settings()
     require_role(actor, ADDING_ROLES, "上传材料文件")
     require_state(case, OPEN_STATES, "上传材料文件")
@@ -182,67 +241,60 @@ def add_material_files(
     case_room = int(settings["CASE_FILES_MAX_MB"]) * MB - sum(f.size for m in case.materials for f in m.files)
     allowed = list(settings["FILE_TYPES_ALLOWED"])
     hook = current_app.extensions["onewindow"].plugins.hook
-    written: list[str] = []
     have = {f.sha256: f for f in entry.files}
     result: list[CaseMaterialFile] = []
-    try:
-        rows = []
-        for name, upload in zip(names, uploads):
-            seen = _Inspector()
-            try:
-                stored = backend.put(upload.stream, limit=min(per_file, max(case_room, 0)), observe=seen)
-            except TooLarge:
-                if case_room < per_file:
-                    raise FileRefused(
-                        f"材料“{material}”的文件“{name}”使本办件的文件总量超过 {settings['CASE_FILES_MAX_MB']} MB；"
-                        "请压缩扫描件或与管理员联系"
-                    ) from None
+    rows = []
+    for name, upload in zip(names, uploads):
+        seen = _Inspector()
+        try:
+            stored = backend.put(upload.stream, limit=min(per_file, max(case_room, 0)), observe=seen)
+        except TooLarge:
+            if case_room < per_file:
                 raise FileRefused(
-                    f"材料“{material}”的文件“{name}”超过单个文件上限 {settings['FILE_MAX_MB']} MB；"
-                    "请降低扫描分辨率或拆分后上传"
+                    f"材料“{material}”的文件“{name}”使本办件的文件总量超过 {settings['CASE_FILES_MAX_MB']} MB；"
+                    "请压缩扫描件或与管理员联系"
                 ) from None
-            written.append(stored.key)
-            media_type = _check_content(name, material, stored, seen, allowed)
-            same = have.get(stored.sha256)
-            if same is not None:  # the same file again on this material (a retry, a double click): one file
-                backend.delete(stored.key)
-                written.remove(stored.key)
-                result.append(same)
-                continue
-            case_room -= stored.size
-            row = CaseMaterialFile(
-                original_name=name,
-                media_type=media_type,
-                size=stored.size,
-                sha256=stored.sha256,
-                storage_key=stored.key,
-                added_by=actor.username,
-                added_at=dt.datetime.now(dt.timezone.utc),
-                channel=channel,
-            )
-            for refusal in hook.material_file_added(case=case, material=entry, file=row):
-                if refusal:
-                    raise FileRefused(f"材料“{material}”的文件“{name}”被拒收：{refusal}")
-            rows.append(row)
-            result.append(row)
-            have[row.sha256] = row
-        if not rows:
-            return result
-        with unit_of_work():
-            for row in rows:
-                entry.files.append(row)
-            payload = {
-                "material": material,
-                "files": [
-                    {"name": r.original_name, "sha256": r.sha256, "size": r.size, "key": r.storage_key} for r in rows
-                ],
-            }
-            transition(case, None, ACTION, actor, payload=payload)
-    except BaseException:
-        for key in written:  # write, then commit: a refused or failed transition leaves no file
-            backend.delete(key)
-        raise
-    return result
+            raise FileRefused(
+                f"材料“{material}”的文件“{name}”超过单个文件上限 {settings['FILE_MAX_MB']} MB；"
+                "请降低扫描分辨率或拆分后上传"
+            ) from None
+        written.append(stored.key)
+        media_type = _check_content(name, material, stored, seen, allowed)
+        same = have.get(stored.sha256)
+        if same is not None:  # the same file again on this material (a retry, a double click): one file
+            backend.delete(stored.key)
+            written.remove(stored.key)
+            result.append(same)
+            continue
+        case_room -= stored.size
+        row = CaseMaterialFile(
+            original_name=name,
+            media_type=media_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            storage_key=stored.key,
+            added_by=actor.username,
+            added_at=dt.datetime.now(dt.timezone.utc),
+            channel=channel,
+        )
+        for refusal in hook.material_file_added(case=case, material=entry, file=row):
+            if refusal:
+                raise FileRefused(f"材料“{material}”的文件“{name}”被拒收：{refusal}")
+        rows.append(row)
+        result.append(row)
+        have[row.sha256] = row
+    return entry, rows, result
+
+
+def _record_files(case: Case, entry: CaseMaterial, rows: list[CaseMaterialFile], actor: Actor) -> None:
+    """The rows on the material and the event listing them, in the caller's unit of work."""
+    for row in rows:
+        entry.files.append(row)
+    payload = {
+        "material": entry.name,
+        "files": [{"name": r.original_name, "sha256": r.sha256, "size": r.size, "key": r.storage_key} for r in rows],
+    }
+    transition(case, None, ACTION, actor, payload=payload)
 
 
 @dataclass

@@ -18,6 +18,8 @@ from typing import Callable
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import event, inspect, update
+from sqlalchemy.orm import Session
 
 from onewindow.errors import StartupError, ValidationError
 from onewindow.notify.models import Notification, NotifyChannel, NotifyStatus, mask_recipient
@@ -95,7 +97,14 @@ def recipient_problem(recipient: str, channel: NotifyChannel) -> str | None:
 
 
 def send(
-    recipient: str, kind: str, subject: str, body: str, channel: str = "sms", *, secret: bool = False
+    recipient: str,
+    kind: str,
+    subject: str,
+    body: str,
+    channel: str = "sms",
+    *,
+    secret: bool = False,
+    in_transaction: bool = False,
 ) -> Notification:
     """Send one notification now and record it in the outbox; return the outbox row.
 
@@ -105,6 +114,10 @@ def send(
     backend's error): a failed delivery does not raise, the caller reads ``status``.
     Raises :class:`~onewindow.errors.ValidationError` for an unknown channel or a recipient
     the channel cannot reach, before anything is written.
+
+    ``in_transaction=True`` (from inside a case transition, e.g. a ``case_transition`` hook):
+    the row joins the caller's transaction instead of committing it, and the backend
+    delivers only once that transaction commits (nothing is sent for a rolled-back one).
     """
     from onewindow.db import db
 
@@ -128,15 +141,57 @@ def send(
         created_at=dt.datetime.now(dt.timezone.utc),
     )
     db.session.add(row)
+    if in_transaction:
+        if backend.deliver is not None:
+            db.session().info.setdefault(PENDING, []).append((row, _copy(row), backend))
+        return row
+    _deliver(row, backend)
+    db.session.commit()
+    return row
+
+
+def _deliver(row: Notification, backend: Backend) -> None:
     if backend.deliver is not None:
         try:
             backend.deliver(row)
         except Exception as exc:  # any backend failure is recorded, never lost
             row.status = NotifyStatus.failed
             row.error = f"{type(exc).__name__}: {exc}"[:500]
-            current_app.logger.warning("notification %s to %s failed: %s", kind, backend.name, row.error)
+            current_app.logger.warning("notification %s to %s failed: %s", row.kind, backend.name, row.error)
         else:
             row.status = NotifyStatus.sent
             row.sent_at = dt.datetime.now(dt.timezone.utc)
-    db.session.commit()
-    return row
+
+
+PENDING = "onewindow.notify.pending"
+_COPIED = ("channel", "kind", "recipient", "subject", "body", "secret", "backend", "status", "created_at")
+
+
+def _copy(row: Notification) -> Notification:
+    """A detached copy the backend reads after the commit (the row itself is expired then)."""
+    return Notification(**{name: getattr(row, name) for name in _COPIED})
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_committed(session: Session) -> None:
+    """Deliver what a transaction sent ``in_transaction`` now that it is committed, and
+    record each outcome on its outbox row in a short transaction of its own."""
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    from onewindow.db import db
+
+    for row, copy, backend in pending:
+        _deliver(copy, backend)
+        (row_id,) = inspect(row).identity
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(Notification)
+                .where(Notification.id == row_id)
+                .values(status=copy.status, error=copy.error, sent_at=copy.sent_at)
+            )
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction) -> None:
+    session.info.pop(PENDING, None)

@@ -4,8 +4,11 @@ channel ``online`` for the department's pre-review (网上预审) [003 §四(一
 
 from __future__ import annotations
 
+import hashlib
+import io
 from typing import Any
 
+import filetype
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -13,7 +16,6 @@ from sqlalchemy import select
 from onewindow import (
     ApplicantType,
     ApplicationInvalid,
-    Case,
     Channel,
     ConflictError,
     FileRefused,
@@ -21,8 +23,8 @@ from onewindow import (
     Item,
     PermissionDenied,
     TransitionError,
+    Upload,
     ValidationError,
-    add_material_files,
     application_form,
     build_application_form,
     db,
@@ -35,7 +37,7 @@ from onewindow_hall.accounts import citizen_required, current_citizen
 from onewindow_hall.guides import find_item
 from onewindow_hall.models import Citizen, utcnow
 from onewindow_hall.public import bp
-from onewindow_hall.tables import Draft
+from onewindow_hall.tables import Draft, DraftFile
 
 #: What the engine raises when it refuses: shown to the applicant, nothing written.
 ENGINE_ERRORS = (TransitionError, ApplicationInvalid, PermissionDenied, ConflictError, ValidationError)
@@ -102,12 +104,13 @@ def application_of(citizen: Citizen, company: Citizen | None, item: Item, data: 
     )
 
 
-def checked_files(item: Item) -> tuple[dict[int, list], list[tuple[str, str]]]:
-    """Every material's uploads checked before the case exists (an application is
-    submitted with its files or not at all), and the refusals, named by material."""
+def checked_files(item: Item, draft: Draft | None) -> tuple[dict[int, list], list[tuple[str, str]]]:
+    """Every material's new uploads checked before the case exists (an application is
+    submitted with its files or not at all), and the refusals, named by material; the
+    total counts the files the draft keeps."""
     files: dict[int, list] = {}
     problems: list[tuple[str, str]] = []
-    total = 0
+    total = sum(f.size for f in draft.files) if draft is not None else 0
     for material in item.materials:
         uploads = uploads_from(request.files, f"files{material.id}")
         if uploads:
@@ -122,17 +125,36 @@ def checked_files(item: Item) -> tuple[dict[int, list], list[tuple[str, str]]]:
     return files, problems
 
 
-def attach_files(case: Case, files: dict[int, list]) -> list[str]:
-    """Each material's checked uploads through the one upload path; what a plugin still
-    refuses is shown on the case page, to upload again there."""
-    problems = []
-    actor = engine.applicant_actor(case)
+def keep_on_draft(draft: Draft, files: dict[int, list]) -> None:
+    """The checked uploads kept with the draft (a file already on it is not kept twice)."""
+    have = {(f.material_id, f.sha256) for f in draft.files}
     for material_id, uploads in files.items():
-        try:
-            add_material_files(case, actor, material_id, uploads, "online")
-        except ENGINE_ERRORS as exc:
-            problems.append(str(exc))
-    return problems
+        for upload in uploads:
+            data = upload.stream.read()
+            digest = hashlib.sha256(data).hexdigest()
+            if (material_id, digest) in have:
+                continue
+            have.add((material_id, digest))
+            kind = filetype.guess(data)
+            draft.files.append(
+                DraftFile(
+                    material_id=material_id,
+                    original_name=upload.filename,
+                    media_type=kind.mime if kind else "application/octet-stream",
+                    size=len(data),
+                    sha256=digest,
+                    content=data,
+                    added_at=utcnow(),
+                )
+            )
+
+
+def with_draft_files(files: dict[int, list], draft: Draft | None) -> dict[int, list]:
+    """The new uploads and the draft's files, by material: what the case receives."""
+    merged = {material_id: list(uploads) for material_id, uploads in files.items()}
+    for kept in draft.files if draft is not None else []:
+        merged.setdefault(kept.material_id, []).insert(0, Upload(kept.original_name, io.BytesIO(kept.content)))
+    return merged
 
 
 @bp.route("/apply/<code>", methods=["GET", "POST"])
@@ -151,8 +173,10 @@ def apply_page(code: str):
         company = acting_for(citizen, request.form.get("company"))
         app_form = item_form(item, request.form)
         data = form_data(app_form) if app_form is not None else {}
-        if request.form.get("action") == "save":
+        files, problems = checked_files(item, draft)
+        if request.form.get("action") == "save" and not problems:
             draft = draft or Draft(citizen_id=citizen.id, item_id=item.id)
+            keep_on_draft(draft, files)
             draft.item_id, draft.company_id, draft.data, draft.updated_at = (
                 item.id,
                 company and company.id,
@@ -163,25 +187,25 @@ def apply_page(code: str):
             db.session.commit()
             flash(_("Draft saved: find it under 未完成的申请 in My cases."), "success")
             return redirect(url_for("hall.apply_page", code=item.implementation_code, draft=draft.id))
-        files, problems = checked_files(item)
         try:
             if problems:  # nothing is created: the form comes back as typed, the files to choose again
                 raise ApplicationInvalid(
                     problems + [("", _("Nothing was submitted. Choose the files again and submit."))]
                 )
-            case = engine.submit(
-                application_of(citizen, company, item, data), engine.applicant_actor(citizen.id_number)
+            # The case, its files (and the plugins' checks of each) and the draft's deletion:
+            # one transaction; a refused file leaves no case, no file, and the draft as it was.
+            case = engine.submit_with_files(
+                application_of(citizen, company, item, data),
+                engine.applicant_actor(citizen.id_number),
+                with_draft_files(files, draft),
+                "online",
+                then=(lambda _case: db.session.delete(draft)) if draft is not None else None,
             )
         except ApplicationInvalid as exc:
             problems = exc.problems  # nothing was written: the form comes back as typed
         except ENGINE_ERRORS as exc:
-            problems = [("", str(exc))]
+            problems = [("", str(exc)), ("", _("Nothing was submitted. Choose the files again and submit."))]
         else:
-            if draft is not None:
-                db.session.delete(draft)
-                db.session.commit()
-            for refusal in attach_files(case, files):
-                flash(refusal, "danger")
             flash(
                 _("Submitted: the department pre-reviews it within %(days)d working days.", days=item.pre_review_days),
                 "success",

@@ -26,7 +26,7 @@ from onewindow import db, notify
 from onewindow_hall.models import OneTimeCode, utcnow
 from onewindow_hall.settings import setting
 
-PURPOSES = ("register", "login")
+PURPOSES = ("register", "login", "reset")
 
 
 class TooManyRequests(Exception):
@@ -49,9 +49,8 @@ def _digest(purpose: str, target: str, code: str) -> str:
     return hmac.new(key, f"{purpose}:{target}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def issue(purpose: str, mobile: str) -> None:
-    """Send a new code for ``purpose`` to ``mobile`` (limits checked first); void the earlier ones."""
-    assert purpose in PURPOSES
+def hit_code_limits(mobile_key: str) -> None:
+    """Count one code request from this address and for ``mobile_key`` (the limits of codes)."""
     hit(
         "code-address",
         address(),
@@ -60,10 +59,18 @@ def issue(purpose: str, mobile: str) -> None:
     )
     hit(
         "code-mobile",
-        mobile,
+        mobile_key,
         "code_rate_per_mobile",
         _("Too many codes sent to this mobile number; please wait a few minutes."),
     )
+
+
+def issue(purpose: str, mobile: str, *, limited: bool = True) -> None:
+    """Send a new code for ``purpose`` to ``mobile`` (limits checked first, unless the caller
+    counted them already); void the earlier ones."""
+    assert purpose in PURPOSES
+    if limited:
+        hit_code_limits(mobile)
     now = utcnow()
     db.session.execute(
         update(OneTimeCode)

@@ -237,6 +237,12 @@ def items_page():
     )
 
 
+def forms_of(item: Item) -> dict[str, list[Any]]:
+    from onewindow_hall.forms import forms_of as of_item
+
+    return of_item(item)
+
+
 def find_item(code: str) -> Item | None:
     """The current version of the item with this implementation code (or basic code)."""
     code = (code or "").strip()
@@ -285,6 +291,7 @@ def item_page(code: str):
         item=item,
         audiences=[audience_labels()[a] for a in (profile.audiences if profile else AUDIENCES)],
         themes=profile.themes if profile else [],
+        forms=forms_of(item),
         centre=centre,
         apply_url=url_for("hall.apply_page", code=item.implementation_code)
         if "hall.apply_page" in current_app.view_functions

@@ -35,6 +35,13 @@ def install_pack(pack, session):
 
 
 @hookimpl
+def case_transition(case, event):
+    from onewindow_hall.case_messages import case_changed
+
+    case_changed(case, event)
+
+
+@hookimpl
 def public_home():
     from onewindow_hall.guides import home
 
@@ -50,7 +57,7 @@ def register_config(register):
 
 @hookimpl
 def app_ready(app):
-    from onewindow_hall import account_views, apply, evaluation, guides, my, sso  # noqa: F401  (routes on the blueprint)
+    from onewindow_hall import account_views, apply, evaluation, forms, guides, my, reset, sso  # noqa: F401  (routes on the blueprint)
     from onewindow_hall.public import bp
 
     app.register_blueprint(bp)

@@ -18,12 +18,13 @@ from typing import Any, Callable
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import delete
 
+from onewindow_hall.forms import install_forms, validate_forms
 from onewindow_hall.tables import ItemProfile
 
 SECTION = "hall"
 NOT_A_CODE = "is not an item basic code; write the item's basic_code, quoted ('011001000000')"
 AUDIENCES = ("person", "legal_person")
-KNOWN_KEYS = ("audiences", "themes", "keywords")
+KNOWN_KEYS = ("audiences", "themes", "keywords", "forms")
 
 
 def initials(text: str) -> str:
@@ -52,8 +53,9 @@ def validate_section(pack, report: Callable[..., None]) -> None:
     if section is None:
         return
     if not isinstance(section, dict):
-        report(file, SECTION, "", "must be a mapping with audiences, themes and keywords")
+        report(file, SECTION, "", "must be a mapping with audiences, themes, keywords and forms")
         return
+    validate_forms(pack, section, file, report)
     for key in section:
         if key not in KNOWN_KEYS:
             report(file, SECTION, str(key), f"unknown key; use one of {', '.join(KNOWN_KEYS)}")
@@ -125,4 +127,5 @@ def install_section(pack, session) -> None:
     """Replace the pack's profiles inside the install transaction (all or nothing)."""
     session.execute(delete(ItemProfile).where(ItemProfile.pack_key == pack.key))
     session.add_all(profiles_of(pack))
+    install_forms(pack, _section(pack)[0], session)
     session.flush()

@@ -52,6 +52,19 @@ def find_person(identifier: str) -> Citizen | None:
     ).scalar_one_or_none()
 
 
+def password_and_code_problems(password: str, password2: str, username: str, code: str) -> dict[str, str]:
+    """A new password under the password rules, typed twice the same, and a code typed."""
+    problems: dict[str, str] = {}
+    problem = password_problem(password or "", username)
+    if problem:
+        problems["password"] = problem
+    elif password != password2:
+        problems["password2"] = _("The two passwords differ; type the same password twice.")
+    if not (code or "").strip():
+        problems["code"] = _("Enter the verification code sent to your mobile.")
+    return problems
+
+
 def register_person(*, name: str, id_number: str, mobile: str, code: str, password: str, password2: str) -> Citizen:
     """Create a person account (real name, ID number, mobile confirmed by the one-time code)."""
     name = (name or "").strip()
@@ -70,13 +83,7 @@ def register_person(*, name: str, id_number: str, mobile: str, code: str, passwo
         problems["mobile"] = problem
     elif db.session.execute(select(Citizen.id).where(Citizen.mobile == mobile)).first():
         problems["mobile"] = _("This mobile number belongs to another account; use another number or log in.")
-    problem = password_problem(password or "", mobile)
-    if problem:
-        problems["password"] = problem
-    elif password != password2:
-        problems["password2"] = _("The two passwords differ; type the same password twice.")
-    if not (code or "").strip():
-        problems["code"] = _("Enter the verification code sent to your mobile.")
+    problems.update(password_and_code_problems(password, password2, mobile, code))
     if problems:
         raise RegistrationInvalid(problems)
     if not codes.consume("register", mobile, code):
@@ -166,7 +173,7 @@ def add_agent(company: Citizen, by: Citizen, *, id_number: str, mobile: str) -> 
     return member
 
 
-def _account_key(identifier: str) -> str:
+def account_key(identifier: str) -> str:
     """Count failures per account whichever identifier was typed; unknown names as typed."""
     person = find_person(identifier)
     return person.mobile if person is not None and person.mobile else (identifier or "").strip().upper()
@@ -178,7 +185,7 @@ def login_with_password(identifier: str, password: str) -> Citizen | None:
     Raises ``LoginLocked`` under the platform's lockout rules and
     :class:`~onewindow_hall.codes.TooManyRequests` over the hall's limits.
     """
-    key = _account_key(identifier)
+    key = account_key(identifier)
     limit_message = _("Too many login attempts; please wait a minute and try again.")
     codes.hit("login-address", codes.address(), "login_rate_per_address", limit_message)
     codes.hit("login-account", key, "login_rate_per_account", limit_message)

@@ -19,6 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "code_rate_per_address": "20 per hour",
     "login_rate_per_account": "10 per minute",
     "login_rate_per_address": "30 per minute",
+    # Largest blank form or sample a pack may ship (hall.forms), in KB.
+    "form_file_max_kb": 2048,
     # Minutes of inactivity after which a citizen is logged out.
     "session_idle_minutes": 30,
     # Provincial single sign-on over OpenID Connect (off while sso_issuer is empty); the client

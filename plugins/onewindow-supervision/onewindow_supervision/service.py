@@ -47,13 +47,23 @@ SUPERVISOR = ("supervisor",)
 APPLICANT = "applicant"
 
 
-def _require_recorder(actor: Actor, case: Case | None, online: bool, doing: str, staff_doing: str) -> None:
-    """Staff record reviews and complaints on any channel; the applicant (``applicant_actor``
-    of the case, e.g. in the online hall) only online, and only about their own case."""
+def _require_recorder(actor: Actor, case: Case | None, channel: str, doing: str, staff_doing: str) -> None:
+    """Who may record a review or a complaint, by channel (``channel`` is its name).
+
+    ``pad`` (the window's rating pad, 现场评价, GB/T 39734) faces the applicant: only the
+    applicant of the case (``engine.applicant_actor(case)``) rates on it, staff never.
+    ``online``: the applicant about their own case (the online hall), or staff.
+    Every other channel (window, hotline, letter…): staff only."""
+    own = case is not None and actor.username == engine.applicant_actor(case).username
+    if channel == "pad":
+        if not own:
+            number = case.number if case is not None else ""
+            raise PermissionDenied(f"{actor.username} 无权以窗口评价器{doing}办件 {number}：只有申请人本人可以{doing}")
+        return
     if actor.has(APPLICANT) and not actor.has("admin", *RECORDING_ROLES):
-        if case is None or actor.username != f"applicant:{case.applicant_id}":
+        if not own:
             raise ValidationError(f"申请人只能{doing}自己的办件")
-        if not online:
+        if channel != "online":
             raise ValidationError(f"申请人自行{doing}的渠道须为“网上”")
         return
     require_role(actor, RECORDING_ROLES, staff_doing)
@@ -104,11 +114,7 @@ def record_evaluation(
     (``onewindow.engine.applicant_actor(case)``), not staff."""
     level = EvaluationLevel[level] if isinstance(level, str) else level
     channel = EvaluationChannel[channel] if isinstance(channel, str) else channel
-    if channel == EvaluationChannel.pad:
-        if actor.username != engine.applicant_actor(case).username:
-            raise PermissionDenied(f"{actor.username} 无权以窗口评价器评价办件 {case.number}：只有申请人本人可以评价")
-    else:
-        _require_recorder(actor, case, channel == EvaluationChannel.online, "评价", "登记办件评价")
+    _require_recorder(actor, case, channel.name, "评价", "登记办件评价")
     if case.state not in FINAL_STATES and channel != EvaluationChannel.pad:
         raise ValidationError(f"办件 {case.number} 尚未办结（当前：{case.state}），办结后才能评价")
     if db.session.execute(select(Evaluation.id).where(Evaluation.case_id == case.id)).first():
@@ -229,7 +235,7 @@ def file_complaint(
 ) -> Complaint:
     """举报投诉 received (12345 hotline, window, online, letter) against a case, window or department."""
     channel = ComplaintChannel[channel] if isinstance(channel, str) else channel
-    _require_recorder(actor, case, channel == ComplaintChannel.online, "投诉", "登记投诉")
+    _require_recorder(actor, case, channel.name, "投诉", "登记投诉")
     if case is not None:
         target, department_id, window = ComplaintTarget.case, case.department_id, case.window
     elif window is not None:
