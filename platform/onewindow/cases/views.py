@@ -333,8 +333,11 @@ class WorkbenchView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        queue = _cases_with_item().filter(
-            Case.state.in_([CaseState.submitted, CaseState.pre_reviewed, CaseState.correction])
+        # Only the columns a row shows (no case and item objects for up to 200 rows).
+        queue = (
+            db.session.query(Case.id, Case.number, Case.state, Item.name.label("item_name"))
+            .join(Item, Item.id == Case.item_id)
+            .filter(Case.state.in_([CaseState.submitted, CaseState.pre_reviewed, CaseState.correction]))
         )
         only_answered = request.args.get("answered") == "1"
         if only_answered:
@@ -493,11 +496,19 @@ class InboxView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        # Each row shows its case and item: loaded with the rows, not one query per row.
+        # Up to 500 rows: only the columns a row shows, in one query (no case, item and
+        # step objects: building them was two thirds of the page's time).
         steps, more_steps = _queue(
             self._dept_filter(
-                db.session.query(CaseStep)
-                .options(joinedload(CaseStep.case).joinedload(Case.item))
+                db.session.query(
+                    CaseStep.due_date,
+                    Case.id.label("case_id"),
+                    Case.number,
+                    Case.applicant_name,
+                    Item.name.label("item_name"),
+                )
+                .join(Case, Case.id == CaseStep.case_id)
+                .join(Item, Item.id == Case.item_id)
                 .filter(CaseStep.state == StepState.active),
                 CaseStep.department_id,
             ).order_by(CaseStep.due_date, CaseStep.id),
