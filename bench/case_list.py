@@ -265,10 +265,10 @@ def main():
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        if args.keep and not args.seed_only:
-            print(f"kept: --url {url}  instance {instance}")
-        else:
+        if not args.keep:
             drop()
+        elif not args.seed_only:
+            print(f"kept: --url {url}  instance {instance}")
 
     print(
         f"database: {make_url(url).get_backend_name()}; cases: {args.cases:,} (bulk load {load_seconds:.1f} s); "
