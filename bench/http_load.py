@@ -31,6 +31,11 @@ database in the same minute, so each ratio is taken within one round:
   clerk), case page — and the same lists through the API (``GET /api/v1/cases/``);
 * ``trivial xN``: ``--clients`` clients fetch a static file (the HTTP stack's floor).
 
+With ``--before-src DIR`` (a folder holding an older ``platform/`` tree, e.g.
+``git archive <commit> platform | tar -x -C DIR``) a second server runs that code on the
+same database, and a phase ``screens xN before`` runs the screens against it in the same
+rounds: the screens' p95 after / before is then taken round by round.
+
 Prints per phase requests/s and lifecycles/s, per endpoint p50/p95/p99 and errors
 (any status other than the expected one, or a failed connection), and the ratios against
 the targets of issue #22 (item 6), each as the median of the rounds' pair ratios:
@@ -218,10 +223,16 @@ def serve_gunicorn(url: str, instance: str, port: int, workers: int, threads: in
 class Server:
     """The server under test, in a process of its own, stopped by :meth:`stop`."""
 
-    def __init__(self, args, url: str, instance: Path, setup: str = ""):
+    def __init__(self, args, url: str, instance: Path, setup: str = "", source: str | None = None):
         self.port = free_port()
         self.proc = self.popen = None
-        if args.server == "command":
+        if source is not None:  # the same server kind, running the code of an older tree
+            kind = "threaded" if args.server == "command" else args.server
+            cmd = [sys.executable, __file__, "--serve", kind, url, str(instance), str(self.port)]
+            cmd += [str(args.workers), str(args.threads)]
+            env = {**os.environ, "PYTHONPATH": str(Path(source) / "platform")}
+            self.popen = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
+        elif args.server == "command":
             cmd = args.server_cmd.format(port=self.port, instance=instance)
             env = {**os.environ, "ONEWINDOW_DATABASE_URL": url}
             self.popen = subprocess.Popen(shlex.split(cmd), env=env, start_new_session=True, stdout=subprocess.DEVNULL)
@@ -413,6 +424,7 @@ class Client:
             self.call("api detail", "GET", f"/api/v1/cases/{number}", "acceptor", 200)
 
 
+SCREENS = ("screen workbench", "screen case page", "screen inbox", "screen output window")
 TRANSITION_LABELS = ("api create (accept)", "api approve_step", "api hand_to_output", "api deliver_pickup")
 #: list screen → the same list through the API, in the same phase
 LIST_PAIRS = {
@@ -555,13 +567,20 @@ def report(args, dialect, results, engine_seconds, clients_n) -> None:
             f"{'meets' if statistics.median(ratio) <= 2 else 'MISSES'}"
         )
     samples, _ = pooled(screens)
-    for screen in ("screen workbench", "screen case page", "screen inbox", "screen output window"):
+    for screen in SCREENS:
         p95 = percentile(samples.get(screen, []), 0.95) * 1000
         target = "  (target < 300 ms)" if screen in ("screen workbench", "screen case page") else ""
         print(
             f"  {screen} p95 with {clients_n} clients: {p95:.0f} ms{target}"
             + (f"  {'meets' if p95 < 300 else 'MISSES'}" if target else "")
         )
+    if "screens xN before" in results:
+        for screen in SCREENS:
+            ratio = pair_ratios(
+                [percentile(p.samples.get(screen, []), 0.95) for p in screens],
+                [percentile(p.samples.get(screen, []), 0.95) for p in results["screens xN before"]],
+            )
+            print(f"  {screen} p95, this tree / --before-src, {clients_n} clients: {describe(ratio)}")
     trivial = [statistics.median(p.samples[TRIVIAL_LABEL]) for p in results["trivial xN"] if p.samples[TRIVIAL_LABEL]]
     api = [
         statistics.median([x for label in TRANSITION_LABELS for x in p.samples.get(label, [])])
@@ -588,7 +607,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
     parser.add_argument("--server-cmd", help="with --server command: the command; {port} and {instance} filled in")
+    parser.add_argument("--before-src", help="a folder with an older platform/ tree: its screens in the same rounds")
+    parser.add_argument("--serve", nargs=6, help=argparse.SUPPRESS)  # kind url instance port workers threads
     args = parser.parse_args()
+    if args.serve:  # the --before-src server (its PYTHONPATH holds the older tree)
+        kind, url, instance, port, workers, threads = args.serve
+        if kind == "gunicorn":
+            serve_gunicorn(url, instance, int(port), int(workers), int(threads))
+        else:
+            serve_threaded(url, instance, int(port))
+        return
     if args.server == "command" and not args.server_cmd:
         parser.error("--server command needs --server-cmd")
     if not 1 <= args.clients <= 64:
@@ -596,7 +624,7 @@ def main() -> None:
 
     url, drop = throwaway_database(args.url)
     instance = Path(tempfile.mkdtemp(prefix="ow-bench-inst-"))
-    server = engine_proc = None
+    server = engine_proc = before = None
     try:
         item_id, code, materials, logins = prepare(url, instance, args.background)
         ctx = mp.get_context("spawn")
@@ -608,7 +636,11 @@ def main() -> None:
         server = Server(args, url, instance)
         assert urlsplit(f"http://127.0.0.1:{server.port}").hostname in LOOPBACK
         clients = [Client(server.port, logins, lambda *a: None) for _ in range(args.clients)]
-        for c in clients:  # warm-up, untimed: templates compile, caches fill
+        before_clients: list[Client] = []
+        if args.before_src:
+            before = Server(args, url, instance, source=args.before_src)
+            before_clients = [Client(before.port, logins, lambda *a: None) for _ in range(args.clients)]
+        for c in clients + before_clients:  # warm-up, untimed: templates compile, caches fill
             c.record = lambda *a: None
             c.lifecycle(code, materials, screens=True)
 
@@ -635,22 +667,23 @@ def main() -> None:
 
             return run_clients(clients, Phase("trivial xN"), fetch, args.lifecycles, args.phase_seconds)
 
-        results = interleaved(
-            args.rounds,
-            {
-                "engine": engine_round,
-                "api x1": api_phase("api x1", clients[:1], False),
-                "api xN": api_phase("api xN", clients, False),
-                "screens xN": api_phase("screens xN", clients, True),
-                "trivial xN": trivial,
-            },
-        )
+        phases = {
+            "engine": engine_round,
+            "api x1": api_phase("api x1", clients[:1], False),
+            "api xN": api_phase("api xN", clients, False),
+            "screens xN": api_phase("screens xN", clients, True),
+            "trivial xN": trivial,
+        }
+        if before:
+            phases["screens xN before"] = api_phase("screens xN before", before_clients, True)
+        results = interleaved(args.rounds, phases)
         engine_seconds = results.pop("engine")
         commands.put(None)
         engine_proc.join(60)
     finally:
-        if server is not None:
-            server.stop()
+        for running in (server, before):
+            if running is not None:
+                running.stop()
         if engine_proc is not None and engine_proc.is_alive():
             engine_proc.terminate()
         drop()

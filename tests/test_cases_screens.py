@@ -227,3 +227,54 @@ def test_the_case_page_offers_nothing_to_a_role_that_may_not_act(app, make_item,
     supervisor.post(f"/caseview/act/{pk}/approve_step", data={"opinion": "同意"})
     with app.app_context():
         assert db.session.get(Case, pk).state == CaseState.in_review  # the engine refused
+
+
+def test_every_queue_row_form_acts_on_its_own_case_and_version(app, make_item, actor, login):
+    """The output window draws each action's form once a page and stamps it per row: each
+    row's forms post to that row's case with that case's version, exactly as the case
+    page's macro draws them for that case."""
+    from flask import get_template_attribute
+
+    from onewindow.cases import engine
+    from onewindow.cases.actions import available
+    from onewindow.cases.models import ApplicantType, MaterialStatus
+
+    item_id = make_item()
+    with app.app_context(), travel_to(dt.date(2026, 11, 23)):
+        item = db.session.get(Item, item_id)
+        statuses = {m.id: MaterialStatus.submitted for m in item.materials}
+        for n in range(3):
+            case = engine.accept(
+                engine.Application(item, ApplicantType.person, f"申请人{n}", PERSON), actor("acceptor"), statuses
+            )
+            engine.approve_step(case, case.steps[0].id, actor("approver"), "同意")
+            engine.hand_to_output(case, actor("approver"), "许可证1份")
+        waiting = db.session.query(Case).filter(Case.state == CaseState.at_output).order_by(Case.id).all()
+        for n, case in enumerate(waiting):
+            case.version += 7 * n  # as after other workers' changes: every row its own version
+        db.session.commit()
+        cases = {c.id: c.version for c in waiting}
+    assert len(set(cases.values())) == 3
+    clerk = app.test_client()
+    login(clerk, "output_clerk")
+    page = clerk.get("/output/").get_data(as_text=True)
+    forms = re.findall(r'<form method="post" action="/caseview/act/(\d+)/(\w+)".*?</form>', page, re.S)
+    assert {int(pk) for pk, _name in forms} == set(cases)
+    for block in re.findall(r'<form method="post" action="/caseview/act/\d+/\w+".*?</form>', page, re.S):
+        pk = int(re.search(r"/caseview/act/(\d+)/", block).group(1))
+        assert f'name="version" value="{cases[pk]}"' in block
+    stamped = re.sub(r'name="csrf_token" value="[^"]*"', "", page)
+    with app.test_request_context("/output/"):
+        from onewindow.cases.clock import today
+        from onewindow.models import Staff
+
+        clerk_actor = engine.Actor.of(db.session.query(Staff).filter_by(username="output_clerk").one())
+        macro = get_template_attribute("cases/_macros.html", "action_form")
+        drawn_any = 0
+        for pk in cases:
+            case = db.session.get(Case, pk)
+            for action in available(case, clerk_actor, only=("deliver_pickup", "deliver_post", "refuse_at_output")):
+                drawn = str(macro(case, action, (), today().isoformat(), next="/output/"))
+                assert re.sub(r'name="csrf_token" value="[^"]*"', "", drawn) in stamped, (pk, action.name)
+                drawn_any += 1
+    assert drawn_any >= 3

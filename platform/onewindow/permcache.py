@@ -19,7 +19,7 @@ every worker, and a request sees one consistent set of grants.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 from flask import g, has_app_context
 from flask_appbuilder.security.sqla.models import (
@@ -70,8 +70,9 @@ class GrantCache:
             setattr(g, _REQUEST_KEY, fingerprint)
         return fingerprint
 
-    def pairs(self, session, key: tuple, condition) -> frozenset[tuple[str, str]]:
-        """The pairs held by the roles ``condition`` selects, cached under ``key``."""
+    def pairs(self, session, key: tuple, condition: Callable[[], Any]) -> frozenset[tuple[str, str]]:
+        """The pairs held by the roles ``condition()`` selects, cached under ``key``
+        (the condition is built only on a miss: a page checks its menu 50 times)."""
         fingerprint = self._current_fingerprint(session)
         with self._lock:
             if fingerprint != self._fingerprint:
@@ -87,7 +88,7 @@ class GrantCache:
             .join(Permission, Permission.id == PermissionView.permission_id)
             .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
             .join(Role, Role.id == _GRANTS.c.role_id)
-            .where(condition)
+            .where(condition())
         ).all()
         pairs = frozenset((p, v) for p, v in rows)
         with self._lock:
@@ -115,9 +116,11 @@ class CachedPermissions(_SecurityManagerBase):
         super().__init__(*args, **kwargs)
 
     def exist_permission_on_roles(self, view_name: str, permission_name: str, role_ids) -> bool:
-        key = ("ids", *sorted(set(role_ids)))
-        return (permission_name, view_name) in self.grant_cache.pairs(self.session, key, Role.id.in_(list(key[1:])))
+        ids = tuple(sorted(set(role_ids)))
+        pairs = self.grant_cache.pairs(self.session, ("ids", *ids), lambda: Role.id.in_(ids))
+        return (permission_name, view_name) in pairs
 
     def is_item_public(self, permission_name: str, view_name: str) -> bool:
         name = self.auth_role_public
-        return (permission_name, view_name) in self.grant_cache.pairs(self.session, ("name", name), Role.name == name)
+        pairs = self.grant_cache.pairs(self.session, ("name", name), lambda: Role.name == name)
+        return (permission_name, view_name) in pairs

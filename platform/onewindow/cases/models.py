@@ -313,7 +313,8 @@ class CaseStep(Model):
 
     __tablename__ = "ow_case_step"
     __table_args__ = (
-        Index("ix_ow_case_step_dept_state", "department_id", "state"),
+        # The inbox: a department's active steps, most urgent first (migration 0018).
+        Index("ix_ow_case_step_dept_state_due", "department_id", "state", "due_date", "id"),
         # Serves the department scope of the case lists from the index alone (migration 0007).
         Index("ix_ow_case_step_dept_case", "department_id", "case_id"),
     )
