@@ -355,3 +355,25 @@ def test_company_with_a_wrong_uscc_is_refused_naming_the_check_character(app, cl
     response = client.post("/hall/account/company", data=data)
     assert response.status_code == 400 and "最后一位应为 2" in response.get_data(as_text=True)
     assert len(citizens(app)) == 1
+
+
+def test_citizens_logging_in_at_the_same_moment_are_all_logged_in(app):
+    """A hall opening at 9:00: several citizens (here one account on several phones) log in at
+    once; each gets in. On SQLite a login that read and then wrote its last-login time failed
+    with "database is locked" when another login wrote meanwhile."""
+    import threading
+
+    register(app, app.test_client())
+    answers, barrier = [], threading.Barrier(6)
+
+    def log_in():
+        client = app.test_client()
+        barrier.wait()
+        answers.append(login_password(client).status_code)
+
+    threads = [threading.Thread(target=log_in) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert answers == [302] * 6

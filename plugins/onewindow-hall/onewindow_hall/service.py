@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from onewindow import db, guarded_login, password_problem, resident_id_problem, uscc_problem
@@ -216,6 +216,13 @@ def login_with_code(mobile: str, code: str) -> Citizen | None:
 
 def _logged_in(person: Citizen | None) -> Citizen | None:
     if person is not None:
-        person.last_login_at = utcnow()
+        # End the login's reads first, then write in a transaction of its own: a read
+        # snapshot that another login wrote past cannot be upgraded to a write on SQLite
+        # ("database is locked" at once), a transaction that starts with its write waits
+        # its turn (busy timeout). Many citizens log in at the same moment.
+        # (the id is read before the commit expires the row: reading it after would be a read)
+        citizen_id = person.id
+        db.session.commit()
+        db.session.execute(update(Citizen).where(Citizen.id == citizen_id).values(last_login_at=utcnow()))
         db.session.commit()
     return person
