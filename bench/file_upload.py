@@ -181,22 +181,31 @@ def http_run(port: int, jwt: str, numbers: list[str], materials: list[int], file
     return time.perf_counter() - started, errors
 
 
-def archive_run(url: str, instance: Path, numbers: list[str]) -> tuple[float, int]:
-    from onewindow.app import create_app, db
+def close_cases(numbers: list[str]) -> None:
+    """Close the cases through the engine (in an app context): approve, hand out, deliver."""
+    from onewindow.app import db
     from onewindow.cases import engine
-    from onewindow.cases.archive import archive_closed
     from onewindow.cases.models import Case
     from onewindow.models import Staff
 
+    def actor(username: str):
+        return engine.Actor.of(db.session.query(Staff).filter_by(username=username).one())
+
+    approver, clerk = actor("approver"), actor("output_clerk")
+    for number in numbers:
+        case = db.session.query(Case).filter_by(number=number).one()
+        engine.approve_step(case, case.steps[0].id, approver, "同意")
+        engine.hand_to_output(case, approver, "许可证1份")
+        engine.deliver_pickup(case, clerk, "张三", PERSON)
+
+
+def archive_run(url: str, instance: Path, numbers: list[str]) -> tuple[float, int]:
+    from onewindow.app import create_app, db
+    from onewindow.cases.archive import archive_closed
+
     app = create_app({"DATABASE_URL": url}, instance_path=instance)
     with app.app_context():
-        actor = {u: engine.Actor.of(db.session.query(Staff).filter_by(username=u).one()) for u in ("admin", "approver")}
-        clerk = engine.Actor.of(db.session.query(Staff).filter_by(username="output_clerk").one())
-        for number in numbers:
-            case = db.session.query(Case).filter_by(number=number).one()
-            engine.approve_step(case, case.steps[0].id, actor["approver"], "同意")
-            engine.hand_to_output(case, actor["approver"], "许可证1份")
-            engine.deliver_pickup(case, clerk, "张三", PERSON)
+        close_cases(numbers)
         started = time.perf_counter()
         made = archive_closed(limit=len(numbers))
         seconds = time.perf_counter() - started

@@ -394,6 +394,46 @@ def test_inline_images_carry_the_viewers_watermark_when_configured(case, actor, 
         assert fh.read() == png, "the stored file is unchanged"
 
 
+def pdf_text(data: bytes, tmp_path) -> str:
+    import subprocess
+
+    path = tmp_path / "served.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_inline_pdfs_carry_the_viewers_name_and_the_stored_bytes_stay(case, actor, app, login, tmp_path):
+    import hashlib
+
+    from pypdf import PdfReader
+
+    source = pdf(b"BT /F1 12 Tf 72 720 Td (scan) Tj ET", pages=2)
+    (row,) = add_material_files(case, actor("acceptor"), first_material(case).material_id, [up("申请书.pdf", source)])
+    app.extensions["onewindow"].settings["FILE_WATERMARK"] = True
+    client = app.test_client()
+    login(client, "approver")
+    answer = client.get(f"/caseview/file/{case.id}/{row.id}")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    assert answer.headers["Content-Disposition"].startswith("inline")
+    assert int(answer.headers["Content-Length"]) == len(answer.data)
+    assert answer.data != source and len(PdfReader(io.BytesIO(answer.data)).pages) == 2
+    text = pdf_text(answer.data, tmp_path)
+    assert "李审批员（approver）" in text, text[:300]  # the demo approver, in Chinese
+    assert text.count("李审批员") >= 4, "tiled across both pages"
+    with storage().open(row.storage_key) as fh:
+        assert hashlib.sha256(fh.read()).hexdigest() == row.sha256 == hashlib.sha256(source).hexdigest()
+    assert verify_files(db.session, storage()) == (1, []), "the stored file is unchanged"
+
+
+def test_a_user_who_may_not_see_the_case_gets_404_for_its_watermarked_pdf(case, actor, app, login):
+    (row,) = add_material_files(case, actor("acceptor"), first_material(case).material_id, [up("申请书.pdf", PDF)])
+    app.extensions["onewindow"].settings["FILE_WATERMARK"] = True
+    client = app.test_client()
+    login(client, "approver_re")  # 不动产登记中心: not the case's department
+    answer = client.get(f"/caseview/file/{case.id}/{row.id}")
+    assert answer.status_code == 404 and b"%PDF" not in answer.data
+
+
 def test_the_watermark_names_the_viewer_and_the_time_in_shanghai():
     import datetime as dt
 

@@ -150,7 +150,7 @@ def _sign(manifest: bytes) -> dict[str, Any]:
 
 def write_package(case: Case, out: IO[bytes], backend: Storage) -> None:
     """Write the archive package of ``case`` to ``out`` (a seekable binary file)."""
-    from onewindow.documents.render import render_notice_pdf, title_of
+    from onewindow.documents.render import render_notice_pdfs, title_of
 
     root = _safe(case.number)
     materials = []
@@ -208,9 +208,9 @@ def write_package(case: Case, out: IO[bytes], backend: Storage) -> None:
                 )
             materials.append({"position": m.position, "name": m.name, "status": m.status.name, "files": files})
         notices = []
-        for index, notice in enumerate(case.notices, start=1):
+        # one WeasyPrint pass for all the case's notices (fonts subset once: documents.render)
+        for index, (notice, pdf) in enumerate(zip(case.notices, render_notice_pdfs(list(case.notices))), start=1):
             path = f"{root}/通知书/{index:02d}-{_safe(title_of(notice))}.pdf"
-            pdf = render_notice_pdf(notice)
             zf.writestr(path, pdf)
             notices.append(
                 {
