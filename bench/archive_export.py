@@ -1,16 +1,17 @@
 """Benchmark: building e-archive packages, the notices' PDF rendering against the way it
 was done before (issue #16: ``archive export`` took ≈10.9 s a case).
 
-    python bench/archive_export.py [--cases 6] [--rounds 4] [--url postgresql+psycopg://…]
+    python bench/archive_export.py [--cases 10] [--rounds 4] [--url postgresql+psycopg://…]
 
 Seeds a fresh database (``bench/file_upload.py``'s ``prepare``: the demo, a 5-material item,
 accepted cases, no files), closes the cases through the engine, then writes each case's
 package (``write_package``: manifest, notices as PDF) to a temporary file, in rounds A B,
 B A, … (``benchlib.interleaved``):
 
-* ``now``: the platform as it is — every notice of a case laid out by WeasyPrint and written
-  as one document (fonts subset once), split by pages; one font configuration for the
-  process; the QR code drawn as one rectangle per run of modules and cached per case;
+* ``now``: the platform as it is (``archive_many``) — the notices of ``RENDER_BATCH`` cases
+  laid out by WeasyPrint and written as one document (fonts subset once), split by pages;
+  one font configuration for the process; the QR code drawn as one rectangle per run of
+  modules and cached per case;
 * ``before``: each notice rendered and written on its own, with a new font configuration,
   the QR code as qrcode's one-square-per-module SVG, made again for every notice.
 
@@ -53,7 +54,7 @@ def before_pdfs(notices) -> list[bytes]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=6)
+    parser.add_argument("--cases", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--url", default=None, help="PostgreSQL server URL (default: SQLite)")
     args = parser.parse_args()
@@ -75,8 +76,19 @@ def main() -> None:
             notices = sum(len(c.notices) for c in cases)
             now = (render.render_notice_pdfs, render.qr_svg)
 
-            def package_all(pdfs, qr) -> float:
-                render.render_notice_pdfs, render.qr_svg = pdfs, qr
+            def package_now() -> float:
+                started = time.perf_counter()
+                for start in range(0, len(cases), archive.RENDER_BATCH):  # as archive_many does
+                    batch = cases[start : start + archive.RENDER_BATCH]
+                    notices = [n for case in batch for n in case.notices]
+                    pdfs = dict(zip((n.id for n in notices), render.render_notice_pdfs(notices)))
+                    for case in batch:
+                        with tempfile.TemporaryFile() as out:
+                            archive.write_package(case, out, storage(), pdfs)
+                return (time.perf_counter() - started) / len(cases)
+
+            def package_before() -> float:
+                render.render_notice_pdfs, render.qr_svg = before_pdfs, before_qr_svg
                 started = time.perf_counter()
                 for case in cases:
                     with tempfile.TemporaryFile() as out:
@@ -85,11 +97,8 @@ def main() -> None:
                 render.render_notice_pdfs, render.qr_svg = now
                 return seconds / len(cases)
 
-            package_all(*now)  # warm-up: imports, templates, fontconfig
-            runs = interleaved(
-                args.rounds,
-                {"now": lambda _r: package_all(*now), "before": lambda _r: package_all(before_pdfs, before_qr_svg)},
-            )
+            package_now()  # warm-up: imports, templates, fontconfig
+            runs = interleaved(args.rounds, {"now": lambda _r: package_now(), "before": lambda _r: package_before()})
             db.session.remove()
             db.engine.dispose()
     finally:

@@ -73,15 +73,34 @@ def prepare(url: str, instance: Path, cases: int, files: int) -> tuple[list[str]
 
 
 def pdf_file(path: Path, size: int) -> Path:
-    """A PDF-looking file of ``size`` bytes (random body: nothing compresses it)."""
+    """A valid one-page PDF of about ``size`` bytes: the bulk is an image stream of random
+    bytes (nothing compresses it) that the page lists but does not draw; written in chunks."""
+    head = b"%PDF-1.4\n"
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</XObject<</Im1 5 0 R>>>>/Contents 4 0 R>>",
+        b"<</Length 0>>stream\n\nendstream",
+    ]
+    bulk = max(size - 1024, 1)
+    offsets = []
     with open(path, "wb") as out:
-        out.write(b"%PDF-1.4\n")
-        left = size - 16
+        out.write(head)
+        for number, obj in enumerate(objects, start=1):
+            offsets.append(out.tell())
+            out.write(b"%d 0 obj\n%s\nendobj\n" % (number, obj))
+        offsets.append(out.tell())
+        out.write(b"5 0 obj\n<</Type/XObject/Subtype/Image/Width 1/Height 1/BitsPerComponent 8")
+        out.write(b"/ColorSpace/DeviceGray/Length %d>>stream\n" % bulk)
+        left = bulk
         while left > 0:
-            chunk = os.urandom(min(left, MB)).replace(b"/Encrypt", b"/Encrypx")
+            chunk = os.urandom(min(left, MB))
             out.write(chunk)
             left -= len(chunk)
-        out.write(b"\n%%EOF\n")
+        out.write(b"\nendstream\nendobj\n")
+        xref = out.tell()
+        out.write(b"xref\n0 6\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets))
+        out.write(b"trailer\n<</Size 6/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % xref)
     return path
 
 
