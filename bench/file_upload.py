@@ -15,8 +15,9 @@ PostgreSQL server of ``--url``): the demo organisation and users, a 5-material i
 * ``http``: ``--clients`` clients upload them, one file per material of each case
   (``POST /api/v1/cases/<number>/materials/<id>/files``), keep-alive connections;
 * ``cp`` again (the two ``cp`` runs bracket the HTTP run on a shared machine);
-* ``archive``: every case closed through the engine, then ``archive_closed`` builds their
-  packages (manifest, notices as PDF, files) in this process: seconds per case.
+* ``archive``: every case closed through the engine, then ``archive_many`` builds their
+  packages (manifest, notices as PDF, files) in this process, 100 cases at a time, the
+  time printed after each hundred: seconds per case.
 
 Prints MB/s of both and their ratio (target: HTTP within 3× of ``cp``), the worker's peak
 RSS (target below 200 MB) and the archive time. Asserts nothing.
@@ -219,18 +220,26 @@ def close_cases(numbers: list[str]) -> None:
 
 
 def archive_run(url: str, instance: Path, numbers: list[str]) -> tuple[float, int]:
+    """Close the cases, then package them as the job does (``archive_many``), printing the
+    time every 100 cases (a long run on a shared machine can be read before it ends)."""
     from onewindow.app import create_app, db
-    from onewindow.cases.archive import archive_closed
+    from onewindow.cases.archive import archive_many
+    from onewindow.cases.models import Case
 
     app = create_app({"DATABASE_URL": url}, instance_path=instance)
     with app.app_context():
         close_cases(numbers)
+        made = 0
         started = time.perf_counter()
-        made = archive_closed(limit=len(numbers))
-        seconds = time.perf_counter() - started
+        for start in range(0, len(numbers), 100):
+            cases = db.session.query(Case).filter(Case.number.in_(numbers[start : start + 100])).order_by(Case.id).all()
+            made += len(archive_many(cases))
+            db.session.expunge_all()
+            seconds = time.perf_counter() - started
+            print(f"  archive: {made} cases in {seconds:.1f} s ({seconds / made:.2f} s a case)", flush=True)
         db.session.remove()
         db.engine.dispose()
-    return seconds, len(made)
+    return seconds, made
 
 
 def main() -> None:
@@ -264,28 +273,30 @@ def main() -> None:
             big_seconds = time.perf_counter() - started
             conn.close()
             after = peak_rss_mb(worker)
+            print(f"database: {url.split(':')[0]}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+            rss = f"worker peak RSS {before:.0f} → {after:.0f} MB"
+            print(f"big file: {args.big_mb} MB in {big_seconds:.1f} s (HTTP {status}); {rss}", flush=True)
             total_mb = args.cases * args.files * args.mb
             cp1 = cp_run(files, args.cases, work / "cp1")
             http_seconds, errors = http_run(server.port, jwt, numbers[:-1], materials, files, args.clients)
             cp2 = cp_run(files, args.cases, work / "cp2")
         finally:
             server.stop()
+        cp_seconds = (cp1 + cp2) / 2
+        print(f"upload: {args.cases} cases × {args.files} files × {args.mb:g} MB = {total_mb:.0f} MB")
+        print(f"  cp:   {total_mb / cp_seconds:8.1f} MB/s ({cp1:.1f} s, {cp2:.1f} s)")
+        clients = f"{http_seconds:.1f} s, {args.clients} clients, errors {len(errors)}"
+        print(f"  http: {total_mb / http_seconds:8.1f} MB/s ({clients})")
+        print(f"  http / cp time: {http_seconds / cp_seconds:.2f}× (target ≤ 3×)", flush=True)
+        print(f"  load average {os.getloadavg()[0]:.1f}", flush=True)
         archive_seconds, archived = archive_run(url, instance, numbers[:-1])
     finally:
         shutil.rmtree(work, ignore_errors=True)
         drop()
 
-    cp_seconds = (cp1 + cp2) / 2
-    print(f"database: {url.split(':')[0]}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    rss = f"worker peak RSS {before:.0f} → {after:.0f} MB"
-    print(f"big file: {args.big_mb} MB in {big_seconds:.1f} s (HTTP {status}); {rss}")
-    print(f"upload: {args.cases} cases × {args.files} files × {args.mb:g} MB = {total_mb:.0f} MB")
-    print(f"  cp:   {total_mb / cp_seconds:8.1f} MB/s ({cp1:.1f} s, {cp2:.1f} s)")
-    clients = f"{http_seconds:.1f} s, {args.clients} clients, errors {len(errors)}"
-    print(f"  http: {total_mb / http_seconds:8.1f} MB/s ({clients})")
-    print(f"  http / cp time: {http_seconds / cp_seconds:.2f}× (target ≤ 3×)")
     per_case = archive_seconds / max(archived, 1)
     print(f"archive: {archived} closed cases in {archive_seconds:.1f} s ({per_case:.2f} s a case)")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
