@@ -106,12 +106,16 @@ def _pdf_pages(name: str, material: str, stream: IO[bytes]) -> int:
     from pypdf import PdfReader
 
     where = f"材料“{material}”的文件“{name}”"
+    source = seekable(stream)  # an S3 body: a temporary copy
     try:
-        reader = PdfReader(seekable(stream))
+        reader = PdfReader(source)
         encrypted = reader.is_encrypted
         pages = 0 if encrypted else len(reader.pages)
     except Exception:  # pypdf raises many kinds on a damaged file: each means "cannot be read"
         raise FileRefused(f"{where}是损坏或不完整的 PDF（无法读取）；请重新导出或扫描") from None
+    finally:
+        if source is not stream:
+            source.close()
     if encrypted:
         raise FileRefused(f"{where}是加密的 PDF，无法审阅；请提交未加密的文件")
     if pages == 0:
