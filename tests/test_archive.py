@@ -22,11 +22,11 @@ from onewindow.cases.models import ApplicantType, CaseArchive, CaseMaterialFile,
 from onewindow.cases.retention import expired, purge
 from onewindow.models.items import Item
 from onewindow.storage import storage
+from tests.test_material_files import PDF
 from tests.test_storage import s3_server  # noqa: F401  (moto's S3 server, once per module)
 
 PERSON = "440304200002291236"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 200
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n" + b" " * 300 + b"\n%%EOF\n"
 
 
 @pytest.fixture

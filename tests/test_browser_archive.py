@@ -9,6 +9,7 @@ from onewindow.cases import engine
 from onewindow.cases.archive import archive_closed, export, verify_package
 from onewindow.cases.models import Case, CaseState
 from tests.test_browser_cases import PERSON, sign_in
+from tests.test_browser_material_files import accepted_with_scans
 from tests.test_material_files import PDF, PNG
 
 pytestmark = pytest.mark.browser
@@ -26,21 +27,9 @@ def close(case, actor):
 def test_window_scan_approver_view_correction_file_close_and_verified_archive(
     page, live_server, demo_logins, make_item, app, actor, tmp_path
 ):
-    item_id = make_item(name="食品经营许可（归档浏览器测试）")
-    scans = [tmp_path / "身份证.png", tmp_path / "申请书.pdf"]
-    scans[0].write_bytes(PNG)
-    scans[1].write_bytes(PDF)
-    sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
-    page.goto(f"{live_server}/workbench/?q=归档浏览器测试")
-    page.click("text=食品经营许可（归档浏览器测试）")
-    page.fill("input[name=applicant_name]", "张三")
-    page.fill("input[name=applicant_id]", PERSON)
-    page.locator("#ow-materials input[type=file]").first.set_input_files([str(p) for p in scans])
-    page.click("#ow-accept-submit")
-    page.wait_for_selector("#ow-case")
-    with app.app_context():
-        case = db.session.query(Case).filter_by(item_id=item_id).one()
-        pk, material_id = case.id, case.materials[0].material_id
+    name = "食品经营许可（归档浏览器测试）"
+    make_item(name=name)
+    pk, material_id = accepted_with_scans(page, live_server, demo_logins, app, tmp_path, name)
 
     sign_in(page, live_server, "approver", demo_logins["approver"])
     page.goto(f"{live_server}/caseview/show/{pk}")

@@ -15,12 +15,12 @@ from onewindow.app import db
 from onewindow.cases import engine
 from onewindow.cases.models import Case, CaseMaterialFile, CaseState, Channel, MaterialStatus
 from onewindow.models.items import Item
+from tests.test_material_files import PDF, pdf
 
 PERSON = "440304200002291236"
 OTHER = "11010519491231002X"
 COMPANY_USCC = "91440300MA5G7K2L82"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n" + b" " * 300 + b"\n%%EOF\n"
-SIGNED_PDF = PDF.replace(b"1 0 obj<<>>", b"1 0 obj<</Signed true>>")
+SIGNED_PDF = pdf(b"% signed")
 
 
 def _citizen(app, id_number=PERSON, name="张三丰", mobile="13800138000"):

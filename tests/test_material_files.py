@@ -19,11 +19,27 @@ from tests.test_storage import s3_server  # noqa: F401  (moto's S3 server, start
 
 PERSON = "440304200002291236"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 200
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n" + b" " * 300 + b"\n%%EOF\n"
 
 
-def pdf(body: bytes = b"") -> bytes:
-    return b"%PDF-1.4\n" + body + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+def pdf(body: bytes = b"", pages: int = 1) -> bytes:
+    """A valid PDF of ``pages`` blank A4 pages sharing one content stream, ``body``
+    (padding, a marker that makes the file differ)."""
+    kids = " ".join(f"{3 + n} 0 R" for n in range(pages)).encode()
+    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[%s]/Count %d>>" % (kids, pages)]
+    objects += [b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents %d 0 R>>" % (3 + pages)] * pages
+    objects.append(b"<</Length %d>>stream\n%s\nendstream" % (len(body), body))
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+PDF = pdf(b" " * 300)
 
 
 @pytest.fixture
@@ -130,12 +146,40 @@ def test_empty_file_is_refused(case, actor):
     assert "空.pdf" in refused(case, actor, [up("空.pdf", b"")], "空文件")
 
 
+def encrypted_pdf() -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(PDF)))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def test_encrypted_pdf_is_refused(case, actor):
-    refused(case, actor, [up("加密.pdf", pdf(b"trailer<</Encrypt 5 0 R>>"))], "加密")
+    refused(case, actor, [up("加密.pdf", encrypted_pdf())], "加密")
 
 
-def test_broken_pdf_is_refused(case, actor):
-    refused(case, actor, [up("坏.pdf", b"%PDF-1.4\n1 0 obj<<>>")], "损坏")
+def test_a_pdf_with_encrypt_in_its_content_is_not_taken_for_encrypted(case, actor):
+    entry = first_material(case)
+    (row,) = add_material_files(case, actor("acceptor"), entry.material_id, [up("扫描.pdf", pdf(b"(/Encrypt) Tj"))])
+    assert row.page_count == 1
+
+
+def test_the_page_count_of_every_pdf_is_recorded(case, actor):
+    entry = first_material(case)
+    rows = add_material_files(
+        case, actor("acceptor"), entry.material_id, [up("三页.pdf", pdf(pages=3)), up("照片.png", PNG)]
+    )
+    db.session.expire_all()
+    assert [(r.original_name, r.page_count) for r in rows] == [("三页.pdf", 3), ("照片.png", None)]
+
+
+@pytest.mark.parametrize(
+    "body", [b"%PDF-1.4\n1 0 obj<<>>", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", pdf(pages=0)]
+)
+def test_broken_pdf_is_refused(case, actor, body):
+    refused(case, actor, [up("坏.pdf", body)], "损坏")
 
 
 @pytest.mark.parametrize("name", ["../etc/passwd.pdf", "C:\\scan\\a.pdf", "a\x00b.pdf", "bad\nname.pdf", ""])
@@ -352,6 +396,49 @@ def test_inline_images_carry_the_viewers_watermark_when_configured(case, actor, 
     assert any(pixel != (255, 255, 255) for pixel in marked.getdata()), "the watermark is drawn"
     with storage().open(row.storage_key) as fh:
         assert fh.read() == png, "the stored file is unchanged"
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    """The text of a PDF in drawing order, whitespace removed (the watermark is drawn at an
+    angle: pdftotext gives it a character a line, in order with ``-raw``)."""
+    import subprocess
+
+    path = tmp_path / "served.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return "".join(text.split())
+
+
+def test_inline_pdfs_carry_the_viewers_name_and_the_stored_bytes_stay(case, actor, app, login, tmp_path):
+    import hashlib
+
+    from pypdf import PdfReader
+
+    source = pdf(b"BT /F1 12 Tf 72 720 Td (scan) Tj ET", pages=2)
+    (row,) = add_material_files(case, actor("acceptor"), first_material(case).material_id, [up("申请书.pdf", source)])
+    app.extensions["onewindow"].settings["FILE_WATERMARK"] = True
+    client = app.test_client()
+    login(client, "approver")
+    answer = client.get(f"/caseview/file/{case.id}/{row.id}")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    assert answer.headers["Content-Disposition"].startswith("inline")
+    assert int(answer.headers["Content-Length"]) == len(answer.data)
+    assert answer.data != source and len(PdfReader(io.BytesIO(answer.data)).pages) == 2
+    text = pdf_text(answer.data, tmp_path)
+    assert "李审批员（approver）" in text, text[:300]  # the demo approver, in Chinese
+    assert text.count("李审批员（approver）") >= 4, "tiled across both pages"
+    with storage().open(row.storage_key) as fh:
+        assert hashlib.sha256(fh.read()).hexdigest() == row.sha256 == hashlib.sha256(source).hexdigest()
+    assert verify_files(db.session, storage()) == (1, []), "the stored file is unchanged"
+
+
+def test_a_user_who_may_not_see_the_case_gets_404_for_its_watermarked_pdf(case, actor, app, login):
+    (row,) = add_material_files(case, actor("acceptor"), first_material(case).material_id, [up("申请书.pdf", PDF)])
+    app.extensions["onewindow"].settings["FILE_WATERMARK"] = True
+    client = app.test_client()
+    login(client, "approver_re")  # 不动产登记中心: not the case's department
+    answer = client.get(f"/caseview/file/{case.id}/{row.id}")
+    assert answer.status_code == 404 and b"%PDF" not in answer.data
 
 
 def test_the_watermark_names_the_viewer_and_the_time_in_shanghai():

@@ -12,8 +12,7 @@ from onewindow.cases.materialfiles import Upload, add_material_files
 from onewindow.cases.models import ApplicantType, Case, FileChannel, MaterialStatus
 from onewindow.models.items import Item
 from onewindow.models.org import Window
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n" + b" " * 300 + b"\n%%EOF\n"
+from tests.test_material_files import PDF
 
 
 def in_correction(app, actor, item_id) -> tuple[int, str]:

@@ -27,11 +27,11 @@ def archive_group():
 def export(number: str | None, closed_since: dt.datetime | None, folder: Path):
     """Write the archive package of case NUMBER, or of every case closed since a date (archived first if needed)."""
     from onewindow.app import db
-    from onewindow.cases.archive import ArchiveError
+    from onewindow.cases.archive import ArchiveError, archive_many
     from onewindow.cases.archive import export as export_case
     from onewindow.cases.core import load_case
     from onewindow.cases.errors import CaseNotFound
-    from onewindow.cases.models import FINAL_STATES, Case
+    from onewindow.cases.models import FINAL_STATES, Case, CaseArchive
     from onewindow.cli import current_app_context
 
     if bool(number) == bool(closed_since):
@@ -47,6 +47,14 @@ def export(number: str | None, closed_since: dt.datetime | None, folder: Path):
                     .order_by(Case.closed_at, Case.id)
                     .all()
                 )
+            # package the closed ones that have none yet together (their notices in batches)
+            archived = {
+                cid
+                for (cid,) in db.session.query(CaseArchive.case_id).filter(
+                    CaseArchive.case_id.in_([c.id for c in cases])
+                )
+            }
+            archive_many([c for c in cases if c.id not in archived and c.state in FINAL_STATES])
             for case in cases:
                 click.echo(str(export_case(case, folder)))
         except (ArchiveError, CaseNotFound) as exc:

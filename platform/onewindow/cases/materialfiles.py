@@ -23,7 +23,7 @@ from onewindow.cases.acceptance import ACCEPTING_ROLES
 from onewindow.cases.core import Actor, require_role, require_state, transition, unit_of_work
 from onewindow.cases.errors import TransitionError
 from onewindow.cases.models import OPEN_STATES, Case, CaseEvent, CaseMaterial, CaseMaterialFile, FileChannel
-from onewindow.storage import CHUNK, Storage, Stored, TooLarge, sha256_of, storage
+from onewindow.storage import CHUNK, SpooledStorage, Storage, Stored, TooLarge, sha256_of, storage
 
 ACTION = "add_material_files"
 #: the events whose payload lists stored files (added here, or reused: onewindow.cases.reuse)
@@ -46,21 +46,14 @@ class Upload:
 
 
 class _Inspector:
-    """Sees each chunk as it streams: keeps the head (type detection) and the tail, and
-    looks for a PDF's encryption dictionary across chunk boundaries."""
+    """Sees each chunk as it streams and keeps the head (type detection by content)."""
 
     def __init__(self) -> None:
         self.head = b""
-        self.tail = b""
-        self.encrypted = False
 
     def __call__(self, chunk: bytes) -> None:
         if len(self.head) < 8192:
             self.head += chunk[: 8192 - len(self.head)]
-        window = self.tail[-16:] + chunk
-        if b"/Encrypt" in window:
-            self.encrypted = True
-        self.tail = (self.tail + chunk)[-2048:]
 
 
 def _settings() -> dict:
@@ -104,12 +97,82 @@ def _check_content(name: str, material: str, stored: Stored, seen: _Inspector, a
     if media_type not in allowed:
         shown = media_type or "无法识别"
         raise FileRefused(f"{where}的类型（按内容识别为 {shown}）不在允许范围内；允许：{'、'.join(allowed)}")
-    if media_type == "application/pdf":
-        if seen.encrypted:
-            raise FileRefused(f"{where}是加密的 PDF，无法审阅；请提交未加密的文件")
-        if b"%%EOF" not in seen.tail:
-            raise FileRefused(f"{where}是损坏或不完整的 PDF（缺少文件结尾）；请重新导出或扫描")
     return media_type
+
+
+def _pdf_pages(name: str, material: str, stream: IO[bytes]) -> int:
+    """The page count of a PDF (pypdf reads the cross-reference table and the page tree,
+    not the pages' content); an encrypted or unreadable PDF is refused."""
+    from pypdf import PdfReader
+
+    where = f"材料“{material}”的文件“{name}”"
+    source = seekable(stream)  # an S3 body: a temporary copy
+    try:
+        reader = PdfReader(source)
+        encrypted = reader.is_encrypted
+        pages = 0 if encrypted else len(reader.pages)
+    except Exception:  # pypdf raises many kinds on a damaged file: each means "cannot be read"
+        raise FileRefused(f"{where}是损坏或不完整的 PDF（无法读取）；请重新导出或扫描") from None
+    finally:
+        if source is not stream:
+            source.close()
+    if encrypted:
+        raise FileRefused(f"{where}是加密的 PDF，无法审阅；请提交未加密的文件")
+    if pages == 0:
+        raise FileRefused(f"{where}是损坏或不完整的 PDF（没有页面）；请重新导出或扫描")
+    return pages
+
+
+def seekable(stream: IO[bytes]) -> IO[bytes]:
+    """``stream`` if it can seek (a stored file), else a temporary copy (an S3 body), read in chunks."""
+    if stream.seekable():
+        return stream
+    copy = tempfile.TemporaryFile()
+    for chunk in iter(partial(stream.read, CHUNK), b""):
+        copy.write(chunk)
+    copy.seek(0)
+    return copy
+
+
+@dataclass
+class Received:
+    """One file stored and checked: where it is, its media type and (PDF) page count."""
+
+    stored: Stored
+    media_type: str
+    page_count: int | None
+
+
+def receive(
+    backend: Storage, name: str, material: str, stream: IO[bytes], settings: dict, room: int | None = None
+) -> Received:
+    """Store one file through ``backend`` and check it — size (the file's limit and the
+    ``room`` left on the case), emptiness, type by content, a PDF's pages: the one check of
+    every upload. A refused file is deleted again; the refusal names the file and the material."""
+    per_file = int(settings["FILE_MAX_MB"]) * MB
+    room = per_file if room is None else room
+    seen = _Inspector()
+    try:
+        stored = backend.put(stream, limit=min(per_file, max(room, 0)), observe=seen)
+    except TooLarge:
+        if room < per_file:
+            raise FileRefused(
+                f"材料“{material}”的文件“{name}”使本办件的文件总量超过 {settings['CASE_FILES_MAX_MB']} MB；"
+                "请压缩扫描件或与管理员联系"
+            ) from None
+        raise FileRefused(
+            f"材料“{material}”的文件“{name}”超过单个文件上限 {settings['FILE_MAX_MB']} MB；请降低扫描分辨率或拆分后上传"
+        ) from None
+    try:
+        media_type = _check_content(name, material, stored, seen, list(settings["FILE_TYPES_ALLOWED"]))
+        pages = None
+        if media_type == "application/pdf":
+            with backend.open(stored.key) as fh:
+                pages = _pdf_pages(name, material, fh)
+    except BaseException:
+        backend.delete(stored.key)
+        raise
+    return Received(stored, media_type, pages)
 
 
 def _check_count_and_names(uploads: list[Upload], material: str, settings: dict) -> list[str]:
@@ -123,34 +186,25 @@ def _check_count_and_names(uploads: list[Upload], material: str, settings: dict)
 
 def precheck_uploads(material: str, uploads: Iterable[Upload]) -> tuple[list[Upload], int]:
     """Check files before anything is created for them (an online application checks its
-    files before its case exists): count, names, size, type by content, PDF state. Returns
-    the uploads re-readable from a spooled copy, and their total size. ``add_material_files``
-    checks the same again as it stores them (and asks the plugins)."""
+    files before its case exists): count, names, then each file as ``receive`` checks it,
+    into spooled temporary copies. Returns the uploads re-readable from those copies, and
+    their total size. ``add_material_files`` checks the same again as it stores them (and
+    asks the plugins)."""
     uploads = list(uploads)
     settings = _settings()
     names = _check_count_and_names(uploads, material, settings)
-    per_file = int(settings["FILE_MAX_MB"]) * MB
-    allowed = list(settings["FILE_TYPES_ALLOWED"])
+    spool = SpooledStorage()
     checked: list[Upload] = []
     total = 0
-    for name, upload in zip(names, uploads):
-        seen = _Inspector()
-        copy = tempfile.SpooledTemporaryFile(max_size=MB)
-        size = 0
-        for chunk in iter(partial(upload.stream.read, CHUNK), b""):
-            size += len(chunk)
-            if size > per_file:
-                copy.close()
-                raise FileRefused(
-                    f"材料“{material}”的文件“{name}”超过单个文件上限 {settings['FILE_MAX_MB']} MB；"
-                    "请降低扫描分辨率或拆分后上传"
-                )
-            seen(chunk)
-            copy.write(chunk)
-        _check_content(name, material, Stored(key="", size=size, sha256=""), seen, allowed)
-        copy.seek(0)
-        checked.append(Upload(name, copy))
-        total += size
+    try:
+        for name, upload in zip(names, uploads):
+            got = receive(spool, name, material, upload.stream, settings)
+            checked.append(Upload(name, spool.take(got.stored.key)))
+            total += got.stored.size
+    except BaseException:
+        for upload in checked:
+            upload.stream.close()
+        raise
     return checked, total
 
 
@@ -237,29 +291,15 @@ def _store_files(
         raise FileRefused(f"材料编号 {material_id} 不在办件 {case.number} 的材料清单中；请选择清单中的材料")
     material = entry.name
     names = _check_count_and_names(uploads, material, settings)
-    per_file = int(settings["FILE_MAX_MB"]) * MB
     case_room = int(settings["CASE_FILES_MAX_MB"]) * MB - sum(f.size for m in case.materials for f in m.files)
-    allowed = list(settings["FILE_TYPES_ALLOWED"])
     hook = current_app.extensions["onewindow"].plugins.hook
     have = {f.sha256: f for f in entry.files}
     result: list[CaseMaterialFile] = []
     rows = []
     for name, upload in zip(names, uploads):
-        seen = _Inspector()
-        try:
-            stored = backend.put(upload.stream, limit=min(per_file, max(case_room, 0)), observe=seen)
-        except TooLarge:
-            if case_room < per_file:
-                raise FileRefused(
-                    f"材料“{material}”的文件“{name}”使本办件的文件总量超过 {settings['CASE_FILES_MAX_MB']} MB；"
-                    "请压缩扫描件或与管理员联系"
-                ) from None
-            raise FileRefused(
-                f"材料“{material}”的文件“{name}”超过单个文件上限 {settings['FILE_MAX_MB']} MB；"
-                "请降低扫描分辨率或拆分后上传"
-            ) from None
+        got = receive(backend, name, material, upload.stream, settings, room=case_room)
+        stored = got.stored
         written.append(stored.key)
-        media_type = _check_content(name, material, stored, seen, allowed)
         same = have.get(stored.sha256)
         if same is not None:  # the same file again on this material (a retry, a double click): one file
             backend.delete(stored.key)
@@ -269,8 +309,9 @@ def _store_files(
         case_room -= stored.size
         row = CaseMaterialFile(
             original_name=name,
-            media_type=media_type,
+            media_type=got.media_type,
             size=stored.size,
+            page_count=got.page_count,
             sha256=stored.sha256,
             storage_key=stored.key,
             added_by=actor.username,

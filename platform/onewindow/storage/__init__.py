@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Iterator, Protocol
@@ -193,6 +194,62 @@ class S3Storage:
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
             for obj in page.get("Contents", []):
                 yield obj["Key"][len(start) :]
+
+
+class _Lent:
+    """A spooled file lent out by ``SpooledStorage.open``: closing it leaves the spool open."""
+
+    def __init__(self, spool: IO[bytes]):
+        self.spool = spool
+
+    def __getattr__(self, name: str):
+        return getattr(self.spool, name)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "_Lent":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+class SpooledStorage:
+    """Bytes held in spooled temporary files (in memory up to ``CHUNK``, then on disk) while
+    uploads are checked before there is anything to store them for (an online application
+    checks its files before its case exists). ``take(key)`` hands the file over."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, IO[bytes]] = {}
+
+    def put(self, stream: IO[bytes], *, limit: int | None = None, observe: ChunkObserver | None = None) -> Stored:
+        key = new_key()
+        reader = _Hashing(stream, limit, observe)
+        spool = tempfile.SpooledTemporaryFile(max_size=CHUNK)
+        try:
+            for chunk in iter(reader.read, b""):
+                spool.write(chunk)
+        except BaseException:
+            spool.close()
+            raise
+        self.files[key] = spool  # type: ignore[assignment]
+        return Stored(key, reader.size, reader.digest.hexdigest())
+
+    def open(self, key: str) -> IO[bytes]:
+        spool = self.files[key]
+        spool.seek(0)
+        return _Lent(spool)  # type: ignore[return-value]
+
+    def take(self, key: str) -> IO[bytes]:
+        spool = self.files.pop(key)
+        spool.seek(0)
+        return spool
+
+    def delete(self, key: str) -> None:
+        spool = self.files.pop(key, None)
+        if spool is not None:
+            spool.close()
 
 
 def from_settings(settings: dict, instance_path: Path) -> Storage:
