@@ -26,6 +26,7 @@ NOT_TRANSITIONS = {
     # creates a case with no window outcome (网上申请); reached through the API's and the
     # CLI's create with outcome "submit" and the online-application screens
     "submit",
+    "submit_with_files",  # the same, with the application's files in its transaction (online hall)
 }
 
 
