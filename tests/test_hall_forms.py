@@ -88,3 +88,14 @@ def test_a_bad_form_file_is_refused_naming_the_item_and_how_to_fix(app, tmp_path
 def test_a_good_form_file_passes(app, tmp_path):
     with app.app_context():
         assert _problems(_pack_with(tmp_path, {"file": "forms/a.pdf"}, {"forms/a.pdf": PDF})) == []
+
+
+def test_a_changed_form_file_changes_the_packs_checksum(tmp_path):
+    """A county replaces a blank form: the pack is not "unchanged" (its install replaces the
+    form, or asks for a higher version), though no YAML changed."""
+    root = tmp_path / "pack"
+    shutil.copytree(DEMO, root)
+    before = load_pack(root).checksum
+    form = root / "forms" / "gtgsh-application-blank.pdf"
+    form.write_bytes(form.read_bytes() + b"\n% revised\n")
+    assert load_pack(root).checksum != before

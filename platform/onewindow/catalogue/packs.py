@@ -164,6 +164,10 @@ def load_pack(path: str | Path, display: str | None = None) -> Pack:
             )
             continue
         pack.files[relative] = document
+    # files a pack ships beside its YAML (the hall's blank forms and samples under forms/)
+    # are content too: a changed form with the same version is not "unchanged"
+    for file in sorted(p for p in (root / "forms").rglob("*") if p.is_file()):
+        digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
     pack.checksum = digest.hexdigest()
     _sort_sections(pack)
     return pack
