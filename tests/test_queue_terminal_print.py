@@ -124,7 +124,6 @@ def keys(page, field: str, text: str) -> None:
 @pytest.mark.browser
 def test_at_the_terminal_a_citizen_prints_a_notice_and_a_licence_page(page, live_server, app, case, monkeypatch):
     monkeypatch.delenv("ONEWINDOW_SEAL_KEK", raising=False)
-    monkeypatch.delenv("OW_SEAL_KEK", raising=False)
     _id, number, code, _kinds = case
     with app.app_context():
         licence = _certificate(SimpleNamespace(item=certificate_item()))

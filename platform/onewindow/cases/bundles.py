@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from onewindow.app import db
-from onewindow.cases import clock
+from onewindow.cases import clock, limits
 from onewindow.cases.acceptance import (
     ACCEPTING_ROLES,
     PRESENT,
@@ -253,7 +253,7 @@ def _accept_member(child_app: Application, actor: Actor, statuses: dict, p: Plan
 
 def _member_due(child: Case, p: Plan, m: BundleMember) -> None:
     """A member that waits for others (``after``) is due at the end of its chain (critical path)."""
-    finish, _ = clock.add_workdays(child.accepted_on, p.finish.get(m.basic_code, 0))
+    finish = limits.member_chain_end(child.accepted_on, p.finish.get(m.basic_code, 0))
     if child.due_date is None or finish > child.due_date:
         child.due_date = finish
 
@@ -295,7 +295,7 @@ def _head(parent: Case) -> dict:
 def _bundle_accepted(parent: Case, actor: Actor, p: Plan, note: str) -> None:
     children = _children(parent)
     parent.accepted_on, parent.accepted_by = clock.today(), actor.username
-    parent.due_date, parent.due_confirmed = clock.add_workdays(parent.accepted_on, p.days)
+    parent.due_date, parent.due_confirmed = limits.bundle_due_date(parent.accepted_on, p.days)
     parent.due_date = max([parent.due_date, *(c.due_date for c in children if c.due_date)])
     parent.pickup_date = parent.due_date
     transition(parent, CaseState.in_review, "accept", actor, reason=note, payload={"members": len(children)})
@@ -350,7 +350,6 @@ def _bundle_correction(parent: Case, actor: Actor, missing: dict[str, list[str]]
     parent.corrections_issued += 1
     items = [{**e, "member": "、".join(e["members"])} for e in seen.values()]
     transition(parent, CaseState.correction, "request_correction", actor, reason=note, payload={"items": items})
-    from onewindow.cases import limits
 
     issue_notice(
         parent,

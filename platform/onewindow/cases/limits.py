@@ -63,6 +63,17 @@ def step_due_date(step: CaseStep) -> dt.date:
     return clock.add_workdays(step.started_on, step.days)[0]
 
 
+def bundle_due_date(accepted_on: dt.date, days: int) -> tuple[dt.date, bool]:
+    """(due date, confirmed) of a bundle (一件事): its promised working days after acceptance."""
+    return clock.add_workdays(accepted_on, days)
+
+
+def member_chain_end(accepted_on: dt.date, finish_days: int) -> dt.date:
+    """Last day of a bundle member that waits for others: the end of its chain of working
+    days from the bundle's acceptance (the critical path)."""
+    return clock.add_workdays(accepted_on, finish_days)[0]
+
+
 def yellow_threshold(today: dt.date, warning_days: int | None, calendar=None) -> dt.date:
     """The first due date that is no longer yellow: a limit is yellow (黄牌预警) while at
     most ``warning_days`` working days are left, i.e. ``today <= due < this date``. The
