@@ -377,3 +377,38 @@ def test_citizens_logging_in_at_the_same_moment_are_all_logged_in(app):
     for t in threads:
         t.join(timeout=120)
     assert answers == [302] * 6
+
+
+def test_citizens_signing_in_through_the_province_at_the_same_moment_are_all_signed_in(app):
+    """The same opening rush through single sign-on: the verified claims of an existing account
+    arrive for several logins at once (the provider's callback); each gets its account. The
+    account read and its last-login write must not be one SQLite transaction (a snapshot that
+    another login wrote past cannot be upgraded to a write: "database is locked")."""
+    import threading
+
+    from onewindow_hall.sso import citizen_for_claims
+
+    register(app, app.test_client())
+    claims = {"id_number": ID, "id_number_verified": True, "name": "张三"}
+    answers, errors, barrier = [], [], threading.Barrier(6)
+
+    def sign_in():
+        with app.app_context():
+            barrier.wait()
+            try:
+                citizen = citizen_for_claims(dict(claims))
+                answers.append(citizen.id_number if isinstance(citizen, Citizen) else citizen)
+            except Exception as exc:  # noqa: BLE001 - the test reports what went wrong
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=sign_in) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == [] and answers == [ID] * 6
+    with app.app_context():
+        person = db.session.execute(select(Citizen).where(Citizen.id_number == ID)).scalar_one()
+        assert person.identity_verified and person.last_login_at is not None

@@ -18,7 +18,7 @@ from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from onewindow import StartupError, db, resident_id_problem
 from onewindow_hall import accounts, service
@@ -122,8 +122,14 @@ def citizen_for_claims(claims: dict[str, Any]) -> Citizen | str:
     if citizen is not None:
         if citizen.kind != CitizenKind.person or not citizen.active:
             return _("This account is disabled; please contact the service centre.")
-        citizen.identity_verified = True
-        citizen.last_login_at = utcnow()
+        # End the read first, then write in a transaction of its own (as a password login
+        # does, service._logged_in): on SQLite a read snapshot that another login wrote past
+        # cannot be upgraded to a write; a transaction that starts with its write waits its turn.
+        citizen_id = citizen.id
+        db.session.commit()
+        db.session.execute(
+            update(Citizen).where(Citizen.id == citizen_id).values(identity_verified=True, last_login_at=utcnow())
+        )
         db.session.commit()
         return citizen
     name = str(claims.get(setting("sso_name_claim")) or "").strip()[:100]
