@@ -14,8 +14,9 @@ from onewindow.cases import engine
 from onewindow.cases.clock import travel_to
 from onewindow.cases.models import ApplicantType, Channel, MaterialStatus, Notice
 from onewindow.documents.labels import KINDS
-from onewindow.documents.render import progress_url, qr_data_uri, render_notice_html, render_notice_pdf
+from onewindow.documents.render import progress_url, render_notice_html, render_notice_pdf
 from onewindow.models.items import Item
+from onewindow.qr import qr_data_uri
 
 PERSON = "440304200002291236"
 AMR = "11369921102345608H"  # 市场监管局 (approver, chief_rep, seal_admin belong here)

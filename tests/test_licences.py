@@ -20,7 +20,7 @@ from onewindow.licences.cli import licence_cli
 from onewindow.licences.identifier import parse
 from onewindow.licences.models import Licence, LicenceEvent, LicenceSerial, LicenceStatus, Seal
 from onewindow.licences.types import install_pack_types
-from onewindow.licences.verification import qr_svg, verify_licence, verify_url
+from onewindow.licences.verification import verify_licence, verify_url
 from onewindow.models import Department, Staff
 from onewindow.models.items import (
     HandlingType,
@@ -32,6 +32,7 @@ from onewindow.models.items import (
     Necessity,
     ServiceMode,
 )
+from onewindow.qr import qr_svg
 
 MARKET = "11369921102345608H"  # 云溪县市场监督管理局 (demo seal_admin, approver, chief_rep belong here)
 REAL_ESTATE = "113699211024247953"

@@ -118,7 +118,8 @@ def test_notice_links_follow_the_serving_host_when_no_public_url_is_set(app, mak
     assert "在 http://localhost:5123/progress 查询" in html
     with app.test_request_context(base_url="http://localhost:5123"):
         from onewindow.cases.models import Case
-        from onewindow.documents.render import progress_url, qr_data_uri
+        from onewindow.documents.render import progress_url
+        from onewindow.qr import qr_data_uri
 
         url = progress_url(db.session.query(Case).filter_by(number=number).one())
     assert url.startswith(f"http://localhost:5123/progress/{number}?code=")

@@ -42,6 +42,8 @@ _PUBLIC: dict[str, str] = {
     # the public progress lookup (case number + query code), for kiosks and other front ends
     "find_public_case": "onewindow.documents.progress:find_public_case",
     "public_progress": "onewindow.documents.progress:public_progress",
+    # the one QR drawing (notices, licences, tickets): SVG markup
+    "qr_svg": "onewindow.qr:qr_svg",
     # the legal clock's selection of cases deemed accepted (行政许可法 §32), for the supervision scan
     "deemed_bounds": "onewindow.cases.legal_clock:deemed_bounds",
     "deemed_due": "onewindow.cases.legal_clock:deemed_due",

@@ -11,8 +11,6 @@ the templates name ``"Noto Sans CJK SC"`` so it is embedded, never boxes.
 
 from __future__ import annotations
 
-import base64
-import functools
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -29,6 +27,7 @@ from onewindow.documents.labels import (
 )
 from onewindow.models.org import Department, ServiceCentre
 from onewindow.public_url import public_base_url
+from onewindow.qr import qr_data_uri
 from onewindow.validators import mask_resident_id
 
 
@@ -41,41 +40,6 @@ def _db():
 def progress_url(case: Case) -> str:
     """Where the notice's QR code points: the public progress page of this case."""
     return f"{public_base_url()}/progress/{quote(case.number)}?{urlencode({'code': case.query_code})}"
-
-
-@functools.lru_cache(maxsize=256)
-def qr_svg(text: str) -> str:
-    """SVG markup of the QR code of ``text``: vector, so it prints sharply at any size.
-
-    One rectangle per horizontal run of dark modules (0.8 mm each, a 2-module quiet zone)
-    rather than one per module: WeasyPrint draws the notices' QR codes several times faster.
-    Cached: every notice of a case carries the same code."""
-    import qrcode
-
-    code = qrcode.QRCode(box_size=8, border=2)
-    code.add_data(text)
-    code.make(fit=True)
-    matrix = code.get_matrix()  # with the quiet zone
-    runs = []
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < len(row):
-            if row[x]:
-                start = x
-                while x < len(row) and row[x]:
-                    x += 1
-                runs.append(f"M{start},{y}h{x - start}v1h-{x - start}z")
-            else:
-                x += 1
-    size = f"{len(matrix) * 0.8:g}mm"
-    return (
-        f'<svg width="{size}" height="{size}" version="1.1" viewBox="0 0 {len(matrix)} {len(matrix)}" '
-        f'xmlns="http://www.w3.org/2000/svg"><path d="{"".join(runs)}" fill="#000000" stroke="none"/></svg>'
-    )
-
-
-def qr_data_uri(text: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(text).encode("utf-8")).decode("ascii")
 
 
 def title_of(notice: Notice) -> str:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from flask import render_template
 
 from onewindow.licences.models import Licence
-from onewindow.licences.verification import qr_data_uri, verify_licence, verify_url
+from onewindow.licences.verification import verify_licence, verify_url
+from onewindow.qr import qr_data_uri
 
 DEFAULT_TEMPLATE = "licences/licence_print.html"
 

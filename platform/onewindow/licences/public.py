@@ -33,11 +33,10 @@ from onewindow.licences.pdf import pdf_filename, render_pdf
 from onewindow.licences.verification import (
     code_matches,
     public_view,
-    qr_data_uri,
-    qr_svg,
     verify_licence,
     verify_url,
 )
+from onewindow.qr import qr_data_uri, qr_svg
 
 bp = Blueprint("licences_public", __name__)
 

@@ -9,7 +9,6 @@ data is reported as tampered whatever the status says.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hmac
 import re
@@ -185,19 +184,6 @@ def verify_url(identifier: str, code: str | None = None) -> str:
     from onewindow.public_url import public_base_url
 
     return f"{public_base_url()}/licences/verify/{identifier}" + (f"?code={code}" if code else "")
-
-
-def qr_svg(text: str) -> str:
-    """The QR code of ``text`` as SVG markup (prints sharply in the PDF)."""
-    import qrcode
-    import qrcode.image.svg
-
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    return image.to_string(encoding="unicode")
-
-
-def qr_data_uri(text: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(text).encode("utf-8")).decode("ascii")
 
 
 # --- export and offline verification --------------------------------------------------

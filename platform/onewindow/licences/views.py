@@ -20,8 +20,9 @@ from onewindow.errors import ValidationError
 from onewindow.licences import library, seals
 from onewindow.licences.models import Licence, LicenceStatus, LicenceType, Seal
 from onewindow.licences.pdf import pdf_filename, render_pdf, signature_excerpt
-from onewindow.licences.verification import qr_data_uri, verify_licence, verify_url
+from onewindow.licences.verification import verify_licence, verify_url
 from onewindow.models import Department
+from onewindow.qr import qr_data_uri
 from onewindow.security import DepartmentScope, role_keys
 from onewindow.views.model import render_show, scoped_row
 

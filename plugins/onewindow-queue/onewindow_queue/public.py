@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from onewindow import ValidationError, Window, Zone, db
+from onewindow import ValidationError, Window, Zone, db, qr_svg
 from onewindow_queue import service
 from onewindow_queue.models import PriorityGroup, Queue, TakenBy, Ticket
 
@@ -21,15 +21,6 @@ bp = Blueprint(
     url_prefix="/queue",
     template_folder=str(Path(__file__).resolve().parent / "templates"),
 )
-
-
-def _qr_svg(text: str) -> str:
-    import qrcode
-    import qrcode.image.svg
-
-    return qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=6, border=2).to_string(
-        encoding="unicode"
-    )
 
 
 def _terminal(error: str | None = None, status: int = 200):
@@ -220,7 +211,7 @@ def print_licence():
         "queue/print_licence.html",
         result=verify_licence(licence),
         view=licence_public_view(licence, False),
-        qr=_qr_svg(url),
+        qr=qr_svg(url, module_mm=0.6),
         url=url,
     )
 
@@ -242,7 +233,7 @@ def ticket(token: str):
         ticket=found,
         ahead=service.ahead_of(found),
         holder=found.masked_holder,
-        qr=_qr_svg(status_url),
+        qr=qr_svg(status_url, module_mm=0.6),
         status_url=status_url,
     )
 
