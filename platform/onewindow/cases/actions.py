@@ -98,6 +98,7 @@ ACTIONS: tuple[CaseAction, ...] = (
             Field("problems", _l("Problems to correct"), "problems", False),
         ),
         department="case",
+        when=lambda c: c.parent_id is None,  # a bundle's member: the lead department pre-reviews the whole
     ),
     CaseAction(
         "deem_accepted",
@@ -290,7 +291,7 @@ def body_from_form(action: CaseAction, case: Case, actor: Actor, form) -> dict[s
         if f.kind == "problems":
             body[f.name] = {
                 str(m.material_id): form[f"problem-{m.material_id}"].strip()
-                for m in case.materials
+                for m in case.review_materials
                 if (form.get(f"problem-{m.material_id}") or "").strip()
             }
         elif f.kind == "yesno":
