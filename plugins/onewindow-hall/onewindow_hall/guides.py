@@ -191,8 +191,12 @@ def search(query: str = "", audience: str = "", theme: str = "", department_id: 
 def home():
     """The public home (the ``public_home`` hook answers ``/`` with it)."""
     index = guide_index()
+    from onewindow_hall.bundles import AUDIENCE, current_bundles
+
     return render_template(
         "hall/home.html",
+        bundles=current_bundles(),
+        bundle_audience=AUDIENCE,
         audiences=audience_labels(),
         counts={a: sum(1 for e in index.entries if a in e.audiences) for a in AUDIENCES},
         themes=index.themes,
