@@ -131,10 +131,10 @@ def test_citizen_applies_for_a_bundle_online_the_lead_department_passes_it(
         row = me.locator(f"#hall-cases tr[data-number='{number}']")
         assert row.get_attribute("data-state") == "in_review"
         assert me.locator("#hall-cases tr[data-number]").count() == 1  # the members are not listed as cases
-        members = row.locator(".hall-bundle-members li")
+        members = me.locator(f"#hall-cases tr[data-parent='{number}'] .hall-bundle-members li")
         assert members.count() == 4
         for child, due in dues.items():
-            assert due in row.locator(f"li[data-number='{child}']").inner_text()
+            assert due in me.locator(f"#hall-cases li[data-number='{child}']").inner_text()
         assert _fits_the_screen(me)
         shot(me, "hall-bundle-my-390")
         me.click(f"#hall-cases a:has-text('{number}')")
