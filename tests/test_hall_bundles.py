@@ -67,6 +67,13 @@ def test_the_home_lists_the_bundles_and_the_guide_shows_members_materials_limit(
     assert body.count("<td>营业执照") == 1  # a material three members need, listed once
 
 
+def test_browsing_an_audience_lists_its_bundles_next_to_its_items(client):
+    people = client.get("/hall/items?audience=person").get_data(as_text=True)
+    companies = client.get("/hall/items?audience=legal_person").get_data(as_text=True)
+    assert 'data-bundle="tuixiu"' in people and 'data-bundle="kaiban-canyin"' not in people
+    assert 'data-bundle="kaiban-canyin"' in companies and 'data-bundle="tuixiu"' not in companies
+
+
 def test_applying_online_makes_one_online_parent_with_its_children(app, client):
     company_id = _company_citizen(app, client)
     intake = client.get("/hall/bundles/kaiban-canyin/apply?q_discharges_wastewater=0")
