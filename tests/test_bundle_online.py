@@ -196,9 +196,7 @@ def test_a_member_is_never_pre_reviewed_on_its_own(ctx, actor):
 def test_not_passed_gives_one_correction_notice_answered_online_onto_every_child(ctx, actor):
     name = shared_name()
     parent = submit(files=files_for(but=(name,)))
-    charter = next(
-        m for c in db.session.get(Case, parent.id).children for m in c.materials if m.name == "公司章程"
-    )
+    charter = next(m for c in db.session.get(Case, parent.id).children for m in c.materials if m.name == "公司章程")
     with travel_to(MONDAY):
         engine.pre_review(
             db.session.get(Case, parent.id), lead_approver(actor), False, "请补正", {charter.material_id: "未签字"}

@@ -108,9 +108,11 @@ def test_a_refused_file_submits_nothing_and_names_the_material(app, client):
 def test_the_correction_is_answered_online_and_the_bundle_shows_each_member(app, client, actor):
     company_id = _company_citizen(app, client)
     data, _names = _form(app, company_id, skip=("营业执照",))
-    number = client.post("/hall/bundles/kaiban-canyin/apply", data=data, content_type="multipart/form-data").headers[
-        "Location"
-    ].rsplit("/", 1)[1]
+    number = (
+        client.post("/hall/bundles/kaiban-canyin/apply", data=data, content_type="multipart/form-data")
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
     with app.app_context():
         parent = db.session.query(Case).filter_by(number=number).one()
         engine.pre_review(parent, actor(approver_of(parent.department_id)), False, "营业执照请上传")
@@ -132,9 +134,11 @@ def test_the_correction_is_answered_online_and_the_bundle_shows_each_member(app,
 def test_another_citizen_cannot_see_or_answer_the_bundle(app, client):
     company_id = _company_citizen(app, client)
     data, _names = _form(app, company_id)
-    number = client.post("/hall/bundles/kaiban-canyin/apply", data=data, content_type="multipart/form-data").headers[
-        "Location"
-    ].rsplit("/", 1)[1]
+    number = (
+        client.post("/hall/bundles/kaiban-canyin/apply", data=data, content_type="multipart/form-data")
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
     other = _citizen(app, id_number="11010519491231002X", name="李四", mobile="13900139000")
     _sign_in(client, other)
     assert client.get(f"/hall/my/cases/{number}").status_code == 404

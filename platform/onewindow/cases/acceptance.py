@@ -264,9 +264,7 @@ def pre_review(
 
         return pre_review_bundle(case, actor, passed, opinion, problems)
     if case.parent_id is not None:
-        raise TransitionError(
-            f"办件 {case.number} 是一件事的成员事项，由牵头部门对整件事预审；请在一件事的办件上预审"
-        )
+        raise TransitionError(f"办件 {case.number} 是一件事的成员事项，由牵头部门对整件事预审；请在一件事的办件上预审")
     with unit_of_work():
         require_state(case, {CaseState.submitted}, "预审")
         require_department(actor, case.department_id, DECIDING_ROLES, "预审该办件")

@@ -364,12 +364,12 @@ def _bundle_correction(
             elif material.name in lacks:
                 material.problem = "未提交"
         transition(child, CaseState.correction, "bundle_correction", actor, payload={"missing": lacks})
-        listed += [{"member": child.item.name, "material": name, "problem": faults.get(name, "未提交")} for name in lacks]
+        listed += [
+            {"member": child.item.name, "material": name, "problem": faults.get(name, "未提交")} for name in lacks
+        ]
     seen: dict[str, dict] = {}
     for row in listed:  # a shared material once, naming every member that needs it
-        line = seen.setdefault(
-            row["material"], {"material": row["material"], "problem": row["problem"], "members": []}
-        )
+        line = seen.setdefault(row["material"], {"material": row["material"], "problem": row["problem"], "members": []})
         line["members"].append(row["member"])
     parent.corrections_issued += 1
     items = [{**e, "member": "、".join(e["members"])} for e in seen.values()]
@@ -586,7 +586,7 @@ def submit_bundle_online(
             for m in p.members:
                 try:
                     child = _new_member_case(
-                            Application(
+                        Application(
                             p.items[m.basic_code],
                             app.applicant_type,
                             app.applicant_name,
@@ -627,7 +627,9 @@ def _targets(merged: Any, children: dict[str, Case]) -> list[tuple[Case, CaseMat
     out = []
     for code, name in merged.targets:
         child = children.get(code)
-        entry = next((m for m in child.materials if m.name == name), None) if child is not None else None
+        if child is None:
+            continue
+        entry = next((m for m in child.materials if m.name == name), None)
         if entry is not None:
             out.append((child, entry))
     return out
@@ -665,8 +667,8 @@ def _shared_files(
             room -= source.size
             if room < 0:
                 raise FileRefused(
-                    f"材料“{target.name}”的文件“{source.original_name}”使办件“{child.item.name}”的文件总量超过 {most} MB；"
-                    "请压缩扫描件后再提交"
+                    f"材料“{target.name}”的文件“{source.original_name}”使办件“{child.item.name}”的文件总量"
+                    f"超过 {most} MB；请压缩扫描件后再提交"
                 )
             row = CaseMaterialFile(
                 original_name=source.original_name,
@@ -741,7 +743,9 @@ def pre_review_bundle(
             by_name = {known[k]: v for k, v in named.items()}
             if not (by_name or opinion.strip()):
                 raise TransitionError("预审不通过须一次性列明需补正的全部材料或原因")
-            faults = {c.item.basic_code: {m.name: by_name[m.name] for m in c.materials if m.name in by_name} for c in children}
+            faults = {
+                c.item.basic_code: {m.name: by_name[m.name] for m in c.materials if m.name in by_name} for c in children
+            }
             missing = {
                 c.item.basic_code: [x.name for x in _missing(c, {Necessity.required, Necessity.deferrable})]
                 for c in children
@@ -749,12 +753,12 @@ def pre_review_bundle(
             _bundle_correction(parent, actor, missing, opinion, faults)
             return parent
         lacking = [
-            f"“{c.item.name}”的“{x.name}”" for c in children for x in _missing(c, {Necessity.required, Necessity.deferrable})
+            f"“{c.item.name}”的“{x.name}”"
+            for c in children
+            for x in _missing(c, {Necessity.required, Necessity.deferrable})
         ]
         if lacking:
-            raise TransitionError(
-                f"材料不齐，预审不能通过：{'、'.join(lacking)} 未上传；请预审不通过并出具补正通知"
-            )
+            raise TransitionError(f"材料不齐，预审不能通过：{'、'.join(lacking)} 未上传；请预审不通过并出具补正通知")
         transition(parent, None, "pre_review_pass", actor, reason=opinion)
         # the lead department accepts as it passes: its approver needs no window role
         accepting = dataclasses.replace(actor, roles=actor.roles | {"acceptor"})
