@@ -225,3 +225,18 @@ def test_not_passed_gives_one_correction_notice_answered_online_onto_every_child
     db.session.expire_all()
     assert db.session.get(Case, parent.id).state == CaseState.in_review
     assert db.session.query(Notice).filter_by(case_id=parent.id, kind="acceptance").count() == 1
+
+
+def test_the_deemed_acceptance_scan_leaves_an_online_bundle_to_its_lead_department(ctx):
+    """§32 deems an application accepted when no correction notice came in time; an online
+    bundle's members wait for the lead department's pre-review of the whole, never one by one."""
+    import datetime as dt
+
+    from onewindow.cases.legal_clock import deemed_acceptance
+
+    parent = submit()
+    with travel_to(MONDAY + dt.timedelta(days=30)):
+        deemed_acceptance()
+    db.session.expire_all()
+    parent = db.session.get(Case, parent.id)
+    assert {c.state for c in [parent, *parent.children]} == {CaseState.submitted}

@@ -143,3 +143,28 @@ def test_another_citizen_cannot_see_or_answer_the_bundle(app, client):
     _sign_in(client, other)
     assert client.get(f"/hall/my/cases/{number}").status_code == 404
     assert client.post(f"/hall/my/cases/{number}/bundle-files", data={"material": "0"}).status_code == 404
+
+
+def test_the_applicant_gets_one_message_for_the_whole_bundle_not_one_per_member(app, client, actor):
+    from sqlalchemy import select
+
+    from onewindow.notify.models import Notification
+
+    def sent() -> list[str]:
+        with app.app_context():
+            rows = db.session.execute(select(Notification).where(Notification.kind == "hall.case_changed")).scalars()
+            return [n.body for n in rows]
+
+    company_id = _company_citizen(app, client)
+    data, _names = _form(app, company_id)
+    number = (
+        client.post("/hall/bundles/kaiban-canyin/apply", data=data, content_type="multipart/form-data")
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
+    before = len(sent())
+    with app.app_context():
+        parent = db.session.query(Case).filter_by(number=number).one()
+        engine.pre_review(parent, actor(approver_of(parent.department_id)), True)
+    new = sent()[before:]
+    assert len(new) == 1 and number in new[0] and "开办餐饮店" in new[0]

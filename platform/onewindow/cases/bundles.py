@@ -309,7 +309,7 @@ def _bundle_accepted(parent: Case, actor: Actor, p: Plan, note: str) -> None:
     parent.due_date = max([parent.due_date, *(c.due_date for c in children if c.due_date)])
     parent.pickup_date = parent.due_date
     transition(parent, CaseState.in_review, "accept", actor, reason=note, payload={"members": len(children)})
-    window = parent.window
+    window = parent.window or parent.bundle.output_window  # online: the bundle's unified output window
     issue_notice(
         parent,
         "acceptance",
