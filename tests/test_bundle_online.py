@@ -240,3 +240,16 @@ def test_the_deemed_acceptance_scan_leaves_an_online_bundle_to_its_lead_departme
     db.session.expire_all()
     parent = db.session.get(Case, parent.id)
     assert {c.state for c in [parent, *parent.children]} == {CaseState.submitted}
+
+
+@pytest.mark.parametrize("name", ["accept", "request_correction", "deem_accepted"])
+def test_a_member_is_never_accepted_corrected_or_deemed_accepted_on_its_own(ctx, actor, name):
+    from onewindow.cases.transitions import run_transition
+
+    parent = submit()
+    child = next(c for c in db.session.get(Case, parent.id).children if c.item.basic_code == FOOD)
+    body = {"accept": {"materials": {}}, "request_correction": {"problems": {}, "general": "缺材料"}}.get(name, {})
+    with pytest.raises(TransitionError, match=parent.number):
+        run_transition(child, name, actor("acceptor"), body)
+    db.session.rollback()
+    assert db.session.get(Case, child.id).state == CaseState.submitted

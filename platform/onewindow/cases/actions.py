@@ -105,7 +105,7 @@ ACTIONS: tuple[CaseAction, ...] = (
         _l("Register deemed acceptance"),
         _states("submitted"),
         frozenset({"acceptor", "chief_rep"}),
-        when=lambda c: c.corrections_issued == 0,
+        when=lambda c: c.corrections_issued == 0 and c.bundle_id is None,  # a bundle: pre-reviewed as one
     ),
     CaseAction(
         "supply_material",
