@@ -145,6 +145,16 @@ def test_citizen_applies_for_a_bundle_online_the_lead_department_passes_it(
         with me.expect_download() as pdf:
             me.click("#hall-notices a[data-kind=acceptance]")
         assert pdf.value.suggested_filename.endswith(".pdf")
+
+        # the same pages at 1366×768
+        me.set_viewport_size(DESKTOP)
+        for path, name in ((f"/hall/my/cases/{number}", "hall-bundle-case-1366"), ("/hall/my/", "hall-bundle-my-1366")):
+            me.goto(f"{live_server}{path}")
+            assert _fits_the_screen(me), path
+            shot(me, name)
+        me.goto(f"{live_server}/hall/bundles/kaiban-canyin/apply?q_discharges_wastewater=0")
+        assert me.locator("#hall-bundle-members li").count() == 3 and _fits_the_screen(me)
+        shot(me, "hall-bundle-apply-1366")
     finally:
         phone.close()
 
