@@ -59,6 +59,12 @@ _PUBLIC: dict[str, str] = {
     "Upload": "onewindow.cases.materialfiles:Upload",
     "uploads_from": "onewindow.cases.files_web:uploads_from",
     "Form": "onewindow.forms:Form",
+    # bundles (一件事) for other channels: the installed bundle, what an intake makes of it
+    # (members, merged form and materials, limit), its guide figures, a member's own rows
+    "Bundle": "onewindow.models.bundles:Bundle",
+    "bundle_plan": "onewindow.cases.bundles:plan",
+    "bundle_guide": "onewindow.catalogue.bundles:derive_installed",
+    "bundle_member_forms": "onewindow.cases.bundle_web:member_forms",
     # roles and department scope
     "DEPARTMENT_ROLES": "onewindow.security:DEPARTMENT_ROLES",
     "DECIDING_ROLES": "onewindow.security:DECIDING_ROLES",

@@ -256,7 +256,15 @@ def submit(app: Application, actor: Actor, *, attach: Callable[[Case], None] | N
 def pre_review(
     case: Case, actor: Actor, passed: bool, opinion: str = "", problems: dict[int, str] | None = None
 ) -> Case:
-    """网上预审 by the implementing department; fully-online items go straight on."""
+    """网上预审 by the implementing department; fully-online items go straight on. An online
+    bundle (一件事) is pre-reviewed as a whole by its lead department
+    (``cases.bundles.pre_review_bundle``), never member by member."""
+    if case.is_bundle:
+        from onewindow.cases.bundles import pre_review_bundle
+
+        return pre_review_bundle(case, actor, passed, opinion, problems)
+    if case.parent_id is not None:
+        raise TransitionError(f"办件 {case.number} 是一件事的成员事项，由牵头部门对整件事预审；请在一件事的办件上预审")
     with unit_of_work():
         require_state(case, {CaseState.submitted}, "预审")
         require_department(actor, case.department_id, DECIDING_ROLES, "预审该办件")

@@ -98,13 +98,14 @@ ACTIONS: tuple[CaseAction, ...] = (
             Field("problems", _l("Problems to correct"), "problems", False),
         ),
         department="case",
+        when=lambda c: c.parent_id is None,  # a bundle's member: the lead department pre-reviews the whole
     ),
     CaseAction(
         "deem_accepted",
         _l("Register deemed acceptance"),
         _states("submitted"),
         frozenset({"acceptor", "chief_rep"}),
-        when=lambda c: c.corrections_issued == 0,
+        when=lambda c: c.corrections_issued == 0 and c.bundle_id is None,  # a bundle: pre-reviewed as one
     ),
     CaseAction(
         "supply_material",
@@ -290,7 +291,7 @@ def body_from_form(action: CaseAction, case: Case, actor: Actor, form) -> dict[s
         if f.kind == "problems":
             body[f.name] = {
                 str(m.material_id): form[f"problem-{m.material_id}"].strip()
-                for m in case.materials
+                for m in case.review_materials
                 if (form.get(f"problem-{m.material_id}") or "").strip()
             }
         elif f.kind == "yesno":

@@ -12,6 +12,7 @@ applicant's choice is due (continue with the rest, or withdraw all).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,9 +28,17 @@ from onewindow.cases.acceptance import (
     _missing,
     accept,
 )
-from onewindow.cases.core import Actor, issue_notice, require_role, require_state, transition, unit_of_work
-from onewindow.cases.errors import TransitionError
-from onewindow.cases.models import ApplicantType, Case, CaseState, Channel, MaterialStatus
+from onewindow.cases.core import (
+    Actor,
+    issue_notice,
+    require_department,
+    require_role,
+    require_state,
+    transition,
+    unit_of_work,
+)
+from onewindow.cases.errors import ApplicationInvalid, TransitionError
+from onewindow.cases.models import ApplicantType, Case, CaseMaterial, CaseState, Channel, MaterialStatus
 from onewindow.cases.numbering import new_query_code, next_case_number
 from onewindow.cases.output import OUTPUT_ROLES, _check_signee, deliver_pickup
 from onewindow.catalogue.bundles import (
@@ -44,6 +53,7 @@ from onewindow.catalogue.convert import item_to_dict
 from onewindow.models.bundles import Bundle, BundleMember
 from onewindow.models.items import Item, Necessity
 from onewindow.models.org import Window
+from onewindow.security import DECIDING_ROLES
 
 #: the applicant's choice after a member was denied (继续办理其余事项 / 全部撤回)
 CHOICES = ("continue", "withdraw_all")
@@ -299,7 +309,7 @@ def _bundle_accepted(parent: Case, actor: Actor, p: Plan, note: str) -> None:
     parent.due_date = max([parent.due_date, *(c.due_date for c in children if c.due_date)])
     parent.pickup_date = parent.due_date
     transition(parent, CaseState.in_review, "accept", actor, reason=note, payload={"members": len(children)})
-    window = parent.window
+    window = parent.window or parent.bundle.output_window  # online: the bundle's unified output window
     issue_notice(
         parent,
         "acceptance",
@@ -330,19 +340,33 @@ def _merged_status(children: list[Case], merged: Any) -> MaterialStatus:
     return found[0] if found else MaterialStatus.missing
 
 
-def _bundle_correction(parent: Case, actor: Actor, missing: dict[str, list[str]], note: str) -> None:
-    """ONE 补齐补正通知书 for the whole bundle (一次性告知): every member's missing materials."""
+def _bundle_correction(
+    parent: Case,
+    actor: Actor,
+    missing: dict[str, list[str]],
+    note: str,
+    problems: dict[str, dict[str, str]] | None = None,
+) -> None:
+    """ONE 补齐补正通知书 for the whole bundle (一次性告知): every member's missing materials
+    (and, from the online pre-review, what is wrong with a material handed in: ``problems``,
+    member basic code → material name → problem)."""
     children = _children(parent)
     listed = []
     for child in children:
-        lacks = missing.get(child.item.basic_code) or []
+        faults = (problems or {}).get(child.item.basic_code) or {}
+        lacks = list(dict.fromkeys([*(missing.get(child.item.basic_code) or []), *faults]))
         if lacks:
             child.corrections_issued += 1
         for material in child.materials:
-            if material.name in lacks:
+            if material.name in faults:
+                material.problem = faults[material.name]
+                material.status = MaterialStatus.faulty if material.status in PRESENT else MaterialStatus.missing
+            elif material.name in lacks:
                 material.problem = "未提交"
         transition(child, CaseState.correction, "bundle_correction", actor, payload={"missing": lacks})
-        listed += [{"member": child.item.name, "material": name, "problem": "未提交"} for name in lacks]
+        listed += [
+            {"member": child.item.name, "material": name, "problem": faults.get(name, "未提交")} for name in lacks
+        ]
     seen: dict[str, dict] = {}
     for row in listed:  # a shared material once, naming every member that needs it
         line = seen.setdefault(row["material"], {"material": row["material"], "problem": row["problem"], "members": []})
@@ -513,4 +537,235 @@ def deliver_bundle(parent: Case, actor: Actor, signee_name: str, signee_id: str,
                 "licence": None,
             },
         )
+    return parent
+
+
+# --------------------------------------------------------------------------- online (网上办事大厅)
+
+
+def submit_bundle_online(
+    app: BundleApplication,
+    actor: Actor,
+    files: dict[str, list[Any]] | None = None,
+    *,
+    then: Any = None,
+) -> Case:
+    """网上申请一件事: one parent case in channel ``online`` (the lead department pre-reviews it
+    within the lead item's limit) and a received child case per applicable member, with the
+    files of each merged material (``files``: merged material name → uploads) on the matching
+    material of EVERY child that needs it, stored once. One transaction: a refused file (or
+    a refused member's application) leaves no case and no file; ``then(parent)`` runs inside
+    it (e.g. deleting the applicant's draft)."""
+    from onewindow.cases.acceptance import _new_case as _new_member_case
+    from onewindow.cases.materialfiles import FileRefused
+    from onewindow.storage import storage
+
+    if app.channel == Channel.window:
+        raise TransitionError("窗口申请一件事请直接受理（accept_bundle）")
+    backend = storage()
+    written: list[str] = []
+    try:
+        with unit_of_work():
+            p = plan(app.bundle, app.answers)
+            parent = _new_parent(app, p)
+            parent.pre_review_due = limits.pre_review_due(parent)
+            transition(
+                parent,
+                CaseState.submitted,
+                "submit",
+                actor,
+                payload={
+                    "channel": app.channel.name,
+                    "bundle": app.bundle.code,
+                    "members": [m.basic_code for m in p.members],
+                },
+            )
+            answers = split_answers(p.form, app.data)
+            children: dict[str, Case] = {}
+            refused: list[tuple[str, str]] = []
+            for m in p.members:
+                try:
+                    child = _new_member_case(
+                        Application(
+                            p.items[m.basic_code],
+                            app.applicant_type,
+                            app.applicant_name,
+                            app.applicant_id,
+                            app.channel,
+                            data={**(app.member_data.get(m.basic_code) or {}), **answers.get(m.basic_code, {})},
+                            phone=app.phone,
+                            address=app.address,
+                            parent=parent,
+                        ),
+                        actor,
+                    )
+                except ApplicationInvalid as exc:  # every member's problems at once, each named
+                    refused += [(f"{p.items[m.basic_code].name}：{where}", why) for where, why in exc.problems]
+                    continue
+                transition(child, CaseState.submitted, "bundle_receive", actor, payload={"parent": parent.number})
+                children[m.basic_code] = child
+            if refused:
+                raise ApplicationInvalid(refused)
+            by_name = {mm.name: mm for mm in p.materials}
+            for name, uploads in (files or {}).items():
+                merged = by_name.get(name)
+                if merged is None:
+                    raise FileRefused(f"材料“{name}”不在一件事“{app.bundle.name}”的材料清单中；请选择清单中的材料")
+                if uploads:
+                    _shared_files(_targets(merged, children), actor, uploads, "online", backend, written)
+            if then is not None:
+                then(parent)
+    except BaseException:
+        for key in written:
+            backend.delete(key)
+        raise
+    return parent
+
+
+def _targets(merged: Any, children: dict[str, Case]) -> list[tuple[Case, CaseMaterial]]:
+    """The material of each child that a merged material stands for (a shared one: several)."""
+    out = []
+    for code, name in merged.targets:
+        child = children.get(code)
+        if child is None:
+            continue
+        entry = next((m for m in child.materials if m.name == name), None)
+        if entry is not None:
+            out.append((child, entry))
+    return out
+
+
+def _shared_files(
+    targets: list[tuple[Case, CaseMaterial]], actor: Actor, uploads: list[Any], channel: str, backend, written: list
+) -> None:
+    """The files of one merged material onto every child material it stands for: checked and
+    stored once (the first child's upload path), then one file row per further child pointing at
+    the same bytes (as reuse does), each asked of the plugins and listed with its SHA-256 in
+    that child's own hash chain — so each department sees the file on its own case."""
+    import datetime as dt
+
+    from flask import current_app
+
+    from onewindow.cases.materialfiles import MB, FileRefused, _record_files, _store_files
+    from onewindow.cases.models import CaseMaterialFile, FileChannel
+
+    if not targets:
+        return
+    (first, first_entry), rest = targets[0], targets[1:]
+    entry, rows, stored = _store_files(first, actor, first_entry.material_id, uploads, channel, backend, written)
+    if rows:
+        _record_files(first, entry, rows, actor)
+    hook = current_app.extensions["onewindow"].plugins.hook
+    most = int(current_app.extensions["onewindow"].settings["CASE_FILES_MAX_MB"])
+    for child, target in rest:
+        have = {f.sha256 for f in target.files}
+        copies = []
+        room = most * MB - sum(f.size for m in child.materials for f in m.files)
+        for source in stored:
+            if source.sha256 in have:
+                continue
+            room -= source.size
+            if room < 0:
+                raise FileRefused(
+                    f"材料“{target.name}”的文件“{source.original_name}”使办件“{child.item.name}”的文件总量"
+                    f"超过 {most} MB；请压缩扫描件后再提交"
+                )
+            row = CaseMaterialFile(
+                original_name=source.original_name,
+                media_type=source.media_type,
+                size=source.size,
+                page_count=source.page_count,
+                sha256=source.sha256,
+                storage_key=source.storage_key,  # the same bytes: nothing is copied
+                added_by=actor.username,
+                added_at=dt.datetime.now(dt.timezone.utc),
+                channel=FileChannel[channel],
+            )
+            for refusal in hook.material_file_added(case=child, material=target, file=row):
+                if refusal:
+                    raise FileRefused(f"材料“{target.name}”的文件“{source.original_name}”被拒收：{refusal}")
+            have.add(row.sha256)
+            copies.append(row)
+        if copies:
+            _record_files(child, target, copies, actor)
+
+
+def add_bundle_files(parent: Case, actor: Actor, name: str, uploads: list[Any], channel: str = "online") -> None:
+    """The applicant answers the bundle's correction notice online: the files of one merged
+    material go onto every child that needs it (stored once), all or nothing."""
+    from onewindow.cases.materialfiles import FileRefused
+    from onewindow.storage import storage
+
+    require_bundle(parent)
+    require_state(parent, {CaseState.submitted, CaseState.correction}, "上传一件事的材料文件")
+    p = plan(parent.bundle, (parent.data or {}).get("answers") or {})
+    merged = next((m for m in p.materials if m.name == name), None)
+    if merged is None:
+        raise FileRefused(f"材料“{name}”不在一件事“{parent.bundle.name}”的材料清单中；请选择清单中的材料")
+    children = {c.item.basic_code: c for c in _children(parent)}
+    backend = storage()
+    written: list[str] = []
+    try:
+        with unit_of_work():
+            _shared_files(_targets(merged, children), actor, uploads, channel, backend, written)
+    except BaseException:
+        for key in written:
+            backend.delete(key)
+        raise
+
+
+def pre_review_bundle(
+    parent: Case, actor: Actor, passed: bool, opinion: str = "", problems: dict[Any, str] | None = None
+) -> Case:
+    """网上预审 of an online bundle by its lead department. Passed: every member is accepted
+    (the files uploaded count as handed in, the e-licence library supplies what it holds) and
+    ONE acceptance notice lists every member with its due date; a required material without a
+    file refuses the pass, naming member and material. Not passed: ONE correction notice
+    covering all members — every required material without a file, and ``problems`` (a
+    child material's id → what to correct; a shared material's problem applies to every
+    member that needs it)."""
+    with unit_of_work():
+        require_bundle(parent)
+        require_state(parent, {CaseState.submitted}, "预审")
+        require_department(actor, parent.department_id, DECIDING_ROLES, "预审该一件事")
+        p = plan(parent.bundle, (parent.data or {}).get("answers") or {})
+        children = _children(parent)
+        # what the applicant uploaded counts as handed in (electronic materials)
+        for child in children:
+            statuses = {m.material_id: MaterialStatus.submitted for m in child.materials if m.files}
+            _apply_statuses(child, statuses, actor, "预审")
+        if not passed:
+            named = {str(k): (v or "").strip() for k, v in (problems or {}).items() if (v or "").strip()}
+            known = {str(m.material_id): m.name for c in children for m in c.materials}
+            unknown = [k for k in named if k not in known]
+            if unknown:
+                raise TransitionError(f"材料编号 {unknown} 不在一件事“{parent.bundle.name}”的材料清单中")
+            by_name = {known[k]: v for k, v in named.items()}
+            if not (by_name or opinion.strip()):
+                raise TransitionError("预审不通过须一次性列明需补正的全部材料或原因")
+            faults = {
+                c.item.basic_code: {m.name: by_name[m.name] for m in c.materials if m.name in by_name} for c in children
+            }
+            missing = {
+                c.item.basic_code: [x.name for x in _missing(c, {Necessity.required, Necessity.deferrable})]
+                for c in children
+            }
+            _bundle_correction(parent, actor, missing, opinion, faults)
+            return parent
+        lacking = [
+            f"“{c.item.name}”的“{x.name}”"
+            for c in children
+            for x in _missing(c, {Necessity.required, Necessity.deferrable})
+        ]
+        if lacking:
+            raise TransitionError(f"材料不齐，预审不能通过：{'、'.join(lacking)} 未上传；请预审不通过并出具补正通知")
+        transition(parent, None, "pre_review_pass", actor, reason=opinion)
+        # the lead department accepts as it passes: its approver needs no window role
+        accepting = dataclasses.replace(actor, roles=actor.roles | {"acceptor"})
+        by_code = {m.basic_code: m for m in p.members}
+        for child in children:
+            child_app = Application(child.item, child.applicant_type, child.applicant_name, child.applicant_id)
+            child_app.case = child  # type: ignore[attr-defined]
+            _accept_member(child_app, accepting, {}, p, by_code[child.item.basic_code], opinion)
+        _bundle_accepted(parent, accepting, p, opinion)
     return parent

@@ -23,7 +23,15 @@ from onewindow.cases.approval import (  # noqa: F401
     deny_step,
     return_for_correction,
 )
-from onewindow.cases.bundles import bundle_continue, bundle_withdraw_all, deliver_bundle  # noqa: F401
+from onewindow.cases.bundles import (  # noqa: F401
+    BundleApplication,
+    add_bundle_files,
+    bundle_continue,
+    bundle_withdraw_all,
+    deliver_bundle,
+    pre_review_bundle,
+    submit_bundle_online,
+)
 from onewindow.cases.clockops import (  # noqa: F401
     SPECIAL_PROCEDURES,
     deem_accepted,

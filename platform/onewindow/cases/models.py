@@ -196,6 +196,18 @@ class Case(Model):
         return self.bundle_id is not None and self.parent_id is None
 
     @property
+    def review_materials(self) -> list["CaseMaterial"]:
+        """The materials a reviewer can name a problem on: the case's own; for a bundle's
+        parent its members' materials, a material several members need once."""
+        if not self.is_bundle:
+            return list(self.materials)
+        seen: dict[str, CaseMaterial] = {}
+        for child in self.children:
+            for m in child.materials:
+                seen.setdefault(m.name, m)
+        return list(seen.values())
+
+    @property
     def masked_id(self) -> str:
         """The applicant's ID as lists and public pages show it (masked)."""
         from onewindow.validators import mask_resident_id

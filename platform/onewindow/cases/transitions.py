@@ -10,6 +10,7 @@ What a person sees of each transition (states, roles, form fields) is in
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -261,6 +262,28 @@ TRANSITIONS: dict[str, Transition] = {
 
 
 #: The transitions a person may ask for (REST API, CLI, screens).
+#: What a bundle's member never does alone: the bundle is accepted, corrected or pre-reviewed as
+#: one (``cases.bundles``), so a member opened at the workbench or through the API is refused.
+WHOLE_BUNDLE = ("accept", "accept_deferred", "request_correction", "reject", "deem_accepted")
+
+
+def _whole_bundle(run: Callable[[Case, Actor, dict], Case]) -> Callable[[Case, Actor, dict], Case]:
+    @functools.wraps(run)
+    def guarded(case: Case, actor: Actor, data: dict) -> Case:
+        if isinstance(case, Case) and case.bundle_id is not None:
+            parent = case.parent or case
+            raise TransitionError(
+                f"办件 {case.number} 属于一件事“{case.bundle.name}”：须在一件事的办件 {parent.number} 上"
+                "整体受理、补正或预审，不能单独办理"
+            )
+        return run(case, actor, data)
+
+    return guarded
+
+
+for _name in WHOLE_BUNDLE:
+    TRANSITIONS[_name] = dataclasses.replace(TRANSITIONS[_name], run=_whole_bundle(TRANSITIONS[_name].run))
+
 PUBLIC: dict[str, Transition] = {n: t for n, t in TRANSITIONS.items() if not t.system}
 
 

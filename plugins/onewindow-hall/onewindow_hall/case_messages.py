@@ -21,6 +21,14 @@ from onewindow_hall.models import Citizen, CitizenKind, MemberRole
 KIND = "hall.case_changed"
 #: States the case is accepted from (受理), whichever way: at once, 容缺, after a correction, deemed.
 BEFORE_ACCEPTANCE = {CaseState.submitted.name, CaseState.pre_reviewed.name, CaseState.correction.name}
+#: What a bundle's parent tells once for all its members (acceptance, the one correction notice,
+#: the one handover); each member's own decision is still its own news.
+BUNDLE_NEWS = {
+    CaseState.in_review.name,
+    CaseState.correction.name,
+    CaseState.pre_reviewed.name,
+    CaseState.delivered.name,
+}
 
 
 def _what(from_state: str | None, to_state: str) -> Callable[[], str] | None:
@@ -74,6 +82,8 @@ def case_changed(case: Case, event) -> None:
     what = _what(event.from_state, event.to_state)
     if what is None:
         return
+    if case.parent_id is not None and event.to_state in BUNDLE_NEWS:
+        return  # a bundle's member: the bundle's own message says it once for every member
     person = recipient_of(case)
     if person is None or not person.mobile:
         return
@@ -81,7 +91,7 @@ def case_changed(case: Case, event) -> None:
     body = _(
         "[Online service hall] Your case %(number)s (%(item)s) %(what)s. Details in My cases: %(link)s",
         number=case.number,
-        item=case.item.name,
+        item=case.bundle.name if case.is_bundle else case.item.name,
         what=what(),
         link=link,
     )

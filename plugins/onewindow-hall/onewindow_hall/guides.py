@@ -191,8 +191,12 @@ def search(query: str = "", audience: str = "", theme: str = "", department_id: 
 def home():
     """The public home (the ``public_home`` hook answers ``/`` with it)."""
     index = guide_index()
+    from onewindow_hall.bundles import AUDIENCE, current_bundles
+
     return render_template(
         "hall/home.html",
+        bundles=current_bundles(),
+        bundle_audience=AUDIENCE,
         audiences=audience_labels(),
         counts={a: sum(1 for e in index.entries if a in e.audiences) for a in AUDIENCES},
         themes=index.themes,
@@ -222,8 +226,12 @@ def items_page():
     page = max(_int_arg("page") or 1, 1)
     found = search(query, audience, theme, department_id)
     department = next((d[1] for d in guide_index().departments if d[0] == department_id), None)
+    from onewindow_hall.bundles import current_bundles
+
     return render_template(
         "hall/items.html",
+        # the bundles (一件事) of the audience browsed, next to its items (the first page, no search)
+        bundles=current_bundles(audience) if audience and not query and page == 1 else [],
         query=query,
         audience=audience,
         theme=theme,

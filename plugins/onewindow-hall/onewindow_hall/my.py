@@ -139,10 +139,17 @@ def my_case(number: str):
         next_step=next_steps().get(case.state, ""),
         correction=correction_of(case),
         to_supply=[m for m in case.materials if m.status in TO_SUPPLY],
-        uploadable=case.state in UPLOADABLE,
+        uploadable=case.state in UPLOADABLE and (case.parent_id is None),
+        bundle=bundle_section(case),
         notices=[(n, notice_title(n)) for n in sorted(case.notices, key=lambda n: n.id)],
         extra=extra_sections(case),
     )
+
+
+def bundle_section(case: Case) -> dict[str, Any] | None:
+    from onewindow_hall.bundles import bundle_section as of_bundle
+
+    return of_bundle(case)
 
 
 def extra_sections(case: Case) -> list[str]:

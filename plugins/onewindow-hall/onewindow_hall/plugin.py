@@ -57,7 +57,7 @@ def register_config(register):
 
 @hookimpl
 def app_ready(app):
-    from onewindow_hall import account_views, apply, evaluation, forms, guides, my, reset, sso  # noqa: F401  (routes on the blueprint)
+    from onewindow_hall import account_views, apply, bundles, evaluation, forms, guides, my, reset, sso  # noqa: F401  (routes)
     from onewindow_hall.public import bp
 
     app.register_blueprint(bp)
