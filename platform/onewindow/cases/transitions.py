@@ -261,7 +261,6 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-#: The transitions a person may ask for (REST API, CLI, screens).
 #: What a bundle's member never does alone: the bundle is accepted, corrected or pre-reviewed as
 #: one (``cases.bundles``), so a member opened at the workbench or through the API is refused.
 WHOLE_BUNDLE = ("accept", "accept_deferred", "request_correction", "reject", "deem_accepted")
@@ -284,6 +283,7 @@ def _whole_bundle(run: Callable[[Case, Actor, dict], Case]) -> Callable[[Case, A
 for _name in WHOLE_BUNDLE:
     TRANSITIONS[_name] = dataclasses.replace(TRANSITIONS[_name], run=_whole_bundle(TRANSITIONS[_name].run))
 
+#: The transitions a person may ask for (REST API, CLI, screens).
 PUBLIC: dict[str, Transition] = {n: t for n, t in TRANSITIONS.items() if not t.system}
 
 
