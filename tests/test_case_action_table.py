@@ -27,6 +27,10 @@ NOT_TRANSITIONS = {
     # CLI's create with outcome "submit" and the online-application screens
     "submit",
     "submit_with_files",  # the same, with the application's files in its transaction (online hall)
+    "submit_bundle_online",  # the same for a bundle (一件事): its parent and members (online hall)
+    # the applicant's files for a bundle's correction, onto every member that needs them
+    # (online hall; a member's own files go through add_material_files, which is not one either)
+    "add_bundle_files",
 }
 
 

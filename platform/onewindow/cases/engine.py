@@ -29,7 +29,6 @@ from onewindow.cases.bundles import (  # noqa: F401
     bundle_continue,
     bundle_withdraw_all,
     deliver_bundle,
-    pre_review_bundle,
     submit_bundle_online,
 )
 from onewindow.cases.clockops import (  # noqa: F401
