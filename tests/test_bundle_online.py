@@ -253,3 +253,34 @@ def test_a_member_is_never_accepted_corrected_or_deemed_accepted_on_its_own(ctx,
         run_transition(child, name, actor("acceptor"), body)
     db.session.rollback()
     assert db.session.get(Case, child.id).state == CaseState.submitted
+
+
+def test_the_lead_department_reads_every_members_file_on_the_bundles_page_and_no_other(app, login):
+    """Pre-review of the whole bundle means reading every member's materials, those another
+    department handles too; the bundle's page serves its members' files and nothing else (a
+    guessed id of another case's file is 404)."""
+    import re
+
+    with app.app_context():
+        parent = submit()
+        first = submit()  # a second bundle: its files are not this bundle's
+        parent_id, lead = parent.id, approver_of(parent.department_id)
+        sha = {f.id: f.sha256 for c in parent.children for m in c.materials for f in m.files}
+        theirs = {
+            f.sha256
+            for c in parent.children
+            if c.department_id != parent.department_id
+            for m in c.materials
+            for f in m.files
+        }
+        other = next(f.id for c in db.session.get(Case, first.id).children for m in c.materials for f in m.files)
+    client = app.test_client()
+    login(client, lead)
+    page = client.get(f"/caseview/show/{parent_id}").get_data(as_text=True)
+    linked = [int(i) for i in re.findall(rf"/caseview/file/{parent_id}/(\d+)", page)]
+    assert theirs and theirs <= {sha[i] for i in linked}  # every other department's file, each once
+    assert len(linked) == len(set(sha[i] for i in linked))
+    theirs_id = next(i for i in linked if sha[i] in theirs)
+    opened = client.get(f"/caseview/file/{parent_id}/{theirs_id}")
+    assert opened.status_code == 200 and opened.data[:4] == b"%PDF"
+    assert client.get(f"/caseview/file/{parent_id}/{other}").status_code == 404

@@ -117,6 +117,17 @@ def test_citizen_applies_for_a_bundle_online_the_lead_department_passes_it(
         sign_in(page, live_server, lead, demo_logins[lead])
         page.goto(f"{live_server}/caseview/show/{parent_id}")
         shot(page, "staff-bundle-pre-review-1366")
+        # it reads every member's files on the bundle's page, those of the fire brigade's member too
+        row = page.locator("#ow-bundle-materials tr", has_text="公众聚集场所投入使用、营业前消防安全检查申请表")
+        href = row.locator(".ow-file a").first.get_attribute("href")
+        opened = page.request.get(f"{live_server}{href}")
+        assert opened.status == 200 and opened.body()[:4] == b"%PDF"
+        with app.app_context():
+            from onewindow.cases.models import CaseMaterialFile
+
+            held_by = db.session.get(CaseMaterialFile, int(href.rstrip("/").rsplit("/", 1)[1])).case_material.case
+            assert held_by.parent_id == parent_id
+            assert held_by.department_id != db.session.get(Case, parent_id).department_id
         page.check("#ow-action-pre_review input[name=passed]")
         page.click("#ow-action-pre_review button")
         page.wait_for_load_state()

@@ -27,13 +27,16 @@ def uploads_from(files, field: str) -> list[Upload]:
 
 
 def serve(case: Case | None, file_id: int) -> Response:
-    """Stream one file of ``case`` inline; a file of another case (a guessed id) is 404."""
+    """Stream one file of ``case`` inline; a file of another case (a guessed id) is 404. A
+    bundle's case (一件事) holds its members' files: its lead department pre-reviews them all,
+    those of members another department handles too."""
     if case is None:
         abort(404)
+    cases = [case.id, *(c.id for c in case.children)] if case.is_bundle else [case.id]
     row = (
         db.session.query(CaseMaterialFile)
         .join(CaseMaterial)
-        .filter(CaseMaterialFile.id == file_id, CaseMaterial.case_id == case.id)
+        .filter(CaseMaterialFile.id == file_id, CaseMaterial.case_id.in_(cases))
         .one_or_none()
     )
     if row is None:

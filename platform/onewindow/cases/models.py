@@ -208,6 +208,21 @@ class Case(Model):
         return list(seen.values())
 
     @property
+    def bundle_materials(self) -> list[tuple[str, list["CaseMaterial"], list["CaseMaterialFile"]]]:
+        """A bundle's materials as its lead department reviews them: each material once (by
+        name, in the members' order), with the member materials it stands for and their
+        files (a file shared by several members once)."""
+        seen: dict[str, list[CaseMaterial]] = {}
+        for child in self.children if self.is_bundle else []:
+            for m in child.materials:
+                seen.setdefault(m.name, []).append(m)
+        out = []
+        for name, mats in seen.items():
+            files = {f.sha256: f for m in reversed(mats) for f in m.files}  # the first member's row wins
+            out.append((name, mats, sorted(files.values(), key=lambda f: f.id)))
+        return out
+
+    @property
     def masked_id(self) -> str:
         """The applicant's ID as lists and public pages show it (masked)."""
         from onewindow.validators import mask_resident_id
