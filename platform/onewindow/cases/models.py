@@ -342,6 +342,22 @@ class CaseStep(Model):
         return f"{self.case.number} · {self.department}"
 
 
+class CaseDepartment(Model):
+    """A department a case involves: its lead department or one with a step in it (the
+    department scope of ``cases.scope``), each pair once.
+
+    Written by the database alone: triggers of migration ``0020_case_departments`` keep it
+    in the same transaction as every insert, update and delete of ``ow_case`` and
+    ``ow_case_step``, whoever issues them. Read-only for the application.
+    """
+
+    __tablename__ = "ow_case_department"
+
+    #: no foreign key: each pair comes from a case's or a step's department, which have one
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("ow_case.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
 class CaseEvent(Model):
     """Append-only trace (全程留痕): who, when, from, to, why; chained by SHA-256."""
 
