@@ -32,7 +32,9 @@ def ctx(app):
 
 def _old_rule(dept_id: int):
     """The rule as the scope wrote it before migration 0020."""
-    return or_(Case.department_id == dept_id, Case.id.in_(select(CaseStep.case_id).where(CaseStep.department_id == dept_id)))
+    return or_(
+        Case.department_id == dept_id, Case.id.in_(select(CaseStep.case_id).where(CaseStep.department_id == dept_id))
+    )
 
 
 def _approvers() -> dict[int, Staff]:
@@ -56,7 +58,11 @@ def _assert_scope_is_the_old_rule(approvers) -> None:
 def _accepted(item_id, acceptor):
     item = db.session.get(Item, item_id)
     application = engine.Application(
-        item=item, applicant_type=ApplicantType.person, applicant_name="张三", applicant_id=PERSON, channel=Channel.window
+        item=item,
+        applicant_type=ApplicantType.person,
+        applicant_name="张三",
+        applicant_id=PERSON,
+        channel=Channel.window,
     )
     with travel_to(dt.date(2026, 11, 23)):
         return engine.accept(application, acceptor, {m.id: MaterialStatus.submitted for m in item.materials})

@@ -99,9 +99,7 @@ def create_triggers() -> None:
                 f"BEGIN\n{body};\nRETURN NULL;\nEND\n$$"
             )
             when = f" WHEN ({condition})" if condition else ""
-            op.execute(
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when} EXECUTE FUNCTION {name}()"
-            )
+            op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when} EXECUTE FUNCTION {name}()")
         else:
             body = ";\n".join(_body(name, table, _ADD_NEW_SQLITE))
             # SQLite spells IS DISTINCT FROM as IS NOT

@@ -106,8 +106,8 @@ class Case(Model):
     __tablename__ = "ow_case"
     __table_args__ = (
         Index("ix_ow_case_state_due", "state", "due_date"),
-        # A department's cases, per state, oldest/newest first: the department scope of the
-        # lists and the inbox queues at 1,000,000 cases (migration 0007).
+        # A department's cases, per state, oldest/newest first: the inbox queues at 1,000,000
+        # cases (migration 0007).
         Index("ix_ow_case_dept_state", "department_id", "state", "id"),
     )
 
@@ -315,7 +315,8 @@ class CaseStep(Model):
     __table_args__ = (
         # The inbox: a department's active steps, most urgent first (migration 0018).
         Index("ix_ow_case_step_dept_state_due", "department_id", "state", "due_date", "id"),
-        # Serves the department scope of the case lists from the index alone (migration 0007).
+        # "Does D still have a step in this case?" (the triggers of ow_case_department, migration
+        # 0020) and the API's department filter, from the index alone (migration 0007).
         Index("ix_ow_case_step_dept_case", "department_id", "case_id"),
     )
 
