@@ -109,9 +109,6 @@ class Case(Model):
         # A department's cases, per state, oldest/newest first: the inbox queues at 1,000,000
         # cases (migration 0007).
         Index("ix_ow_case_dept_state", "department_id", "state", "id"),
-        # A state's cases in id order: merged with a department's (ow_case_department) for
-        # the scoped lists filtered by state (migration 0022).
-        Index("ix_ow_case_state_id", "state", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -121,7 +118,7 @@ class Case(Model):
     item: Mapped[Item] = relationship()
     department_id: Mapped[int] = mapped_column(ForeignKey("ow_department.id"), nullable=False)
     department: Mapped[Department] = relationship()  # implementing (lead) department
-    state: Mapped[CaseState] = mapped_column(enum_column(CaseState), nullable=False)
+    state: Mapped[CaseState] = mapped_column(enum_column(CaseState), nullable=False, index=True)
     channel: Mapped[Channel] = mapped_column(enum_column(Channel), nullable=False)
     window_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ow_window.id"))
     window: Mapped[Optional[Window]] = relationship()
