@@ -44,7 +44,7 @@ def _entries(items) -> Any:
 
 def menu_html(menu) -> Markup:
     """The menu's HTML for this request (see the module docstring)."""
-    pairs = current_app.appbuilder.sm.request_user_pairs()
+    pairs = current_app.extensions["appbuilder"].sm.request_user_pairs()
     if pairs is None or any(item.cond is not None for item in _entries(menu.get_list())):
         return Markup(render_template(TEMPLATE, menu=menu))
     drawn: DrawnMenus = current_app.extensions[_EXTENSION]
