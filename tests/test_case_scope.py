@@ -13,10 +13,10 @@ from sqlalchemy import delete, insert, or_, select, update
 from onewindow.app import db
 from onewindow.cases import engine
 from onewindow.cases.clock import travel_to
-from onewindow.cases.models import ApplicantType, Case, CaseDepartment, CaseStep, Channel, MaterialStatus
+from onewindow.cases.models import Case, CaseDepartment, CaseStep
 from onewindow.cases.scope import case_condition
 from onewindow.models import Department, Staff
-from onewindow.models.items import Item
+from tests.test_cases_lifecycle import accepted
 
 PERSON = "440304200002291236"
 AMR = "11369921102345608H"  # 市场监管局: approver
@@ -55,26 +55,13 @@ def _assert_scope_is_the_old_rule(approvers) -> None:
     assert pairs == leads | steps
 
 
-def _accepted(item_id, acceptor):
-    item = db.session.get(Item, item_id)
-    application = engine.Application(
-        item=item,
-        applicant_type=ApplicantType.person,
-        applicant_name="张三",
-        applicant_id=PERSON,
-        channel=Channel.window,
-    )
-    with travel_to(dt.date(2026, 11, 23)):
-        return engine.accept(application, acceptor, {m.id: MaterialStatus.submitted for m in item.materials})
-
-
 def test_a_department_sees_the_cases_it_leads_or_has_a_step_in_and_no_others(ctx, make_item, actor):
     joint_item, own_item = make_item(steps=[(AMR, 3, True, False), (TAX, 2, False, False)]), make_item()
     acceptor, approver = actor("acceptor"), actor("approver")
     approvers = _approvers()
     ids = {code: db.session.query(Department.id).filter_by(credit_code=code).scalar() for code in (AMR, TAX, RE)}
-    joint = _accepted(joint_item, acceptor)
-    own = _accepted(own_item, acceptor)  # AMR's alone
+    joint = accepted(joint_item, acceptor)
+    own = accepted(own_item, acceptor)  # AMR's alone
 
     def sees(code):
         return set(db.session.scalars(select(Case.id).where(case_condition(approvers[ids[code]]))))
@@ -105,29 +92,16 @@ def test_the_scope_follows_every_write_to_cases_and_steps(ctx, make_item):
     conn = db.session.connection()
     now = dt.datetime(2026, 11, 23, 9, 30)
 
-    def case_row(n: int) -> dict:
+    def case_row(n: int) -> dict:  # the columns without a default
+        person = {"applicant_type": "person", "applicant_name": "张三", "applicant_id": PERSON}
+        lead = rng.choice(depts)
         return {
             "number": f"T{n:042d}",
             "query_code": "ABCDEFGH",
             "item_id": item_id,
-            "department_id": rng.choice(depts),
-            "state": "in_review",
-            "channel": "window",
-            "applicant_type": "person",
-            "applicant_name": "张三",
-            "applicant_id": PERSON,
-            "data": {},
-            "received_at": now,
-            "due_confirmed": True,
-            "stopped_days": 0,
-            "extended_days": 0,
-            "simulated": False,
-            "corrections_issued": 0,
-            "confidential": False,
-            "updated_at": now,
-            "version": 1,
-            "chain_seq": 0,
-        }
+            "department_id": lead,
+            **person,
+        } | {"state": "in_review", "channel": "window", "data": {}, "received_at": now}
 
     conn.execute(insert(Case.__table__), [case_row(n) for n in range(120)])
     case_ids = list(db.session.scalars(select(Case.id).where(Case.number.like("T%"))))
