@@ -110,8 +110,10 @@ def init_database(app: Flask) -> None:
 def init_display(app: Flask) -> None:
     """One way values appear on screens (是/否, Beijing time) and Chinese error pages."""
     from onewindow import display
+    from onewindow.views import menu
 
     display.init_app(app)
+    menu.init_app(app)
 
 
 def init_csrf(app: Flask) -> None:

@@ -22,12 +22,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Query, joinedload, selectinload
 
 from onewindow.app import db
 from onewindow.cases.listing import bounded_count
-from onewindow.cases.models import ApplicantType, Case, CaseEvent, CaseMaterial, CaseStep
+from onewindow.cases.models import ApplicantType, Case, CaseDepartment, CaseEvent, CaseMaterial, CaseStep
 from onewindow.cases.scope import case_condition, may_see
 from onewindow.models import Department
 from onewindow.models.items import Item
@@ -91,11 +91,9 @@ def list_cases(
         query = query.filter(Case.due_date.isnot(None), Case.due_date <= due_before)
     if department:
         dept_ids = select(Department.id).where(Department.credit_code == department)
+        # lead department or a step of it: the pairs of ow_case_department (cases.scope)
         query = query.filter(
-            or_(
-                Case.department_id.in_(dept_ids),
-                Case.id.in_(select(CaseStep.case_id).where(CaseStep.department_id.in_(dept_ids))),
-            )
+            Case.id.in_(select(CaseDepartment.case_id).where(CaseDepartment.department_id.in_(dept_ids)))
         )
     count, exact = bounded_count(query)
     rows = query.order_by(Case.id.desc()).offset((page - 1) * page_size).limit(page_size).all()

@@ -106,8 +106,8 @@ class Case(Model):
     __tablename__ = "ow_case"
     __table_args__ = (
         Index("ix_ow_case_state_due", "state", "due_date"),
-        # A department's cases, per state, oldest/newest first: the department scope of the
-        # lists and the inbox queues at 1,000,000 cases (migration 0007).
+        # A department's cases, per state, oldest/newest first: the inbox queues at 1,000,000
+        # cases (migration 0007).
         Index("ix_ow_case_dept_state", "department_id", "state", "id"),
     )
 
@@ -342,7 +342,8 @@ class CaseStep(Model):
     __table_args__ = (
         # The inbox: a department's active steps, most urgent first (migration 0018).
         Index("ix_ow_case_step_dept_state_due", "department_id", "state", "due_date", "id"),
-        # Serves the department scope of the case lists from the index alone (migration 0007).
+        # "Does D still have a step in this case?" (the triggers of ow_case_department, migration
+        # 0020) and the API's department filter, from the index alone (migration 0007).
         Index("ix_ow_case_step_dept_case", "department_id", "case_id"),
     )
 
@@ -367,6 +368,22 @@ class CaseStep(Model):
 
     def __repr__(self) -> str:
         return f"{self.case.number} · {self.department}"
+
+
+class CaseDepartment(Model):
+    """A department a case involves: its lead department or one with a step in it (the
+    department scope of ``cases.scope``), each pair once.
+
+    Written by the database alone: triggers of migration ``0020_case_departments`` keep it
+    in the same transaction as every insert, update and delete of ``ow_case`` and
+    ``ow_case_step``, whoever issues them. Read-only for the application.
+    """
+
+    __tablename__ = "ow_case_department"
+
+    #: no foreign key: each pair comes from a case's or a step's department, which have one
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("ow_case.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class CaseEvent(Model):

@@ -160,7 +160,7 @@ class CaseView(ModelView):
 
     At 1,000,000 cases the list counts at most ``COUNT_CAP`` rows and then says "more
     than" (``onewindow.cases.listing``); the department scope is index-served
-    (``onewindow.cases.scope``, migration 0007)."""
+    (``onewindow.cases.scope``, migration 0020)."""
 
     datamodel = BoundedCountInterface(Case)
     list_widget = BoundedCountListWidget
