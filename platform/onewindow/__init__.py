@@ -65,6 +65,7 @@ _PUBLIC: dict[str, str] = {
     "bundle_plan": "onewindow.cases.bundles:plan",
     "bundle_guide": "onewindow.catalogue.bundles:derive_installed",
     "bundle_member_forms": "onewindow.cases.bundle_web:member_forms",
+    "bundle_answers": "onewindow.cases.bundle_web:answers_from",
     # roles and department scope
     "DEPARTMENT_ROLES": "onewindow.security:DEPARTMENT_ROLES",
     "DECIDING_ROLES": "onewindow.security:DECIDING_ROLES",

@@ -217,18 +217,7 @@ def accept_bundle(app: BundleApplication, actor: Actor, materials: dict[str, Any
         answers = split_answers(p.form, app.data)
         children = []
         for m in p.members:
-            child_app = Application(
-                p.items[m.basic_code],
-                app.applicant_type,
-                app.applicant_name,
-                app.applicant_id,
-                app.channel,
-                data={**(app.member_data.get(m.basic_code) or {}), **answers.get(m.basic_code, {})},
-                phone=app.phone,
-                address=app.address,
-                window=app.window,
-                parent=parent,
-            )
+            child_app = _member_application(app, p, m, answers, parent)
             children.append((m, child_app, _member_statuses(p, m.basic_code, materials)))
         missing = _missing_by_member(children, actor)
         if any(missing.values()):
@@ -238,6 +227,25 @@ def accept_bundle(app: BundleApplication, actor: Actor, materials: dict[str, Any
                 _accept_member(child_app, actor, statuses, p, m, note)
             _bundle_accepted(parent, actor, p, note)
     return parent
+
+
+def _member_application(
+    app: BundleApplication, p: Plan, m: BundleMember, answers: dict[str, dict], parent: Case
+) -> Application:
+    """A member's own application: the bundle's applicant, its share of the merged answers
+    and its own row lists (``member_data``), under the bundle's parent case."""
+    return Application(
+        p.items[m.basic_code],
+        app.applicant_type,
+        app.applicant_name,
+        app.applicant_id,
+        app.channel,
+        data={**(app.member_data.get(m.basic_code) or {}), **answers.get(m.basic_code, {})},
+        phone=app.phone,
+        address=app.address,
+        window=app.window,
+        parent=parent,
+    )
 
 
 def _missing_by_member(children: list, actor: Actor) -> dict[str, list[str]]:
@@ -585,20 +593,7 @@ def submit_bundle_online(
             refused: list[tuple[str, str]] = []
             for m in p.members:
                 try:
-                    child = _new_member_case(
-                        Application(
-                            p.items[m.basic_code],
-                            app.applicant_type,
-                            app.applicant_name,
-                            app.applicant_id,
-                            app.channel,
-                            data={**(app.member_data.get(m.basic_code) or {}), **answers.get(m.basic_code, {})},
-                            phone=app.phone,
-                            address=app.address,
-                            parent=parent,
-                        ),
-                        actor,
-                    )
+                    child = _new_member_case(_member_application(app, p, m, answers, parent), actor)
                 except ApplicationInvalid as exc:  # every member's problems at once, each named
                     refused += [(f"{p.items[m.basic_code].name}：{where}", why) for where, why in exc.problems]
                     continue
@@ -642,12 +637,10 @@ def _shared_files(
     stored once (the first child's upload path), then one file row per further child pointing at
     the same bytes (as reuse does), each asked of the plugins and listed with its SHA-256 in
     that child's own hash chain — so each department sees the file on its own case."""
-    import datetime as dt
-
     from flask import current_app
 
-    from onewindow.cases.materialfiles import MB, FileRefused, _record_files, _store_files
-    from onewindow.cases.models import CaseMaterialFile, FileChannel
+    from onewindow.cases.materialfiles import MB, FileRefused, _record_files, _store_files, same_bytes
+    from onewindow.cases.models import FileChannel
 
     if not targets:
         return
@@ -670,17 +663,7 @@ def _shared_files(
                     f"材料“{target.name}”的文件“{source.original_name}”使办件“{child.item.name}”的文件总量"
                     f"超过 {most} MB；请压缩扫描件后再提交"
                 )
-            row = CaseMaterialFile(
-                original_name=source.original_name,
-                media_type=source.media_type,
-                size=source.size,
-                page_count=source.page_count,
-                sha256=source.sha256,
-                storage_key=source.storage_key,  # the same bytes: nothing is copied
-                added_by=actor.username,
-                added_at=dt.datetime.now(dt.timezone.utc),
-                channel=FileChannel[channel],
-            )
+            row = same_bytes(source, actor, FileChannel[channel])
             for refusal in hook.material_file_added(case=child, material=target, file=row):
                 if refusal:
                     raise FileRefused(f"材料“{target.name}”的文件“{source.original_name}”被拒收：{refusal}")

@@ -327,6 +327,23 @@ def _store_files(
     return entry, rows, result
 
 
+def same_bytes(source: CaseMaterialFile, actor: Actor, channel: FileChannel, **extra: Any) -> CaseMaterialFile:
+    """A new file row for ``source``'s stored bytes (reuse of an earlier case's file, a
+    bundle's shared material on a further member): nothing is copied in the store."""
+    return CaseMaterialFile(
+        original_name=source.original_name,
+        media_type=source.media_type,
+        size=source.size,
+        page_count=source.page_count,
+        sha256=source.sha256,
+        storage_key=source.storage_key,
+        added_by=actor.username,
+        added_at=dt.datetime.now(dt.timezone.utc),
+        channel=channel,
+        **extra,
+    )
+
+
 def _record_files(case: Case, entry: CaseMaterial, rows: list[CaseMaterialFile], actor: Actor) -> None:
     """The rows on the material and the event listing them, in the caller's unit of work."""
     for row in rows:

@@ -18,7 +18,7 @@ from flask import current_app
 
 from onewindow.app import db
 from onewindow.cases.core import Actor, require_role, require_state, transition, unit_of_work
-from onewindow.cases.materialfiles import ADDING_ROLES, FileRefused
+from onewindow.cases.materialfiles import ADDING_ROLES, FileRefused, same_bytes
 from onewindow.cases.models import OPEN_STATES, Case, CaseMaterial, CaseMaterialFile, FileChannel, MaterialStatus
 
 ACTION = "reuse_material_files"
@@ -96,20 +96,7 @@ def reuse_material_files(
             continue  # already on this material: reusing twice is one file
         have.add(source.sha256)
         sources.append(offer)
-        rows.append(
-            CaseMaterialFile(
-                original_name=source.original_name,
-                media_type=source.media_type,
-                size=source.size,
-                page_count=source.page_count,
-                sha256=source.sha256,
-                storage_key=source.storage_key,  # the same bytes: nothing is copied
-                added_by=actor.username,
-                added_at=dt.datetime.now(dt.timezone.utc),
-                channel=channel,
-                reused_from_id=source.reused_from_id or source.id,
-            )
-        )
+        rows.append(same_bytes(source, actor, channel, reused_from_id=source.reused_from_id or source.id))
     if not rows:
         return []
     payload = {

@@ -108,17 +108,24 @@ def checked_files(item: Item, draft: Draft | None) -> tuple[dict[int, list], lis
     """Every material's new uploads checked before the case exists (an application is
     submitted with its files or not at all), and the refusals, named by material; the
     total counts the files the draft keeps."""
-    files: dict[int, list] = {}
+    kept = sum(f.size for f in draft.files) if draft is not None else 0
+    return checked_uploads([(m.id, m.name, f"files{m.id}") for m in item.materials], kept)
+
+
+def checked_uploads(fields: list[tuple[Any, str, str]], total: int = 0) -> tuple[dict, list[tuple[str, str]]]:
+    """The uploads of each ``(key, material name, form field)`` checked (``precheck_uploads``),
+    by key, and the refusals named by material; ``total`` (bytes already kept) and the new
+    files together count against one case's limit."""
+    files: dict = {}
     problems: list[tuple[str, str]] = []
-    total = sum(f.size for f in draft.files) if draft is not None else 0
-    for material in item.materials:
-        uploads = uploads_from(request.files, f"files{material.id}")
+    for key, name, field in fields:
+        uploads = uploads_from(request.files, field)
         if uploads:
             try:
-                files[material.id], size = precheck_uploads(material.name, uploads)
+                files[key], size = precheck_uploads(name, uploads)
                 total += size
             except FileRefused as exc:
-                problems.append((material.name, str(exc)))
+                problems.append((name, str(exc)))
     most = int(current_app.extensions["onewindow"].settings["CASE_FILES_MAX_MB"])
     if total > most * 1024 * 1024:
         problems.append(("", _("The files together exceed %(mb)d MB for one case: compress the scans.", mb=most)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -21,19 +21,18 @@ from onewindow import (
     Case,
     Channel,
     Department,
-    FileRefused,
     Item,
     application_form_data,
+    bundle_answers,
     bundle_guide,
     bundle_member_forms,
     bundle_plan,
     db,
     engine,
-    precheck_uploads,
     uploads_from,
 )
 from onewindow_hall.accounts import citizen_required, current_citizen
-from onewindow_hall.apply import ENGINE_ERRORS, acting_for
+from onewindow_hall.apply import ENGINE_ERRORS, acting_for, checked_uploads
 from onewindow_hall.public import bp
 
 #: the pack's audience of a bundle → the hall's audience key (个人 / 法人)
@@ -66,17 +65,6 @@ def condition_text(bundle: Bundle, when: dict[str, Any]) -> str:
     return "；".join(parts)
 
 
-def answers_from(bundle: Bundle, form: Any) -> dict[str, Any] | None:
-    """The intake answers (``q_<key>``), or None while a question is unanswered."""
-    answers: dict[str, Any] = {}
-    for q in bundle.questions or []:
-        raw = form.get(f"q_{q['key']}")
-        if raw in (None, ""):
-            return None
-        answers[q["key"]] = raw == "1" if q.get("type") == "boolean" else raw
-    return answers
-
-
 @bp.get("/bundles/<code>")
 def bundle_page(code: str):
     bundle = find_bundle(code)
@@ -102,21 +90,7 @@ def bundle_page(code: str):
 def checked_bundle_files(plan: Any) -> tuple[dict[str, list], list[tuple[str, str]]]:
     """Every merged material's uploads checked before any case exists (all or nothing), the
     refusals named by material; the total counts against one case's limit."""
-    files: dict[str, list] = {}
-    problems: list[tuple[str, str]] = []
-    total = 0
-    for n, merged in enumerate(plan.materials):
-        uploads = uploads_from(request.files, f"mm{n}")
-        if uploads:
-            try:
-                files[merged.name], size = precheck_uploads(merged.name, uploads)
-                total += size
-            except FileRefused as exc:
-                problems.append((merged.name, str(exc)))
-    most = int(current_app.extensions["onewindow"].settings["CASE_FILES_MAX_MB"])
-    if total > most * 1024 * 1024:
-        problems.append(("", _("The files together exceed %(mb)d MB for one case: compress the scans.", mb=most)))
-    return files, problems
+    return checked_uploads([(m.name, m.name, f"mm{n}") for n, m in enumerate(plan.materials)])
 
 
 @bp.route("/bundles/<code>/apply", methods=["GET", "POST"])
@@ -126,7 +100,7 @@ def bundle_apply(code: str):
     assert citizen is not None
     bundle = find_bundle(code)
     form = request.values
-    answers = answers_from(bundle, form)
+    answers = bundle_answers(bundle, form)
     problems: list[tuple[str, str]] = []
     plan = None
     if answers is not None:
