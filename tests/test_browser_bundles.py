@@ -167,3 +167,26 @@ def test_kaiban_accepted_once_approved_in_parallel_and_handed_out_with_one_signa
         parent = db.session.get(Case, parent_id)
         receipts = [n for c in [parent, *parent.children] for n in c.notices if n.kind == "receipt_sheet"]
         assert len(receipts) == 1  # one signature for everything
+
+
+def test_the_window_refuses_an_online_bundle_as_a_whole_on_its_page(page, live_server, demo_logins, app):
+    """Before acceptance a bundle is one application: the acceptor refuses it on the parent's
+    page, every member with it, and the one 不予受理决定通知书 names every member."""
+    from test_bundle_online import submit
+
+    with app.app_context():
+        parent = submit()
+        parent_id, children = parent.id, [c.number for c in parent.children]
+    sign_in(page, live_server, "acceptor", demo_logins["acceptor"])
+    page.goto(f"{live_server}/caseview/show/{parent_id}")
+    form = page.locator("#ow-action-reject")
+    assert "整件不予受理" in form.inner_text()
+    shot(page, "bundle-online-before-refusal")
+    act(page, "reject", reasons="申请事项不属于本中心受理范围", basis="《中华人民共和国行政许可法》第三十二条第一款")
+    assert "不予受理" in page.inner_text("#ow-case-state")
+    assert [s.strip() for s in page.locator(".ow-member-state").all_inner_texts()] == ["不予受理"] * len(children)
+    assert page.locator("#ow-action-reject").count() == 0 and page.locator("#ow-action-withdraw").count() == 0
+    refused = notice_text(page, "不予受理决定通知书")
+    shot(page, "bundle-online-refused")
+    assert "一并不予受理" in refused and "申请事项不属于本中心受理范围" in refused
+    assert all(name in refused for name in MEMBERS) and all(n in refused for n in children)

@@ -227,28 +227,17 @@ def test_not_passed_gives_one_correction_notice_answered_online_onto_every_child
     assert db.session.query(Notice).filter_by(case_id=parent.id, kind="acceptance").count() == 1
 
 
-def test_the_deemed_acceptance_scan_leaves_an_online_bundle_to_its_lead_department(ctx):
-    """§32 deems an application accepted when no correction notice came in time; an online
-    bundle's members wait for the lead department's pre-review of the whole, never one by one."""
-    import datetime as dt
-
-    from onewindow.cases.legal_clock import deemed_acceptance
-
-    parent = submit()
-    with travel_to(MONDAY + dt.timedelta(days=30)):
-        deemed_acceptance()
-    db.session.expire_all()
-    parent = db.session.get(Case, parent.id)
-    assert {c.state for c in [parent, *parent.children]} == {CaseState.submitted}
-
-
-@pytest.mark.parametrize("name", ["accept", "request_correction", "deem_accepted"])
-def test_a_member_is_never_accepted_corrected_or_deemed_accepted_on_its_own(ctx, actor, name):
+@pytest.mark.parametrize("name", ["accept", "request_correction", "deem_accepted", "reject"])
+def test_a_member_is_never_accepted_corrected_refused_or_deemed_accepted_on_its_own(ctx, actor, name):
     from onewindow.cases.transitions import run_transition
 
     parent = submit()
     child = next(c for c in db.session.get(Case, parent.id).children if c.item.basic_code == FOOD)
-    body = {"accept": {"materials": {}}, "request_correction": {"problems": {}, "general": "缺材料"}}.get(name, {})
+    body = {
+        "accept": {"materials": {}},
+        "request_correction": {"problems": {}, "general": "缺材料"},
+        "reject": {"reasons": "不属于本机关职权范围"},
+    }.get(name, {})
     with pytest.raises(TransitionError, match=parent.number):
         run_transition(child, name, actor("acceptor"), body)
     db.session.rollback()

@@ -137,6 +137,8 @@ def test_every_action_of_the_table_is_a_button_for_each_role_that_may_do_it(app,
 
         from onewindow.cases import bundles
 
+        waiting = bundles.accept_bundle(bundle_application(), acceptor, every_material(but=("营业执照",)))
+        check(waiting.id)  # a bundle in correction: refused or withdrawn as a whole
         parent = bundles.accept_bundle(bundle_application(), acceptor, every_material())
         fire = next(c for c in parent.children if c.item.basic_code == "010626000000")
         fire_officer = engine.Actor.of(db.session.query(Staff).filter_by(username="approver_xf").one())

@@ -563,7 +563,12 @@ def request_correction(
 
 
 def reject(target: Case | Application, actor: Actor, reasons: str, basis: str = "") -> Case:
-    """不予受理决定通知书 with the specific reasons."""
+    """不予受理决定通知书 with the specific reasons. A bundle (一件事) not yet accepted is
+    refused as a whole (``cases.bundles.reject_bundle``)."""
+    if isinstance(target, Case) and target.is_bundle:
+        from onewindow.cases.bundles import reject_bundle
+
+        return reject_bundle(target, actor, reasons, basis)
     with unit_of_work():
         case = _target(target, actor, "不予受理")
         if not (reasons or "").strip():

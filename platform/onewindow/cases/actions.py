@@ -105,7 +105,7 @@ ACTIONS: tuple[CaseAction, ...] = (
         _l("Register deemed acceptance"),
         _states("submitted"),
         frozenset({"acceptor", "chief_rep"}),
-        when=lambda c: c.corrections_issued == 0 and c.bundle_id is None,  # a bundle: pre-reviewed as one
+        when=lambda c: c.corrections_issued == 0 and c.parent_id is None,  # a bundle: as one, on its parent
     ),
     CaseAction(
         "supply_material",
@@ -244,7 +244,25 @@ ACTIONS: tuple[CaseAction, ...] = (
         frozenset({"acceptor"}),
         (Field("reason", _l("The applicant's reason"), "textarea"),),
         style="danger",
-        when=lambda c: not c.is_bundle,  # a bundle: withdraw all after a denial, or each member
+        # a bundle: as a whole before acceptance; after it, each member or all after a denial;
+        # a member of a bundle not yet accepted: only with the whole bundle
+        when=lambda c: (
+            c.state in (CaseState.submitted, CaseState.correction)
+            if c.is_bundle
+            else c.parent is None or c.parent.state not in (CaseState.submitted, CaseState.correction)
+        ),
+    ),
+    CaseAction(
+        "reject",
+        _l("Refuse to accept the whole bundle"),
+        _states("submitted", "correction"),
+        frozenset({"acceptor", "chief_rep"}),
+        (
+            Field("reasons", _l("Reasons"), "textarea"),
+            Field("basis", _l("Legal basis of the refusal"), "text", False),
+        ),
+        style="danger",
+        when=lambda c: c.is_bundle,  # a single case: one of the window's outcomes at the workbench
     ),
 )
 BY_NAME = {a.name: a for a in ACTIONS}

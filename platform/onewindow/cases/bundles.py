@@ -310,13 +310,17 @@ def _head(parent: Case) -> dict:
     }
 
 
-def _bundle_accepted(parent: Case, actor: Actor, p: Plan, note: str) -> None:
+def _bundle_accepted(
+    parent: Case, actor: Actor, p: Plan, note: str, *, action: str = "accept", extra: dict | None = None
+) -> None:
+    """The parent accepted (as of ``parent.accepted_on`` when already set: a deemed acceptance
+    counts from the receipt date) and ONE acceptance notice listing every member."""
     children = _children(parent)
-    parent.accepted_on, parent.accepted_by = clock.today(), actor.username
+    parent.accepted_on, parent.accepted_by = parent.accepted_on or clock.today(), actor.username
     parent.due_date, parent.due_confirmed = limits.bundle_due_date(parent.accepted_on, p.days)
     parent.due_date = max([parent.due_date, *(c.due_date for c in children if c.due_date)])
     parent.pickup_date = parent.due_date
-    transition(parent, CaseState.in_review, "accept", actor, reason=note, payload={"members": len(children)})
+    transition(parent, CaseState.in_review, action, actor, reason=note, payload={"members": len(children)})
     window = parent.window or parent.bundle.output_window  # online: the bundle's unified output window
     issue_notice(
         parent,
@@ -335,6 +339,7 @@ def _bundle_accepted(parent: Case, actor: Actor, p: Plan, note: str) -> None:
             "materials": [
                 {"name": m.name, "status": _merged_status(children, m).name, "shared": m.shared} for m in p.materials
             ],
+            **(extra or {}),
         },
     )
 
@@ -751,4 +756,106 @@ def pre_review_bundle(
             child_app.case = child  # type: ignore[attr-defined]
             _accept_member(child_app, accepting, {}, p, by_code[child.item.basic_code], opinion)
         _bundle_accepted(parent, accepting, p, opinion)
+    return parent
+
+
+# ------------------------------------------------- before acceptance: refused, deemed accepted, withdrawn
+
+
+def _not_accepted(parent: Case, doing: str) -> list[Case]:
+    """A bundle that has not been accepted yet (online and waiting, or in correction): its members."""
+    require_bundle(parent)
+    require_state(parent, {CaseState.submitted, CaseState.correction}, doing)
+    return _children(parent)
+
+
+def reject_bundle(parent: Case, actor: Actor, reasons: str, basis: str = "") -> Case:
+    """不予受理 of a whole bundle not yet accepted (an online bundle, or one waiting for its
+    correction): every member and the parent are refused, with ONE 不予受理决定通知书 naming
+    every member (a member is never refused alone: the bundle is applied for as one)."""
+    from onewindow.cases.acceptance import _remedy
+
+    with unit_of_work():
+        require_role(actor, ACCEPTING_ROLES, "不予受理一件事")
+        children = _not_accepted(parent, "不予受理")
+        if not (reasons or "").strip():
+            raise TransitionError("不予受理须写明具体理由")
+        now = clock.now()
+        for child in children:
+            child.closed_at = now
+            transition(child, CaseState.rejected, "reject", actor, reason=reasons, payload={"parent": parent.number})
+        parent.closed_at = now
+        transition(parent, CaseState.rejected, "reject", actor, reason=reasons, payload={"members": len(children)})
+        issue_notice(
+            parent,
+            "rejection",
+            actor,
+            {
+                **_head(parent),
+                "item_code": parent.bundle.code,
+                "reasons": reasons.strip(),
+                "basis": basis,
+                "remedy": _remedy(parent),
+                "members": _members_content(parent),
+            },
+        )
+    return parent
+
+
+def deem_accepted_bundle(parent: Case, actor: Actor) -> Case:
+    """视为受理 of an online bundle (行政许可法 §32): its lead department neither passed it nor
+    issued the one correction notice within the lead item's correction-notice limit, so every
+    member counts as accepted from the receipt date (the files uploaded as handed in), each is
+    routed to its departments, and ONE acceptance notice marked as deemed lists every member."""
+    from onewindow.cases.clockops import DEEMED_BASIS
+    from onewindow.cases.routing import start_routing
+
+    with unit_of_work():
+        require_role(actor, ("system", "acceptor", "chief_rep"), "登记视为受理")
+        require_bundle(parent)
+        require_state(parent, {CaseState.submitted}, "视为受理")
+        if parent.corrections_issued:
+            raise TransitionError("已在期限内出具补正通知书，不适用视为受理")
+        limit_end = limits.correction_deadline(parent)
+        if limit_end >= clock.today():
+            raise TransitionError(f"补正告知期限至 {limit_end} 尚未届满，不能视为受理")
+        received = parent.received_at.date()
+        p = plan(parent.bundle, (parent.data or {}).get("answers") or {})
+        by_code = {m.basic_code: m for m in p.members}
+        for child in _children(parent):
+            handed_in = {m.material_id: MaterialStatus.submitted for m in child.materials if m.files}
+            _apply_statuses(child, handed_in, actor, "视为受理")
+            child.accepted_on, child.accepted_by = received, actor.username
+            child.correction_deadline = limits.correction_deadline(child)
+            child.due_date, child.due_confirmed = limits.due_date(child)
+            _member_due(child, p, by_code[child.item.basic_code])
+            child.pickup_date = child.due_date
+            transition(
+                child,
+                CaseState.in_review,
+                "deem_accepted",
+                actor,
+                reason=DEEMED_BASIS,
+                payload={"parent": parent.number, "accepted_on": received.isoformat()},
+            )
+            start_routing(child, actor)
+        parent.accepted_on = received
+        _bundle_accepted(
+            parent, actor, p, DEEMED_BASIS, action="deem_accepted", extra={"deemed": True, "basis": DEEMED_BASIS}
+        )
+    return parent
+
+
+def withdraw_bundle(parent: Case, actor: Actor, reason: str) -> Case:
+    """申请人撤回 a whole bundle before it was accepted: every member and the parent withdrawn
+    (once accepted, members are withdrawn one by one, or all at once after a denial)."""
+    with unit_of_work():
+        children = _not_accepted(parent, "撤回申请")
+        now = clock.now()
+        reason = (reason or "").strip() or "申请人撤回"
+        for child in children:
+            child.closed_at = now
+            transition(child, CaseState.withdrawn, "withdraw", actor, reason=reason, payload={"parent": parent.number})
+        parent.closed_at = now
+        transition(parent, CaseState.withdrawn, "withdraw", actor, reason=reason)
     return parent

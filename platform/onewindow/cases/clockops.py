@@ -128,6 +128,10 @@ def deem_accepted(case: Case, actor: Actor = SYSTEM) -> Case:
     from onewindow.cases.acceptance import _acceptance_content
     from onewindow.cases.routing import start_routing
 
+    if case.is_bundle:  # an online bundle: every member at once, one notice
+        from onewindow.cases.bundles import deem_accepted_bundle
+
+        return deem_accepted_bundle(case, actor)
     with unit_of_work():
         require_role(actor, ("system", "acceptor", "chief_rep"), "登记视为受理")
         require_state(case, {CaseState.submitted}, "视为受理")
@@ -173,9 +177,18 @@ def withdraw(case: Case, actor: Actor, reason: str) -> Case:
         )
         if not actor.has("applicant"):
             require_role(actor, ("acceptor",), "登记撤回申请")
-        if case.is_bundle:  # its members are withdrawn one by one, or all at once after a denial
+        if case.is_bundle:
+            if case.state in (CaseState.submitted, CaseState.correction):  # not accepted yet: as a whole
+                from onewindow.cases.bundles import withdraw_bundle
+
+                return withdraw_bundle(case, actor, reason)
+            # accepted: its members are withdrawn one by one, or all at once after a denial
             raise TransitionError(
                 f"办件 {case.number} 是“一件事”，请逐项撤回其中的事项，或在有事项不予许可后选择全部撤回"
+            )
+        if case.parent is not None and case.parent.state in (CaseState.submitted, CaseState.correction):
+            raise TransitionError(
+                f"一件事“{case.bundle.name}”尚未受理，只能整件撤回：请在一件事的办件 {case.parent.number} 上登记撤回"
             )
         case.closed_at = clock.now()
         for step in case.steps:

@@ -34,7 +34,7 @@ def deemed_due(bounds: dict[int, dt.datetime]) -> list:
     )
     return [
         Case.state == CaseState.submitted.name,
-        Case.bundle_id.is_(None),  # an online bundle waits for its lead department's pre-review
+        Case.parent_id.is_(None),  # an online bundle counts as a whole (its parent), never member by member
         Case.corrections_issued == 0,
         Case.received_at < max(bounds.values()),
         Case.received_at < by_limit,

@@ -264,12 +264,15 @@ TRANSITIONS: dict[str, Transition] = {
 #: What a bundle's member never does alone: the bundle is accepted, corrected or pre-reviewed as
 #: one (``cases.bundles``), so a member opened at the workbench or through the API is refused.
 WHOLE_BUNDLE = ("accept", "accept_deferred", "request_correction", "reject", "deem_accepted")
+#: Of those, what the bundle's parent takes through this table: the engine refuses or deems
+#: accepted the whole bundle (acceptance and correction have their own bundle paths).
+ON_THE_PARENT = ("reject", "deem_accepted")
 
 
-def _whole_bundle(run: Callable[[Case, Actor, dict], Case]) -> Callable[[Case, Actor, dict], Case]:
+def _whole_bundle(name: str, run: Callable[[Case, Actor, dict], Case]) -> Callable[[Case, Actor, dict], Case]:
     @functools.wraps(run)
     def guarded(case: Case, actor: Actor, data: dict) -> Case:
-        if isinstance(case, Case) and case.bundle_id is not None:
+        if isinstance(case, Case) and case.bundle_id is not None and not (case.is_bundle and name in ON_THE_PARENT):
             parent = case.parent or case
             raise TransitionError(
                 f"办件 {case.number} 属于一件事“{case.bundle.name}”：须在一件事的办件 {parent.number} 上"
@@ -281,7 +284,7 @@ def _whole_bundle(run: Callable[[Case, Actor, dict], Case]) -> Callable[[Case, A
 
 
 for _name in WHOLE_BUNDLE:
-    TRANSITIONS[_name] = dataclasses.replace(TRANSITIONS[_name], run=_whole_bundle(TRANSITIONS[_name].run))
+    TRANSITIONS[_name] = dataclasses.replace(TRANSITIONS[_name], run=_whole_bundle(_name, TRANSITIONS[_name].run))
 
 #: The transitions a person may ask for (REST API, CLI, screens).
 PUBLIC: dict[str, Transition] = {n: t for n, t in TRANSITIONS.items() if not t.system}
