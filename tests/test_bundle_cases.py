@@ -210,6 +210,14 @@ def decide_all(parent_id, actor, deny=()):
     return db.session.get(Case, parent_id)
 
 
+def register_company(parent_id, actor) -> None:
+    """企业设立登记 approved: the members that come after it (食品, 消防, 排水) start."""
+    establish = next(c for c in db.session.get(Case, parent_id).children if c.item.basic_code == ESTABLISH)
+    while establish.state == CaseState.in_review:
+        step = next(s for s in establish.steps if s.state.name == "active")
+        engine.approve_step(establish, step.id, actor(approver_of(step.department_id)), "同意")
+
+
 def test_parent_moves_to_output_when_every_child_is_decided_and_is_handed_out_with_one_signature(ctx, actor):
     with travel_to(MONDAY):
         parent = bundle_cases.accept_bundle(application(), actor("acceptor"), every_material())
@@ -233,6 +241,7 @@ def test_parent_moves_to_output_when_every_child_is_decided_and_is_handed_out_wi
 def test_a_denied_member_asks_the_applicant_to_continue_or_withdraw_all(ctx, actor):
     with travel_to(MONDAY):
         parent = bundle_cases.accept_bundle(application(), actor("acceptor"), every_material())
+        register_company(parent.id, actor)
         fire = next(c for c in parent.children if c.item.basic_code == FIRE)
         step = next(s for s in fire.steps if s.state.name == "active")
         engine.deny_step(fire, step.id, actor("approver_xf"), "不符合消防安全条件")
@@ -242,8 +251,8 @@ def test_a_denied_member_asks_the_applicant_to_continue_or_withdraw_all(ctx, act
         bundle_cases.record_choice(parent, actor("acceptor"), "withdraw_all", "申请人决定全部撤回")
     parent = db.session.get(Case, parent.id)
     states = {c.item.basic_code: c.state for c in parent.children}
-    assert states[FIRE] == CaseState.denied
-    assert {s for code, s in states.items() if code != FIRE} == {CaseState.withdrawn}
+    assert states[FIRE] == CaseState.denied and states[ESTABLISH] == CaseState.approved
+    assert {s for code, s in states.items() if code not in (FIRE, ESTABLISH)} == {CaseState.withdrawn}
     assert parent.state == CaseState.at_output  # the denial decision is still handed out
     assert any(e.action == "bundle_choice" and e.payload["choice"] == "withdraw_all" for e in parent.events)
 
@@ -252,6 +261,7 @@ def test_progress_lookup_shows_the_bundle_with_each_member_and_its_state(app, ac
     with app.app_context():
         with travel_to(MONDAY):
             parent = bundle_cases.accept_bundle(application(), actor("acceptor"), every_material())
+            register_company(parent.id, actor)
             fire = next(c for c in parent.children if c.item.basic_code == FIRE)
             step = next(s for s in fire.steps if s.state.name == "active")
             engine.deny_step(fire, step.id, actor("approver_xf"), "不符合消防安全条件")
@@ -262,7 +272,8 @@ def test_progress_lookup_shows_the_bundle_with_each_member_and_its_state(app, ac
     rows = text[text.index('id="progress-members"') :]
     for name in ("企业设立登记", "食品经营许可证核发", "城镇污水排入排水管网许可"):
         assert name in rows
-    assert 'data-state="denied"' in rows and rows.count('data-state="in_review"') == 3
+    assert 'data-state="denied"' in rows and 'data-state="approved"' in rows  # 消防 denied, 企业设立 granted
+    assert rows.count('data-state="in_review"') == 2
 
 
 def test_the_rest_api_accepts_a_bundle_in_one_call(app, api):  # noqa: F811
@@ -298,3 +309,45 @@ def test_every_member_withdrawn_one_by_one_withdraws_the_bundle(ctx, actor):
             assert db.session.get(Case, parent.id).state == CaseState.in_review
             engine.withdraw(db.session.get(Case, child.id), actor("acceptor"), "申请人撤回")
     assert db.session.get(Case, parent.id).state == CaseState.withdrawn
+
+
+def active_members(parent_id) -> set[str]:
+    parent = db.session.get(Case, parent_id)
+    return {c.item.basic_code for c in parent.children if any(s.state.name == "active" for s in c.steps)}
+
+
+def test_members_after_another_start_only_when_it_is_approved(ctx, actor):
+    """开办餐饮店: 食品经营许可, 消防 and 排水 come after 企业设立登记 (``after`` in the pack): at
+    acceptance only the registration is in a department's hands; the three start, in parallel,
+    when it is approved, each with its handover sheet then."""
+    with travel_to(MONDAY):
+        parent = bundle_cases.accept_bundle(application(), actor("acceptor"), every_material())
+        assert active_members(parent.id) == {ESTABLISH}
+        held = {c.item.basic_code for c in db.session.get(Case, parent.id).children if c.held}
+        assert held == {FOOD, FIRE, DRAIN}
+        fire = next(c for c in db.session.get(Case, parent.id).children if c.item.basic_code == FIRE)
+        assert not [n for n in fire.notices if n.kind == "handover"]  # nothing handed to 消防 yet
+        with pytest.raises(TransitionError):
+            engine.approve_step(fire, fire.steps[0].id, actor("approver_xf"), "同意")
+        db.session.rollback()
+        register_company(parent.id, actor)
+        assert active_members(parent.id) == {FOOD, FIRE, DRAIN}
+        for child in db.session.get(Case, parent.id).children:
+            if child.item.basic_code != ESTABLISH:
+                assert [e.action for e in child.events][-1] == "bundle_member_released"
+                assert len([n for n in child.notices if n.kind == "handover"]) == len(
+                    [s for s in child.steps if s.state.name == "active"]
+                )
+
+
+def test_members_waiting_for_a_denied_one_wait_for_the_applicants_choice(ctx, actor):
+    with travel_to(MONDAY):
+        parent = bundle_cases.accept_bundle(application(), actor("acceptor"), every_material())
+        establish = next(c for c in parent.children if c.item.basic_code == ESTABLISH)
+        step = next(s for s in establish.steps if s.state.name == "active")
+        engine.deny_step(establish, step.id, actor(approver_of(step.department_id)), "名称不符合规定")
+        parent = db.session.get(Case, parent.id)
+        assert bundle_cases.choice_pending(parent) and active_members(parent.id) == set()
+        assert {c.item.basic_code for c in parent.children if c.held} == {FOOD, FIRE, DRAIN}
+        bundle_cases.bundle_continue(parent, actor("acceptor"), "申请人坚持办理其余事项")
+        assert active_members(parent.id) == {FOOD, FIRE, DRAIN}  # their departments decide now

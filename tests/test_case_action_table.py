@@ -133,13 +133,14 @@ def test_every_action_of_the_table_is_a_button_for_each_role_that_may_do_it(app,
         check(spot.id)  # an immediate item, in review
 
         from test_bundle_cases import application as bundle_application
-        from test_bundle_cases import every_material
+        from test_bundle_cases import every_material, register_company
 
         from onewindow.cases import bundles
 
         waiting = bundles.accept_bundle(bundle_application(), acceptor, every_material(but=("营业执照",)))
         check(waiting.id)  # a bundle in correction: refused or withdrawn as a whole
         parent = bundles.accept_bundle(bundle_application(), acceptor, every_material())
+        register_company(parent.id, lambda u: engine.Actor.of(db.session.query(Staff).filter_by(username=u).one()))
         fire = next(c for c in parent.children if c.item.basic_code == "010626000000")
         fire_officer = engine.Actor.of(db.session.query(Staff).filter_by(username="approver_xf").one())
         engine.deny_step(fire, fire.steps[0].id, fire_officer, "不符合消防安全条件")

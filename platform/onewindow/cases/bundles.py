@@ -441,6 +441,7 @@ def member_decided(child: Case, actor: Actor) -> None:
     # a denial leaves the others open: the applicant chooses to continue or withdraw all
     action = "member_denied" if child.decision == "denied" else "member_decided"
     transition(parent, None, action, actor, payload=payload)
+    release_waiting(parent, actor, choice_due=True if action == "member_denied" else None)
     if all(c.state in ENDED for c in children):
         if any(c.state in DECIDED for c in children):
             _to_output(parent, actor)
@@ -460,6 +461,34 @@ def _to_output(parent: Case, actor: Actor) -> None:
         actor,
         payload={"members": [{"number": c.number, "state": c.state.name} for c in children]},
     )
+
+
+def waits_for(child: Case) -> list[Case]:
+    """The members of its bundle that ``child`` comes after (``after`` in the pack) and that
+    have not ended yet; a member whose condition did not apply is not waited for."""
+    parent = child.parent or db.session.get(Case, child.parent_id)
+    member = next((m for m in parent.bundle.members if m.basic_code == child.item.basic_code), None)
+    if member is None or not member.after:
+        return []
+    siblings = {c.item.basic_code: c for c in _children(parent)}
+    return [siblings[code] for code in member.after if code in siblings and siblings[code].state not in ENDED]
+
+
+def release_waiting(parent: Case, actor: Actor, *, choice_due: bool | None = None) -> None:
+    """Start the steps of every member whose predecessors have all ended (依次办理: e.g. the
+    food permit once the company is registered). After a denial the waiting members stay
+    until the applicant chooses to continue (then their departments decide) or withdraws all.
+    ``choice_due``: whether a choice is due, when this transition has just decided it (its
+    events are written at the commit); otherwise read from the parent's timeline."""
+    if choice_pending(parent) if choice_due is None else choice_due:
+        return
+    from onewindow.cases.routing import release
+
+    for child in _children(parent):
+        if child.held and not waits_for(child):
+            release(child, actor)
+            member = next(m for m in parent.bundle.members if m.basic_code == child.item.basic_code)
+            transition(child, None, "bundle_member_released", actor, payload={"after": list(member.after)})
 
 
 def choice_pending(parent: Case) -> bool:
@@ -492,6 +521,8 @@ def record_choice(parent: Case, actor: Actor, choice: str, reason: str = "") -> 
         if not choice_pending(parent):
             raise TransitionError(f"一件事 {parent.number} 没有待申请人选择的不予许可事项")
         transition(parent, None, "bundle_choice", actor, reason=reason, payload={"choice": choice})
+        if choice == "continue":  # members waiting for the denied one go on: their departments decide
+            release_waiting(parent, actor, choice_due=False)
         if choice == "withdraw_all":
             from onewindow.cases.clockops import withdraw
 

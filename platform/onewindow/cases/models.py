@@ -196,6 +196,17 @@ class Case(Model):
         return self.bundle_id is not None and self.parent_id is None
 
     @property
+    def held(self) -> bool:
+        """A bundle's member accepted and routed but waiting for the members it comes after
+        (``after`` in the pack): none of its steps has started (``cases.bundles.release_waiting``)."""
+        return (
+            self.parent_id is not None
+            and self.state == CaseState.in_review
+            and bool(self.steps)
+            and all(s.state == StepState.waiting for s in self.steps)
+        )
+
+    @property
     def review_materials(self) -> list["CaseMaterial"]:
         """The materials a reviewer can name a problem on: the case's own; for a bundle's
         parent its members' materials, a material several members need once."""

@@ -55,6 +55,16 @@ def start_routing(case: Case, actor: Actor) -> None:
                 state=StepState.waiting,
             )
         )
+    if case.parent_id is not None:
+        from onewindow.cases.bundles import waits_for
+
+        if waits_for(case):  # a bundle's member after others: its steps start when they end
+            return
+    release(case, actor)
+
+
+def release(case: Case, actor: Actor) -> None:
+    """Start the case's first step (or its parallel steps)."""
     first = [s for s in case.steps if s.parallel] or case.steps[:1]
     for step in first:
         activate(case, step, actor)

@@ -75,6 +75,7 @@ ACTION_LABELS = {
     "member_denied": _l("An item of the bundle was denied: the applicant's choice is due"),
     "bundle_ready": _l("Every item decided: the bundle is at the output window"),
     "bundle_choice": _l("The applicant's choice after a denial recorded"),
+    "bundle_member_released": _l("The items before it are decided: handed to its departments"),
 }
 UNKNOWN_ACTION = _l("Processed")
 
