@@ -2,7 +2,7 @@
 large file streams, and the e-archive export (issue #16, figures).
 
     python bench/file_upload.py [--cases 1000] [--files 5] [--mb 2] [--clients 4]
-                                [--big-mb 100] [--url postgresql+psycopg://…]
+                                [--big-mb 100] [--url postgresql+psycopg://…] [--no-archive]
 
 Seeds a fresh database (SQLite in a temporary folder, or a throwaway database on the
 PostgreSQL server of ``--url``): the demo organisation and users, a 5-material item, and
@@ -250,6 +250,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--big-mb", type=int, default=100)
     parser.add_argument("--url", default=None, help="PostgreSQL server URL (default: SQLite)")
+    parser.add_argument("--no-archive", action="store_true", help="skip the archive phase (upload and memory only)")
     args = parser.parse_args()
 
     url, drop = throwaway_database(args.url)
@@ -289,6 +290,8 @@ def main() -> None:
         print(f"  http: {total_mb / http_seconds:8.1f} MB/s ({clients})")
         print(f"  http / cp time: {http_seconds / cp_seconds:.2f}× (target ≤ 3×)", flush=True)
         print(f"  load average {os.getloadavg()[0]:.1f}", flush=True)
+        if args.no_archive:
+            return
         archive_seconds, archived = archive_run(url, instance, numbers[:-1])
     finally:
         shutil.rmtree(work, ignore_errors=True)

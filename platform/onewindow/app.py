@@ -16,6 +16,7 @@ from onewindow.db import db  # noqa: F401  (the name core modules import from he
 from onewindow.errors import StartupError
 from onewindow.plugins import PluginHost, Registry, build_plugin_host
 from onewindow.security import CORE_ROLES
+from onewindow.storage.incoming import UploadRequest
 
 #: The core's own parts, registered as plugins under these keys before any entry point:
 #: each module implements hooks exactly as a plugin would (STYLE: even core features
@@ -69,6 +70,7 @@ def create_app(
     instance = Path(instance_path or Path.cwd() / "instance").resolve()
     settings, plugin_sections = config_module.build(instance, config)
     app = Flask("onewindow", instance_path=str(instance), instance_relative_config=True)
+    app.request_class = UploadRequest  # large uploads written straight into the file store
     configure_flask(app, settings)
     host = load_plugins(settings, plugin_sections, plugins)
     ow = OneWindow(settings=settings, plugins=host)

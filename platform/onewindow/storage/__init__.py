@@ -6,6 +6,12 @@ the size on the way (a file is never read whole into memory) and returns a
 ``exists(key)`` complete it; ``keys()`` lists every stored key and ``modified_at(key)``
 tells when it was written (for the orphan sweep).
 
+An upload can be written straight into the filesystem store as it arrives: the app's
+request parser (:mod:`onewindow.storage.incoming`) writes each large multipart file into an
+:class:`Incoming` file in ``<root>/.incoming/``, hashing it on the way; ``put`` of that
+file then renames it to its key instead of copying it (one write of the bytes, not three).
+An incoming file nobody stored is deleted when the request closes it.
+
 * ``file``: a folder (default ``<instance>/files``), folders 0700 and files 0600 as the
   rest of the instance. Nothing to set up.
 * ``s3``: S3-compatible object storage through boto3 (``STORAGE_URL = "s3://bucket/prefix"``,
@@ -20,6 +26,7 @@ import os
 import secrets
 import tempfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, Callable, Iterator, Protocol
 from urllib.parse import urlparse
@@ -28,6 +35,9 @@ from onewindow.auth.files import FILE_MODE, private_folder
 from onewindow.errors import StartupError
 
 CHUNK = 1024 * 1024
+#: the first bytes an :class:`Incoming` file keeps for the observer (type detection by content)
+HEAD = 64 * 1024
+INCOMING = ".incoming"
 
 
 class TooLarge(Exception):
@@ -102,9 +112,100 @@ def sha256_of(stream: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
+class Incoming:
+    """A file being received straight into the store's ``.incoming`` folder: written once,
+    hashed and counted as it is written, readable as a file. ``FileStorage.put`` of it
+    renames it to a key (it is "taken"); closed without that, it is deleted."""
+
+    def __init__(self, folder: Path):
+        private_folder(folder.parent)
+        private_folder(folder)
+        self.path = folder / secrets.token_hex(16)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        self.file = os.fdopen(fd, "w+b")
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+        self.taken = False
+        self.read_from = False
+
+    def write(self, data: bytes) -> int:
+        if len(self.head) < HEAD:
+            self.head += bytes(data[: HEAD - len(self.head)])
+        self.digest.update(data)
+        self.size += len(data)
+        return self.file.write(data)
+
+    def read(self, n: int = -1) -> bytes:
+        self.read_from = True
+        return self.file.read(n)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.file.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        self.file.flush()
+
+    @property
+    def closed(self) -> bool:
+        return self.file.closed
+
+    def close(self) -> None:
+        if not self.file.closed:
+            self.file.close()
+        if not self.taken:
+            self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> "Incoming":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __iter__(self):
+        return iter(partial(self.read, CHUNK), b"")
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: nothing more to do
+            pass
+
+
 class FileStorage:
     def __init__(self, root: Path):
         self.root = Path(root)
+
+    def incoming(self) -> Incoming:
+        """A new file for bytes arriving now (see :class:`Incoming`)."""
+        return Incoming(self.root / INCOMING)
+
+    def _adopt(self, stream: Incoming, limit: int | None, observe: ChunkObserver | None) -> Stored:
+        """Store an incoming file by renaming it: its size, hash and head were taken as it was written."""
+        if limit is not None and stream.size > limit:
+            raise TooLarge(stream.size)
+        if observe and stream.head:
+            observe(stream.head)
+        key = new_key()
+        path = self._path(key)
+        private_folder(path.parent)
+        stream.file.flush()
+        os.rename(stream.path, path)
+        stream.taken = True
+        stream.file.close()
+        return Stored(key, stream.size, stream.digest.hexdigest())
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -113,6 +214,10 @@ class FileStorage:
         return path
 
     def put(self, stream: IO[bytes], *, limit: int | None = None, observe: ChunkObserver | None = None) -> Stored:
+        """Store the bytes of ``stream``; an :class:`Incoming` file of this store, not read
+        from yet, is renamed into place (``observe`` then sees its first ``HEAD`` bytes once)."""
+        if isinstance(stream, Incoming) and not stream.taken and not stream.read_from and self.owns(stream):
+            return self._adopt(stream, limit, observe)
         key = new_key()
         path = self._path(key)
         private_folder(self.root)
@@ -140,7 +245,11 @@ class FileStorage:
     def modified_at(self, key: str) -> dt.datetime:
         return dt.datetime.fromtimestamp(self._path(key).stat().st_mtime, dt.timezone.utc)
 
+    def owns(self, stream: Incoming) -> bool:
+        return stream.path.parent == self.root / INCOMING
+
     def keys(self) -> Iterator[str]:
+        """Every stored key, and files left in ``.incoming`` by a crash mid-upload (the sweep removes them)."""
         if not self.root.is_dir():
             return
         for path in sorted(self.root.glob("*/*")):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import delete
 
 from onewindow_hall.forms import install_forms, validate_forms
@@ -29,11 +28,15 @@ KNOWN_KEYS = ("audiences", "themes", "keywords", "forms")
 
 def initials(text: str) -> str:
     """Pinyin initials of the Chinese characters of ``text``, lower case (个体工商户 → gtgsh)."""
+    from pypinyin import Style, lazy_pinyin  # imported on first use: its dictionaries take ~55 MB
+
     return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore") if p).lower()
 
 
 def spelling(text: str) -> str:
     """Full toneless pinyin of ``text`` without spaces (个体 → geti)."""
+    from pypinyin import lazy_pinyin
+
     return "".join(lazy_pinyin(text, errors="ignore")).lower()
 
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.flask_client import OAuth
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -51,6 +49,8 @@ def init_app(app) -> None:
             "hall single sign-on: sso_issuer is set but the client id or secret is missing; set "
             "[plugins.hall] sso_client_id (or HALL_SSO_CLIENT_ID) and HALL_SSO_CLIENT_SECRET in the environment"
         )
+    from authlib.integrations.flask_client import OAuth  # only a centre with SSO configured needs Authlib
+
     oauth = OAuth(app)
     oauth.register(
         CLIENT,
@@ -88,6 +88,7 @@ def sso_login():
 def sso_callback():
     if not enabled():
         return _refused(_("Single sign-on is not enabled at this centre; log in with your mobile number."))
+    from authlib.integrations.base_client.errors import OAuthError
     from flask import session
 
     client = _client()
