@@ -448,3 +448,33 @@ def test_the_watermark_names_the_viewer_and_the_time_in_shanghai():
 
     moment = dt.datetime(2026, 12, 2, 1, 30, tzinfo=dt.timezone.utc)
     assert watermark_text("approver", moment) == "approver 2026-12-02 09:30"
+
+
+def test_a_large_upload_is_stored_as_sent_and_leaves_nothing_in_the_incoming_folder(case, app, demo_logins):
+    """Files over 500 KB are received straight into the store (``storage.incoming``): the
+    stored bytes and SHA-256 are the upload's, and neither a stored nor a refused upload
+    leaves a file behind in ``.incoming``."""
+    import hashlib
+
+    from onewindow.storage import INCOMING
+
+    client = app.test_client()
+    token = client.post(
+        "/api/v1/security/login",
+        json={"username": "acceptor", "password": demo_logins["acceptor"], "provider": "db", "refresh": False},
+    ).json["access_token"]
+    entry = first_material(case)
+    url = f"/api/v1/cases/{case.number}/materials/{entry.material_id}/files"
+    headers = {"Authorization": f"Bearer {token}"}
+    body = pdf(os.urandom(1536 * 1024).hex().encode()[: 1536 * 1024])  # a 1.5 MB PDF
+    ok = client.post(url, data={"files": [(io.BytesIO(body), "大扫描件.pdf")]}, headers=headers)
+    assert ok.status_code == 200, ok.json
+    (row,) = db.session.query(CaseMaterialFile).all()
+    assert row.size == len(body) and row.sha256 == hashlib.sha256(body).hexdigest()
+    with storage().open(row.storage_key) as stored:
+        assert stored.read() == body
+    incoming = storage().root / INCOMING
+    assert not list(incoming.glob("*"))
+    bad = client.post(url, data={"files": [(io.BytesIO(b"MZ" + b"\0" * (700 * 1024)), "病毒.pdf")]}, headers=headers)
+    assert bad.status_code == 422 and "病毒.pdf" in bad.json["message"]
+    assert db.session.query(CaseMaterialFile).count() == 1 and not list(incoming.glob("*"))
