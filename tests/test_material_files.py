@@ -279,7 +279,8 @@ def test_upload_on_the_case_page_adds_several_files_to_one_material(case, app, l
     assert sorted(f.original_name for f in db.session.query(CaseMaterialFile)) == ["照片.png", "补正.pdf"]
 
 
-def test_rest_multipart_upload_goes_through_the_same_transition(case, app, demo_logins):
+def upload_endpoint(case, app, demo_logins):
+    """A test client, the REST upload URL of the case's first material and the acceptor's JWT header."""
     client = app.test_client()
     token = client.post(
         "/api/v1/security/login",
@@ -287,7 +288,11 @@ def test_rest_multipart_upload_goes_through_the_same_transition(case, app, demo_
     ).json["access_token"]
     entry = first_material(case)
     url = f"/api/v1/cases/{case.number}/materials/{entry.material_id}/files"
-    headers = {"Authorization": f"Bearer {token}"}
+    return client, url, {"Authorization": f"Bearer {token}"}
+
+
+def test_rest_multipart_upload_goes_through_the_same_transition(case, app, demo_logins):
+    client, url, headers = upload_endpoint(case, app, demo_logins)
     ok = client.post(url, data={"files": [(io.BytesIO(PDF), "a.pdf")]}, headers=headers)
     assert ok.status_code == 200, ok.json
     assert ok.json["new_events"][-1]["action"] == ACTION
@@ -458,14 +463,7 @@ def test_a_large_upload_is_stored_as_sent_and_leaves_nothing_in_the_incoming_fol
 
     from onewindow.storage import INCOMING
 
-    client = app.test_client()
-    token = client.post(
-        "/api/v1/security/login",
-        json={"username": "acceptor", "password": demo_logins["acceptor"], "provider": "db", "refresh": False},
-    ).json["access_token"]
-    entry = first_material(case)
-    url = f"/api/v1/cases/{case.number}/materials/{entry.material_id}/files"
-    headers = {"Authorization": f"Bearer {token}"}
+    client, url, headers = upload_endpoint(case, app, demo_logins)
     body = pdf(os.urandom(1536 * 1024).hex().encode()[: 1536 * 1024])  # a 1.5 MB PDF
     ok = client.post(url, data={"files": [(io.BytesIO(body), "大扫描件.pdf")]}, headers=headers)
     assert ok.status_code == 200, ok.json
