@@ -463,15 +463,22 @@ def _to_output(parent: Case, actor: Actor) -> None:
     )
 
 
-def waits_for(child: Case) -> list[Case]:
-    """The members of its bundle that ``child`` comes after (``after`` in the pack) and that
-    have not ended yet; a member whose condition did not apply is not waited for."""
-    parent = child.parent or db.session.get(Case, child.parent_id)
+def _after(parent: Case, child: Case) -> list[str]:
+    """The basic codes of the members ``child`` comes after (``after`` in the pack)."""
     member = next((m for m in parent.bundle.members if m.basic_code == child.item.basic_code), None)
-    if member is None or not member.after:
+    return list(member.after) if member is not None else []
+
+
+def waits_for(child: Case, siblings: list[Case] | None = None) -> list[Case]:
+    """The members of its bundle that ``child`` comes after and that have not ended yet; a
+    member whose condition did not apply is not waited for. ``siblings``: the bundle's
+    members when the caller has read them already."""
+    parent = child.parent or db.session.get(Case, child.parent_id)
+    after = _after(parent, child)
+    if not after:
         return []
-    siblings = {c.item.basic_code: c for c in _children(parent)}
-    return [siblings[code] for code in member.after if code in siblings and siblings[code].state not in ENDED]
+    by_code = {c.item.basic_code: c for c in (siblings if siblings is not None else _children(parent))}
+    return [by_code[code] for code in after if code in by_code and by_code[code].state not in ENDED]
 
 
 def release_waiting(parent: Case, actor: Actor, *, choice_due: bool | None = None) -> None:
@@ -484,11 +491,11 @@ def release_waiting(parent: Case, actor: Actor, *, choice_due: bool | None = Non
         return
     from onewindow.cases.routing import release
 
-    for child in _children(parent):
-        if child.held and not waits_for(child):
+    children = _children(parent)
+    for child in children:
+        if child.held and not waits_for(child, children):
             release(child, actor)
-            member = next(m for m in parent.bundle.members if m.basic_code == child.item.basic_code)
-            transition(child, None, "bundle_member_released", actor, payload={"after": list(member.after)})
+            transition(child, None, "bundle_member_released", actor, payload={"after": _after(parent, child)})
 
 
 def choice_pending(parent: Case) -> bool:
@@ -800,6 +807,16 @@ def _not_accepted(parent: Case, doing: str) -> list[Case]:
     return _children(parent)
 
 
+def _end_whole(parent: Case, children: list[Case], to: CaseState, action: str, actor: Actor, reason: str) -> None:
+    """Every member, then the parent, closed at once with the same action and reason."""
+    now = clock.now()
+    for child in children:
+        child.closed_at = now
+        transition(child, to, action, actor, reason=reason, payload={"parent": parent.number})
+    parent.closed_at = now
+    transition(parent, to, action, actor, reason=reason, payload={"members": len(children)})
+
+
 def reject_bundle(parent: Case, actor: Actor, reasons: str, basis: str = "") -> Case:
     """不予受理 of a whole bundle not yet accepted (an online bundle, or one waiting for its
     correction): every member and the parent are refused, with ONE 不予受理决定通知书 naming
@@ -811,12 +828,7 @@ def reject_bundle(parent: Case, actor: Actor, reasons: str, basis: str = "") -> 
         children = _not_accepted(parent, "不予受理")
         if not (reasons or "").strip():
             raise TransitionError("不予受理须写明具体理由")
-        now = clock.now()
-        for child in children:
-            child.closed_at = now
-            transition(child, CaseState.rejected, "reject", actor, reason=reasons, payload={"parent": parent.number})
-        parent.closed_at = now
-        transition(parent, CaseState.rejected, "reject", actor, reason=reasons, payload={"members": len(children)})
+        _end_whole(parent, children, CaseState.rejected, "reject", actor, reasons)
         issue_notice(
             parent,
             "rejection",
@@ -833,23 +845,15 @@ def reject_bundle(parent: Case, actor: Actor, reasons: str, basis: str = "") -> 
     return parent
 
 
-def deem_accepted_bundle(parent: Case, actor: Actor) -> Case:
-    """视为受理 of an online bundle (行政许可法 §32): its lead department neither passed it nor
-    issued the one correction notice within the lead item's correction-notice limit, so every
-    member counts as accepted from the receipt date (the files uploaded as handed in), each is
-    routed to its departments, and ONE acceptance notice marked as deemed lists every member."""
-    from onewindow.cases.clockops import DEEMED_BASIS
+def deem_accepted_bundle(parent: Case, actor: Actor) -> None:
+    """视为受理 of an online bundle (行政许可法 §32), inside ``clockops.deem_accepted``, which
+    checked role, state and the lead item's correction-notice limit: every member counts as
+    accepted from the receipt date (the files uploaded as handed in), each is routed to its
+    departments, and ONE acceptance notice marked as deemed lists every member."""
+    from onewindow.cases.clockops import DEEMED_BASIS, recompute_due
     from onewindow.cases.routing import start_routing
 
     with unit_of_work():
-        require_role(actor, ("system", "acceptor", "chief_rep"), "登记视为受理")
-        require_bundle(parent)
-        require_state(parent, {CaseState.submitted}, "视为受理")
-        if parent.corrections_issued:
-            raise TransitionError("已在期限内出具补正通知书，不适用视为受理")
-        limit_end = limits.correction_deadline(parent)
-        if limit_end >= clock.today():
-            raise TransitionError(f"补正告知期限至 {limit_end} 尚未届满，不能视为受理")
         received = parent.received_at.date()
         p = plan(parent.bundle, (parent.data or {}).get("answers") or {})
         by_code = {m.basic_code: m for m in p.members}
@@ -857,8 +861,7 @@ def deem_accepted_bundle(parent: Case, actor: Actor) -> Case:
             handed_in = {m.material_id: MaterialStatus.submitted for m in child.materials if m.files}
             _apply_statuses(child, handed_in, actor, "视为受理")
             child.accepted_on, child.accepted_by = received, actor.username
-            child.correction_deadline = limits.correction_deadline(child)
-            child.due_date, child.due_confirmed = limits.due_date(child)
+            recompute_due(child)  # due date and correction deadline counted from the receipt date
             _member_due(child, p, by_code[child.item.basic_code])
             child.pickup_date = child.due_date
             transition(
@@ -874,7 +877,6 @@ def deem_accepted_bundle(parent: Case, actor: Actor) -> Case:
         _bundle_accepted(
             parent, actor, p, DEEMED_BASIS, action="deem_accepted", extra={"deemed": True, "basis": DEEMED_BASIS}
         )
-    return parent
 
 
 def withdraw_bundle(parent: Case, actor: Actor, reason: str) -> Case:
@@ -882,11 +884,5 @@ def withdraw_bundle(parent: Case, actor: Actor, reason: str) -> Case:
     (once accepted, members are withdrawn one by one, or all at once after a denial)."""
     with unit_of_work():
         children = _not_accepted(parent, "撤回申请")
-        now = clock.now()
-        reason = (reason or "").strip() or "申请人撤回"
-        for child in children:
-            child.closed_at = now
-            transition(child, CaseState.withdrawn, "withdraw", actor, reason=reason, payload={"parent": parent.number})
-        parent.closed_at = now
-        transition(parent, CaseState.withdrawn, "withdraw", actor, reason=reason)
+        _end_whole(parent, children, CaseState.withdrawn, "withdraw", actor, (reason or "").strip() or "申请人撤回")
     return parent

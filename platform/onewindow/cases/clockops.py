@@ -128,19 +128,20 @@ def deem_accepted(case: Case, actor: Actor = SYSTEM) -> Case:
     from onewindow.cases.acceptance import _acceptance_content
     from onewindow.cases.routing import start_routing
 
-    if case.is_bundle:  # an online bundle: every member at once, one notice
-        from onewindow.cases.bundles import deem_accepted_bundle
-
-        return deem_accepted_bundle(case, actor)
     with unit_of_work():
         require_role(actor, ("system", "acceptor", "chief_rep"), "登记视为受理")
         require_state(case, {CaseState.submitted}, "视为受理")
         if case.corrections_issued:
             raise TransitionError("已在期限内出具补正通知书，不适用视为受理")
         received = case.received_at.date()
-        limit_end = limits.correction_deadline(case)
+        limit_end = limits.correction_deadline(case)  # a bundle's: its lead item's
         if limit_end >= clock.today():
             raise TransitionError(f"补正告知期限至 {limit_end} 尚未届满，不能视为受理")
+        if case.is_bundle:  # an online bundle: every member at once, one notice
+            from onewindow.cases.bundles import deem_accepted_bundle
+
+            deem_accepted_bundle(case, actor)
+            return case
         case.accepted_on = received
         recompute_due(case)  # due date and correction deadline counted from the receipt date
         case.pickup_date = case.due_date
