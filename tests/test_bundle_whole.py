@@ -194,3 +194,24 @@ def test_the_window_refuses_a_bundle_on_its_page_and_the_department_is_not_offer
         parent = db.session.get(Case, pid)
         assert parent.number == number and parent.state == CaseState.rejected
         assert {c.state for c in parent.children} == {CaseState.rejected}
+
+
+def test_the_citizens_list_shows_no_date_for_a_refused_bundle(app, actor):
+    """我的办件: a bundle waiting for pre-review shows the pre-review's last day; once refused it
+    has no date to wait for."""
+    from test_hall_bundle_browser import MOBILE, _citizen_with_company
+
+    from tests.plugins.test_hall_accounts import login_password
+
+    _citizen_with_company(app)
+    with app.app_context():
+        parent = submit()
+        due = parent.pre_review_due.isoformat()
+        pid = parent.id
+    me = app.test_client()
+    assert login_password(me, MOBILE).status_code in (302, 303)
+    row = lambda: next(r for r in me.get("/hall/my/").get_data(as_text=True).split("<tr") if parent.number in r)  # noqa: E731
+    assert due in row()
+    with app.app_context():
+        engine.reject(db.session.get(Case, pid), actor("acceptor"), "申请事项不属于本中心受理范围")
+    assert due not in row()
