@@ -2,15 +2,18 @@
 large file streams, and the e-archive export (issue #16, figures).
 
     python bench/file_upload.py [--cases 1000] [--files 5] [--mb 2] [--clients 4]
-                                [--big-mb 100] [--url postgresql+psycopg://…] [--no-archive]
+                                [--workers 3] [--threads 1] [--big-mb 100]
+                                [--url postgresql+psycopg://…] [--no-archive]
 
 Seeds a fresh database (SQLite in a temporary folder, or a throwaway database on the
 PostgreSQL server of ``--url``): the demo organisation and users, a 5-material item, and
-``--cases`` accepted cases. Starts ``onewindow serve --production``'s gunicorn (one worker,
-8 threads, the app preloaded) on the filesystem backend, then:
+``--cases`` accepted cases. Starts the README's production command, ``onewindow serve
+--production --workers N`` (gunicorn; ``--workers``/``--threads`` default to the shipped
+``SERVE_WORKERS``/``SERVE_THREADS``: 3 sync workers) on the filesystem backend, then:
 
 * ``big``: one ``--big-mb`` MB PDF uploaded through the REST API (multipart, streamed from
-  disk); the worker's peak resident memory (``VmHWM``) before and after;
+  disk); every worker's peak resident memory (``VmHWM``) before and after, the highest
+  printed;
 * ``cp``: ``cp`` of the same ``--files`` × ``--mb`` MB files per case into a folder per case;
 * ``http``: ``--clients`` clients upload them, one file per material of each case
   (``POST /api/v1/cases/<number>/materials/<id>/files``), keep-alive connections;
@@ -42,6 +45,8 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import PERSON, add_bench_item, throwaway_database  # noqa: E402
 from http_load import AMR, Server  # noqa: E402
+
+from onewindow.config import DEFAULTS  # noqa: E402
 
 MB = 1024 * 1024
 
@@ -249,6 +254,8 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=2)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--big-mb", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=DEFAULTS["SERVE_WORKERS"], help="server processes")
+    parser.add_argument("--threads", type=int, default=DEFAULTS["SERVE_THREADS"], help="threads a process")
     parser.add_argument("--url", default=None, help="PostgreSQL server URL (default: SQLite)")
     parser.add_argument("--no-archive", action="store_true", help="skip the archive phase (upload and memory only)")
     args = parser.parse_args()
@@ -263,19 +270,22 @@ def main() -> None:
         numbers, materials, logins = prepare(url, instance, args.cases, args.files)
         files = [pdf_file(work / f"材料{i + 1}.pdf", int(args.mb * MB)) for i in range(args.files)]
         big = pdf_file(work / "大文件.pdf", args.big_mb * MB)
-        server = Server(SimpleNamespace(server="gunicorn", workers=1, threads=8), url, instance)
+        os.environ["ONEWINDOW_SERVE_THREADS"] = str(args.threads)
+        command = f"{Path(sys.executable).parent / 'onewindow'} --instance {{instance}} serve --production --port {{port}} --workers {args.workers}"
+        server = Server(SimpleNamespace(server="command", server_cmd=command), url, instance)
         try:
             jwt = token(server.port, logins["acceptor"])
-            (worker,) = worker_pids(server.proc.pid)
-            before = peak_rss_mb(worker)
+            workers = worker_pids(server.popen.pid)
+            before = max(peak_rss_mb(w) for w in workers)
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
             started = time.perf_counter()
             status = upload(conn, jwt, numbers[-1], materials[0], big)
             big_seconds = time.perf_counter() - started
             conn.close()
-            after = peak_rss_mb(worker)
+            after = max(peak_rss_mb(w) for w in workers)
             print(f"database: {url.split(':')[0]}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-            rss = f"worker peak RSS {before:.0f} → {after:.0f} MB"
+            print(f"server: {command.format(instance='…', port=server.port)}, {args.threads} thread(s) a worker")
+            rss = f"highest worker peak RSS {before:.0f} → {after:.0f} MB ({len(workers)} workers)"
             print(f"big file: {args.big_mb} MB in {big_seconds:.1f} s (HTTP {status}); {rss}", flush=True)
             total_mb = args.cases * args.files * args.mb
             cp1 = cp_run(files, args.cases, work / "cp1")
