@@ -271,7 +271,8 @@ def main() -> None:
         files = [pdf_file(work / f"材料{i + 1}.pdf", int(args.mb * MB)) for i in range(args.files)]
         big = pdf_file(work / "大文件.pdf", args.big_mb * MB)
         os.environ["ONEWINDOW_SERVE_THREADS"] = str(args.threads)
-        command = f"{Path(sys.executable).parent / 'onewindow'} --instance {{instance}} serve --production --port {{port}} --workers {args.workers}"
+        onewindow = Path(sys.executable).parent / "onewindow"
+        command = f"{onewindow} --instance {{instance}} serve --production --port {{port}} --workers {args.workers}"
         server = Server(SimpleNamespace(server="command", server_cmd=command), url, instance)
         try:
             jwt = token(server.port, logins["acceptor"])

@@ -1,6 +1,7 @@
 """The staff screens drive the same engine: window → department inbox → output window."""
 
 import datetime as dt
+import json
 import re
 
 from onewindow.app import db
@@ -68,19 +69,22 @@ def test_engine_refusal_is_shown_to_the_acceptor_and_nothing_is_saved(app, make_
         assert db.session.query(Case).count() == 0
 
 
-def test_other_departments_case_page_is_404(app, make_item, login, actor):
+def _accepted(app, item_id, actor):
+    """A case of the item accepted through the engine, every material handed in."""
     from onewindow.cases import engine
     from onewindow.cases.models import ApplicantType, MaterialStatus
 
-    item_id = make_item()
     with app.app_context():
         item = db.session.get(Item, item_id)
-        case = engine.accept(
+        return engine.accept(
             engine.Application(item, ApplicantType.person, "张三", PERSON),
             actor("acceptor"),
             {m.id: MaterialStatus.submitted for m in item.materials},
         )
-        pk = case.id
+
+
+def test_other_departments_case_page_is_404(app, make_item, login, actor):
+    pk = _accepted(app, make_item(), actor).id
     own, other = app.test_client(), app.test_client()
     login(own, "approver")
     login(other, "approver_re")
@@ -278,3 +282,31 @@ def test_every_queue_row_form_acts_on_its_own_case_and_version(app, make_item, a
                 assert re.sub(r'name="csrf_token" value="[^"]*"', "", drawn) in stamped, (pk, action.name)
                 drawn_any += 1
     assert drawn_any >= 3
+
+
+def test_the_case_list_searches_by_item_and_department_offering_each_once(app, make_item, login, actor):
+    """办件查询's search form offers every item (name and basic code, as the catalogue shows
+    it) and every department; choosing an item lists only that item's cases."""
+    from onewindow.models import Department
+
+    numbers = {}
+    for name in ("甲类检索事项", "乙类检索事项"):
+        item_id = make_item(name=name)
+        with app.app_context():
+            case = _accepted(app, item_id, actor)
+            item = db.session.get(Item, item_id)
+            numbers[item_id] = (case.number, f"{item.name}（{item.basic_code}）")
+    with app.app_context():
+        departments = [d.name for d in db.session.query(Department)]
+    admin = app.test_client()
+    login(admin, "admin")
+    page = admin.get("/caseview/list/").get_data(as_text=True)
+    # FAB hands the search fields to its filter script as JSON: label, field HTML, operators
+    fields = json.loads(re.search(r"'#filter_form',\s*\{.*?\},\s*(\{.*?\}),\s*\{", page, re.S).group(1))
+    for item_id, (_number, label) in numbers.items():
+        assert fields["item"].count(f'<option value="{item_id}">{label}</option>') == 1
+    offered = re.findall(r'<option value="\d+">([^<]+)</option>', fields["department"])
+    assert sorted(offered) == sorted(departments)
+    (a, (number_a, _)), (_b, (number_b, _)) = numbers.items()
+    found = admin.get(f"/caseview/list/?_flt_0_item={a}").get_data(as_text=True)
+    assert number_a in found and number_b not in found

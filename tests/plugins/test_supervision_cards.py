@@ -319,3 +319,21 @@ def test_a_refused_return_for_correction_keeps_the_step_card(ctx, make_item, acc
     db.session.expire_all()
     assert {c.rule for c in open_cards()} == {CardRule.case_due, CardRule.step_due}
     assert len(db.session.get(type(case), case.id).steps) == 1
+
+
+def test_the_full_scan_of_case_limits_reads_the_case_table_in_order_on_sqlite(ctx):
+    """The first scan and the nightly one check every open case against its limit: on
+    SQLite (no statistics) the condition "not a bundle's member" must not send the planner
+    through the parent index, which every case but the members is in (``parent_id`` NULL),
+    looking up each case by rowid; the cases are read in table order. The query's rows are
+    what the other tests of this file check."""
+    from onewindow_supervision.scan import RULES, Params
+
+    conn = db.session.connection()
+    if conn.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL plans from its statistics")
+    rule = next(r for r in RULES if r.rule == CardRule.case_due)
+    query = rule.build(Params(MON, dt.datetime(2026, 11, 23, 8), {1: TUE}, 1, {}, sqlite=True))
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    plan = " | ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    assert "SCAN ow_case" in plan and "parent" not in plan, plan

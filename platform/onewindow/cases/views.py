@@ -30,10 +30,10 @@ from onewindow.catalogue.forms import build_application_form
 from onewindow.display import local_time
 from onewindow.forms import Form
 from onewindow.models.items import Item, ItemStatus
-from onewindow.models.org import Window
+from onewindow.models.org import Department, Window
 from onewindow.security import department_condition, role_keys
 from onewindow.validators import mask_resident_id
-from onewindow.views.model import scope_filters, scoped_row
+from onewindow.views.model import related_search_field, scope_filters, scoped_row
 from onewindow.workspace import corrections_answered
 
 ENGINE_ERRORS = (TransitionError, ApplicationInvalid, PermissionDenied, ConflictError)
@@ -181,6 +181,10 @@ class CaseView(ModelView):
         "accepted_on",
         "simulated",
     ]
+    search_form_extra_fields = {
+        "item": related_search_field(_l("Service item"), Item, Item.basic_code, Item.name, Item.basic_code),
+        "department": related_search_field(_l("Department"), Department, Department.id, Department.name),
+    }
     label_columns = {
         "accepted_by": _l("Accepted by"),
         "accepted_on": _l("Accepted on"),

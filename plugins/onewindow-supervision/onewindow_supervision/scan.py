@@ -190,6 +190,13 @@ class Params:
         """A date column as SQLite may not read it through its index (see ``state_in``)."""
         return type_coerce(func.date(column), Date) if self.sqlite and not self.by_due else column
 
+    def top_level(self, parent_col) -> Any:
+        """``parent_id IS NULL`` (a single case or a bundle's parent). On SQLite written so
+        that the parent index cannot serve it: nearly every case has no parent, and without
+        statistics SQLite walks that index over the whole table and reads each case by
+        rowid, where a full scan reads the table itself (figures: bench/RESULTS.md)."""
+        return (parent_col + 0 if self.sqlite else parent_col).is_(None)
+
     def yellow_limit(self, warn_col) -> Any:
         """The first due date that is NOT yellow for a subject warned ``warn_col`` days ahead."""
         whens = [(warn_col == n, literal(d)) for n, d in sorted(self.thresholds.items())]
@@ -219,7 +226,7 @@ def _case_due(p: Params):
             p.state_in(Case.state, CLOCK_RUNNING),
             p.unindexed(Case.due_date).isnot(None),
             # 一件事: the bundle's limit is watched on its parent; a member's on its own steps
-            Case.parent_id.is_(None),
+            p.top_level(Case.parent_id),
             p.restrict(Case.__table__, case="id"),
         )
     )
