@@ -22,3 +22,22 @@ def test_a_show_page_with_related_views_is_refused_not_rendered_without_them(app
     assert view.get_init_inner_views()
     with pytest.raises(TypeError, match="ItemView.*related_views"):
         show_widgets(view, 1, None)
+
+
+def test_the_search_selects_write_their_options_as_wtforms_does():
+    """The case list's item and department selects write each option themselves: the same
+    HTML as WTForms' own (attributes in its order, values and labels escaped, the blank
+    choice, extra attributes through WTForms)."""
+    from flask_appbuilder.fieldwidgets import Select2Widget
+    from wtforms.fields.choices import Choice
+
+    from onewindow.views.model import OptionsSelect2Widget
+
+    for choice in [
+        Choice("__None", "", True, {}),
+        Choice("7", '甲"<&>类', False, {}),
+        Choice(True, "x", False, {}),
+        Choice("8", "", False, None),
+        Choice("9", "y", True, {"data-x": "1"}),
+    ]:
+        assert OptionsSelect2Widget.render_option(choice) == Select2Widget.render_option(choice), choice
