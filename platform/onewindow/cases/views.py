@@ -181,10 +181,6 @@ class CaseView(ModelView):
         "accepted_on",
         "simulated",
     ]
-    search_form_extra_fields = {
-        "item": related_search_field(_l("Service item"), Item, Item.basic_code, Item.name, Item.basic_code),
-        "department": related_search_field(_l("Department"), Department, Department.id, Department.name),
-    }
     label_columns = {
         "accepted_by": _l("Accepted by"),
         "accepted_on": _l("Accepted on"),
@@ -196,6 +192,10 @@ class CaseView(ModelView):
         "state": _l("State"),
         "due_date": _l("Due date"),
         "department": _l("Department"),
+    }
+    search_form_extra_fields = {
+        "item": related_search_field(label_columns["item"], Item, Item.basic_code, Item.name, Item.basic_code),
+        "department": related_search_field(label_columns["department"], Department, Department.id, Department.name),
     }
     show_template = "cases/case.html"
 

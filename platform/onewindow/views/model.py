@@ -22,6 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import load_only
 from wtforms.validators import Optional
 
+from onewindow.db import db
+
 
 def scope_filters(view: Any) -> Filters:
     """The view's ``base_filters`` as a FAB ``Filters`` object, as FAB applies them to its
@@ -98,8 +100,6 @@ def related_search_field(label: Any, model: Any, order_by: Any, *columns: Any) -
     there instead of a query each."""
 
     def rows() -> list[Any]:
-        from onewindow.db import db
-
         return list(db.session.scalars(select(model).options(load_only(*columns)).order_by(order_by)))
 
     return QuerySelectField(
